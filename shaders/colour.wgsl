@@ -1,0 +1,127 @@
+// The colour pass: turns the fields into pixels. One fragment per field pixel (the target has the fields' size).
+
+// Layout mirrored by kColourParams in src/gpu/layout.ts.
+struct ColourParams {
+  width: u32,        // fields width in pixels
+  height: u32,       // fields height in pixels
+  mode: u32,         // index into kColourModes: regions, edges, distance, layers, output
+  palette: u32,      // index into kPalettes: vivid, pastel, grey
+  edgeWidth: f32,    // edge width in screen pixels (0: no edges)
+  layersShown: u32,  // k, for the colours of the layer mode
+}
+
+@group(0) @binding(0) var<uniform> params: ColourParams;
+@group(0) @binding(1) var<storage, read> fields: array<PixelField>;
+@group(0) @binding(2) var<storage, read> stats: array<u32>;
+
+@vertex
+fn fullscreen(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
+  let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u));
+  return vec4<f32>(xy * 2.0 - 1.0, 0.0, 1.0);
+}
+
+// OKLCh (lightness, chroma, hue in turns) to gamma-encoded sRGB.
+fn oklch(l: f32, c: f32, h: f32) -> vec3<f32> {
+  let a = c * cos(6.2831853 * h);
+  let b = c * sin(6.2831853 * h);
+  let l_ = l + 0.3963377774 * a + 0.2158037573 * b;
+  let m_ = l - 0.1055613458 * a - 0.0638541728 * b;
+  let s_ = l - 0.0894841775 * a - 1.2914855480 * b;
+  let lms = vec3<f32>(l_ * l_ * l_, m_ * m_ * m_, s_ * s_ * s_);
+  let rgb = vec3<f32>(
+    4.0767416621 * lms.x - 3.3077115913 * lms.y + 0.2309699292 * lms.z,
+    -1.2684380046 * lms.x + 2.6097574011 * lms.y - 0.3413193965 * lms.z,
+    -0.0041960863 * lms.x - 0.7034186147 * lms.y + 1.7076147010 * lms.z,
+  );
+  return encodeSrgb(clamp(rgb, vec3<f32>(0.0), vec3<f32>(1.0)));
+}
+
+fn encodeSrgb(c: vec3<f32>) -> vec3<f32> {
+  let lo = c * 12.92;
+  let hi = 1.055 * pow(c, vec3<f32>(1.0 / 2.4)) - 0.055;
+  return select(hi, lo, c <= vec3<f32>(0.0031308));
+}
+
+// Polynomial fit of viridis (t in [0, 1]), already gamma-encoded.
+fn viridis(t: f32) -> vec3<f32> {
+  let c0 = vec3<f32>(0.2777273272, 0.0054073445, 0.3340998053);
+  let c1 = vec3<f32>(0.1050930431, 1.4046135299, 1.3845901626);
+  let c2 = vec3<f32>(-0.3308618287, 0.2148475595, 0.0950951630);
+  let c3 = vec3<f32>(-4.6342304990, -5.7991009734, -19.3324409563);
+  let c4 = vec3<f32>(6.2282699363, 14.1799333668, 56.6905526007);
+  let c5 = vec3<f32>(4.7763849977, -13.7451453777, -65.3530326334);
+  let c6 = vec3<f32>(-5.4354558559, 4.6458526122, 26.3124352496);
+  return clamp(c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * (c5 + t * c6))))), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+// A region's colour from its hash: hue from 16 bits, lightness and chroma from others, so that two regions
+// differing in one neuron (independent hashes) rarely look alike.
+fn regionColour(f: PixelField) -> vec3<f32> {
+  let hue = f32(f.hashLo & 0xffffu) / 65536.0;
+  let level = f32((f.hashLo >> 16u) & 3u) / 3.0;
+  let tone = f32((f.hashHi >> 8u) & 1u);
+  if (params.palette == 1u) {
+    return oklch(0.84 + 0.08 * level, 0.05 + 0.03 * tone, hue);
+  }
+  if (params.palette == 2u) {
+    return oklch(0.45 + 0.5 * (f32(f.hashHi & 0xffu) / 255.0), 0.0, 0.0);
+  }
+  return oklch(0.58 + 0.22 * level, 0.11 + 0.05 * tone, hue);
+}
+
+// Coverage of a line of width params.edgeWidth at distance d (pixels): anti-aliased over one pixel.
+fn edgeCoverage(d: f32, width: f32) -> f32 {
+  if (width <= 0.0) {
+    return 0.0;
+  }
+  return clamp(0.5 * width + 0.5 - d, 0.0, 1.0);
+}
+
+fn layerColour(layer: u32) -> vec3<f32> {
+  let k = max(params.layersShown, 1u);
+  return oklch(0.55, 0.16, f32(layer - 1u) / f32(k) + 0.05);
+}
+
+fn outputColour(f: PixelField) -> vec3<f32> {
+  let scale = max(bitcast<f32>(stats[0]), 1e-30);
+  let t = clamp(f.output / scale, -1.0, 1.0);
+  let s = sqrt(abs(t));
+  let warm = oklch(0.97 - 0.42 * s, 0.17 * s, 0.08);
+  let cold = oklch(0.97 - 0.42 * s, 0.15 * s, 0.68);
+  var colour = select(cold, warm, t > 0.0);
+  let kink = edgeCoverage(f.distance, params.edgeWidth) * 0.35;
+  colour = mix(colour, vec3<f32>(0.25), kink);
+  var contour = 0.0;
+  if (f.outputSlope > 0.0) {
+    contour = edgeCoverage(abs(f.output) / f.outputSlope, max(params.edgeWidth, 1.0) * 1.5);
+  }
+  return mix(colour, vec3<f32>(0.0), contour);
+}
+
+@fragment
+fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
+  let i = min(u32(position.x), params.width - 1u);
+  let j = min(u32(position.y), params.height - 1u);
+  let f = fields[j * params.width + i];
+  let edge = edgeCoverage(f.distance, params.edgeWidth);
+  var colour: vec3<f32>;
+  switch params.mode {
+    case 1u: {
+      colour = mix(vec3<f32>(1.0), vec3<f32>(0.0), edge);
+    }
+    case 2u: {
+      let t = clamp(log2(1.0 + f.distance) / log2(1.0 + 0.25 * f32(params.width)), 0.0, 1.0);
+      colour = mix(viridis(t), vec3<f32>(1.0), edge * 0.6);
+    }
+    case 3u: {
+      colour = mix(vec3<f32>(0.97), layerColour(max(f.layer, 1u)), edge);
+    }
+    case 4u: {
+      colour = outputColour(f);
+    }
+    default: {
+      colour = mix(regionColour(f), vec3<f32>(0.08), edge);
+    }
+  }
+  return vec4<f32>(colour, 1.0);
+}

@@ -1,0 +1,163 @@
+// The fields pass: for every pixel, the forward pass with tangents, the pattern hash and the distance to the
+// nearest neuron boundary, restricted to the first `layersShown` hidden layers.
+//
+// Perturbation form (deep zoom): the CPU computes every pre-activation at the view centre in float64 (`centre`);
+// the GPU propagates differences from it, dz = z(x) - z(c) and dh = relu(z(x)) - relu(z(c)), so float32 keeps
+// its relative precision near boundaries however far the view is zoomed. Coordinates are pixel offsets from the
+// view centre: layer 0's weights arrive folded with the view map (src/model/view.ts).
+//
+// One dispatch per (chunk of pixels, layer). Each invocation owns one pixel; a workgroup stages a
+// kNeuronBlock x kInputBlock tile of the layer's weights in workgroup memory and runs its pixels against it.
+// Activations of the chunk live in `scratchIn`/`scratchOut` as (dh, dh/du, dh/dv), neuron-major.
+
+// Per-frame settings. Layout mirrored by kFrame in src/gpu/layout.ts.
+struct Frame {
+  width: u32,          // fields buffer width in pixels
+  height: u32,         // fields buffer height in pixels
+  layersShown: u32,    // k: the pattern and distance use hidden layers 0..k-1
+  computeOutput: u32,  // 1: run every layer and the output; 0: stop after layer k
+  scratchStride: u32,  // pixels per chunk: the stride of one neuron's row in scratch
+  u0: f32,             // pixel offset from the view centre of pixel (0, 0), x (right)
+  v0: f32,             // pixel offset from the view centre of pixel (0, 0), y (down)
+}
+
+// The layer being computed (dynamic offset). Layout mirrored by kLayerStep.
+struct LayerStep {
+  index: u32,          // 0-based hidden layer index; the hidden layer count for the output step
+  inDim: u32,          // fan-in
+  outDim: u32,         // neurons
+  weightOffset: u32,   // first weight in `weights` (row-major [outDim][inDim])
+  neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
+}
+
+// The pixels of this dispatch (dynamic offset). Layout mirrored by kChunk.
+struct Chunk {
+  pixelBase: u32,      // first pixel (row-major index into the fields buffer)
+  pixelCount: u32,     // pixels in the chunk
+}
+
+@group(0) @binding(0) var<uniform> frame: Frame;
+@group(0) @binding(1) var<uniform> step: LayerStep;
+@group(0) @binding(2) var<uniform> chunk: Chunk;
+@group(0) @binding(3) var<storage, read> weights: array<f32>;
+@group(0) @binding(4) var<storage, read> centre: array<f32>;
+@group(0) @binding(5) var<storage, read> scratchIn: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> scratchOut: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> fields: array<PixelField>;
+@group(0) @binding(8) var<storage, read_write> stats: array<atomic<u32>>;
+
+var<workgroup> tile: array<f32, kNeuronBlock * kInputBlock>;
+
+fn pixelOffset(pixel: u32) -> vec2<f32> {
+  return vec2<f32>(frame.u0 + f32(pixel % frame.width), frame.v0 + f32(pixel / frame.width));
+}
+
+// Input k of the current layer for chunk pixel p: (dh, dh/du, dh/dv).
+fn layerInput(k: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  if (step.index == 0u) {
+    return select(vec3<f32>(uv.y, 0.0, 1.0), vec3<f32>(uv.x, 1.0, 0.0), k == 0u);
+  }
+  return scratchIn[k * frame.scratchStride + p].xyz;
+}
+
+// relu(zc + dz) - relu(zc), exact in the two cases where the sign does not change.
+fn reluDifference(zc: f32, dz: f32) -> f32 {
+  let z = zc + dz;
+  if (zc > 0.0) {
+    return select(-zc, dz, z > 0.0);
+  }
+  return select(0.0, z, z > 0.0);
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let p = wid.x * kWorkgroupSize + lid;
+  let inChunk = p < chunk.pixelCount;
+  let pixel = chunk.pixelBase + min(p, chunk.pixelCount - 1u);
+  let uv = pixelOffset(pixel);
+  let shown = step.index < frame.layersShown;
+  var field = PixelField(0u, 0u, kNoBoundary, 0u, 0.0, 0.0);
+  if (step.index > 0u) {
+    field = fields[pixel];
+  }
+
+  for (var nb = 0u; nb < step.outDim; nb += kNeuronBlock) {
+    var acc = array<vec3<f32>, kNeuronBlock>();
+    for (var kb = 0u; kb < step.inDim; kb += kInputBlock) {
+      for (var e = lid; e < kNeuronBlock * kInputBlock; e += kWorkgroupSize) {
+        let n = nb + e / kInputBlock;
+        let k = kb + e % kInputBlock;
+        var w = 0.0;
+        if (n < step.outDim && k < step.inDim) {
+          w = weights[step.weightOffset + n * step.inDim + k];
+        }
+        tile[e] = w;
+      }
+      workgroupBarrier();
+      if (inChunk) {
+        let kEnd = min(kInputBlock, step.inDim - kb);
+        for (var k = 0u; k < kEnd; k++) {
+          let h = layerInput(kb + k, p, uv);
+          for (var t = 0u; t < kNeuronBlock; t++) {
+            acc[t] += tile[t * kInputBlock + k] * h;
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+    if (inChunk) {
+      let tEnd = min(kNeuronBlock, step.outDim - nb);
+      for (var t = 0u; t < tEnd; t++) {
+        let n = nb + t;
+        let zc = centre[step.neuronBase + n];
+        let dz = acc[t].x;
+        let gradient = acc[t].yz;
+        let isActive = zc + dz > 0.0;
+        if (shown) {
+          if (isActive) {
+            let key = neuronKey(step.neuronBase + n);
+            field.hashLo ^= key.x;
+            field.hashHi ^= key.y;
+          }
+          let g2 = dot(gradient, gradient);
+          if (g2 > 0.0) {
+            let d = abs(zc + dz) / sqrt(g2);
+            if (d < field.distance) {
+              field.distance = d;
+              field.layer = step.index + 1u;
+            }
+          }
+        }
+        let masked = select(vec2<f32>(0.0), gradient, isActive);
+        scratchOut[n * frame.scratchStride + p] = vec4<f32>(reluDifference(zc, dz), masked, 0.0);
+      }
+    }
+  }
+  if (inChunk) {
+    fields[pixel] = field;
+  }
+}
+
+// Last step of a chunk: the network output (when asked for) and the hash finalizer.
+@compute @workgroup_size(kWorkgroupSize)
+fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.x;
+  if (p >= chunk.pixelCount) {
+    return;
+  }
+  let pixel = chunk.pixelBase + p;
+  var field = fields[pixel];
+  let hash = finalizeHash(vec2<u32>(field.hashLo, field.hashHi));
+  field.hashLo = hash.x;
+  field.hashHi = hash.y;
+  if (frame.computeOutput == 1u) {
+    var acc = vec3<f32>(0.0);
+    for (var k = 0u; k < step.inDim; k++) {
+      acc += weights[step.weightOffset + k] * scratchIn[k * frame.scratchStride + p].xyz;
+    }
+    field.output = centre[step.neuronBase] + acc.x;
+    field.outputSlope = length(acc.yz);
+    atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+  }
+  fields[pixel] = field;
+}

@@ -1,0 +1,93 @@
+/** The colour pass (shaders/colour.wgsl): fields -> pixels, in one of the colour modes. */
+import colourWgsl from '../../shaders/colour.wgsl?raw';
+import commonWgsl from '../../shaders/common.wgsl?raw';
+import type { ImageSize } from '../model/view.ts';
+import { createCheckedModule, withErrorScopes } from './device.ts';
+import { type ColourMode, kColourModes, kColourParams, kPalettes, packStruct, type Palette, structSize } from './layout.ts';
+import { buildShader } from './shaderSource.ts';
+
+export interface ColourSettings {
+  readonly mode: ColourMode;
+  readonly palette: Palette;
+  /** Edge width in screen pixels. */
+  readonly edgeWidth: number;
+  readonly layersShown: number;
+}
+
+export class ColourPass {
+  private readonly params: GPUBuffer;
+  private bindGroup: GPUBindGroup | null = null;
+  private source: GPUBuffer | null = null;
+
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly layout: GPUBindGroupLayout,
+    private readonly pipeline: GPURenderPipeline,
+    private readonly stats: GPUBuffer,
+  ) {
+    this.params = device.createBuffer({
+      label: 'ColourPass.params',
+      size: structSize(kColourParams),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  static async create(device: GPUDevice, format: GPUTextureFormat, stats: GPUBuffer): Promise<ColourPass> {
+    const module = await createCheckedModule(device, 'colour.wgsl', buildShader([commonWgsl, colourWgsl]));
+    return withErrorScopes(device, 'creating the colour pipeline', () => {
+      const layout = device.createBindGroupLayout({
+        label: 'ColourPass.bindGroupLayout',
+        entries: [
+          { binding: 0, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
+          { binding: 1, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
+          { binding: 2, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
+        ],
+      });
+      const pipeline = device.createRenderPipeline({
+        label: 'ColourPass.pipeline',
+        layout: device.createPipelineLayout({ label: 'ColourPass.pipelineLayout', bindGroupLayouts: [layout] }),
+        vertex: { module, entryPoint: 'fullscreen' },
+        fragment: { module, entryPoint: 'colourPixel', targets: [{ format }] },
+        primitive: { topology: 'triangle-list' },
+      });
+      return new ColourPass(device, layout, pipeline, stats);
+    });
+  }
+
+  /** Records the colour pass from `fields` (of `size`) into `target` (of the same size). */
+  encode(encoder: GPUCommandEncoder, target: GPUTextureView, fields: GPUBuffer, size: ImageSize, settings: ColourSettings): void {
+    if (fields !== this.source) {
+      this.source = fields;
+      this.bindGroup = this.device.createBindGroup({
+        label: 'ColourPass.bindGroup',
+        layout: this.layout,
+        entries: [
+          { binding: 0, resource: { buffer: this.params } },
+          { binding: 1, resource: { buffer: fields } },
+          { binding: 2, resource: { buffer: this.stats } },
+        ],
+      });
+    }
+    const params = packStruct(kColourParams, {
+      width: size.width,
+      height: size.height,
+      mode: kColourModes.indexOf(settings.mode),
+      palette: kPalettes.indexOf(settings.palette),
+      edgeWidth: settings.edgeWidth,
+      layersShown: settings.layersShown,
+    });
+    this.device.queue.writeBuffer(this.params, 0, params);
+    const pass = encoder.beginRenderPass({
+      label: 'ColourPass.pass',
+      colorAttachments: [{ view: target, loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
+    });
+    pass.setPipeline(this.pipeline);
+    if (this.bindGroup) pass.setBindGroup(0, this.bindGroup);
+    pass.draw(3);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}

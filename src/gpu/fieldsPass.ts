@@ -1,0 +1,341 @@
+/**
+ * The fields pass (shaders/fields.wgsl): net + view -> per-pixel pattern hash, distance, nearest layer, output.
+ * Pipelines and layouts are built once; buffers are rebuilt only when the net or the image size changes, and the
+ * view costs one float64 forward pass at the view centre plus two small uploads.
+ */
+import commonWgsl from '../../shaders/common.wgsl?raw';
+import fieldsWgsl from '../../shaders/fields.wgsl?raw';
+import hashWgsl from '../../shaders/hash.wgsl?raw';
+import type { Net } from '../model/net.ts';
+import { neuronBases, neuronCount } from '../model/net.ts';
+import { preActivations } from '../model/oracle.ts';
+import { foldFirstLayer, type ImageSize, pixelSize, type View } from '../model/view.ts';
+import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
+import { kChunk, kFrame, kLayerStep, kPixelField, kStatsWords, kWorkgroupSize, packStruct, structSize } from './layout.ts';
+import { buildShader } from './shaderSource.ts';
+
+/** Multiply-adds one dispatch may do: small enough that no single dispatch runs for long on a real GPU. */
+const kMaxMacsPerDispatch = 2 ** 32;
+/** Upper bound on the scratch buffers (two of them), whatever the device allows. */
+const kScratchBudgetBytes = 256 * 2 ** 20;
+
+export class NetTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetTooLargeError';
+  }
+}
+
+export interface FieldsRequest {
+  readonly view: View;
+  readonly size: ImageSize;
+  /** Hidden layers that make the pattern and the distance (1..L). */
+  readonly layersShown: number;
+  /** Also evaluate the network output (every layer runs). */
+  readonly computeOutput: boolean;
+  /** Pixel offset of this image inside a larger one (tiled renders); (0, 0) normally. */
+  readonly origin?: readonly [number, number];
+  /** Size of the larger image the view refers to; `size` normally. */
+  readonly fullSize?: ImageSize;
+}
+
+interface NetBuffers {
+  readonly net: Net;
+  readonly weights: GPUBuffer;
+  readonly centre: GPUBuffer;
+  readonly steps: GPUBuffer;
+  /** Float offset of each layer's weights (hidden layers, then the output). */
+  readonly weightOffsets: number[];
+  readonly maxWidth: number;
+  readonly macsPerPixel: number;
+}
+
+interface SizeBuffers {
+  readonly pixels: number;
+  readonly chunkPixels: number;
+  readonly fields: GPUBuffer;
+  readonly scratch: readonly [GPUBuffer, GPUBuffer];
+  readonly chunks: GPUBuffer;
+  readonly bindGroups: readonly [GPUBindGroup, GPUBindGroup];
+}
+
+export class FieldsPass {
+  readonly stats: GPUBuffer;
+  private readonly frame: GPUBuffer;
+  private readonly slot: number;
+  private netBuffers: NetBuffers | null = null;
+  private sizeBuffers: SizeBuffers | null = null;
+
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly layout: GPUBindGroupLayout,
+    private readonly hiddenPipeline: GPUComputePipeline,
+    private readonly finishPipeline: GPUComputePipeline,
+  ) {
+    this.slot = Math.max(device.limits.minUniformBufferOffsetAlignment, 256);
+    this.frame = device.createBuffer({
+      label: 'FieldsPass.frame',
+      size: structSize(kFrame),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.stats = device.createBuffer({
+      label: 'FieldsPass.stats',
+      size: kStatsWords * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+    });
+  }
+
+  static async create(device: GPUDevice): Promise<FieldsPass> {
+    const module = await createCheckedModule(device, 'fields.wgsl', buildShader([commonWgsl, hashWgsl, fieldsWgsl]));
+    return withErrorScopes(device, 'creating the fields pipelines', () => {
+      const uniform = (binding: number, dynamic: boolean, size: number): GPUBindGroupLayoutEntry => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: 'uniform', hasDynamicOffset: dynamic, minBindingSize: size },
+      });
+      const storage = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type },
+      });
+      const layout = device.createBindGroupLayout({
+        label: 'FieldsPass.bindGroupLayout',
+        entries: [
+          uniform(0, false, structSize(kFrame)),
+          uniform(1, true, structSize(kLayerStep)),
+          uniform(2, true, structSize(kChunk)),
+          storage(3, 'read-only-storage'),
+          storage(4, 'read-only-storage'),
+          storage(5, 'read-only-storage'),
+          storage(6, 'storage'),
+          storage(7, 'storage'),
+          storage(8, 'storage'),
+        ],
+      });
+      const pipelineLayout = device.createPipelineLayout({
+        label: 'FieldsPass.pipelineLayout',
+        bindGroupLayouts: [layout],
+      });
+      // Synchronous creation: Dawn for Node aborts on createComputePipelineAsync of this shader on SwiftShader.
+      const pipeline = (entryPoint: string): GPUComputePipeline =>
+        device.createComputePipeline({
+          label: `FieldsPass.${entryPoint}`,
+          layout: pipelineLayout,
+          compute: { module, entryPoint },
+        });
+      return new FieldsPass(device, layout, pipeline('hiddenLayer'), pipeline('finish'));
+    });
+  }
+
+  get fields(): GPUBuffer | null {
+    return this.sizeBuffers?.fields ?? null;
+  }
+
+  /** Checks that a net fits this device; throws NetTooLargeError naming the limit otherwise. */
+  checkNet(net: Net): void {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    const weightBytes = 4 * (net.hidden.reduce((s, l) => s + l.weight.length, 0) + net.hidden.at(-1)!.outDim);
+    if (weightBytes > limit) {
+      throw new NetTooLargeError(
+        `the net has ${(weightBytes / 2 ** 20).toFixed(0)} MiB of weights; this GPU binds at most ` +
+          `${(limit / 2 ** 20).toFixed(0)} MiB in one buffer`,
+      );
+    }
+    const maxWidth = Math.max(...net.hidden.map((l) => l.outDim));
+    if (maxWidth * 16 * kWorkgroupSize > Math.min(limit, kScratchBudgetBytes)) {
+      throw new NetTooLargeError(`a layer of ${maxWidth} neurons is wider than this GPU's scratch memory allows`);
+    }
+  }
+
+  setNet(net: Net): void {
+    this.checkNet(net);
+    this.destroyNet();
+    const L = net.hidden.length;
+    const last = net.hidden[L - 1]!;
+    const output = net.output ?? { inDim: last.outDim, outDim: 1, weight: new Float64Array(last.outDim).fill(1), bias: Float64Array.of(0) };
+    const layers = [...net.hidden, output];
+    const weightOffsets: number[] = [];
+    let total = 0;
+    for (const layer of layers) {
+      weightOffsets.push(total);
+      total += layer.inDim * (layer === output ? 1 : layer.outDim);
+    }
+    const weights = this.device.createBuffer({
+      label: 'FieldsPass.weights',
+      size: total * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: true,
+    });
+    const mapped = new Float32Array(weights.getMappedRange());
+    layers.forEach((layer, l) => {
+      // Layer 0 is rewritten per view (folded with the view map); the output keeps its first unit only.
+      if (l > 0) mapped.set(layer.weight.subarray(0, layer.inDim * (layer === output ? 1 : layer.outDim)), weightOffsets[l]);
+    });
+    weights.unmap();
+    const centre = this.device.createBuffer({
+      label: 'FieldsPass.centre',
+      size: (neuronCount(net) + 1) * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    const steps = this.device.createBuffer({
+      label: 'FieldsPass.steps',
+      size: this.slot * (L + 1),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    const bases = [...neuronBases(net), neuronCount(net)];
+    layers.forEach((layer, l) => {
+      const step = packStruct(kLayerStep, {
+        index: l,
+        inDim: layer.inDim,
+        outDim: layer === output ? 1 : layer.outDim,
+        weightOffset: weightOffsets[l] ?? 0,
+        neuronBase: bases[l] ?? 0,
+      });
+      this.device.queue.writeBuffer(steps, l * this.slot, step);
+    });
+    const maxWidth = Math.max(...net.hidden.map((l) => l.outDim));
+    const macsPerPixel = Math.max(...net.hidden.map((l) => 3 * l.inDim * l.outDim));
+    this.netBuffers = { net, weights, centre, steps, weightOffsets, maxWidth, macsPerPixel };
+    this.destroySize();
+  }
+
+  /** Records the fields computation for `request` into `encoder`. */
+  encode(encoder: GPUCommandEncoder, request: FieldsRequest): void {
+    const nb = this.netBuffers;
+    if (!nb) throw new GpuError('FieldsPass.encode before setNet');
+    const sb = this.ensureSize(request.size);
+    const L = nb.net.hidden.length;
+    const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
+    const layersRun = request.computeOutput ? L : shown;
+    this.uploadView(request);
+
+    const fullSize = request.fullSize ?? request.size;
+    const [ox, oy] = request.origin ?? [0, 0];
+    const frame = packStruct(kFrame, {
+      width: request.size.width,
+      height: request.size.height,
+      layersShown: shown,
+      computeOutput: request.computeOutput ? 1 : 0,
+      scratchStride: sb.chunkPixels,
+      u0: ox + 0.5 - fullSize.width / 2,
+      v0: oy + 0.5 - fullSize.height / 2,
+    });
+    this.device.queue.writeBuffer(this.frame, 0, frame);
+    this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
+
+    const pass = encoder.beginComputePass({ label: 'FieldsPass.pass' });
+    for (let base = 0, c = 0; base < sb.pixels; base += sb.chunkPixels, c++) {
+      const count = Math.min(sb.chunkPixels, sb.pixels - base);
+      const groups = Math.ceil(count / kWorkgroupSize);
+      pass.setPipeline(this.hiddenPipeline);
+      for (let l = 0; l < layersRun; l++) {
+        pass.setBindGroup(0, sb.bindGroups[l % 2]!, [l * this.slot, c * this.slot]);
+        pass.dispatchWorkgroups(groups);
+      }
+      pass.setPipeline(this.finishPipeline);
+      pass.setBindGroup(0, sb.bindGroups[layersRun % 2]!, [L * this.slot, c * this.slot]);
+      pass.dispatchWorkgroups(groups);
+    }
+    pass.end();
+  }
+
+  /** The folded first layer and the float64 pre-activations at the view centre. */
+  private uploadView(request: FieldsRequest): void {
+    const nb = this.netBuffers!;
+    const fullSize = request.fullSize ?? request.size;
+    const folded = foldFirstLayer(nb.net, request.view, fullSize);
+    this.device.queue.writeBuffer(nb.weights, 0, Float32Array.from(folded));
+    const centre = preActivations(nb.net, request.view.cx, request.view.cy);
+    const values = new Float32Array(neuronCount(nb.net) + 1);
+    let offset = 0;
+    for (const z of centre.hidden) {
+      values.set(z, offset);
+      offset += z.length;
+    }
+    values[offset] = centre.output;
+    this.device.queue.writeBuffer(nb.centre, 0, values);
+    void pixelSize;
+  }
+
+  private ensureSize(size: ImageSize): SizeBuffers {
+    const nb = this.netBuffers!;
+    const pixels = size.width * size.height;
+    if (this.sizeBuffers?.pixels === pixels) return this.sizeBuffers;
+    this.destroySize();
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    const fieldsBytes = pixels * structSize(kPixelField);
+    if (fieldsBytes > limit) {
+      throw new GpuError(`an image of ${size.width}x${size.height} needs ${fieldsBytes} bytes of fields; the limit is ${limit}`);
+    }
+    const roundDown = (n: number): number => Math.floor(n / kWorkgroupSize) * kWorkgroupSize;
+    const byScratch = roundDown(Math.min(limit, kScratchBudgetBytes) / (nb.maxWidth * 16));
+    const byCost = roundDown(kMaxMacsPerDispatch / nb.macsPerPixel);
+    const byGroups = roundDown(this.device.limits.maxComputeWorkgroupsPerDimension * kWorkgroupSize);
+    const all = Math.ceil(pixels / kWorkgroupSize) * kWorkgroupSize;
+    const chunkPixels = Math.max(kWorkgroupSize, Math.min(byScratch, byCost, byGroups, all));
+    const storage = GPUBufferUsage.STORAGE;
+    const fields = this.device.createBuffer({
+      label: 'FieldsPass.fields',
+      size: fieldsBytes,
+      usage: storage | GPUBufferUsage.COPY_SRC,
+    });
+    const scratchBytes = chunkPixels * nb.maxWidth * 16;
+    const scratch = [0, 1].map((i) =>
+      this.device.createBuffer({ label: `FieldsPass.scratch${i}`, size: scratchBytes, usage: storage }),
+    ) as [GPUBuffer, GPUBuffer];
+    const chunkCount = Math.ceil(pixels / chunkPixels);
+    const chunks = this.device.createBuffer({
+      label: 'FieldsPass.chunks',
+      size: chunkCount * this.slot,
+      usage: GPUBufferUsage.UNIFORM,
+      mappedAtCreation: true,
+    });
+    const chunkWords = new Uint32Array(chunks.getMappedRange());
+    for (let c = 0; c < chunkCount; c++) {
+      chunkWords[(c * this.slot) / 4] = c * chunkPixels;
+      chunkWords[(c * this.slot) / 4 + 1] = Math.min(chunkPixels, pixels - c * chunkPixels);
+    }
+    chunks.unmap();
+    const bindGroup = (i: number): GPUBindGroup =>
+      this.device.createBindGroup({
+        label: `FieldsPass.bindGroup${i}`,
+        layout: this.layout,
+        entries: [
+          { binding: 0, resource: { buffer: this.frame } },
+          { binding: 1, resource: { buffer: nb.steps, size: structSize(kLayerStep) } },
+          { binding: 2, resource: { buffer: chunks, size: structSize(kChunk) } },
+          { binding: 3, resource: { buffer: nb.weights } },
+          { binding: 4, resource: { buffer: nb.centre } },
+          { binding: 5, resource: { buffer: scratch[i]! } },
+          { binding: 6, resource: { buffer: scratch[1 - i]! } },
+          { binding: 7, resource: { buffer: fields } },
+          { binding: 8, resource: { buffer: this.stats } },
+        ],
+      });
+    this.sizeBuffers = { pixels, chunkPixels, fields, scratch, chunks, bindGroups: [bindGroup(0), bindGroup(1)] };
+    return this.sizeBuffers;
+  }
+
+  private destroyNet(): void {
+    if (!this.netBuffers) return;
+    this.netBuffers.weights.destroy();
+    this.netBuffers.centre.destroy();
+    this.netBuffers.steps.destroy();
+    this.netBuffers = null;
+  }
+
+  private destroySize(): void {
+    if (!this.sizeBuffers) return;
+    this.sizeBuffers.fields.destroy();
+    for (const s of this.sizeBuffers.scratch) s.destroy();
+    this.sizeBuffers.chunks.destroy();
+    this.sizeBuffers = null;
+  }
+
+  destroy(): void {
+    this.destroyNet();
+    this.destroySize();
+    this.frame.destroy();
+    this.stats.destroy();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The one source of truth for what TypeScript and WGSL share: constants (emitted as WGSL `const`s in front of every
+ * shader) and buffer layouts (tests/unit/layout.test.ts checks them against the structs in shaders/).
+ */
+import { kFeistelSalts, kKeySalt } from '../model/hash.ts';
+
+/** Pixels per workgroup of the fields kernels (one invocation per pixel). */
+export const kWorkgroupSize = 64;
+/** Neurons per block: the rows of the weight tile staged in workgroup memory. */
+export const kNeuronBlock = 16;
+/** Inputs per block: the columns of the weight tile (kNeuronBlock * kInputBlock * 4 bytes = 4 KiB of workgroup memory). */
+export const kInputBlock = 64;
+/** Distance written where no neuron has a line (no boundary at all): read back as Infinity. */
+export const kNoBoundary = 3.0e38;
+
+/** Constants emitted into WGSL. Integers become u32, others f32. */
+export const kShaderConstants: Readonly<Record<string, { value: number; type: 'u32' | 'f32' }>> = {
+  kWorkgroupSize: { value: kWorkgroupSize, type: 'u32' },
+  kNeuronBlock: { value: kNeuronBlock, type: 'u32' },
+  kInputBlock: { value: kInputBlock, type: 'u32' },
+  kNoBoundary: { value: kNoBoundary, type: 'f32' },
+  kKeySalt: { value: kKeySalt, type: 'u32' },
+  kFeistelSalt0: { value: kFeistelSalts[0], type: 'u32' },
+  kFeistelSalt1: { value: kFeistelSalts[1], type: 'u32' },
+  kFeistelSalt2: { value: kFeistelSalts[2], type: 'u32' },
+};
+
+export function wgslConstants(): string {
+  return Object.entries(kShaderConstants)
+    .map(([name, { value, type }]) =>
+      type === 'u32' ? `const ${name}: u32 = ${value >>> 0}u;` : `const ${name}: f32 = ${value.toExponential()};`,
+    )
+    .join('\n');
+}
+
+/** A struct of 4-byte scalars, in WGSL field order. */
+export interface StructLayout {
+  readonly name: string;
+  readonly fields: readonly (readonly [name: string, type: 'u32' | 'f32'])[];
+}
+
+export function structSize(layout: StructLayout): number {
+  return layout.fields.length * 4;
+}
+
+export function fieldIndex(layout: StructLayout, name: string): number {
+  const index = layout.fields.findIndex(([field]) => field === name);
+  if (index < 0) throw new Error(`${layout.name} has no field ${name}`);
+  return index;
+}
+
+/** Packs values by field name into words (u32 as is, f32 by bits), ready for writeBuffer. */
+export function packStruct(layout: StructLayout, values: Readonly<Record<string, number>>): Uint32Array {
+  const buffer = new ArrayBuffer(structSize(layout));
+  const u32 = new Uint32Array(buffer);
+  const f32 = new Float32Array(buffer);
+  layout.fields.forEach(([name, type], i) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`${layout.name}.${name} is missing`);
+    if (type === 'u32') u32[i] = value;
+    else f32[i] = value;
+  });
+  return u32;
+}
+
+/** Per-pixel record of the fields buffer (shaders/common.wgsl). */
+export const kPixelField: StructLayout = {
+  name: 'PixelField',
+  fields: [
+    ['hashLo', 'u32'],
+    ['hashHi', 'u32'],
+    ['distance', 'f32'],
+    ['layer', 'u32'],
+    ['output', 'f32'],
+    ['outputSlope', 'f32'],
+  ],
+};
+
+/** Per-frame uniform of the fields pass (shaders/fields.wgsl). */
+export const kFrame: StructLayout = {
+  name: 'Frame',
+  fields: [
+    ['width', 'u32'],
+    ['height', 'u32'],
+    ['layersShown', 'u32'],
+    ['computeOutput', 'u32'],
+    ['scratchStride', 'u32'],
+    ['u0', 'f32'],
+    ['v0', 'f32'],
+  ],
+};
+
+/** One layer step of the fields pass, at a dynamic offset (shaders/fields.wgsl). */
+export const kLayerStep: StructLayout = {
+  name: 'LayerStep',
+  fields: [
+    ['index', 'u32'],
+    ['inDim', 'u32'],
+    ['outDim', 'u32'],
+    ['weightOffset', 'u32'],
+    ['neuronBase', 'u32'],
+  ],
+};
+
+/** One chunk of pixels, at a dynamic offset (shaders/fields.wgsl). */
+export const kChunk: StructLayout = {
+  name: 'Chunk',
+  fields: [
+    ['pixelBase', 'u32'],
+    ['pixelCount', 'u32'],
+  ],
+};
+
+/** Uniform of the colour pass (shaders/colour.wgsl). */
+export const kColourParams: StructLayout = {
+  name: 'ColourParams',
+  fields: [
+    ['width', 'u32'],
+    ['height', 'u32'],
+    ['mode', 'u32'],
+    ['palette', 'u32'],
+    ['edgeWidth', 'f32'],
+    ['layersShown', 'u32'],
+  ],
+};
+
+/** Words of the stats buffer: [0] = bits of max |output| over the frame (atomicMax on positive f32 bits). */
+export const kStatsWords = 4;
+
+export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output'] as const;
+export type ColourMode = (typeof kColourModes)[number];
+export const kPalettes = ['vivid', 'pastel', 'grey'] as const;
+export type Palette = (typeof kPalettes)[number];

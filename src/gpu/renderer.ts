@@ -1,0 +1,200 @@
+/**
+ * The one renderer, shared by the app, the CLI and the tests: (net, view, settings) -> fields -> colours.
+ * It recomputes the fields only when what they depend on changed (net, view, size, layers, output needed);
+ * colour settings alone re-run only the colour pass.
+ */
+import type { Net } from '../model/net.ts';
+import { type ImageSize, pixelSize, type View } from '../model/view.ts';
+import { ColourPass, type ColourSettings } from './colourPass.ts';
+import { GpuError, withErrorScopes } from './device.ts';
+import { FieldsPass, type FieldsRequest } from './fieldsPass.ts';
+import { fieldIndex, kNoBoundary, kPixelField, structSize } from './layout.ts';
+
+export interface RenderSettings extends ColourSettings {
+  readonly view: View;
+}
+
+/** Per-pixel fields read back from the GPU, row-major from the top-left pixel. */
+export interface FieldsData {
+  readonly size: ImageSize;
+  readonly hashLo: Uint32Array;
+  readonly hashHi: Uint32Array;
+  /** Distance to the nearest boundary in input units (Infinity where no neuron has a line). */
+  readonly distance: Float64Array;
+  /** The same in pixels. */
+  readonly distancePixels: Float64Array;
+  readonly layer: Uint32Array;
+  readonly output: Float32Array;
+}
+
+export interface FrameResult {
+  /** Milliseconds from submission until the GPU finished the frame. */
+  readonly gpuMs: number;
+  /** Whether the fields were recomputed (false: colours only). */
+  readonly computedFields: boolean;
+}
+
+export class Renderer {
+  private net: Net | null = null;
+  private fieldsKey = '';
+  private fieldsSize: ImageSize = { width: 0, height: 0 };
+  private fieldsView: View | null = null;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly format: GPUTextureFormat,
+    private readonly fieldsPass: FieldsPass,
+    private readonly colourPass: ColourPass,
+  ) {}
+
+  static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
+    const fieldsPass = await FieldsPass.create(device);
+    const colourPass = await ColourPass.create(device, format, fieldsPass.stats);
+    return new Renderer(device, format, fieldsPass, colourPass);
+  }
+
+  /** Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. */
+  setNet(net: Net): void {
+    this.fieldsPass.checkNet(net);
+    this.fieldsPass.setNet(net);
+    this.net = net;
+    this.fieldsKey = '';
+  }
+
+  get currentNet(): Net | null {
+    return this.net;
+  }
+
+  /** Computes the fields if needed and colours them into `target`, which must have size `size`. */
+  async render(target: GPUTexture, settings: RenderSettings): Promise<FrameResult> {
+    const size = { width: target.width, height: target.height };
+    return withErrorScopes(this.device, 'rendering a frame', async () => {
+      const encoder = this.device.createCommandEncoder({ label: 'Renderer.encoder' });
+      const computedFields = this.encodeFields(encoder, size, settings);
+      const fields = this.fieldsPass.fields;
+      if (!fields) throw new GpuError('no fields to colour');
+      this.colourPass.encode(encoder, target.createView(), fields, size, settings);
+      const start = performance.now();
+      this.device.queue.submit([encoder.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      return { gpuMs: performance.now() - start, computedFields };
+    });
+  }
+
+  /** Computes the fields for `settings` at `size` without colouring (tests, data export). */
+  async computeFields(size: ImageSize, settings: Omit<RenderSettings, 'mode' | 'palette' | 'edgeWidth'> & { computeOutput?: boolean }): Promise<void> {
+    await withErrorScopes(this.device, 'computing fields', async () => {
+      const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
+      this.encodeFields(encoder, size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' });
+      this.device.queue.submit([encoder.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+    });
+  }
+
+  private encodeFields(
+    encoder: GPUCommandEncoder,
+    size: ImageSize,
+    settings: Pick<RenderSettings, 'view' | 'layersShown' | 'mode'>,
+  ): boolean {
+    if (!this.net) throw new GpuError('no net to render');
+    const request: FieldsRequest = {
+      view: settings.view,
+      size,
+      layersShown: settings.layersShown,
+      computeOutput: settings.mode === 'output',
+    };
+    const { view } = settings;
+    const key = JSON.stringify([view.cx, view.cy, view.span, size.width, size.height, request.layersShown, request.computeOutput]);
+    if (key === this.fieldsKey) return false;
+    this.fieldsPass.encode(encoder, request);
+    this.fieldsKey = key;
+    this.fieldsSize = size;
+    this.fieldsView = view;
+    return true;
+  }
+
+  /** Reads back the fields of the last computation. */
+  async readFields(): Promise<FieldsData> {
+    const fields = this.fieldsPass.fields;
+    const view = this.fieldsView;
+    if (!fields || !view) throw new GpuError('no fields computed yet');
+    const words = new Uint32Array(await this.readBuffer(fields));
+    const floats = new Float32Array(words.buffer);
+    const stride = structSize(kPixelField) / 4;
+    const pixels = this.fieldsSize.width * this.fieldsSize.height;
+    const column = (name: string): number => fieldIndex(kPixelField, name);
+    const s = pixelSize(view, this.fieldsSize);
+    const data: FieldsData = {
+      size: this.fieldsSize,
+      hashLo: new Uint32Array(pixels),
+      hashHi: new Uint32Array(pixels),
+      distance: new Float64Array(pixels),
+      distancePixels: new Float64Array(pixels),
+      layer: new Uint32Array(pixels),
+      output: new Float32Array(pixels),
+    };
+    for (let p = 0; p < pixels; p++) {
+      const base = p * stride;
+      data.hashLo[p] = words[base + column('hashLo')] ?? 0;
+      data.hashHi[p] = words[base + column('hashHi')] ?? 0;
+      const d = floats[base + column('distance')] ?? kNoBoundary;
+      data.distancePixels[p] = d >= kNoBoundary ? Number.POSITIVE_INFINITY : d;
+      data.distance[p] = data.distancePixels[p]! * s;
+      data.layer[p] = words[base + column('layer')] ?? 0;
+      data.output[p] = floats[base + column('output')] ?? 0;
+    }
+    return data;
+  }
+
+  /** Renders into an offscreen texture of this renderer's format and reads its pixels back (RGBA or BGRA). */
+  async readPixels(size: ImageSize, settings: RenderSettings): Promise<Uint8Array> {
+    const texture = this.device.createTexture({
+      label: 'Renderer.offscreen',
+      size: [size.width, size.height],
+      format: this.format,
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
+    try {
+      await this.render(texture, settings);
+      const bytesPerRow = Math.ceil((size.width * 4) / 256) * 256;
+      const buffer = this.device.createBuffer({
+        label: 'Renderer.pixelReadback',
+        size: bytesPerRow * size.height,
+        usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+      });
+      const encoder = this.device.createCommandEncoder({ label: 'Renderer.pixelCopy' });
+      encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [size.width, size.height]);
+      this.device.queue.submit([encoder.finish()]);
+      await buffer.mapAsync(GPUMapMode.READ);
+      const rows = new Uint8Array(buffer.getMappedRange());
+      const pixels = new Uint8Array(size.width * size.height * 4);
+      for (let j = 0; j < size.height; j++) {
+        pixels.set(rows.subarray(j * bytesPerRow, j * bytesPerRow + size.width * 4), j * size.width * 4);
+      }
+      buffer.destroy();
+      return pixels;
+    } finally {
+      texture.destroy();
+    }
+  }
+
+  private async readBuffer(source: GPUBuffer): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({
+      label: 'Renderer.fieldsReadback',
+      size: source.size,
+      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+    });
+    const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsCopy' });
+    encoder.copyBufferToBuffer(source, 0, staging, 0, source.size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const copy = staging.getMappedRange().slice(0);
+    staging.destroy();
+    return copy;
+  }
+
+  destroy(): void {
+    this.fieldsPass.destroy();
+    this.colourPass.destroy();
+  }
+}

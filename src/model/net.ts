@@ -1,0 +1,45 @@
+/**
+ * A ReLU MLP in float64: hidden layers z_l = W_l h_{l-1} + b_l, h_l = relu(z_l), and an optional linear output.
+ * Weights are row-major [out][in] (PyTorch's nn.Linear layout), as in the `relu-mlp` file format.
+ */
+
+/** One affine layer: z = weight * h + bias. */
+export interface Layer {
+  /** Fan-in: the width of the layer below (2 for the first layer). */
+  readonly inDim: number;
+  /** Number of neurons. */
+  readonly outDim: number;
+  /** Row-major [outDim][inDim]. */
+  readonly weight: Float64Array;
+  readonly bias: Float64Array;
+}
+
+export interface Net {
+  readonly inputDim: number;
+  readonly hidden: readonly Layer[];
+  /** Linear output layer; absent when the file has none. */
+  readonly output: Layer | null;
+}
+
+export function neuronCount(net: Net): number {
+  return net.hidden.reduce((sum, layer) => sum + layer.outDim, 0);
+}
+
+export function hiddenWidths(net: Net): number[] {
+  return net.hidden.map((layer) => layer.outDim);
+}
+
+/** Index of the first neuron of each hidden layer in the global neuron numbering (used by the pattern hash). */
+export function neuronBases(net: Net): number[] {
+  const bases: number[] = [];
+  let base = 0;
+  for (const layer of net.hidden) {
+    bases.push(base);
+    base += layer.outDim;
+  }
+  return bases;
+}
+
+export function makeLayer(inDim: number, outDim: number): Layer {
+  return { inDim, outDim, weight: new Float64Array(inDim * outDim), bias: new Float64Array(outDim) };
+}

@@ -1,0 +1,102 @@
+/**
+ * The fields kernel (in Chromium on SwiftShader) against the float64 oracle, on fresh random nets and views:
+ * the same partition at every pixel farther than 1e-4 pixel from a boundary, and the same distances
+ * (within 1e-3 relative where the boundary is at least 0.1 pixel away; within 1e-4 pixel closer than that,
+ * where float32 cannot give relative precision).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Net } from '../../src/model/net.ts';
+import { serializeNet } from '../../src/model/netFile.ts';
+import { evaluatePoint } from '../../src/model/oracle.ts';
+import { Random, randomNet } from '../../src/model/random.ts';
+import { type ImageSize, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
+import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
+
+let gpu: GpuTestPage;
+beforeAll(async () => {
+  gpu = await openGpuTestPage();
+});
+afterAll(async () => {
+  await gpu?.harness.close();
+});
+
+interface Comparison {
+  compared: number;
+  hashMismatches: string[];
+  layerMismatches: number;
+  worstRelative: number;
+  worstAbsolutePixels: number;
+  worstOutput: number;
+}
+
+async function compareWithOracle(net: Net, view: View, size: ImageSize, layers: number, computeOutput: boolean): Promise<Comparison> {
+  const fields = await gpu.fields({ netJson: serializeNet(net), view, ...size, layers, computeOutput });
+  const s = pixelSize(view, size);
+  const r: Comparison = { compared: 0, hashMismatches: [], layerMismatches: 0, worstRelative: 0, worstAbsolutePixels: 0, worstOutput: 0 };
+  const refs = [];
+  for (let j = 0; j < size.height; j++) {
+    for (let i = 0; i < size.width; i++) refs.push(evaluatePoint(net, ...pixelCentre(view, size, i, j), layers));
+  }
+  const outputRange = Math.max(...refs.map((ref) => Math.abs(ref.output)));
+  refs.forEach((ref, p) => {
+    const dPixels = ref.distance / s;
+    const gpuDistance = fields.distance[p] === -1 ? Number.POSITIVE_INFINITY : (fields.distance[p] ?? Number.NaN);
+    if (computeOutput) r.worstOutput = Math.max(r.worstOutput, Math.abs((fields.output[p] ?? Number.NaN) - ref.output) / outputRange);
+    if (dPixels <= 1e-4) return;
+    r.compared++;
+    if (fields.hashLo[p] !== ref.hash[0] || fields.hashHi[p] !== ref.hash[1]) {
+      r.hashMismatches.push(`pixel ${p % size.width},${Math.floor(p / size.width)} at ${dPixels.toExponential(2)} px`);
+    }
+    if (fields.layer[p] !== ref.nearestLayer) r.layerMismatches++;
+    if (!Number.isFinite(ref.distance)) {
+      r.worstRelative = Math.max(r.worstRelative, gpuDistance === ref.distance ? 0 : 1);
+    } else if (dPixels >= 0.1) {
+      r.worstRelative = Math.max(r.worstRelative, Math.abs(gpuDistance - ref.distance) / ref.distance);
+    } else {
+      r.worstAbsolutePixels = Math.max(r.worstAbsolutePixels, Math.abs(gpuDistance - ref.distance) / s);
+    }
+  });
+  return r;
+}
+
+describe('fields kernel against the float64 oracle', () => {
+  const rng = new Random(Date.now() >>> 0);
+  const cases: { name: string; widths: number[]; size: ImageSize; zoom: number; layers?: number; output?: boolean }[] = [
+    { name: 'one layer of 8', widths: [8], size: { width: 48, height: 32 }, zoom: 1 },
+    { name: '3 x 16 with the output', widths: [16, 16, 16], size: { width: 40, height: 40 }, zoom: 1, output: true },
+    { name: '3 x 20, first 2 layers', widths: [20, 20, 20], size: { width: 40, height: 40 }, zoom: 1, layers: 2 },
+    { name: '3 x 20, first layer, with the output', widths: [20, 20, 20], size: { width: 24, height: 24 }, zoom: 1, layers: 1, output: true },
+    { name: '16 x 8 (deep)', widths: Array(16).fill(8), size: { width: 24, height: 24 }, zoom: 1 },
+    { name: '6 x 12 at a zoom of 1e5', widths: Array(6).fill(12), size: { width: 32, height: 32 }, zoom: 1e5 },
+    { name: '37, 41, 70 (ragged blocks) at a zoom of 1e3', widths: [37, 41, 70], size: { width: 33, height: 21 }, zoom: 1e3 },
+    { name: '1100 neurons', widths: [300, 500, 300], size: { width: 8, height: 8 }, zoom: 1, output: true },
+    { name: 'one layer of 2048 (wide)', widths: [2048], size: { width: 6, height: 5 }, zoom: 1 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const seed = rng.nextU32();
+      const net = randomNet({ widths: c.widths, sigmaB: 0.05 + rng.uniform(), seed });
+      const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: (1 + 3 * rng.uniform()) / c.zoom };
+      const layers = c.layers ?? c.widths.length;
+      const r = await compareWithOracle(net, view, c.size, layers, c.output ?? false);
+      const context = `widths ${c.widths}, sigma_b from seed ${seed}, view ${JSON.stringify(view)}`;
+      expect(r.hashMismatches, context).toEqual([]);
+      expect(r.worstRelative, context).toBeLessThan(1e-3);
+      expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+      expect(r.layerMismatches, context).toBe(0);
+      expect(r.worstOutput, context).toBeLessThan(1e-4);
+      expect(r.compared, context).toBeGreaterThan(0.5 * c.size.width * c.size.height);
+      expect(gpu.consoleErrors).toEqual([]);
+    });
+  }
+
+  it('different seeds give different partitions (the comparison can fail)', async () => {
+    const size = { width: 16, height: 16 };
+    const view = { cx: 0, cy: 0, span: 3 };
+    const a = randomNet({ widths: [16, 16], sigmaB: 0.3, seed: 1 });
+    const b = randomNet({ widths: [16, 16], sigmaB: 0.3, seed: 2 });
+    const fields = await gpu.fields({ netJson: serializeNet(a), view, ...size, layers: 2, computeOutput: false });
+    const refB = evaluatePoint(b, ...pixelCentre(view, size, 5, 5));
+    expect(fields.hashLo[5 * 16 + 5]).not.toBe(refB.hash[0]);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Runs in Chromium (tests/support/gpu.html): exposes the renderer to the Node side of the GPU tests, which compare
+ * what it returns with the float64 oracle. Any GPU error fails the call.
+ */
+import { requestDevice } from '../../src/gpu/device.ts';
+import { Renderer } from '../../src/gpu/renderer.ts';
+import { parseNet } from '../../src/model/netFile.ts';
+import type { View } from '../../src/model/view.ts';
+
+export interface FieldsCall {
+  netJson: string;
+  view: View;
+  width: number;
+  height: number;
+  layers: number;
+  computeOutput: boolean;
+}
+
+export interface FieldsReply {
+  hashLo: number[];
+  hashHi: number[];
+  distance: number[];
+  layer: number[];
+  output: number[];
+}
+
+const errors: string[] = [];
+const renderer = (async () => {
+  const device = await requestDevice(navigator.gpu, 'gpuTest.device');
+  device.addEventListener('uncapturederror', (event) => errors.push(event.error.message));
+  return Renderer.create(device);
+})();
+
+async function fields(call: FieldsCall): Promise<FieldsReply> {
+  const parsed = parseNet(call.netJson);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const r = await renderer;
+  r.setNet(parsed.net);
+  const size = { width: call.width, height: call.height };
+  await r.computeFields(size, { view: call.view, layersShown: call.layers, computeOutput: call.computeOutput });
+  const f = await r.readFields();
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  return {
+    hashLo: Array.from(f.hashLo),
+    hashHi: Array.from(f.hashHi),
+    distance: Array.from(f.distance, (d) => (Number.isFinite(d) ? d : -1)),
+    layer: Array.from(f.layer),
+    output: Array.from(f.output),
+  };
+}
+
+Object.assign(window, { gpuTest: { fields, ready: renderer.then(() => true) } });
