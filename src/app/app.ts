@@ -1,0 +1,297 @@
+/**
+ * The app: settings -> net -> renderer -> canvas, on demand. One settings object drives the GUI and the URL;
+ * every change goes through `update`, which rebuilds only what it invalidates and keeps the previous net, settings
+ * and picture when the new ones fail.
+ */
+import { GpuError, requestDevice } from '../gpu/device.ts';
+import { type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
+import type { Net } from '../model/net.ts';
+import { hiddenWidths, neuronCount } from '../model/net.ts';
+import { randomNet } from '../model/random.ts';
+import type { ImageSize, View } from '../model/view.ts';
+import type { Messages } from './messages.ts';
+import { contentId, loadStoredNet, storeNet } from './netStore.ts';
+import { cloneSettings, kDefaultSettings, layersShown, type Settings, settingsFromHash, settingsToHash } from './settings.ts';
+
+const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
+
+export interface AppListener {
+  /** Called after the settings changed (the GUI refreshes itself). */
+  settingsChanged(settings: Settings, depth: number): void;
+}
+
+export class App {
+  settings: Settings;
+  net: Net;
+  frames = 0;
+  lastFrame: FrameResult | null = null;
+  listener: AppListener | null = null;
+  private device: GPUDevice;
+  private renderer: Renderer;
+  private context: GPUCanvasContext;
+  private frameTexture: GPUTexture | null = null;
+  private scheduled = false;
+  private busy = false;
+  private pending = false;
+  private destroyed = false;
+
+  private constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly messages: Messages,
+    gpu: { device: GPUDevice; renderer: Renderer; context: GPUCanvasContext },
+    settings: Settings,
+    net: Net,
+  ) {
+    this.device = gpu.device;
+    this.renderer = gpu.renderer;
+    this.context = gpu.context;
+    this.settings = settings;
+    this.net = net;
+    this.watchDevice();
+  }
+
+  static async start(canvas: HTMLCanvasElement, messages: Messages): Promise<App> {
+    const gpu = await App.createGpu(canvas);
+    const { settings, messages: urlMessages } = settingsFromHash(location.hash);
+    for (const message of urlMessages) messages.error(`URL: ${message}`);
+    let net: Net;
+    try {
+      net = App.netFor(settings);
+      gpu.renderer.setNet(net);
+    } catch (error) {
+      messages.error(`${(error as Error).message}; showing the default net instead`);
+      Object.assign(settings, { widths: [...kDefaultSettings.widths], sigmaB: kDefaultSettings.sigmaB, seed: kDefaultSettings.seed, net: '' });
+      net = App.netFor(settings);
+      gpu.renderer.setNet(net);
+    }
+    if (settings.net !== '') settings.widths = hiddenWidths(net);
+    const app = new App(canvas, messages, gpu, settings, net);
+    app.settings.layers = Math.min(app.settings.layers, net.hidden.length);
+    app.writeUrl();
+    window.addEventListener('hashchange', () => app.applyHash());
+    return app;
+  }
+
+  private static async createGpu(canvas: HTMLCanvasElement): Promise<{ device: GPUDevice; renderer: Renderer; context: GPUCanvasContext }> {
+    const device = await requestDevice(navigator.gpu);
+    const context = canvas.getContext('webgpu');
+    if (!context) throw new GpuError('the canvas has no WebGPU context');
+    const format = navigator.gpu.getPreferredCanvasFormat();
+    context.configure({ device, format, alphaMode: 'opaque', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST });
+    const renderer = await Renderer.create(device, format);
+    return { device, renderer, context };
+  }
+
+  /** The net a settings object names: a stored file's net, or the seeded random net. Throws with a message. */
+  private static netFor(settings: Settings): Net {
+    if (settings.net !== '') {
+      const stored = loadStoredNet(settings.net);
+      if (!stored) throw new Error(`net ${settings.net} is not stored in this browser: load its file again`);
+      if (!stored.ok) throw new Error(stored.error);
+      return stored.net;
+    }
+    return randomNet(settings);
+  }
+
+  get view(): View {
+    return { cx: this.settings.cx, cy: this.settings.cy, span: this.settings.span };
+  }
+
+  get size(): ImageSize {
+    return { width: this.canvas.width, height: this.canvas.height };
+  }
+
+  get gpuDevice(): GPUDevice {
+    return this.device;
+  }
+
+  /** Applies a change of settings. Returns false (and changes nothing) if the net it asks for cannot be shown. */
+  update(patch: Partial<Settings>): boolean {
+    const next = cloneSettings({ ...this.settings, ...patch });
+    if (patch.widths || patch.sigmaB !== undefined || patch.seed !== undefined) {
+      if (patch.net === undefined) next.net = '';
+    }
+    const netChanged = kNetKeys.some((key) => JSON.stringify(next[key]) !== JSON.stringify(this.settings[key]));
+    if (netChanged) {
+      try {
+        const net = App.netFor(next);
+        this.renderer.setNet(net);
+        this.net = net;
+        if (next.net !== '') next.widths = hiddenWidths(net);
+      } catch (error) {
+        this.messages.error(`${(error as Error).message}; the previous net stays`);
+        this.listener?.settingsChanged(this.settings, this.net.hidden.length);
+        return false;
+      }
+    }
+    next.layers = Math.min(next.layers, this.net.hidden.length);
+    this.settings = next;
+    this.writeUrl();
+    this.listener?.settingsChanged(this.settings, this.net.hidden.length);
+    this.requestRender();
+    return true;
+  }
+
+  setView(view: View): void {
+    this.update({ cx: view.cx, cy: view.cy, span: view.span });
+  }
+
+  resetView(): void {
+    this.update({ cx: kDefaultSettings.cx, cy: kDefaultSettings.cy, span: kDefaultSettings.span });
+  }
+
+  /** Shows a net read from a file; keeps it in this browser so that the URL reproduces it. */
+  showLoadedNet(net: Net, text: string, name: string): boolean {
+    const id = contentId(text);
+    if (!storeNet(id, text)) this.messages.note(`${name} is too large to keep in this browser: a reload will not find it`);
+    const previous = this.settings.net;
+    const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0 });
+    if (shown && previous !== id) this.messages.note(`loaded ${name}: ${hiddenWidths(net).join(',')} (${neuronCount(net)} neurons)`);
+    return shown;
+  }
+
+  private applyHash(): void {
+    if (location.hash === settingsToHash(this.settings)) return;
+    const { settings, messages } = settingsFromHash(location.hash, this.settings);
+    for (const message of messages) this.messages.error(`URL: ${message}`);
+    this.update(settings);
+  }
+
+  private writeUrl(): void {
+    const hash = settingsToHash(this.settings);
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+  }
+
+  renderSettings(): RenderSettings {
+    return {
+      view: this.view,
+      layersShown: layersShown(this.settings, this.net.hidden.length),
+      mode: this.settings.mode,
+      palette: this.settings.palette,
+      edgeWidth: this.settings.edgeWidth,
+    };
+  }
+
+  /** Canvas size in device pixels, clamped to what the device can hold. */
+  resize(width: number, height: number): void {
+    const limits = this.device.limits;
+    let scale = Math.min(1, limits.maxTextureDimension2D / Math.max(width, height));
+    const fieldBytes = 24;
+    const maxPixels = Math.floor(limits.maxStorageBufferBindingSize / fieldBytes);
+    if (width * height * scale * scale > maxPixels) scale = Math.sqrt(maxPixels / (width * height));
+    const w = Math.max(1, Math.floor(width * scale));
+    const h = Math.max(1, Math.floor(height * scale));
+    if (w === this.canvas.width && h === this.canvas.height) return;
+    this.canvas.width = w;
+    this.canvas.height = h;
+    this.requestRender();
+  }
+
+  requestRender(): void {
+    if (this.scheduled || this.destroyed) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      void this.frame();
+    });
+  }
+
+  /** True when the last requested picture is on screen. */
+  get idle(): boolean {
+    return this.frames > 0 && !this.busy && !this.scheduled && !this.pending;
+  }
+
+  private async frame(): Promise<void> {
+    if (this.busy) {
+      this.pending = true;
+      return;
+    }
+    this.busy = true;
+    try {
+      const texture = this.ensureFrameTexture();
+      this.lastFrame = await this.renderer.render(texture, this.renderSettings());
+      // Present only a frame that rendered without errors: the previous picture stays otherwise.
+      const encoder = this.device.createCommandEncoder({ label: 'App.present' });
+      encoder.copyTextureToTexture({ texture }, { texture: this.context.getCurrentTexture() }, [texture.width, texture.height]);
+      this.device.queue.submit([encoder.finish()]);
+      this.frames++;
+    } catch (error) {
+      this.messages.error(`rendering failed: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+      if (this.pending) {
+        this.pending = false;
+        this.requestRender();
+      }
+    }
+  }
+
+  private ensureFrameTexture(): GPUTexture {
+    const { width, height } = this.canvas;
+    if (this.frameTexture?.width === width && this.frameTexture.height === height) return this.frameTexture;
+    this.frameTexture?.destroy();
+    this.frameTexture = this.device.createTexture({
+      label: 'App.frameTexture',
+      size: [width, height],
+      format: this.renderer.format,
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
+    return this.frameTexture;
+  }
+
+  /** The pixels on screen, as RGBA bytes (tests and the CLI). */
+  async readPixels(): Promise<{ width: number; height: number; rgba: Uint8Array }> {
+    const texture = this.frameTexture;
+    if (!texture) throw new GpuError('nothing rendered yet');
+    const { width, height } = texture;
+    const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
+    const buffer = this.device.createBuffer({ label: 'App.readPixels', size: bytesPerRow * height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const encoder = this.device.createCommandEncoder({ label: 'App.readPixels' });
+    encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [width, height]);
+    this.device.queue.submit([encoder.finish()]);
+    await buffer.mapAsync(GPUMapMode.READ);
+    const rows = new Uint8Array(buffer.getMappedRange());
+    const rgba = new Uint8Array(width * height * 4);
+    const bgra = this.renderer.format === 'bgra8unorm';
+    for (let j = 0; j < height; j++) {
+      for (let i = 0; i < width; i++) {
+        const s = j * bytesPerRow + i * 4;
+        const d = (j * width + i) * 4;
+        rgba[d] = rows[bgra ? s + 2 : s] ?? 0;
+        rgba[d + 1] = rows[s + 1] ?? 0;
+        rgba[d + 2] = rows[bgra ? s : s + 2] ?? 0;
+        rgba[d + 3] = rows[s + 3] ?? 0;
+      }
+    }
+    buffer.destroy();
+    return { width, height, rgba };
+  }
+
+  /** Device loss (driver reset, GPU process crash): re-create the device and everything on it, keep the settings. */
+  private watchDevice(): void {
+    const device = this.device;
+    void device.lost.then(async (info) => {
+      if (this.destroyed || info.reason === 'destroyed') return;
+      this.messages.error(`the GPU device was lost (${info.message || 'no reason given'}); re-creating it`);
+      try {
+        const gpu = await App.createGpu(this.canvas);
+        gpu.renderer.setNet(this.net);
+        this.device = gpu.device;
+        this.renderer = gpu.renderer;
+        this.context = gpu.context;
+        this.frameTexture = null;
+        this.busy = false;
+        this.watchDevice();
+        this.requestRender();
+      } catch (error) {
+        this.messages.error(`could not re-create the GPU device: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.renderer.destroy();
+    this.device.destroy();
+  }
+}

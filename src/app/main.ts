@@ -1,0 +1,76 @@
+/** Entry point of the browser app. */
+import { NoWebGPUError } from '../gpu/device.ts';
+import { neuronCount } from '../model/net.ts';
+import { App } from './app.ts';
+import { buildGui } from './gui.ts';
+import { attachInput } from './input.ts';
+import { Messages } from './messages.ts';
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing from index.html`);
+  return found as T;
+}
+
+/** What the tests and the CLI read from the page. */
+export interface AppHandle {
+  app: App | null;
+  errors: string[];
+  failed: string | null;
+}
+
+async function main(): Promise<void> {
+  const canvas = element<HTMLCanvasElement>('view');
+  const messages = new Messages(element('messages'));
+  const handle: AppHandle = { app: null, errors: messages.errors, failed: null };
+  Object.assign(window, { reluscope: handle });
+  let app: App;
+  try {
+    app = await App.start(canvas, messages);
+  } catch (error) {
+    handle.failed = (error as Error).message;
+    if (error instanceof NoWebGPUError) {
+      element('no-webgpu').hidden = false;
+      element('no-webgpu-reason').textContent = error.message;
+      canvas.hidden = true;
+    } else {
+      messages.error(`ReLUscope could not start: ${(error as Error).message}`);
+    }
+    return;
+  }
+  handle.app = app;
+  buildGui(app, messages);
+  attachInput(canvas, {
+    view: () => app.view,
+    size: () => app.size,
+    setView: (view) => app.setView(view),
+    resetView: () => app.resetView(),
+  });
+  const readout = element('readout');
+  const showReadout = (): void => {
+    const frame = app.lastFrame;
+    const { width, height } = app.size;
+    const ms = frame ? `${frame.gpuMs.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})` : '…';
+    readout.textContent = `${ms}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
+  };
+  const observer = new ResizeObserver(([entry]) => {
+    if (!entry) return;
+    const device = entry.devicePixelContentBoxSize?.[0];
+    const box = entry.contentBoxSize[0];
+    const width = device ? device.inlineSize : Math.round((box?.inlineSize ?? 1) * devicePixelRatio);
+    const height = device ? device.blockSize : Math.round((box?.blockSize ?? 1) * devicePixelRatio);
+    app.resize(width, height);
+  });
+  try {
+    observer.observe(canvas, { box: 'device-pixel-content-box' });
+  } catch {
+    observer.observe(canvas);
+  }
+  const tick = (): void => {
+    showReadout();
+    setTimeout(tick, 250);
+  };
+  tick();
+}
+
+void main();

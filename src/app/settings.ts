@@ -1,0 +1,160 @@
+/**
+ * The one typed settings object behind lil-gui, the URL hash and the CLI flags. Every property has a parser that
+ * rejects or clamps bad values with a message, so a tampered URL or a bad flag never reaches the renderer.
+ */
+import { type ColourMode, kColourModes, kPalettes, type Palette } from '../gpu/layout.ts';
+
+export interface Settings {
+  /** Hidden layer widths of the random net. */
+  widths: number[];
+  /** Standard deviation of the random biases. */
+  sigmaB: number;
+  seed: number;
+  /** Hidden layers that make the partition shown: 1..L, or 0 for all. */
+  layers: number;
+  mode: ColourMode;
+  /** Edge width in screen pixels. */
+  edgeWidth: number;
+  palette: Palette;
+  /** View centre and span (width of the view in input units), float64. */
+  cx: number;
+  cy: number;
+  span: number;
+  /** Id of a net loaded from a file (kept in this browser's storage); empty for the random net. */
+  net: string;
+}
+
+export const kDefaultSettings: Readonly<Settings> = {
+  widths: [32, 32, 32],
+  sigmaB: 0.5,
+  seed: 1,
+  layers: 0,
+  mode: 'regions',
+  edgeWidth: 1,
+  palette: 'vivid',
+  cx: 0,
+  cy: 0,
+  span: 4,
+  net: '',
+};
+
+export const kLimits = {
+  maxDepth: 64,
+  maxWidth: 8192,
+  /** Weights a random net may have: generated in float64 on the CPU. */
+  maxWeights: 2 ** 26,
+  minSpan: 1e-12,
+  maxSpan: 1e6,
+  maxCoordinate: 1e6,
+  maxEdgeWidth: 16,
+  maxSigmaB: 100,
+} as const;
+
+type Parsed<T> = { value: T; message?: string };
+
+function parseNumber(text: string, name: string, min: number, max: number): Parsed<number> | string {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) return `${name}="${text}" is not a finite number`;
+  if (value < min || value > max) {
+    const clamped = Math.min(max, Math.max(min, value));
+    return { value: clamped, message: `${name}=${text} is outside [${min}, ${max}]; using ${clamped}` };
+  }
+  return { value };
+}
+
+function parseInteger(text: string, name: string, min: number, max: number): Parsed<number> | string {
+  const parsed = parseNumber(text, name, min, max);
+  if (typeof parsed === 'string') return parsed;
+  if (!Number.isInteger(parsed.value)) return `${name}="${text}" is not an integer`;
+  return parsed;
+}
+
+/** Parses "64,64,64": every width an integer in [1, maxWidth], at most maxDepth layers, a bounded weight count. */
+export function parseWidths(text: string): Parsed<number[]> | string {
+  const parts = text.split(/[\s,x]+/).filter((p) => p !== '');
+  if (parts.length === 0) return 'widths: give at least one hidden width, e.g. 64,64,64';
+  if (parts.length > kLimits.maxDepth) return `widths: at most ${kLimits.maxDepth} hidden layers`;
+  const widths: number[] = [];
+  for (const part of parts) {
+    const width = Number(part);
+    if (!Number.isInteger(width) || width < 1 || width > kLimits.maxWidth) {
+      return `widths: "${part}" is not an integer between 1 and ${kLimits.maxWidth}`;
+    }
+    widths.push(width);
+  }
+  const weights = widths.reduce((sum, w, i) => sum + w * (i === 0 ? 2 : (widths[i - 1] ?? 0)), 0);
+  if (weights > kLimits.maxWeights) {
+    return `widths: ${widths.join(',')} has ${weights} weights; at most ${kLimits.maxWeights} are generated`;
+  }
+  return { value: widths };
+}
+
+/** URL keys and how each is read and written. */
+const kProperties: { [K in keyof Settings]: { parse(text: string): Parsed<Settings[K]> | string; format(value: Settings[K]): string } } = {
+  widths: { parse: parseWidths, format: (w) => w.join(',') },
+  sigmaB: { parse: (t) => parseNumber(t, 'sigmaB', 0, kLimits.maxSigmaB), format: String },
+  seed: { parse: (t) => parseInteger(t, 'seed', 0, 2 ** 32 - 1), format: String },
+  layers: { parse: (t) => parseInteger(t, 'layers', 0, kLimits.maxDepth), format: String },
+  mode: {
+    parse: (t) => (kColourModes as readonly string[]).includes(t) ? { value: t as ColourMode } : `mode="${t}" is not one of ${kColourModes.join(', ')}`,
+    format: String,
+  },
+  edgeWidth: { parse: (t) => parseNumber(t, 'edgeWidth', 0, kLimits.maxEdgeWidth), format: String },
+  palette: {
+    parse: (t) => (kPalettes as readonly string[]).includes(t) ? { value: t as Palette } : `palette="${t}" is not one of ${kPalettes.join(', ')}`,
+    format: String,
+  },
+  cx: { parse: (t) => parseNumber(t, 'cx', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
+  cy: { parse: (t) => parseNumber(t, 'cy', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
+  span: { parse: (t) => parseNumber(t, 'span', kLimits.minSpan, kLimits.maxSpan), format: String },
+  net: {
+    parse: (t) => (/^[0-9a-f]{1,32}$/.test(t) ? { value: t } : `net="${t.slice(0, 40)}" is not a stored net id`),
+    format: String,
+  },
+};
+
+export const kSettingKeys = Object.keys(kProperties) as (keyof Settings)[];
+
+function assign<K extends keyof Settings>(settings: Settings, key: K, text: string, messages: string[]): void {
+  const parsed = kProperties[key].parse(text);
+  if (typeof parsed === 'string') {
+    messages.push(`${parsed}; kept ${kProperties[key].format(settings[key])}`);
+    return;
+  }
+  settings[key] = parsed.value;
+  if (parsed.message) messages.push(parsed.message);
+}
+
+/** Reads `key=value&...` pairs over `base`; unknown keys and invalid values are reported, never applied. */
+export function settingsFromParams(params: URLSearchParams, base: Settings = cloneSettings(kDefaultSettings)): { settings: Settings; messages: string[] } {
+  const settings = cloneSettings(base);
+  const messages: string[] = [];
+  for (const [key, text] of params) {
+    if ((kSettingKeys as string[]).includes(key)) assign(settings, key as keyof Settings, text, messages);
+    else messages.push(`unknown setting "${key.slice(0, 40)}" ignored`);
+  }
+  return { settings, messages };
+}
+
+/** The URL hash of a settings object: every setting, floats in full precision (they round-trip exactly). */
+export function settingsToHash(settings: Settings): string {
+  const params = new URLSearchParams();
+  for (const key of kSettingKeys) {
+    if (key === 'net' && settings.net === '') continue;
+    params.set(key, (kProperties[key].format as (v: unknown) => string)(settings[key]));
+  }
+  return `#${params.toString().replaceAll('%2C', ',')}`;
+}
+
+export function settingsFromHash(hash: string, base?: Settings): { settings: Settings; messages: string[] } {
+  return settingsFromParams(new URLSearchParams(hash.replace(/^#/, '')), base);
+}
+
+export function cloneSettings(settings: Readonly<Settings>): Settings {
+  return { ...settings, widths: [...settings.widths] };
+}
+
+/** Layers shown for a net of `depth` hidden layers (0 means all). */
+export function layersShown(settings: Settings, depth: number): number {
+  return settings.layers === 0 ? depth : Math.min(settings.layers, depth);
+}
