@@ -11,7 +11,15 @@ import { randomNet } from '../model/random.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import type { Messages } from './messages.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
-import { cloneSettings, kDefaultSettings, layersShown, type Settings, settingsFromHash, settingsToHash } from './settings.ts';
+import {
+  cloneSettings,
+  kDefaultSettings,
+  layersShown,
+  parseWidths,
+  type Settings,
+  settingsFromHash,
+  settingsToHash,
+} from './settings.ts';
 
 const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
 
@@ -60,7 +68,12 @@ export class App {
       gpu.renderer.setNet(net);
     } catch (error) {
       messages.error(`${(error as Error).message}; showing the default net instead`);
-      Object.assign(settings, { widths: [...kDefaultSettings.widths], sigmaB: kDefaultSettings.sigmaB, seed: kDefaultSettings.seed, net: '' });
+      Object.assign(settings, {
+        widths: [...kDefaultSettings.widths],
+        sigmaB: kDefaultSettings.sigmaB,
+        seed: kDefaultSettings.seed,
+        net: '',
+      });
       net = App.netFor(settings);
       gpu.renderer.setNet(net);
     }
@@ -72,12 +85,19 @@ export class App {
     return app;
   }
 
-  private static async createGpu(canvas: HTMLCanvasElement): Promise<{ device: GPUDevice; renderer: Renderer; context: GPUCanvasContext }> {
+  private static async createGpu(
+    canvas: HTMLCanvasElement,
+  ): Promise<{ device: GPUDevice; renderer: Renderer; context: GPUCanvasContext }> {
     const device = await requestDevice(navigator.gpu);
     const context = canvas.getContext('webgpu');
     if (!context) throw new GpuError('the canvas has no WebGPU context');
     const format = navigator.gpu.getPreferredCanvasFormat();
-    context.configure({ device, format, alphaMode: 'opaque', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST });
+    context.configure({
+      device,
+      format,
+      alphaMode: 'opaque',
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST,
+    });
     const renderer = await Renderer.create(device, format);
     return { device, renderer, context };
   }
@@ -90,6 +110,8 @@ export class App {
       if (!stored.ok) throw new Error(stored.error);
       return stored.net;
     }
+    const widths = parseWidths(settings.widths.join(','));
+    if (typeof widths === 'string') throw new Error(widths);
     return randomNet(settings);
   }
 
@@ -143,10 +165,12 @@ export class App {
   /** Shows a net read from a file; keeps it in this browser so that the URL reproduces it. */
   showLoadedNet(net: Net, text: string, name: string): boolean {
     const id = contentId(text);
-    if (!storeNet(id, text)) this.messages.note(`${name} is too large to keep in this browser: a reload will not find it`);
+    if (!storeNet(id, text))
+      this.messages.note(`${name} is too large to keep in this browser: a reload will not find it`);
     const previous = this.settings.net;
     const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0 });
-    if (shown && previous !== id) this.messages.note(`loaded ${name}: ${hiddenWidths(net).join(',')} (${neuronCount(net)} neurons)`);
+    if (shown && previous !== id)
+      this.messages.note(`loaded ${name}: ${hiddenWidths(net).join(',')} (${neuronCount(net)} neurons)`);
     return shown;
   }
 
@@ -212,7 +236,10 @@ export class App {
       this.lastFrame = await this.renderer.render(texture, this.renderSettings());
       // Present only a frame that rendered without errors: the previous picture stays otherwise.
       const encoder = this.device.createCommandEncoder({ label: 'App.present' });
-      encoder.copyTextureToTexture({ texture }, { texture: this.context.getCurrentTexture() }, [texture.width, texture.height]);
+      encoder.copyTextureToTexture({ texture }, { texture: this.context.getCurrentTexture() }, [
+        texture.width,
+        texture.height,
+      ]);
       this.device.queue.submit([encoder.finish()]);
       this.frames++;
     } catch (error) {
@@ -245,7 +272,11 @@ export class App {
     if (!texture) throw new GpuError('nothing rendered yet');
     const { width, height } = texture;
     const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
-    const buffer = this.device.createBuffer({ label: 'App.readPixels', size: bytesPerRow * height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const buffer = this.device.createBuffer({
+      label: 'App.readPixels',
+      size: bytesPerRow * height,
+      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+    });
     const encoder = this.device.createCommandEncoder({ label: 'App.readPixels' });
     encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [width, height]);
     this.device.queue.submit([encoder.finish()]);
@@ -271,7 +302,8 @@ export class App {
   private watchDevice(): void {
     const device = this.device;
     void device.lost.then(async (info) => {
-      if (this.destroyed || info.reason === 'destroyed') return;
+      // Only App.destroy ends the app; any other loss, even a destroy() from elsewhere, is recovered from.
+      if (this.destroyed) return;
       this.messages.error(`the GPU device was lost (${info.message || 'no reason given'}); re-creating it`);
       try {
         const gpu = await App.createGpu(this.canvas);

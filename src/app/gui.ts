@@ -45,27 +45,49 @@ export function buildGui(app: App, messages: Messages): GUI {
     resetView: () => app.resetView(),
   };
   const network = gui.addFolder('Network');
-  network.add(proxy, 'widths').name('hidden widths').onFinishChange((text: string) => {
-    const parsed = parseWidths(text);
-    if (typeof parsed === 'string') {
-      messages.error(parsed);
-      refresh(app.settings, app.net.hidden.length);
-    } else {
-      app.update({ widths: parsed.value, layers: 0 });
-    }
-  });
-  network.add(proxy, 'sigmaB', 0, 2, 0.01).name('sigma_b').onFinishChange((v: number) => app.update({ sigmaB: v }));
-  network.add(proxy, 'seed').step(1).name('seed').onFinishChange((v: number) => app.update({ seed: Math.round(v) >>> 0 }));
+  network
+    .add(proxy, 'widths')
+    .name('hidden widths')
+    .onFinishChange((text: string) => {
+      const parsed = parseWidths(text);
+      if (typeof parsed === 'string') {
+        messages.error(parsed);
+        refresh(app.settings, app.net.hidden.length);
+      } else {
+        app.update({ widths: parsed.value, layers: 0 });
+      }
+    });
+  network
+    .add(proxy, 'sigmaB', 0, 2, 0.01)
+    .name('sigma_b')
+    .onFinishChange((v: number) => app.update({ sigmaB: v }));
+  network
+    .add(proxy, 'seed')
+    .step(1)
+    .name('seed')
+    .onFinishChange((v: number) => app.update({ seed: Math.round(v) >>> 0 }));
   network.add(proxy, 'resample').name('resample (new seed)');
   network.add(proxy, 'load').name('load relu-mlp file…');
   network.add(proxy, 'save').name('save net as relu-mlp');
   const picture = gui.addFolder('Picture');
-  const layers: Controller = picture.add(proxy, 'layers', 1, 1, 1).name('layers shown').onChange((k: number) => {
-    app.update({ layers: k >= app.net.hidden.length ? 0 : k });
-  });
-  picture.add(proxy, 'mode', [...kColourModes]).name('colour mode').onChange((mode: Settings['mode']) => app.update({ mode }));
-  picture.add(proxy, 'edgeWidth', 0, 8, 0.25).name('edge width (px)').onChange((v: number) => app.update({ edgeWidth: v }));
-  picture.add(proxy, 'palette', [...kPalettes]).name('palette').onChange((palette: Settings['palette']) => app.update({ palette }));
+  const layers: Controller = picture
+    .add(proxy, 'layers', 1, 1, 1)
+    .name('layers shown')
+    .onChange((k: number) => {
+      app.update({ layers: k >= app.net.hidden.length ? 0 : k });
+    });
+  picture
+    .add(proxy, 'mode', [...kColourModes])
+    .name('colour mode')
+    .onChange((mode: Settings['mode']) => app.update({ mode }));
+  picture
+    .add(proxy, 'edgeWidth', 0, 8, 0.25)
+    .name('edge width (px)')
+    .onChange((v: number) => app.update({ edgeWidth: v }));
+  picture
+    .add(proxy, 'palette', [...kPalettes])
+    .name('palette')
+    .onChange((palette: Settings['palette']) => app.update({ palette }));
   picture.add(proxy, 'resetView').name('reset view (0)');
 
   const refresh = (settings: Settings, depth: number): void => {
@@ -80,6 +102,7 @@ export function buildGui(app: App, messages: Messages): GUI {
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();
   };
   app.listener = { settingsChanged: refresh };
+  if (window.innerWidth < 640) gui.close();
   refresh(app.settings, app.net.hidden.length);
   return gui;
 }

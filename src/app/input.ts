@@ -20,7 +20,10 @@ export function attachInput(canvas: HTMLCanvasElement, target: ViewTarget): () =
   const toCanvas = (event: { clientX: number; clientY: number }): { x: number; y: number } => {
     const rect = canvas.getBoundingClientRect();
     const { width, height } = target.size();
-    return { x: ((event.clientX - rect.left) * width) / rect.width, y: ((event.clientY - rect.top) * height) / rect.height };
+    return {
+      x: ((event.clientX - rect.left) * width) / rect.width,
+      y: ((event.clientY - rect.top) * height) / rect.height,
+    };
   };
   const centroid = (): { x: number; y: number; spread: number } => {
     const points = [...pointers.values()];
@@ -32,7 +35,8 @@ export function attachInput(canvas: HTMLCanvasElement, target: ViewTarget): () =
 
   const onWheel = (event: WheelEvent): void => {
     event.preventDefault();
-    const lines = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
+    const lines =
+      event.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
     const factor = Math.exp(-event.deltaY * lines * kWheelZoomPerPixel);
     const { x, y } = toCanvas(event);
     target.setView(zoomAbout(target.view(), target.size(), x, y, factor));

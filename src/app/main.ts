@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   const showReadout = (): void => {
     const frame = app.lastFrame;
     const { width, height } = app.size;
-    const ms = frame ? `${frame.gpuMs.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})` : '…';
+    const ms = frame
+      ? `${frame.gpuMs.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})`
+      : '…';
     readout.textContent = `${ms}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
   };
   const observer = new ResizeObserver(([entry]) => {

@@ -90,18 +90,26 @@ export function parseWidths(text: string): Parsed<number[]> | string {
 }
 
 /** URL keys and how each is read and written. */
-const kProperties: { [K in keyof Settings]: { parse(text: string): Parsed<Settings[K]> | string; format(value: Settings[K]): string } } = {
+const kProperties: {
+  [K in keyof Settings]: { parse(text: string): Parsed<Settings[K]> | string; format(value: Settings[K]): string };
+} = {
   widths: { parse: parseWidths, format: (w) => w.join(',') },
   sigmaB: { parse: (t) => parseNumber(t, 'sigmaB', 0, kLimits.maxSigmaB), format: String },
   seed: { parse: (t) => parseInteger(t, 'seed', 0, 2 ** 32 - 1), format: String },
   layers: { parse: (t) => parseInteger(t, 'layers', 0, kLimits.maxDepth), format: String },
   mode: {
-    parse: (t) => (kColourModes as readonly string[]).includes(t) ? { value: t as ColourMode } : `mode="${t}" is not one of ${kColourModes.join(', ')}`,
+    parse: (t) =>
+      (kColourModes as readonly string[]).includes(t)
+        ? { value: t as ColourMode }
+        : `mode="${t}" is not one of ${kColourModes.join(', ')}`,
     format: String,
   },
   edgeWidth: { parse: (t) => parseNumber(t, 'edgeWidth', 0, kLimits.maxEdgeWidth), format: String },
   palette: {
-    parse: (t) => (kPalettes as readonly string[]).includes(t) ? { value: t as Palette } : `palette="${t}" is not one of ${kPalettes.join(', ')}`,
+    parse: (t) =>
+      (kPalettes as readonly string[]).includes(t)
+        ? { value: t as Palette }
+        : `palette="${t}" is not one of ${kPalettes.join(', ')}`,
     format: String,
   },
   cx: { parse: (t) => parseNumber(t, 'cx', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
@@ -126,7 +134,10 @@ function assign<K extends keyof Settings>(settings: Settings, key: K, text: stri
 }
 
 /** Reads `key=value&...` pairs over `base`; unknown keys and invalid values are reported, never applied. */
-export function settingsFromParams(params: URLSearchParams, base: Settings = cloneSettings(kDefaultSettings)): { settings: Settings; messages: string[] } {
+export function settingsFromParams(
+  params: URLSearchParams,
+  base: Settings = cloneSettings(kDefaultSettings),
+): { settings: Settings; messages: string[] } {
   const settings = cloneSettings(base);
   const messages: string[] = [];
   for (const [key, text] of params) {

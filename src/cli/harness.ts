@@ -44,7 +44,12 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
   const userDataDir = mkdtempSync(join(tmpdir(), 'reluscope-chromium-'));
   let browser: Browser | null = null;
   const close = async (): Promise<void> => {
-    await browser?.close().catch(() => undefined);
+    if (browser) {
+      const closing = browser.close().catch(() => undefined);
+      const timeout = new Promise((done) => setTimeout(done, 10_000).unref());
+      await Promise.race([closing, timeout]);
+      browser.process()?.kill('SIGKILL');
+    }
     await server.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });
   };

@@ -3,7 +3,15 @@ import colourWgsl from '../../shaders/colour.wgsl?raw';
 import commonWgsl from '../../shaders/common.wgsl?raw';
 import type { ImageSize } from '../model/view.ts';
 import { createCheckedModule, withErrorScopes } from './device.ts';
-import { type ColourMode, kColourModes, kColourParams, kPalettes, packStruct, type Palette, structSize } from './layout.ts';
+import {
+  type ColourMode,
+  kColourModes,
+  kColourParams,
+  kPalettes,
+  type Palette,
+  packStruct,
+  structSize,
+} from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
 export interface ColourSettings {
@@ -55,7 +63,13 @@ export class ColourPass {
   }
 
   /** Records the colour pass from `fields` (of `size`) into `target` (of the same size). */
-  encode(encoder: GPUCommandEncoder, target: GPUTextureView, fields: GPUBuffer, size: ImageSize, settings: ColourSettings): void {
+  encode(
+    encoder: GPUCommandEncoder,
+    target: GPUTextureView,
+    fields: GPUBuffer,
+    size: ImageSize,
+    settings: ColourSettings,
+  ): void {
     if (fields !== this.source) {
       this.source = fields;
       this.bindGroup = this.device.createBindGroup({

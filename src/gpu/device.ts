@@ -48,14 +48,17 @@ export async function createCheckedModule(device: GPUDevice, label: string, code
 export async function withErrorScopes<T>(device: GPUDevice, what: string, work: () => T | Promise<T>): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T;
+  let result: { value: T } | { thrown: unknown };
   try {
-    result = await work();
-  } finally {
-    const validation = await device.popErrorScope();
-    const memory = await device.popErrorScope();
-    const error = validation ?? memory;
-    if (error) throw new GpuError(`${what}: ${error.message}`);
+    result = { value: await work() };
+  } catch (thrown) {
+    result = { thrown };
   }
-  return result;
+  // Pop both scopes whatever happened, so that the device's scope stack stays balanced.
+  const validation = await device.popErrorScope();
+  const memory = await device.popErrorScope();
+  const error = validation ?? memory;
+  if (error) throw new GpuError(`${what}: ${error.message}`);
+  if ('thrown' in result) throw result.thrown;
+  return result.value;
 }

@@ -9,9 +9,18 @@ import hashWgsl from '../../shaders/hash.wgsl?raw';
 import type { Net } from '../model/net.ts';
 import { neuronBases, neuronCount } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
-import { foldFirstLayer, type ImageSize, pixelSize, type View } from '../model/view.ts';
+import { foldFirstLayer, type ImageSize, type View } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
-import { kChunk, kFrame, kLayerStep, kPixelField, kStatsWords, kWorkgroupSize, packStruct, structSize } from './layout.ts';
+import {
+  kChunk,
+  kFrame,
+  kLayerStep,
+  kPixelField,
+  kStatsWords,
+  kWorkgroupSize,
+  packStruct,
+  structSize,
+} from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
 /** Multiply-adds one dispatch may do: small enough that no single dispatch runs for long on a real GPU. */
@@ -54,9 +63,10 @@ interface SizeBuffers {
   readonly pixels: number;
   readonly chunkPixels: number;
   readonly fields: GPUBuffer;
-  readonly scratch: readonly [GPUBuffer, GPUBuffer];
+  readonly scratch: readonly GPUBuffer[];
   readonly chunks: GPUBuffer;
-  readonly bindGroups: readonly [GPUBindGroup, GPUBindGroup];
+  /** By layer parity: even layers read scratch 0 and write scratch 1, odd layers the other way. */
+  readonly bindGroups: { readonly even: GPUBindGroup; readonly odd: GPUBindGroup };
 }
 
 export class FieldsPass {
@@ -134,7 +144,7 @@ export class FieldsPass {
   /** Checks that a net fits this device; throws NetTooLargeError naming the limit otherwise. */
   checkNet(net: Net): void {
     const limit = this.device.limits.maxStorageBufferBindingSize;
-    const weightBytes = 4 * (net.hidden.reduce((s, l) => s + l.weight.length, 0) + net.hidden.at(-1)!.outDim);
+    const weightBytes = 4 * (net.hidden.reduce((s, l) => s + l.weight.length, 0) + (net.hidden.at(-1)?.outDim ?? 0));
     if (weightBytes > limit) {
       throw new NetTooLargeError(
         `the net has ${(weightBytes / 2 ** 20).toFixed(0)} MiB of weights; this GPU binds at most ` +
@@ -151,8 +161,13 @@ export class FieldsPass {
     this.checkNet(net);
     this.destroyNet();
     const L = net.hidden.length;
-    const last = net.hidden[L - 1]!;
-    const output = net.output ?? { inDim: last.outDim, outDim: 1, weight: new Float64Array(last.outDim).fill(1), bias: Float64Array.of(0) };
+    const lastWidth = net.hidden.at(-1)?.outDim ?? 0;
+    const output = net.output ?? {
+      inDim: lastWidth,
+      outDim: 1,
+      weight: new Float64Array(lastWidth).fill(1),
+      bias: Float64Array.of(0),
+    };
     const layers = [...net.hidden, output];
     const weightOffsets: number[] = [];
     let total = 0;
@@ -169,7 +184,8 @@ export class FieldsPass {
     const mapped = new Float32Array(weights.getMappedRange());
     layers.forEach((layer, l) => {
       // Layer 0 is rewritten per view (folded with the view map); the output keeps its first unit only.
-      if (l > 0) mapped.set(layer.weight.subarray(0, layer.inDim * (layer === output ? 1 : layer.outDim)), weightOffsets[l]);
+      if (l > 0)
+        mapped.set(layer.weight.subarray(0, layer.inDim * (layer === output ? 1 : layer.outDim)), weightOffsets[l]);
     });
     weights.unmap();
     const centre = this.device.createBuffer({
@@ -203,11 +219,11 @@ export class FieldsPass {
   encode(encoder: GPUCommandEncoder, request: FieldsRequest): void {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('FieldsPass.encode before setNet');
-    const sb = this.ensureSize(request.size);
+    const sb = this.ensureSize(nb, request.size);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
     const layersRun = request.computeOutput ? L : shown;
-    this.uploadView(request);
+    this.uploadView(nb, request);
 
     const fullSize = request.fullSize ?? request.size;
     const [ox, oy] = request.origin ?? [0, 0];
@@ -229,19 +245,21 @@ export class FieldsPass {
       const groups = Math.ceil(count / kWorkgroupSize);
       pass.setPipeline(this.hiddenPipeline);
       for (let l = 0; l < layersRun; l++) {
-        pass.setBindGroup(0, sb.bindGroups[l % 2]!, [l * this.slot, c * this.slot]);
+        pass.setBindGroup(0, l % 2 === 0 ? sb.bindGroups.even : sb.bindGroups.odd, [l * this.slot, c * this.slot]);
         pass.dispatchWorkgroups(groups);
       }
       pass.setPipeline(this.finishPipeline);
-      pass.setBindGroup(0, sb.bindGroups[layersRun % 2]!, [L * this.slot, c * this.slot]);
+      pass.setBindGroup(0, layersRun % 2 === 0 ? sb.bindGroups.even : sb.bindGroups.odd, [
+        L * this.slot,
+        c * this.slot,
+      ]);
       pass.dispatchWorkgroups(groups);
     }
     pass.end();
   }
 
   /** The folded first layer and the float64 pre-activations at the view centre. */
-  private uploadView(request: FieldsRequest): void {
-    const nb = this.netBuffers!;
+  private uploadView(nb: NetBuffers, request: FieldsRequest): void {
     const fullSize = request.fullSize ?? request.size;
     const folded = foldFirstLayer(nb.net, request.view, fullSize);
     this.device.queue.writeBuffer(nb.weights, 0, Float32Array.from(folded));
@@ -254,18 +272,18 @@ export class FieldsPass {
     }
     values[offset] = centre.output;
     this.device.queue.writeBuffer(nb.centre, 0, values);
-    void pixelSize;
   }
 
-  private ensureSize(size: ImageSize): SizeBuffers {
-    const nb = this.netBuffers!;
+  private ensureSize(nb: NetBuffers, size: ImageSize): SizeBuffers {
     const pixels = size.width * size.height;
     if (this.sizeBuffers?.pixels === pixels) return this.sizeBuffers;
     this.destroySize();
     const limit = this.device.limits.maxStorageBufferBindingSize;
     const fieldsBytes = pixels * structSize(kPixelField);
     if (fieldsBytes > limit) {
-      throw new GpuError(`an image of ${size.width}x${size.height} needs ${fieldsBytes} bytes of fields; the limit is ${limit}`);
+      throw new GpuError(
+        `an image of ${size.width}x${size.height} needs ${fieldsBytes} bytes of fields; the limit is ${limit}`,
+      );
     }
     const roundDown = (n: number): number => Math.floor(n / kWorkgroupSize) * kWorkgroupSize;
     const byScratch = roundDown(Math.min(limit, kScratchBudgetBytes) / (nb.maxWidth * 16));
@@ -282,7 +300,9 @@ export class FieldsPass {
     const scratchBytes = chunkPixels * nb.maxWidth * 16;
     const scratch = [0, 1].map((i) =>
       this.device.createBuffer({ label: `FieldsPass.scratch${i}`, size: scratchBytes, usage: storage }),
-    ) as [GPUBuffer, GPUBuffer];
+    );
+    const [a, b] = scratch;
+    if (!a || !b) throw new GpuError('scratch buffers missing');
     const chunkCount = Math.ceil(pixels / chunkPixels);
     const chunks = this.device.createBuffer({
       label: 'FieldsPass.chunks',
@@ -296,7 +316,7 @@ export class FieldsPass {
       chunkWords[(c * this.slot) / 4 + 1] = Math.min(chunkPixels, pixels - c * chunkPixels);
     }
     chunks.unmap();
-    const bindGroup = (i: number): GPUBindGroup =>
+    const bindGroup = (read: GPUBuffer, write: GPUBuffer, i: number): GPUBindGroup =>
       this.device.createBindGroup({
         label: `FieldsPass.bindGroup${i}`,
         layout: this.layout,
@@ -306,13 +326,20 @@ export class FieldsPass {
           { binding: 2, resource: { buffer: chunks, size: structSize(kChunk) } },
           { binding: 3, resource: { buffer: nb.weights } },
           { binding: 4, resource: { buffer: nb.centre } },
-          { binding: 5, resource: { buffer: scratch[i]! } },
-          { binding: 6, resource: { buffer: scratch[1 - i]! } },
+          { binding: 5, resource: { buffer: read } },
+          { binding: 6, resource: { buffer: write } },
           { binding: 7, resource: { buffer: fields } },
           { binding: 8, resource: { buffer: this.stats } },
         ],
       });
-    this.sizeBuffers = { pixels, chunkPixels, fields, scratch, chunks, bindGroups: [bindGroup(0), bindGroup(1)] };
+    this.sizeBuffers = {
+      pixels,
+      chunkPixels,
+      fields,
+      scratch,
+      chunks,
+      bindGroups: { even: bindGroup(a, b, 0), odd: bindGroup(b, a, 1) },
+    };
     return this.sizeBuffers;
   }
 

@@ -82,7 +82,10 @@ export class Renderer {
   }
 
   /** Computes the fields for `settings` at `size` without colouring (tests, data export). */
-  async computeFields(size: ImageSize, settings: Omit<RenderSettings, 'mode' | 'palette' | 'edgeWidth'> & { computeOutput?: boolean }): Promise<void> {
+  async computeFields(
+    size: ImageSize,
+    settings: Omit<RenderSettings, 'mode' | 'palette' | 'edgeWidth'> & { computeOutput?: boolean },
+  ): Promise<void> {
     await withErrorScopes(this.device, 'computing fields', async () => {
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
       this.encodeFields(encoder, size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' });
@@ -104,7 +107,15 @@ export class Renderer {
       computeOutput: settings.mode === 'output',
     };
     const { view } = settings;
-    const key = JSON.stringify([view.cx, view.cy, view.span, size.width, size.height, request.layersShown, request.computeOutput]);
+    const key = JSON.stringify([
+      view.cx,
+      view.cy,
+      view.span,
+      size.width,
+      size.height,
+      request.layersShown,
+      request.computeOutput,
+    ]);
     if (key === this.fieldsKey) return false;
     this.fieldsPass.encode(encoder, request);
     this.fieldsKey = key;
@@ -138,8 +149,9 @@ export class Renderer {
       data.hashLo[p] = words[base + column('hashLo')] ?? 0;
       data.hashHi[p] = words[base + column('hashHi')] ?? 0;
       const d = floats[base + column('distance')] ?? kNoBoundary;
-      data.distancePixels[p] = d >= kNoBoundary ? Number.POSITIVE_INFINITY : d;
-      data.distance[p] = data.distancePixels[p]! * s;
+      const pixels = d >= kNoBoundary ? Number.POSITIVE_INFINITY : d;
+      data.distancePixels[p] = pixels;
+      data.distance[p] = pixels * s;
       data.layer[p] = words[base + column('layer')] ?? 0;
       data.output[p] = floats[base + column('output')] ?? 0;
     }

@@ -72,7 +72,8 @@ export function netFromJson(value: unknown): ParseResult {
       hidden.push(layer);
       inDim = layer.outDim;
     });
-    const output = value.output === undefined || value.output === null ? null : readLayer(value.output, 'output', inDim);
+    const output =
+      value.output === undefined || value.output === null ? null : readLayer(value.output, 'output', inDim);
     return { ok: true, net: { inputDim: kInputDim, hidden, output } };
   } catch (error) {
     if (error instanceof NetFileError) return { ok: false, error: error.message };

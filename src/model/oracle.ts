@@ -103,16 +103,15 @@ export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidde
  * (same convention as PointFields.output). The GPU propagates differences from these (perturbation).
  */
 export function preActivations(net: Net, x: number, y: number): { hidden: Float64Array[]; output: number } {
+  // Tangents are not needed here: zero-length arrays read as zeros.
+  const none = new Float64Array(0);
   let h = Float64Array.of(x, y);
   const hidden: Float64Array[] = [];
-  const zero = new Float64Array(0);
   for (const layer of net.hidden) {
-    const z = affine(layer, { value: h, dx: new Float64Array(h.length), dy: new Float64Array(h.length) }).value;
+    const z = affine(layer, { value: h, dx: none, dy: none }).value;
     hidden.push(z);
-    h = z.map((v) => (v > 0 ? v : 0));
+    h = z.map((v) => Math.max(v, 0));
   }
-  const output = net.output
-    ? (affine(net.output, { value: h, dx: zero.slice(), dy: zero.slice() }).value[0] ?? 0)
-    : sum(h);
+  const output = net.output ? (affine(net.output, { value: h, dx: none, dy: none }).value[0] ?? 0) : sum(h);
   return { hidden, output };
 }

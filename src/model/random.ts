@@ -2,8 +2,9 @@
  * Seeded random nets. The same (widths, sigma_b, seed) gives bit-identical weights in the app, the CLI and the
  * tests: weights are generated here once, in float64, and uploaded.
  */
-import { kInputDim } from './netFile.ts';
+
 import { type Layer, makeLayer, type Net } from './net.ts';
+import { kInputDim } from './netFile.ts';
 
 /** sfc32, seeded through splitmix32: small, fast, and the same on every JavaScript engine. */
 export class Random {

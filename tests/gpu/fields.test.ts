@@ -29,10 +29,23 @@ interface Comparison {
   worstOutput: number;
 }
 
-async function compareWithOracle(net: Net, view: View, size: ImageSize, layers: number, computeOutput: boolean): Promise<Comparison> {
+async function compareWithOracle(
+  net: Net,
+  view: View,
+  size: ImageSize,
+  layers: number,
+  computeOutput: boolean,
+): Promise<Comparison> {
   const fields = await gpu.fields({ netJson: serializeNet(net), view, ...size, layers, computeOutput });
   const s = pixelSize(view, size);
-  const r: Comparison = { compared: 0, hashMismatches: [], layerMismatches: 0, worstRelative: 0, worstAbsolutePixels: 0, worstOutput: 0 };
+  const r: Comparison = {
+    compared: 0,
+    hashMismatches: [],
+    layerMismatches: 0,
+    worstRelative: 0,
+    worstAbsolutePixels: 0,
+    worstOutput: 0,
+  };
   const refs = [];
   for (let j = 0; j < size.height; j++) {
     for (let i = 0; i < size.width; i++) refs.push(evaluatePoint(net, ...pixelCentre(view, size, i, j), layers));
@@ -41,7 +54,8 @@ async function compareWithOracle(net: Net, view: View, size: ImageSize, layers: 
   refs.forEach((ref, p) => {
     const dPixels = ref.distance / s;
     const gpuDistance = fields.distance[p] === -1 ? Number.POSITIVE_INFINITY : (fields.distance[p] ?? Number.NaN);
-    if (computeOutput) r.worstOutput = Math.max(r.worstOutput, Math.abs((fields.output[p] ?? Number.NaN) - ref.output) / outputRange);
+    if (computeOutput)
+      r.worstOutput = Math.max(r.worstOutput, Math.abs((fields.output[p] ?? Number.NaN) - ref.output) / outputRange);
     if (dPixels <= 1e-4) return;
     r.compared++;
     if (fields.hashLo[p] !== ref.hash[0] || fields.hashHi[p] !== ref.hash[1]) {
@@ -61,17 +75,30 @@ async function compareWithOracle(net: Net, view: View, size: ImageSize, layers: 
 
 describe('fields kernel against the float64 oracle', () => {
   const rng = new Random(Date.now() >>> 0);
-  const cases: { name: string; widths: number[]; size: ImageSize; zoom: number; layers?: number; output?: boolean }[] = [
-    { name: 'one layer of 8', widths: [8], size: { width: 48, height: 32 }, zoom: 1 },
-    { name: '3 x 16 with the output', widths: [16, 16, 16], size: { width: 40, height: 40 }, zoom: 1, output: true },
-    { name: '3 x 20, first 2 layers', widths: [20, 20, 20], size: { width: 40, height: 40 }, zoom: 1, layers: 2 },
-    { name: '3 x 20, first layer, with the output', widths: [20, 20, 20], size: { width: 24, height: 24 }, zoom: 1, layers: 1, output: true },
-    { name: '16 x 8 (deep)', widths: Array(16).fill(8), size: { width: 24, height: 24 }, zoom: 1 },
-    { name: '6 x 12 at a zoom of 1e5', widths: Array(6).fill(12), size: { width: 32, height: 32 }, zoom: 1e5 },
-    { name: '37, 41, 70 (ragged blocks) at a zoom of 1e3', widths: [37, 41, 70], size: { width: 33, height: 21 }, zoom: 1e3 },
-    { name: '1100 neurons', widths: [300, 500, 300], size: { width: 8, height: 8 }, zoom: 1, output: true },
-    { name: 'one layer of 2048 (wide)', widths: [2048], size: { width: 6, height: 5 }, zoom: 1 },
-  ];
+  const cases: { name: string; widths: number[]; size: ImageSize; zoom: number; layers?: number; output?: boolean }[] =
+    [
+      { name: 'one layer of 8', widths: [8], size: { width: 48, height: 32 }, zoom: 1 },
+      { name: '3 x 16 with the output', widths: [16, 16, 16], size: { width: 40, height: 40 }, zoom: 1, output: true },
+      { name: '3 x 20, first 2 layers', widths: [20, 20, 20], size: { width: 40, height: 40 }, zoom: 1, layers: 2 },
+      {
+        name: '3 x 20, first layer, with the output',
+        widths: [20, 20, 20],
+        size: { width: 24, height: 24 },
+        zoom: 1,
+        layers: 1,
+        output: true,
+      },
+      { name: '16 x 8 (deep)', widths: Array(16).fill(8), size: { width: 24, height: 24 }, zoom: 1 },
+      { name: '6 x 12 at a zoom of 1e5', widths: Array(6).fill(12), size: { width: 32, height: 32 }, zoom: 1e5 },
+      {
+        name: '37, 41, 70 (ragged blocks) at a zoom of 1e3',
+        widths: [37, 41, 70],
+        size: { width: 33, height: 21 },
+        zoom: 1e3,
+      },
+      { name: '1100 neurons', widths: [300, 500, 300], size: { width: 8, height: 8 }, zoom: 1, output: true },
+      { name: 'one layer of 2048 (wide)', widths: [2048], size: { width: 6, height: 5 }, zoom: 1 },
+    ];
   for (const c of cases) {
     it(c.name, async () => {
       const seed = rng.nextU32();
@@ -98,5 +125,12 @@ describe('fields kernel against the float64 oracle', () => {
     const fields = await gpu.fields({ netJson: serializeNet(a), view, ...size, layers: 2, computeOutput: false });
     const refB = evaluatePoint(b, ...pixelCentre(view, size, 5, 5));
     expect(fields.hashLo[5 * 16 + 5]).not.toBe(refB.hash[0]);
+  });
+});
+
+describe('device limits', () => {
+  it('a net larger than the device allows is refused with a message naming the limit', async () => {
+    const message = await gpu.page.evaluate('window.gpuTestLimits.tooLargeMessage()');
+    expect(message).toMatch(/^NetTooLargeError: the net has 137 MiB of weights; this GPU binds at most 128 MiB/);
   });
 });

@@ -17,7 +17,10 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
     await page.waitForFunction('window.gpuTest !== undefined');
     await page.evaluate('window.gpuTest.ready');
     const fields = (call: FieldsCall): Promise<FieldsReply> =>
-      page.evaluate((c) => (window as unknown as { gpuTest: { fields(c: FieldsCall): Promise<FieldsReply> } }).gpuTest.fields(c), call);
+      page.evaluate(
+        (c) => (window as unknown as { gpuTest: { fields(c: FieldsCall): Promise<FieldsReply> } }).gpuTest.fields(c),
+        call,
+      );
     return { harness, page, consoleErrors, fields };
   } catch (error) {
     await harness.close();

@@ -4,6 +4,7 @@
  */
 import { requestDevice } from '../../src/gpu/device.ts';
 import { Renderer } from '../../src/gpu/renderer.ts';
+import { makeLayer } from '../../src/model/net.ts';
 import { parseNet } from '../../src/model/netFile.ts';
 import type { View } from '../../src/model/view.ts';
 
@@ -50,3 +51,22 @@ async function fields(call: FieldsCall): Promise<FieldsReply> {
 }
 
 Object.assign(window, { gpuTest: { fields, ready: renderer.then(() => true) } });
+
+/** setNet of a net over the default binding limit (128 MiB) on a device with default limits: the message. */
+async function tooLargeMessage(): Promise<string> {
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no adapter');
+  const device = await adapter.requestDevice();
+  const small = await Renderer.create(device);
+  const hidden = [makeLayer(2, 6000), makeLayer(6000, 6000)];
+  try {
+    small.setNet({ inputDim: 2, hidden, output: null });
+    return 'accepted';
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  } finally {
+    device.destroy();
+  }
+}
+
+Object.assign(window, { gpuTestLimits: { tooLargeMessage } });

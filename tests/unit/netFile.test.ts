@@ -6,7 +6,16 @@ const good = {
   format: 'relu-mlp',
   version: 1,
   inputDim: 2,
-  hidden: [{ weight: [[1, 2], [3, 4], [5, 6]], bias: [0, 1, 2] }],
+  hidden: [
+    {
+      weight: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      bias: [0, 1, 2],
+    },
+  ],
   output: { weight: [[1, 1, 1]], bias: [0] },
 };
 
@@ -27,23 +36,85 @@ describe('relu-mlp files', () => {
   });
 
   it('accepts a file without an output layer', () => {
-    const parsed = parseNet(withChange((f) => { delete f.output; }));
+    const parsed = parseNet(
+      withChange((f) => {
+        delete f.output;
+      }),
+    );
     expect(parsed.ok && parsed.net.output).toBe(null);
   });
 
   const bad: [string, string, RegExp][] = [
     ['not JSON', '{"format": "relu-mlp", ', /not valid JSON/],
     ['NaN literal', '{"format": "relu-mlp", "x": NaN}', /not valid JSON/],
-    ['wrong format', withChange((f) => { f.format = 'onnx'; }), /"format" must be "relu-mlp"/],
-    ['wrong version', withChange((f) => { f.version = 2; }), /"version" must be 1/],
-    ['3-D input', withChange((f) => { f.inputDim = 3; }), /"inputDim" must be 2/],
-    ['no hidden layers', withChange((f) => { f.hidden = []; }), /"hidden" must be a non-empty array/],
-    ['a short row', withChange((f) => { (f.hidden as { weight: number[][] }[])[0]!.weight[1] = [3]; }), /hidden\[0\]\.weight\[1\] has 1 entries, expected 2/],
-    ['a null (NaN written by JSON.stringify)', withChange((f) => { (f.hidden as { weight: (number | null)[][] }[])[0]!.weight[2]![1] = null; }), /hidden\[0\]\.weight\[2\]\[1\] is not a finite number: null/],
-    ['a huge number', '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[1e999,0]],"bias":[0]}]}', /hidden\[0\]\.weight\[0\]\[0\] is not a finite number: Infinity/],
-    ['a string weight', withChange((f) => { (f.hidden as { bias: unknown[] }[])[0]!.bias[0] = 'x'; }), /hidden\[0\]\.bias\[0\] is not a finite number/],
-    ['bias length', withChange((f) => { (f.hidden as { bias: number[] }[])[0]!.bias = [1]; }), /bias has 1 entries, expected 3/],
-    ['output shape', withChange((f) => { f.output = { weight: [[1, 1]], bias: [0] }; }), /output\.weight\[0\] has 2 entries, expected 3/],
+    [
+      'wrong format',
+      withChange((f) => {
+        f.format = 'onnx';
+      }),
+      /"format" must be "relu-mlp"/,
+    ],
+    [
+      'wrong version',
+      withChange((f) => {
+        f.version = 2;
+      }),
+      /"version" must be 1/,
+    ],
+    [
+      '3-D input',
+      withChange((f) => {
+        f.inputDim = 3;
+      }),
+      /"inputDim" must be 2/,
+    ],
+    [
+      'no hidden layers',
+      withChange((f) => {
+        f.hidden = [];
+      }),
+      /"hidden" must be a non-empty array/,
+    ],
+    [
+      'a short row',
+      withChange((f) => {
+        (f.hidden as { weight: number[][] }[])[0]!.weight[1] = [3];
+      }),
+      /hidden\[0\]\.weight\[1\] has 1 entries, expected 2/,
+    ],
+    [
+      'a null (NaN written by JSON.stringify)',
+      withChange((f) => {
+        (f.hidden as { weight: (number | null)[][] }[])[0]!.weight[2]![1] = null;
+      }),
+      /hidden\[0\]\.weight\[2\]\[1\] is not a finite number: null/,
+    ],
+    [
+      'a huge number',
+      '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[1e999,0]],"bias":[0]}]}',
+      /hidden\[0\]\.weight\[0\]\[0\] is not a finite number: Infinity/,
+    ],
+    [
+      'a string weight',
+      withChange((f) => {
+        (f.hidden as { bias: unknown[] }[])[0]!.bias[0] = 'x';
+      }),
+      /hidden\[0\]\.bias\[0\] is not a finite number/,
+    ],
+    [
+      'bias length',
+      withChange((f) => {
+        (f.hidden as { bias: number[] }[])[0]!.bias = [1];
+      }),
+      /bias has 1 entries, expected 3/,
+    ],
+    [
+      'output shape',
+      withChange((f) => {
+        f.output = { weight: [[1, 1]], bias: [0] };
+      }),
+      /output\.weight\[0\] has 2 entries, expected 3/,
+    ],
   ];
   for (const [name, text, message] of bad) {
     it(`rejects ${name} with a message naming the problem`, () => {

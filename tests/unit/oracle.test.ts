@@ -6,8 +6,12 @@ import { Random, randomNet } from '../../src/model/random.ts';
 
 function layer(rows: number[][], bias: number[]) {
   const l = makeLayer(rows[0]?.length ?? 0, rows.length);
-  rows.forEach((row, r) => row.forEach((w, c) => { l.weight[r * l.inDim + c] = w; }));
-  bias.forEach((b, i) => { l.bias[i] = b; });
+  rows.forEach((row, r) => {
+    l.weight.set(row, r * l.inDim);
+  });
+  bias.forEach((b, i) => {
+    l.bias[i] = b;
+  });
   return l;
 }
 
@@ -57,7 +61,16 @@ describe('float64 oracle', () => {
     // x = 1 where y < 0, y = 1 where x < 0.
     const net: Net = {
       inputDim: 2,
-      hidden: [layer([[1, 0], [0, 1]], [0, 0]), layer([[1, 1]], [-1])],
+      hidden: [
+        layer(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [0, 0],
+        ),
+        layer([[1, 1]], [-1]),
+      ],
       output: layer([[2]], [0.5]),
     };
     const inside = evaluatePoint(net, 0.2, 0.3);

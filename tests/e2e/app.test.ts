@@ -1,0 +1,199 @@
+/** The app end to end in headless Chromium (SwiftShader): what a user does, and what bad input gets. */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import { serializeNet } from '../../src/model/netFile.ts';
+import { randomNet } from '../../src/model/random.ts';
+import { appErrors, openApp, pixelStats, urlHash, waitIdle } from '../support/appPage.ts';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const small = '#widths=16,16,16&sigmaB=0.5&seed=7&span=4';
+
+describe('the app', () => {
+  it('opens on a default net with many regions and no console errors', async () => {
+    const { page, consoleErrors } = await openApp(harness);
+    const stats = await pixelStats(page);
+    expect(stats.width).toBe(240);
+    expect(stats.height).toBe(180);
+    expect(stats.distinctColours).toBeGreaterThan(50);
+    expect(await urlHash(page)).toMatch(/widths=32,32,32/);
+    expect(consoleErrors).toEqual([]);
+    expect(await appErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('wheel zooms and drag pans: the view and the URL change; the URL reproduces the pixels', async () => {
+    const { page, consoleErrors } = await openApp(harness, small);
+    const before = await urlHash(page);
+    const first = await pixelStats(page);
+    await page.mouse.move(60, 120);
+    await page.mouse.wheel({ deltaY: -300 });
+    await waitIdle(page);
+    const zoomed = await urlHash(page);
+    expect(zoomed).not.toBe(before);
+    const span = Number(new URLSearchParams(zoomed.slice(1)).get('span'));
+    expect(span).toBeLessThan(4);
+    await page.mouse.move(120, 90);
+    await page.mouse.down();
+    await page.mouse.move(150, 110, { steps: 4 });
+    await page.mouse.up();
+    await waitIdle(page);
+    const panned = await urlHash(page);
+    expect(panned).not.toBe(zoomed);
+    const shown = await pixelStats(page);
+    expect(shown.digest).not.toBe(first.digest);
+
+    const { page: reloaded } = await openApp(harness, panned);
+    expect(await urlHash(reloaded)).toBe(panned);
+    expect((await pixelStats(reloaded)).digest).toBe(shown.digest);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+    await reloaded.close();
+  });
+
+  it('keys zoom, pan and reset the view', async () => {
+    const { page } = await openApp(harness, small);
+    await page.keyboard.press('+');
+    await waitIdle(page);
+    expect(Number(new URLSearchParams((await urlHash(page)).slice(1)).get('span'))).toBeCloseTo(4 / 1.25, 10);
+    await page.keyboard.press('ArrowLeft');
+    await waitIdle(page);
+    expect(Number(new URLSearchParams((await urlHash(page)).slice(1)).get('cx'))).toBeLessThan(0);
+    await page.keyboard.press('0');
+    await waitIdle(page);
+    const params = new URLSearchParams((await urlHash(page)).slice(1));
+    expect([params.get('cx'), params.get('cy'), params.get('span')]).toEqual(['0', '0', '4']);
+    await page.close();
+  });
+
+  it('every colour mode renders a non-blank picture without errors', async () => {
+    const { page, consoleErrors } = await openApp(harness, small, { width: 96, height: 72 });
+    const digests = new Set<string>();
+    for (const mode of ['regions', 'edges', 'distance', 'layers', 'output']) {
+      await page.evaluate(`window.reluscope.app.update({ mode: '${mode}' })`);
+      await waitIdle(page);
+      const stats = await pixelStats(page);
+      expect(stats.distinctColours, mode).toBeGreaterThan(mode === 'edges' ? 2 : 20);
+      digests.add(stats.digest);
+    }
+    expect(digests.size).toBe(5);
+    expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('loads a net file; a bad file shows an error and keeps the net and the picture', async () => {
+    const { page } = await openApp(harness, small);
+    const dir = tmpdir();
+    const goodPath = join(dir, `reluscope-good-${process.pid}.json`);
+    writeFileSync(goodPath, serializeNet(randomNet({ widths: [10, 12], sigmaB: 0.4, seed: 99 })));
+    const input = await page.$('input[type=file]');
+    if (!input) throw new Error('no file input');
+    await input.uploadFile(goodPath);
+    await page.waitForFunction('location.hash.includes("net=")');
+    await waitIdle(page);
+    const loadedHash = await urlHash(page);
+    expect(loadedHash).toMatch(/widths=10,12/);
+    const loaded = await pixelStats(page);
+
+    const cases: [string, string, RegExp][] = [
+      [
+        'nan.json',
+        '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[NaN,1]],"bias":[0]}]}',
+        /not valid JSON/,
+      ],
+      [
+        'null.json',
+        '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[null,1]],"bias":[0]}]}',
+        /weight\[0\]\[0\] is not a finite number/,
+      ],
+      [
+        'shape.json',
+        '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[1,1]],"bias":[0]},{"weight":[[1,1,1]],"bias":[0]}]}',
+        /hidden\[1\]\.weight\[0\] has 3 entries, expected 1/,
+      ],
+    ];
+    for (const [name, text, message] of cases) {
+      const path = join(dir, `reluscope-${process.pid}-${name}`);
+      writeFileSync(path, text);
+      const errorsBefore = (await appErrors(page)).length;
+      await input.uploadFile(path);
+      await page.waitForFunction(`window.reluscope.errors.length > ${errorsBefore}`);
+      const errors = await appErrors(page);
+      expect(errors.at(-1)).toMatch(message);
+      expect(errors.at(-1)).toContain(name);
+      await waitIdle(page);
+      expect(await urlHash(page)).toBe(loadedHash);
+      expect((await pixelStats(page)).digest).toBe(loaded.digest);
+    }
+    // The stored net comes back with the URL.
+    const { page: reloaded } = await openApp(harness, loadedHash);
+    expect((await pixelStats(reloaded)).digest).toBe(loaded.digest);
+    await reloaded.close();
+    await page.close();
+  });
+
+  it('a tampered URL is rejected or clamped with a message, never a crash', async () => {
+    const { page, consoleErrors } = await openApp(
+      harness,
+      '#widths=16,abc&seed=-5&span=0&mode=nope&cx=NaN&layers=2.5&bogus=1',
+    );
+    const errors = await appErrors(page);
+    expect(errors.join('\n')).toMatch(/widths: "abc" is not an integer/);
+    expect(errors.join('\n')).toMatch(/seed=-5 is outside/);
+    expect(errors.join('\n')).toMatch(/span=0 is outside/);
+    expect(errors.join('\n')).toMatch(/mode="nope"/);
+    expect(errors.join('\n')).toMatch(/cx="NaN" is not a finite number/);
+    expect(errors.join('\n')).toMatch(/unknown setting "bogus"/);
+    expect(errors.join('\n')).toMatch(/layers="2.5" is not an integer/);
+    // span=0 was clamped to the smallest span: the app still renders (one region fills such a view).
+    expect(await urlHash(page)).toMatch(/span=1e-12/);
+    expect((await pixelStats(page)).distinctColours).toBeGreaterThan(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('a net too large to generate keeps the previous net', async () => {
+    const { page } = await openApp(harness, small);
+    const before = await urlHash(page);
+    const accepted = await page.evaluate('window.reluscope.app.update({ widths: [8192, 8192, 8192] })');
+    expect(accepted).toBe(false);
+    expect((await appErrors(page)).at(-1)).toMatch(/has 134234112 weights; at most 67108864 .*the previous net stays/);
+    await waitIdle(page);
+    expect(await urlHash(page)).toBe(before);
+    await page.close();
+  });
+
+  it('recovers from device loss: a new device, the same picture', async () => {
+    const { page, consoleErrors } = await openApp(harness, small);
+    const before = await pixelStats(page);
+    const frames = (await page.evaluate('window.reluscope.app.frames')) as number;
+    await page.evaluate('window.reluscope.app.gpuDevice.destroy()');
+    await page.waitForFunction(`window.reluscope.app.frames > ${frames}`, { timeout: 60_000 });
+    await waitIdle(page);
+    expect((await appErrors(page)).join('\n')).toMatch(/GPU device was lost/);
+    expect((await pixelStats(page)).digest).toBe(before.digest);
+    expect(consoleErrors.filter((e) => !/lost|destroyed/i.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('without WebGPU the page says so and how to enable it', async () => {
+    const page = await harness.browser.newPage();
+    await page.evaluateOnNewDocument('delete Navigator.prototype.gpu');
+    await page.goto(`${harness.origin}/`, { waitUntil: 'load' });
+    await waitIdle(page);
+    const text = await page.$eval('#no-webgpu', (el) => ((el as HTMLElement).hidden ? '' : (el.textContent ?? '')));
+    expect(text).toMatch(/needs WebGPU/);
+    expect(text).toMatch(/enable-unsafe-webgpu/);
+    await page.close();
+  });
+});

@@ -1,0 +1,53 @@
+/** Helpers for driving the app page in headless Chromium. */
+import type { Page } from 'puppeteer';
+import type { Harness } from '../../src/cli/harness.ts';
+
+export interface PixelStats {
+  width: number;
+  height: number;
+  distinctColours: number;
+  /** FNV-1a of the RGBA bytes. */
+  digest: string;
+}
+
+export async function openApp(harness: Harness, hash = '', viewport = { width: 240, height: 180 }) {
+  const page = await harness.browser.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  await page.setViewport({ ...viewport, deviceScaleFactor: 1 });
+  await page.goto(`${harness.origin}/${hash}`, { waitUntil: 'load' });
+  await waitIdle(page);
+  return { page, consoleErrors };
+}
+
+/** Waits until the app has the last requested picture on screen (or failed to start). */
+export async function waitIdle(page: Page): Promise<void> {
+  await page.waitForFunction(
+    'window.reluscope && (window.reluscope.failed !== null || (window.reluscope.app !== null && window.reluscope.app.idle))',
+    { timeout: 90_000, polling: 50 },
+  );
+}
+
+export async function pixelStats(page: Page): Promise<PixelStats> {
+  return (await page.evaluate(`(async () => {
+    const { width, height, rgba } = await window.reluscope.app.readPixels();
+    const colours = new Set();
+    let h = 0x811c9dc5;
+    for (let i = 0; i < rgba.length; i += 4) {
+      colours.add((rgba[i] << 16) | (rgba[i + 1] << 8) | rgba[i + 2]);
+      for (let k = 0; k < 4; k++) h = Math.imul(h ^ rgba[i + k], 0x01000193);
+    }
+    return { width, height, distinctColours: colours.size, digest: (h >>> 0).toString(16) };
+  })()`)) as PixelStats;
+}
+
+export async function appErrors(page: Page): Promise<string[]> {
+  return (await page.evaluate('window.reluscope.errors.slice()')) as string[];
+}
+
+export async function urlHash(page: Page): Promise<string> {
+  return (await page.evaluate('location.hash')) as string;
+}
