@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `npm start` / `npm test` need on a fresh machine, and nothing when it is already there.
 #   - npm packages from the lock file (the browser download of puppeteer is skipped: no network for it);
-#   - for tests (`--test`): Debian's chromium, whose SwiftShader gives WebGPU on the CPU.
+#   - with `--browser` (tests, the CLI): Debian's chromium, whose SwiftShader gives WebGPU on the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund >&2
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--browser" ]; then
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then

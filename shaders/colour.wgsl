@@ -8,6 +8,8 @@ struct ColourParams {
   palette: u32,      // index into kPalettes: vivid, pastel, grey
   edgeWidth: f32,    // edge width in screen pixels (0: no edges)
   layersShown: u32,  // k, for the colours of the layer mode
+  outputScale: f32,  // |output| that saturates the heat map; 0: the largest |output| of this frame (stats[0])
+  imageWidth: u32,   // width of the whole image (tiles of a large image share it), for the distance shading
 }
 
 @group(0) @binding(0) var<uniform> params: ColourParams;
@@ -83,7 +85,7 @@ fn layerColour(layer: u32) -> vec3<f32> {
 }
 
 fn outputColour(f: PixelField) -> vec3<f32> {
-  let scale = max(bitcast<f32>(stats[0]), 1e-30);
+  let scale = max(select(bitcast<f32>(stats[0]), params.outputScale, params.outputScale > 0.0), 1e-30);
   let t = clamp(f.output / scale, -1.0, 1.0);
   let s = sqrt(abs(t));
   let warm = oklch(0.97 - 0.42 * s, 0.17 * s, 0.08);
@@ -110,7 +112,7 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
       colour = mix(vec3<f32>(1.0), vec3<f32>(0.0), edge);
     }
     case 2u: {
-      let t = clamp(log2(1.0 + f.distance) / log2(1.0 + 0.25 * f32(params.width)), 0.0, 1.0);
+      let t = clamp(log2(1.0 + f.distance) / log2(1.0 + 0.25 * f32(params.imageWidth)), 0.0, 1.0);
       colour = mix(viridis(t), vec3<f32>(1.0), edge * 0.6);
     }
     case 3u: {

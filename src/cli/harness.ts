@@ -26,6 +26,11 @@ export function chromiumFlags(gpu: boolean, userDataDir: string): string[] {
   return gpu ? [...common, '--use-angle=vulkan'] : [...common, '--use-vulkan=swiftshader', '--use-angle=vulkan'];
 }
 
+/** More Chromium flags from RELUSCOPE_CHROMIUM_ARGS (space-separated): for debugging, and to test failures. */
+function extraArgs(): string[] {
+  return (process.env.RELUSCOPE_CHROMIUM_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+}
+
 export interface Harness {
   readonly origin: string;
   readonly browser: Browser;
@@ -61,7 +66,8 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
     browser = await puppeteer.launch({
       executablePath: kChromium,
       headless: true,
-      args: chromiumFlags(options.gpu ?? false, userDataDir),
+      args: [...chromiumFlags(options.gpu ?? false, userDataDir), ...extraArgs()],
+      protocolTimeout: 3_600_000,
     });
     const launched = browser;
     return {

@@ -20,6 +20,8 @@ export interface ColourSettings {
   /** Edge width in screen pixels. */
   readonly edgeWidth: number;
   readonly layersShown: number;
+  /** |output| that saturates the heat map; 0 or absent: the largest |output| of the frame. */
+  readonly outputScale?: number;
 }
 
 export class ColourPass {
@@ -63,12 +65,14 @@ export class ColourPass {
   }
 
   /** Records the colour pass from `fields` (of `size`) into `target` (of the same size). */
+  /** `size` is the fields' (and target's) size; `imageWidth` that of the whole image when this is a tile of it. */
   encode(
     encoder: GPUCommandEncoder,
     target: GPUTextureView,
     fields: GPUBuffer,
     size: ImageSize,
     settings: ColourSettings,
+    imageWidth = size.width,
   ): void {
     if (fields !== this.source) {
       this.source = fields;
@@ -89,6 +93,8 @@ export class ColourPass {
       palette: kPalettes.indexOf(settings.palette),
       edgeWidth: settings.edgeWidth,
       layersShown: settings.layersShown,
+      outputScale: settings.outputScale ?? 0,
+      imageWidth,
     });
     this.device.queue.writeBuffer(this.params, 0, params);
     const pass = encoder.beginRenderPass({

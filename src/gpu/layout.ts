@@ -121,6 +121,8 @@ export const kColourParams: StructLayout = {
     ['palette', 'u32'],
     ['edgeWidth', 'f32'],
     ['layersShown', 'u32'],
+    ['outputScale', 'f32'],
+    ['imageWidth', 'u32'],
   ],
 };
 

@@ -10,9 +10,17 @@ import { GpuError, withErrorScopes } from './device.ts';
 import { FieldsPass, type FieldsRequest } from './fieldsPass.ts';
 import { fieldIndex, kNoBoundary, kPixelField, structSize } from './layout.ts';
 
-export interface RenderSettings extends ColourSettings {
+/** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
+export interface FieldsSettings {
   readonly view: View;
+  readonly layersShown: number;
+  /** The whole image the view spans, when rendering a tile of it; the target's size otherwise. */
+  readonly imageSize?: ImageSize;
+  /** Top-left pixel of the tile inside the whole image; (0, 0) otherwise. */
+  readonly origin?: readonly [number, number];
 }
+
+export interface RenderSettings extends ColourSettings, FieldsSettings {}
 
 /** Per-pixel fields read back from the GPU, row-major from the top-left pixel. */
 export interface FieldsData {
@@ -38,6 +46,7 @@ export class Renderer {
   private net: Net | null = null;
   private fieldsKey = '';
   private fieldsSize: ImageSize = { width: 0, height: 0 };
+  private fieldsImageSize: ImageSize = { width: 0, height: 0 };
   private fieldsView: View | null = null;
 
   private constructor(
@@ -73,7 +82,8 @@ export class Renderer {
       const computedFields = this.encodeFields(encoder, size, settings);
       const fields = this.fieldsPass.fields;
       if (!fields) throw new GpuError('no fields to colour');
-      this.colourPass.encode(encoder, target.createView(), fields, size, settings);
+      const imageWidth = settings.imageSize?.width ?? size.width;
+      this.colourPass.encode(encoder, target.createView(), fields, size, settings, imageWidth);
       const start = performance.now();
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
@@ -82,45 +92,39 @@ export class Renderer {
   }
 
   /** Computes the fields for `settings` at `size` without colouring (tests, data export). */
-  async computeFields(
-    size: ImageSize,
-    settings: Omit<RenderSettings, 'mode' | 'palette' | 'edgeWidth'> & { computeOutput?: boolean },
-  ): Promise<void> {
+  /** Returns the largest |output| over the pixels when `computeOutput` is set, 0 otherwise. */
+  async computeFields(size: ImageSize, settings: FieldsSettings & { computeOutput?: boolean }): Promise<number> {
     await withErrorScopes(this.device, 'computing fields', async () => {
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
       this.encodeFields(encoder, size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' });
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
     });
+    return new Float32Array(await this.readBuffer(this.fieldsPass.stats))[0] ?? 0;
   }
 
   private encodeFields(
     encoder: GPUCommandEncoder,
     size: ImageSize,
-    settings: Pick<RenderSettings, 'view' | 'layersShown' | 'mode'>,
+    settings: FieldsSettings & Pick<RenderSettings, 'mode'>,
   ): boolean {
     if (!this.net) throw new GpuError('no net to render');
+    const imageSize = settings.imageSize ?? size;
     const request: FieldsRequest = {
       view: settings.view,
       size,
       layersShown: settings.layersShown,
       computeOutput: settings.mode === 'output',
+      origin: settings.origin ?? [0, 0],
+      fullSize: imageSize,
     };
-    const { view } = settings;
-    const key = JSON.stringify([
-      view.cx,
-      view.cy,
-      view.span,
-      size.width,
-      size.height,
-      request.layersShown,
-      request.computeOutput,
-    ]);
+    const key = JSON.stringify([request, settings.view]);
     if (key === this.fieldsKey) return false;
     this.fieldsPass.encode(encoder, request);
     this.fieldsKey = key;
     this.fieldsSize = size;
-    this.fieldsView = view;
+    this.fieldsImageSize = imageSize;
+    this.fieldsView = settings.view;
     return true;
   }
 
@@ -134,7 +138,7 @@ export class Renderer {
     const stride = structSize(kPixelField) / 4;
     const pixels = this.fieldsSize.width * this.fieldsSize.height;
     const column = (name: string): number => fieldIndex(kPixelField, name);
-    const s = pixelSize(view, this.fieldsSize);
+    const s = pixelSize(view, this.fieldsImageSize);
     const data: FieldsData = {
       size: this.fieldsSize,
       hashLo: new Uint32Array(pixels),

@@ -1,0 +1,196 @@
+/**
+ * Command-line flags of `npm run shot`, mapped onto the app's settings object: the flags are the URL keys under
+ * other names, and go through the same parsers, so the CLI, the URL and the panel accept the same values.
+ */
+import {
+  cloneSettings,
+  kDefaultSettings,
+  type Settings,
+  settingsFromHash,
+  settingsFromParams,
+} from '../app/settings.ts';
+
+export class UsageError extends Error {}
+
+export interface ShotOptions {
+  settings: Settings;
+  netFile: string | null;
+  width: number;
+  height: number;
+  out: string | null;
+  fieldsOut: string | null;
+  batch: string | null;
+  sweep: 'layers' | 'zoom' | null;
+  to: number | null;
+  frames: number;
+  maxTile: number | null;
+  gpu: boolean;
+  help: boolean;
+}
+
+export const kUsage = `Usage: npm run shot -- [net] [view] --out FILE.png [--fields FILE.rlf]
+  net:   --net FILE (relu-mlp JSON) | --widths 64,64,64 --sigma-b 0.1 --seed 1 | --url '#widths=...&span=...'
+  view:  --center CX,CY --span S --size WxH --layers K --mode MODE --edge-width PX --palette NAME
+         MODE: regions | edges | distance | layers | output;  NAME: vivid | pastel | grey
+  more:  --fields FILE      also write per-pixel hash and distance (RLF1, see README)
+         --batch FILE.json  many shots in one browser session: [{"widths": "32,32", "out": "a.png", ...}, ...]
+                            (keys are the flag names without dashes; the command line gives the defaults)
+         --sweep layers     one image per k = 1..L, plus a contact sheet (OUT-k1.png ... OUT-sheet.png)
+         --sweep zoom --to SPAN --frames N   frames from --span to SPAN (OUT-0001.png ...)
+         --tile N           largest tile side (default 2048, or less when the device needs it)
+         --gpu              use the machine's GPU (default: SwiftShader, WebGPU on the CPU)
+Exit codes: 0 done, 1 failed (bad net file, GPU error), 2 bad arguments, 3 no WebGPU adapter, 130 interrupted.`;
+
+/** Flags that are settings, and their URL keys. */
+const kSettingFlags: Record<string, string> = {
+  widths: 'widths',
+  'sigma-b': 'sigmaB',
+  seed: 'seed',
+  layers: 'layers',
+  mode: 'mode',
+  'edge-width': 'edgeWidth',
+  palette: 'palette',
+  span: 'span',
+};
+const kOtherFlags = ['net', 'url', 'center', 'size', 'out', 'fields', 'batch', 'sweep', 'to', 'frames', 'tile'];
+const kSwitches = ['gpu', 'help'];
+export const kMaxImageSide = 16384;
+
+export function defaultShotOptions(): ShotOptions {
+  return {
+    settings: cloneSettings(kDefaultSettings),
+    netFile: null,
+    width: 1024,
+    height: 1024,
+    out: null,
+    fieldsOut: null,
+    batch: null,
+    sweep: null,
+    to: null,
+    frames: 30,
+    maxTile: null,
+    gpu: false,
+    help: false,
+  };
+}
+
+function positiveInteger(text: string, flag: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new UsageError(`--${flag} ${text}: expected an integer in [1, ${max}]`);
+  return value;
+}
+
+/** Parses flags over `base`. Every invalid or clamped value is a usage error: a script should say what it means. */
+export function parseShotArgs(argv: readonly string[], base: ShotOptions = defaultShotOptions()): ShotOptions {
+  const options: ShotOptions = { ...base, settings: cloneSettings(base.settings) };
+  const params = new URLSearchParams();
+  let url: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
+    const flag = match[1] ?? '';
+    if (kSwitches.includes(flag)) {
+      if (flag === 'gpu') options.gpu = true;
+      else options.help = true;
+      continue;
+    }
+    if (!(flag in kSettingFlags) && !kOtherFlags.includes(flag)) throw new UsageError(`unknown flag --${flag}`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${flag} needs a value`);
+    const key = kSettingFlags[flag];
+    if (key) {
+      params.set(key, value);
+      continue;
+    }
+    switch (flag) {
+      case 'net':
+        options.netFile = value;
+        break;
+      case 'url':
+        url = value;
+        break;
+      case 'center': {
+        const parts = value.split(',');
+        if (parts.length !== 2) throw new UsageError(`--center ${value}: expected CX,CY`);
+        params.set('cx', parts[0] ?? '');
+        params.set('cy', parts[1] ?? '');
+        break;
+      }
+      case 'size': {
+        const size = /^(\d+)x(\d+)$/.exec(value);
+        if (!size) throw new UsageError(`--size ${value}: expected WxH, e.g. 1024x768`);
+        options.width = positiveInteger(size[1] ?? '', 'size', kMaxImageSide);
+        options.height = positiveInteger(size[2] ?? '', 'size', kMaxImageSide);
+        break;
+      }
+      case 'out':
+        options.out = value;
+        break;
+      case 'fields':
+        options.fieldsOut = value;
+        break;
+      case 'batch':
+        options.batch = value;
+        break;
+      case 'sweep':
+        if (value !== 'layers' && value !== 'zoom') throw new UsageError(`--sweep ${value}: expected layers or zoom`);
+        options.sweep = value;
+        break;
+      case 'to': {
+        const to = Number(value);
+        if (!(to > 0) || !Number.isFinite(to)) throw new UsageError(`--to ${value}: expected a positive span`);
+        options.to = to;
+        break;
+      }
+      case 'frames':
+        options.frames = positiveInteger(value, 'frames', 100000);
+        break;
+      case 'tile':
+        options.maxTile = positiveInteger(value, 'tile', kMaxImageSide);
+        break;
+    }
+  }
+  if (url !== null) {
+    const fromUrl = settingsFromHash(url.slice(url.indexOf('#') + 1), options.settings);
+    if (fromUrl.messages.length > 0) throw new UsageError(`--url: ${fromUrl.messages.join('; ')}`);
+    options.settings = fromUrl.settings;
+  }
+  const fromFlags = settingsFromParams(params, options.settings);
+  if (fromFlags.messages.length > 0) throw new UsageError(fromFlags.messages.join('; '));
+  options.settings = fromFlags.settings;
+  if (params.has('widths') || params.has('seed') || params.has('sigmaB')) options.settings.net = '';
+  return options;
+}
+
+/** Checks what a single job needs (after batch defaults are applied). */
+export function checkJob(options: ShotOptions): void {
+  if (!options.out) throw new UsageError('--out FILE.png is required');
+  if (!options.out.endsWith('.png')) throw new UsageError(`--out ${options.out}: the file name must end in .png`);
+  if (options.sweep === 'zoom' && options.to === null) throw new UsageError('--sweep zoom needs --to SPAN');
+  if (options.settings.net !== '' && options.netFile === null) {
+    throw new UsageError(
+      `the URL names a net stored in a browser (net=${options.settings.net}): pass its file with --net`,
+    );
+  }
+}
+
+/** Turns one batch entry ({"sigma-b": 0.1, "out": "a.png", "gpu": true, ...}) into flags. */
+export function batchEntryArgs(entry: unknown, index: number): string[] {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw new UsageError(`batch entry ${index} must be an object of flags`);
+  }
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (kSwitches.includes(key)) {
+      if (value === true) args.push(`--${key}`);
+      continue;
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new UsageError(`batch entry ${index}: "${key}" must be a string or a number`);
+    }
+    args.push(`--${key}`, String(value));
+  }
+  return args;
+}

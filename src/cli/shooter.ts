@@ -1,0 +1,153 @@
+/**
+ * Node side of the headless renderer: plans tiles, drives src/cli/shotPage.ts through puppeteer, assembles the
+ * image and the fields. Tiles are computed in the whole image's pixel coordinates, so seams cannot show.
+ */
+import type { Page } from 'puppeteer';
+import { distinctPatterns, type FieldsRecords } from '../model/fieldsFile.ts';
+import type { Harness } from './harness.ts';
+import type { NetSource, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
+
+export class NoWebGPUAdapterError extends Error {}
+
+/** What one picture needs: everything but the net. */
+export interface ShotRequest {
+  readonly view: { cx: number; cy: number; span: number };
+  readonly width: number;
+  readonly height: number;
+  readonly layersShown: number;
+  readonly mode: TileRequest['mode'];
+  readonly palette: TileRequest['palette'];
+  readonly edgeWidth: number;
+  readonly pixels: boolean;
+  readonly fields: boolean;
+  /** Largest tile side; the device's limits lower it further. */
+  readonly maxTile?: number;
+  /** Called after each tile of a picture of several tiles. */
+  readonly onTile?: (done: number, total: number) => void;
+}
+
+export interface ShotResult {
+  readonly rgba: Uint8Array;
+  readonly fields: FieldsRecords | null;
+  readonly tiles: number;
+  /** Distinct patterns among the pixels, when the fields were read. */
+  readonly regions: number | null;
+  readonly seconds: number;
+}
+
+const kDefaultMaxTile = 2048;
+const kFieldBytes = 24;
+
+export class Shooter {
+  private constructor(
+    private readonly page: Page,
+    readonly info: ShotPageInfo,
+  ) {}
+
+  static async open(harness: Harness): Promise<Shooter> {
+    const { page } = await harness.newPage('/src/cli/shot.html');
+    await page.waitForFunction('window.reluscopeShot !== undefined');
+    const ready = (await page.evaluate('window.reluscopeShot.ready')) as
+      | { ok: true; info: ShotPageInfo }
+      | { ok: false; noWebGPU: boolean; error: string };
+    if (!ready.ok) {
+      if (ready.noWebGPU) throw new NoWebGPUAdapterError(ready.error);
+      throw new Error(ready.error);
+    }
+    return new Shooter(page, ready.info);
+  }
+
+  /** Uploads a net; throws with the validator's message. */
+  async setNet(source: NetSource): Promise<{ widths: number[]; neurons: number }> {
+    return this.call('setNet', source) as Promise<{ widths: number[]; neurons: number }>;
+  }
+
+  private async call(name: string, argument: unknown): Promise<unknown> {
+    try {
+      return await this.page.evaluate(
+        (n, a) =>
+          (window as unknown as Record<string, Record<string, (x: unknown) => unknown>>).reluscopeShot?.[n]?.(a),
+        name,
+        argument as never,
+      );
+    } catch (error) {
+      // puppeteer wraps the page's exception; keep its message only.
+      const message = (error as Error).message.replace(/^Error: /, '').split('\n')[0] ?? '';
+      throw new Error(message);
+    }
+  }
+
+  tileSide(request: ShotRequest): number {
+    const byTexture = this.info.maxTextureDimension2D;
+    const byFields = Math.floor(Math.sqrt(this.info.maxStorageBufferBindingSize / kFieldBytes));
+    return Math.max(1, Math.min(request.maxTile ?? kDefaultMaxTile, byTexture, byFields));
+  }
+
+  async shoot(request: ShotRequest): Promise<ShotResult> {
+    const start = performance.now();
+    const side = this.tileSide(request);
+    const tiles: { x: number; y: number; width: number; height: number }[] = [];
+    for (let y = 0; y < request.height; y += side) {
+      for (let x = 0; x < request.width; x += side) {
+        tiles.push({ x, y, width: Math.min(side, request.width - x), height: Math.min(side, request.height - y) });
+      }
+    }
+    const base = {
+      view: request.view,
+      imageWidth: request.width,
+      imageHeight: request.height,
+      layersShown: request.layersShown,
+      mode: request.mode,
+      palette: request.palette,
+      edgeWidth: request.edgeWidth,
+      outputScale: 0,
+      pixels: request.pixels,
+      fields: request.fields,
+    };
+    // The heat map's scale is the largest |output| in the whole image: a first pass when there are several tiles.
+    if (request.mode === 'output' && request.pixels && tiles.length > 1) {
+      for (const tile of tiles) {
+        const range = (await this.call('outputRange', { ...base, ...tile })) as number;
+        base.outputScale = Math.max(base.outputScale, range);
+      }
+      base.outputScale = Math.fround(base.outputScale);
+    }
+    const pixels = request.width * request.height;
+    const rgba = new Uint8Array(request.pixels ? pixels * 4 : 0);
+    const fields = request.fields
+      ? {
+          width: request.width,
+          height: request.height,
+          hashLo: new Uint32Array(pixels),
+          hashHi: new Uint32Array(pixels),
+          distance: new Float32Array(pixels),
+        }
+      : null;
+    for (const [index, tile] of tiles.entries()) {
+      const reply = (await this.call('renderTile', { ...base, ...tile })) as TileReply;
+      if (tiles.length > 1) request.onTile?.(index + 1, tiles.length);
+      const tilePixels = Buffer.from(reply.pixels, 'base64');
+      const tileFields = Buffer.from(reply.fields, 'base64');
+      const records = new DataView(tileFields.buffer, tileFields.byteOffset, tileFields.byteLength);
+      for (let j = 0; j < tile.height; j++) {
+        const row = (tile.y + j) * request.width + tile.x;
+        if (request.pixels) rgba.set(tilePixels.subarray(j * tile.width * 4, (j + 1) * tile.width * 4), row * 4);
+        if (fields) {
+          for (let i = 0; i < tile.width; i++) {
+            const at = (j * tile.width + i) * 12;
+            fields.hashLo[row + i] = records.getUint32(at, true);
+            fields.hashHi[row + i] = records.getUint32(at + 4, true);
+            fields.distance[row + i] = records.getFloat32(at + 8, true);
+          }
+        }
+      }
+    }
+    return {
+      rgba,
+      fields,
+      tiles: tiles.length,
+      regions: fields ? distinctPatterns(fields) : null,
+      seconds: (performance.now() - start) / 1000,
+    };
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The browser side of the command line: the app's renderer, driven tile by tile from Node (src/cli/shooter.ts).
+ * Data crosses to Node as base64 strings.
+ */
+import { NoWebGPUError, requestDevice } from '../gpu/device.ts';
+import type { ColourMode, Palette } from '../gpu/layout.ts';
+import { Renderer } from '../gpu/renderer.ts';
+import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
+import { parseNet } from '../model/netFile.ts';
+import { type RandomNetSpec, randomNet } from '../model/random.ts';
+import type { View } from '../model/view.ts';
+
+export type NetSource = { json: string } | { random: RandomNetSpec };
+
+export interface TileRequest {
+  view: View;
+  imageWidth: number;
+  imageHeight: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  layersShown: number;
+  mode: ColourMode;
+  palette: Palette;
+  edgeWidth: number;
+  /** 0: from this tile's own pixels. */
+  outputScale: number;
+  pixels: boolean;
+  fields: boolean;
+}
+
+export interface TileReply {
+  /** RGBA bytes, base64. */
+  pixels: string;
+  /** RLF1 records (12 bytes a pixel), base64. */
+  fields: string;
+  gpuMs: number;
+}
+
+export interface ShotPageInfo {
+  adapter: string;
+  maxTextureDimension2D: number;
+  maxStorageBufferBindingSize: number;
+}
+
+const state: { renderer: Renderer | null; device: GPUDevice | null; errors: string[] } = {
+  renderer: null,
+  device: null,
+  errors: [],
+};
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+async function init(): Promise<ShotPageInfo> {
+  const device = await requestDevice(navigator.gpu, 'shot.device');
+  device.addEventListener('uncapturederror', (event) => state.errors.push(event.error.message));
+  void device.lost.then((info) => state.errors.push(`GPU device lost: ${info.message}`));
+  state.device = device;
+  state.renderer = await Renderer.create(device, 'rgba8unorm');
+  const adapter = device.adapterInfo;
+  return {
+    adapter: [adapter.vendor, adapter.architecture, adapter.description].filter((s) => s).join(' '),
+    maxTextureDimension2D: device.limits.maxTextureDimension2D,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+  };
+}
+
+function renderer(): Renderer {
+  if (!state.renderer) throw new Error('the renderer is not ready');
+  if (state.errors.length > 0) throw new Error(`GPU errors: ${state.errors.join('; ')}`);
+  return state.renderer;
+}
+
+/** Validates and uploads a net; throws with the validator's message. */
+function setNet(source: NetSource): { widths: number[]; neurons: number } {
+  let net: Net;
+  if ('json' in source) {
+    const parsed = parseNet(source.json);
+    if (!parsed.ok) throw new Error(parsed.error);
+    net = parsed.net;
+  } else {
+    net = randomNet(source.random);
+  }
+  renderer().setNet(net);
+  return { widths: hiddenWidths(net), neurons: neuronCount(net) };
+}
+
+/** Largest |output| over a tile (the first pass of a tiled output-mode picture). */
+async function outputRange(request: TileRequest): Promise<number> {
+  return renderer().computeFields(
+    { width: request.width, height: request.height },
+    {
+      view: request.view,
+      layersShown: request.layersShown,
+      imageSize: { width: request.imageWidth, height: request.imageHeight },
+      origin: [request.x, request.y],
+      computeOutput: true,
+    },
+  );
+}
+
+async function renderTile(request: TileRequest): Promise<TileReply> {
+  const r = renderer();
+  const size = { width: request.width, height: request.height };
+  const settings = {
+    view: request.view,
+    layersShown: request.layersShown,
+    imageSize: { width: request.imageWidth, height: request.imageHeight },
+    origin: [request.x, request.y] as const,
+    mode: request.mode,
+    palette: request.palette,
+    edgeWidth: request.edgeWidth,
+    outputScale: request.outputScale,
+  };
+  const start = performance.now();
+  const pixels = request.pixels ? await r.readPixels(size, settings) : new Uint8Array(0);
+  let fields = new Uint8Array(0);
+  if (request.fields) {
+    if (!request.pixels) await r.computeFields(size, settings);
+    const data = await r.readFields();
+    fields = new Uint8Array(data.hashLo.length * 12);
+    const view = new DataView(fields.buffer);
+    for (let p = 0; p < data.hashLo.length; p++) {
+      view.setUint32(p * 12, data.hashLo[p] ?? 0, true);
+      view.setUint32(p * 12 + 4, data.hashHi[p] ?? 0, true);
+      view.setFloat32(p * 12 + 8, data.distance[p] ?? 0, true);
+    }
+  }
+  const gpuMs = performance.now() - start;
+  if (state.errors.length > 0) throw new Error(`GPU errors: ${state.errors.join('; ')}`);
+  return { pixels: toBase64(pixels), fields: toBase64(fields), gpuMs };
+}
+
+const ready = init().then(
+  (info) => ({ ok: true as const, info }),
+  (error: Error) => ({ ok: false as const, noWebGPU: error instanceof NoWebGPUError, error: error.message }),
+);
+
+Object.assign(window, { reluscopeShot: { ready, setNet, outputRange, renderTile } });

@@ -1,0 +1,212 @@
+/** `npm run shot` end to end: files, fields against the oracle, sweeps, tiles, bad input, cleanup. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFieldsFile, distinctPatterns } from '../../src/model/fieldsFile.ts';
+import { evaluatePoint } from '../../src/model/oracle.ts';
+import { Random, randomNet } from '../../src/model/random.ts';
+import { pixelCentre, pixelSize } from '../../src/model/view.ts';
+import { distinctColours, harnessChromiums, readPng, runCli } from '../support/cli.ts';
+
+const shot = (args: readonly string[], env: Record<string, string> = {}) => runCli('src/cli/shot.ts', args, env);
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'reluscope-shot-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm run shot', () => {
+  it('writes a PNG of exactly the requested size and a fields file that agrees with the float64 oracle', async () => {
+    const rng = new Random(Date.now() >>> 0);
+    const seed = rng.nextU32();
+    const view = { cx: rng.normal() * 0.3, cy: rng.normal() * 0.3, span: 1 + 2 * rng.uniform() };
+    const size = { width: 37, height: 23 };
+    const out = join(dir, 'one.png');
+    const fieldsPath = join(dir, 'one.rlf');
+    const result = await shot([
+      ...['--widths', '12,9,14', '--sigma-b', '0.4', '--seed', String(seed)],
+      ...['--center', `${view.cx},${view.cy}`, '--span', String(view.span), '--size', '37x23'],
+      ...['--out', out, '--fields', fieldsPath],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const png = readPng(out);
+    expect([png.width, png.height]).toEqual([37, 23]);
+    expect(distinctColours(png.data)).toBeGreaterThan(10);
+
+    const fields = decodeFieldsFile(new Uint8Array(readFileSync(fieldsPath)));
+    expect([fields.width, fields.height]).toEqual([37, 23]);
+    const net = randomNet({ widths: [12, 9, 14], sigmaB: 0.4, seed });
+    const s = pixelSize(view, size);
+    let compared = 0;
+    for (let j = 0; j < size.height; j++) {
+      for (let i = 0; i < size.width; i++) {
+        const p = j * size.width + i;
+        const ref = evaluatePoint(net, ...pixelCentre(view, size, i, j));
+        if (ref.distance / s <= 1e-4) continue;
+        compared++;
+        expect([fields.hashLo[p], fields.hashHi[p]], `pixel ${i},${j}, seed ${seed}`).toEqual(ref.hash);
+        const d = fields.distance[p] ?? Number.NaN;
+        if (ref.distance / s >= 0.1) expect(Math.abs(d - ref.distance) / ref.distance).toBeLessThan(1e-3);
+        else expect(Math.abs(d - ref.distance) / s).toBeLessThan(1e-4);
+      }
+    }
+    expect(compared).toBeGreaterThan(0.9 * size.width * size.height);
+    expect(result.stdout).toMatch(/wrote 2 files/);
+    expect(harnessChromiums()).toEqual([]);
+  });
+
+  it('a layer sweep writes L images whose region counts grow with k, and a contact sheet', async () => {
+    const out = join(dir, 'sweep.png');
+    const fieldsPath = join(dir, 'sweep.rlf');
+    const result = await shot([
+      '--widths',
+      '10,10,10,10',
+      '--sigma-b',
+      '0.5',
+      '--seed',
+      '4',
+      '--size',
+      '64x48',
+      '--sweep',
+      'layers',
+      '--out',
+      out,
+      '--fields',
+      fieldsPath,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const counts = [1, 2, 3, 4].map((k) => {
+      expect(readPng(join(dir, `sweep-k${k}.png`)).width).toBe(64);
+      return distinctPatterns(decodeFieldsFile(new Uint8Array(readFileSync(join(dir, `sweep-k${k}.rlf`)))));
+    });
+    for (let k = 1; k < counts.length; k++) expect(counts[k]).toBeGreaterThan(counts[k - 1] ?? 0);
+    expect(readPng(join(dir, 'sweep-sheet.png')).width).toBeGreaterThan(64);
+    expect(result.stderr).toMatch(/\[5\/5\]/);
+  });
+
+  it('a tiled render equals an untiled one pixel for pixel, in every colour mode', async () => {
+    const batch = join(dir, 'tiles.json');
+    const entries = ['regions', 'distance', 'output'].flatMap((mode) => [
+      { mode, out: join(dir, `whole-${mode}.png`) },
+      { mode, tile: 32, out: join(dir, `tiled-${mode}.png`) },
+    ]);
+    writeFileSync(batch, JSON.stringify(entries));
+    const result = await shot([
+      '--widths',
+      '16,16',
+      '--sigma-b',
+      '0.5',
+      '--seed',
+      '8',
+      '--size',
+      '90x70',
+      '--batch',
+      batch,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    for (const mode of ['regions', 'distance', 'output']) {
+      const whole = readPng(join(dir, `whole-${mode}.png`));
+      const tiled = readPng(join(dir, `tiled-${mode}.png`));
+      expect(tiled.data.equals(whole.data), mode).toBe(true);
+    }
+    expect(result.stderr).toMatch(/\[6\/6\]/);
+    expect(result.stderr).toMatch(/tiled-output\.png: tile 9\/9/);
+  });
+
+  it('--url re-renders a view shared from the app; a zoom sweep writes its frames', async () => {
+    const hash = '#widths=8,8&sigmaB=0.3&seed=2&layers=0&mode=edges&edgeWidth=2&palette=vivid&cx=0.1&cy=-0.2&span=1.5';
+    const viaUrl = join(dir, 'url.png');
+    const viaFlags = join(dir, 'flags.png');
+    const a = await shot(['--url', hash, '--size', '40x30', '--out', viaUrl]);
+    const b = await shot([
+      '--widths',
+      '8,8',
+      '--sigma-b',
+      '0.3',
+      '--seed',
+      '2',
+      '--mode',
+      'edges',
+      '--edge-width',
+      '2',
+      '--center',
+      '0.1,-0.2',
+      '--span',
+      '1.5',
+      '--size',
+      '40x30',
+      '--out',
+      viaFlags,
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(readPng(viaUrl).data.equals(readPng(viaFlags).data)).toBe(true);
+    const zoom = await shot([
+      '--url',
+      hash,
+      '--size',
+      '20x20',
+      '--sweep',
+      'zoom',
+      '--to',
+      '0.01',
+      '--frames',
+      '3',
+      '--out',
+      join(dir, 'zoom.png'),
+    ]);
+    expect(zoom.code, zoom.stderr).toBe(0);
+    for (const f of ['0001', '0002', '0003']) expect(readPng(join(dir, `zoom-${f}.png`)).width).toBe(20);
+  });
+
+  it('bad arguments: a usage message and exit code 2', async () => {
+    for (const args of [
+      ['--size', '10x10'],
+      ['--out', 'x.png', '--bogus'],
+      ['--out', 'x.png', '--widths', '4,zero'],
+      ['--out', 'x.png', '--size', '0x5'],
+      ['--out', 'x.png', '--sweep', 'zoom'],
+    ]) {
+      const result = await shot(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/Usage: npm run shot/);
+    }
+  });
+
+  it("a bad net file: the validator's message and a non-zero exit, no PNG", async () => {
+    const netPath = join(dir, 'bad-net.json');
+    writeFileSync(
+      netPath,
+      '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[1,null]],"bias":[0]}]}',
+    );
+    const out = join(dir, 'never.png');
+    const result = await shot(['--net', netPath, '--size', '10x10', '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/hidden\[0\]\.weight\[0\]\[1\] is not a finite number/);
+    expect(() => readFileSync(out)).toThrow();
+    expect(harnessChromiums()).toEqual([]);
+  });
+
+  it('no WebGPU adapter: a clear message and exit code 3', async () => {
+    const result = await shot(['--size', '10x10', '--out', join(dir, 'none.png')], {
+      RELUSCOPE_CHROMIUM_ARGS: '--disable-gpu',
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/no WebGPU adapter/);
+  });
+
+  it('Ctrl-C closes the browser; no Chromium is left behind', async () => {
+    const run = shot(['--widths', '64,64,64', '--size', '600x600', '--out', join(dir, 'interrupted.png')]);
+    await new Promise<void>((resolve) => {
+      run.child.stderr?.on('data', (chunk: Buffer) => {
+        if (String(chunk).includes('net:')) resolve();
+      });
+    });
+    run.child.kill('SIGINT');
+    const result = await run;
+    expect(result.code).toBe(130);
+    expect(harnessChromiums()).toEqual([]);
+  });
+});
