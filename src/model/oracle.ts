@@ -12,6 +12,8 @@ export interface PointFields {
   readonly distance: number;
   /** 1-based hidden layer of the neuron that attains the distance; 0 when there is none. */
   readonly nearestLayer: number;
+  /** The distance to the nearest boundary of each of the first `layers` layers' neurons (Infinity: none). */
+  readonly layerDistances: number[];
   /** Active (z > 0) flags of every neuron of the first `layers` layers, layer by layer. */
   readonly pattern: Uint8Array;
   /** The network output (the first output unit; the sum of the last hidden layer when the net has no output). */
@@ -66,10 +68,12 @@ export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidde
   let hi = 0;
   let distance = Number.POSITIVE_INFINITY;
   let nearestLayer = 0;
+  const layerDistances: number[] = [];
   let neuron = 0;
   net.hidden.forEach((layer, l) => {
     const z = affine(layer, h);
     if (l < shown) {
+      layerDistances.push(Number.POSITIVE_INFINITY);
       for (let n = 0; n < layer.outDim; n++, neuron++) {
         const v = z.value[n] ?? 0;
         if (v > 0) {
@@ -79,8 +83,11 @@ export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidde
           hi ^= khi;
         }
         const g = Math.hypot(z.dx[n] ?? 0, z.dy[n] ?? 0);
-        if (g > 0 && Math.abs(v) / g < distance) {
-          distance = Math.abs(v) / g;
+        if (g === 0) continue;
+        const d = Math.abs(v) / g;
+        layerDistances[l] = Math.min(layerDistances[l] ?? d, d);
+        if (d < distance) {
+          distance = d;
           nearestLayer = l + 1;
         }
       }
@@ -92,6 +99,7 @@ export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidde
     hash: finalizeHash(lo, hi),
     distance,
     nearestLayer,
+    layerDistances,
     pattern,
     output: out ? (out.value[0] ?? 0) : sum(h.value),
     outputGradient: out ? [out.dx[0] ?? 0, out.dy[0] ?? 0] : [sum(h.dx), sum(h.dy)],
