@@ -4,7 +4,7 @@
  * and picture when the new ones fail.
  */
 import { GpuError, requestDevice } from '../gpu/device.ts';
-import { type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
+import { type FieldsCost, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
 import { randomNet } from '../model/random.ts';
@@ -33,6 +33,7 @@ export class App {
   net: Net;
   frames = 0;
   lastFrame: FrameResult | null = null;
+  lastCost: FieldsCost | null = null;
   listener: AppListener | null = null;
   private device: GPUDevice;
   private renderer: Renderer;
@@ -193,6 +194,7 @@ export class App {
       mode: this.settings.mode,
       palette: this.settings.palette,
       edgeWidth: this.settings.edgeWidth,
+      algorithm: this.settings.algorithm,
     };
   }
 
@@ -234,6 +236,7 @@ export class App {
     try {
       const texture = this.ensureFrameTexture();
       this.lastFrame = await this.renderer.render(texture, this.renderSettings());
+      if (this.lastFrame.computedFields) this.lastCost = await this.renderer.fieldsCost();
       // Present only a frame that rendered without errors: the previous picture stays otherwise.
       const encoder = this.device.createCommandEncoder({ label: 'App.present' });
       encoder.copyTextureToTexture({ texture }, { texture: this.context.getCurrentTexture() }, [

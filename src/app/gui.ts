@@ -1,6 +1,6 @@
 /** The lil-gui panel: a view of the settings object; every edit goes through App.update. */
 import GUI, { type Controller } from 'lil-gui';
-import { kColourModes, kPalettes } from '../gpu/layout.ts';
+import { kAlgorithms, kColourModes, kPalettes } from '../gpu/layout.ts';
 import { hiddenWidths } from '../model/net.ts';
 import type { App } from './app.ts';
 import type { Messages } from './messages.ts';
@@ -39,6 +39,7 @@ export function buildGui(app: App, messages: Messages): GUI {
     mode: app.settings.mode as string,
     edgeWidth: 0,
     palette: app.settings.palette as string,
+    algorithm: app.settings.algorithm as string,
     resample: () => app.update({ seed: (app.settings.seed + 1) >>> 0 }),
     load: () => fileInput.click(),
     save: () => downloadNet(app.net, `relu-mlp-${hiddenWidths(app.net).join('x')}.json`),
@@ -88,6 +89,10 @@ export function buildGui(app: App, messages: Messages): GUI {
     .add(proxy, 'palette', [...kPalettes])
     .name('palette')
     .onChange((palette: Settings['palette']) => app.update({ palette }));
+  picture
+    .add(proxy, 'algorithm', [...kAlgorithms])
+    .name('algorithm')
+    .onChange((algorithm: Settings['algorithm']) => app.update({ algorithm }));
   picture.add(proxy, 'resetView').name('reset view (0)');
 
   const refresh = (settings: Settings, depth: number): void => {
@@ -98,6 +103,7 @@ export function buildGui(app: App, messages: Messages): GUI {
     proxy.mode = settings.mode;
     proxy.edgeWidth = settings.edgeWidth;
     proxy.palette = settings.palette;
+    proxy.algorithm = settings.algorithm;
     layers.max(depth);
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();
   };

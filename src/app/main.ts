@@ -53,7 +53,11 @@ async function main(): Promise<void> {
     const ms = frame
       ? `${frame.gpuMs.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})`
       : '…';
-    readout.textContent = `${ms}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
+    const cost = app.lastCost;
+    const evaluations = cost
+      ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.algorithm})`
+      : '';
+    readout.textContent = `${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
   };
   const observer = new ResizeObserver(([entry]) => {
     if (!entry) return;

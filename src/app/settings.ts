@@ -2,7 +2,7 @@
  * The one typed settings object behind lil-gui, the URL hash and the CLI flags. Every property has a parser that
  * rejects or clamps bad values with a message, so a tampered URL or a bad flag never reaches the renderer.
  */
-import { type ColourMode, kColourModes, kPalettes, type Palette } from '../gpu/layout.ts';
+import { type Algorithm, type ColourMode, kAlgorithms, kColourModes, kPalettes, type Palette } from '../gpu/layout.ts';
 
 export interface Settings {
   /** Hidden layer widths of the random net. */
@@ -16,6 +16,8 @@ export interface Settings {
   /** Edge width in screen pixels. */
   edgeWidth: number;
   palette: Palette;
+  /** How the fields are computed: region-seeded tiles (`fast`) or one evaluation a pixel (`brute`). */
+  algorithm: Algorithm;
   /** View centre and span (width of the view in input units), float64. */
   cx: number;
   cy: number;
@@ -32,6 +34,7 @@ export const kDefaultSettings: Readonly<Settings> = {
   mode: 'regions',
   edgeWidth: 1,
   palette: 'vivid',
+  algorithm: 'fast',
   cx: 0,
   cy: 0,
   span: 4,
@@ -110,6 +113,13 @@ const kProperties: {
       (kPalettes as readonly string[]).includes(t)
         ? { value: t as Palette }
         : `palette="${t}" is not one of ${kPalettes.join(', ')}`,
+    format: String,
+  },
+  algorithm: {
+    parse: (t) =>
+      (kAlgorithms as readonly string[]).includes(t)
+        ? { value: t as Algorithm }
+        : `algorithm="${t}" is not one of ${kAlgorithms.join(', ')}`,
     format: String,
   },
   cx: { parse: (t) => parseNumber(t, 'cx', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },

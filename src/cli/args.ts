@@ -32,6 +32,7 @@ export const kUsage = `Usage: npm run shot -- [net] [view] --out FILE.png [--fie
   net:   --net FILE (relu-mlp JSON) | --widths 64,64,64 --sigma-b 0.1 --seed 1 | --url '#widths=...&span=...'
   view:  --center CX,CY --span S --size WxH --layers K --mode MODE --edge-width PX --palette NAME
          MODE: regions | edges | distance | layers | output;  NAME: vivid | pastel | grey
+         --algorithm fast | brute   region-seeded tiles (default) or one network evaluation a pixel
   more:  --fields FILE      also write per-pixel hash and distance (RLF1, see README)
          --batch FILE.json  many shots in one browser session: [{"widths": "32,32", "out": "a.png", ...}, ...]
                             (keys are the flag names without dashes; the command line gives the defaults)
@@ -50,6 +51,7 @@ const kSettingFlags: Record<string, string> = {
   mode: 'mode',
   'edge-width': 'edgeWidth',
   palette: 'palette',
+  algorithm: 'algorithm',
   span: 'span',
 };
 const kOtherFlags = ['net', 'url', 'center', 'size', 'out', 'fields', 'batch', 'sweep', 'to', 'frames', 'tile'];

@@ -18,6 +18,7 @@ export interface ShotRequest {
   readonly mode: TileRequest['mode'];
   readonly palette: TileRequest['palette'];
   readonly edgeWidth: number;
+  readonly algorithm: TileRequest['algorithm'];
   readonly pixels: boolean;
   readonly fields: boolean;
   /** Largest tile side; the device's limits lower it further. */
@@ -100,6 +101,7 @@ export class Shooter {
       mode: request.mode,
       palette: request.palette,
       edgeWidth: request.edgeWidth,
+      algorithm: request.algorithm,
       outputScale: 0,
       pixels: request.pixels,
       fields: request.fields,

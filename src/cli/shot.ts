@@ -94,6 +94,7 @@ class Run {
       mode: settings.mode,
       palette: settings.palette,
       edgeWidth: settings.edgeWidth,
+      algorithm: settings.algorithm,
       pixels: true,
       fields: options.fieldsOut !== null || options.sweep === 'layers',
       ...(options.maxTile === null ? {} : { maxTile: options.maxTile }),

@@ -3,7 +3,7 @@
  * Data crosses to Node as base64 strings.
  */
 import { NoWebGPUError, requestDevice } from '../gpu/device.ts';
-import type { ColourMode, Palette } from '../gpu/layout.ts';
+import type { Algorithm, ColourMode, Palette } from '../gpu/layout.ts';
 import { Renderer } from '../gpu/renderer.ts';
 import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
 import { parseNet } from '../model/netFile.ts';
@@ -24,6 +24,7 @@ export interface TileRequest {
   mode: ColourMode;
   palette: Palette;
   edgeWidth: number;
+  algorithm: Algorithm;
   /** 0: from this tile's own pixels. */
   outputScale: number;
   pixels: boolean;
@@ -100,6 +101,7 @@ async function outputRange(request: TileRequest): Promise<number> {
       imageSize: { width: request.imageWidth, height: request.imageHeight },
       origin: [request.x, request.y],
       computeOutput: true,
+      algorithm: request.algorithm,
     },
   );
 }
@@ -116,6 +118,7 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
     palette: request.palette,
     edgeWidth: request.edgeWidth,
     outputScale: request.outputScale,
+    algorithm: request.algorithm,
   };
   const start = performance.now();
   const pixels = request.pixels ? await r.readPixels(size, settings) : new Uint8Array(0);

@@ -11,16 +11,7 @@ import { neuronBases, neuronCount } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
 import { foldFirstLayer, type ImageSize, type View } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
-import {
-  kChunk,
-  kFrame,
-  kLayerStep,
-  kPixelField,
-  kStatsWords,
-  kWorkgroupSize,
-  packStruct,
-  structSize,
-} from './layout.ts';
+import { kChunk, kFrame, kLayerStep, kWorkgroupSize, packStruct, structSize } from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
 /** Multiply-adds one dispatch may do: small enough that no single dispatch runs for long on a real GPU. */
@@ -28,11 +19,31 @@ const kMaxMacsPerDispatch = 2 ** 32;
 /** Upper bound on the scratch buffers (two of them), whatever the device allows. */
 const kScratchBudgetBytes = 256 * 2 ** 20;
 
+/** Every hidden pre-activation at the view centre (float64, then rounded), then the output: what both passes
+ * propagate differences from. */
+export function centreValues(net: Net, view: View): Float32Array<ArrayBuffer> {
+  const centre = preActivations(net, view.cx, view.cy);
+  const values = new Float32Array(neuronCount(net) + 1);
+  let offset = 0;
+  for (const z of centre.hidden) {
+    values.set(z, offset);
+    offset += z.length;
+  }
+  values[offset] = centre.output;
+  return values;
+}
+
 export class NetTooLargeError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'NetTooLargeError';
   }
+}
+
+/** The buffers a fields pass writes: per-pixel records and frame statistics (kStatsWords). */
+export interface FieldsTarget {
+  readonly fields: GPUBuffer;
+  readonly stats: GPUBuffer;
 }
 
 export interface FieldsRequest {
@@ -62,6 +73,7 @@ interface NetBuffers {
 interface SizeBuffers {
   readonly pixels: number;
   readonly chunkPixels: number;
+  /** The fields buffer the bind groups write (owned by the renderer). */
   readonly fields: GPUBuffer;
   readonly scratch: readonly GPUBuffer[];
   readonly chunks: GPUBuffer;
@@ -69,8 +81,11 @@ interface SizeBuffers {
   readonly bindGroups: { readonly even: GPUBindGroup; readonly odd: GPUBindGroup };
 }
 
+/**
+ * The brute-force fields pass: one full network evaluation per pixel. The renderer owns the fields and stats
+ * buffers it writes; this pass owns its net uploads and scratch.
+ */
 export class FieldsPass {
-  readonly stats: GPUBuffer;
   private readonly frame: GPUBuffer;
   private readonly slot: number;
   private netBuffers: NetBuffers | null = null;
@@ -87,11 +102,6 @@ export class FieldsPass {
       label: 'FieldsPass.frame',
       size: structSize(kFrame),
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    this.stats = device.createBuffer({
-      label: 'FieldsPass.stats',
-      size: kStatsWords * 4,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
     });
   }
 
@@ -135,10 +145,6 @@ export class FieldsPass {
         });
       return new FieldsPass(device, layout, pipeline('hiddenLayer'), pipeline('finish'));
     });
-  }
-
-  get fields(): GPUBuffer | null {
-    return this.sizeBuffers?.fields ?? null;
   }
 
   /** Checks that a net fits this device; throws NetTooLargeError naming the limit otherwise. */
@@ -216,10 +222,10 @@ export class FieldsPass {
   }
 
   /** Records the fields computation for `request` into `encoder`. */
-  encode(encoder: GPUCommandEncoder, request: FieldsRequest): void {
+  encode(encoder: GPUCommandEncoder, request: FieldsRequest, target: FieldsTarget): void {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('FieldsPass.encode before setNet');
-    const sb = this.ensureSize(nb, request.size);
+    const sb = this.ensureSize(nb, request.size, target);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
     const layersRun = request.computeOutput ? L : shown;
@@ -237,7 +243,6 @@ export class FieldsPass {
       v0: oy + 0.5 - fullSize.height / 2,
     });
     this.device.queue.writeBuffer(this.frame, 0, frame);
-    this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
 
     const pass = encoder.beginComputePass({ label: 'FieldsPass.pass' });
     for (let base = 0, c = 0; base < sb.pixels; base += sb.chunkPixels, c++) {
@@ -263,28 +268,14 @@ export class FieldsPass {
     const fullSize = request.fullSize ?? request.size;
     const folded = foldFirstLayer(nb.net, request.view, fullSize);
     this.device.queue.writeBuffer(nb.weights, 0, Float32Array.from(folded));
-    const centre = preActivations(nb.net, request.view.cx, request.view.cy);
-    const values = new Float32Array(neuronCount(nb.net) + 1);
-    let offset = 0;
-    for (const z of centre.hidden) {
-      values.set(z, offset);
-      offset += z.length;
-    }
-    values[offset] = centre.output;
-    this.device.queue.writeBuffer(nb.centre, 0, values);
+    this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
   }
 
-  private ensureSize(nb: NetBuffers, size: ImageSize): SizeBuffers {
+  private ensureSize(nb: NetBuffers, size: ImageSize, target: FieldsTarget): SizeBuffers {
     const pixels = size.width * size.height;
-    if (this.sizeBuffers?.pixels === pixels) return this.sizeBuffers;
+    if (this.sizeBuffers?.pixels === pixels && this.sizeBuffers.fields === target.fields) return this.sizeBuffers;
     this.destroySize();
     const limit = this.device.limits.maxStorageBufferBindingSize;
-    const fieldsBytes = pixels * structSize(kPixelField);
-    if (fieldsBytes > limit) {
-      throw new GpuError(
-        `an image of ${size.width}x${size.height} needs ${fieldsBytes} bytes of fields; the limit is ${limit}`,
-      );
-    }
     const roundDown = (n: number): number => Math.floor(n / kWorkgroupSize) * kWorkgroupSize;
     const byScratch = roundDown(Math.min(limit, kScratchBudgetBytes) / (nb.maxWidth * 16));
     const byCost = roundDown(kMaxMacsPerDispatch / nb.macsPerPixel);
@@ -292,11 +283,7 @@ export class FieldsPass {
     const all = Math.ceil(pixels / kWorkgroupSize) * kWorkgroupSize;
     const chunkPixels = Math.max(kWorkgroupSize, Math.min(byScratch, byCost, byGroups, all));
     const storage = GPUBufferUsage.STORAGE;
-    const fields = this.device.createBuffer({
-      label: 'FieldsPass.fields',
-      size: fieldsBytes,
-      usage: storage | GPUBufferUsage.COPY_SRC,
-    });
+    const { fields, stats } = target;
     const scratchBytes = chunkPixels * nb.maxWidth * 16;
     const scratch = [0, 1].map((i) =>
       this.device.createBuffer({ label: `FieldsPass.scratch${i}`, size: scratchBytes, usage: storage }),
@@ -329,7 +316,7 @@ export class FieldsPass {
           { binding: 5, resource: { buffer: read } },
           { binding: 6, resource: { buffer: write } },
           { binding: 7, resource: { buffer: fields } },
-          { binding: 8, resource: { buffer: this.stats } },
+          { binding: 8, resource: { buffer: stats } },
         ],
       });
     this.sizeBuffers = {
@@ -353,7 +340,6 @@ export class FieldsPass {
 
   private destroySize(): void {
     if (!this.sizeBuffers) return;
-    this.sizeBuffers.fields.destroy();
     for (const s of this.sizeBuffers.scratch) s.destroy();
     this.sizeBuffers.chunks.destroy();
     this.sizeBuffers = null;
@@ -363,6 +349,5 @@ export class FieldsPass {
     this.destroyNet();
     this.destroySize();
     this.frame.destroy();
-    this.stats.destroy();
   }
 }

@@ -10,6 +10,8 @@ export const kWorkgroupSize = 64;
 export const kNeuronBlock = 16;
 /** Inputs per block: the columns of the weight tile (kNeuronBlock * kInputBlock * 4 bytes = 4 KiB of workgroup memory). */
 export const kInputBlock = 64;
+/** Side of the square pixel tiles of the region-seeded pass; one workgroup (one invocation a pixel) per tile. */
+export const kTileSide = 16;
 /** Distance written where no neuron has a line (no boundary at all): read back as Infinity. */
 export const kNoBoundary = 3.0e38;
 
@@ -19,6 +21,8 @@ export const kShaderConstants: Readonly<Record<string, { value: number; type: 'u
   kNeuronBlock: { value: kNeuronBlock, type: 'u32' },
   kInputBlock: { value: kInputBlock, type: 'u32' },
   kNoBoundary: { value: kNoBoundary, type: 'f32' },
+  kTileSide: { value: kTileSide, type: 'u32' },
+  kTilePixels: { value: kTileSide * kTileSide, type: 'u32' },
   kKeySalt: { value: kKeySalt, type: 'u32' },
   kFeistelSalt0: { value: kFeistelSalts[0], type: 'u32' },
   kFeistelSalt1: { value: kFeistelSalts[1], type: 'u32' },
@@ -111,6 +115,43 @@ export const kChunk: StructLayout = {
   ],
 };
 
+/** Per-frame uniform of the region-seeded pass (shaders/regions.wgsl). */
+export const kRegionsFrame: StructLayout = {
+  name: 'RegionsFrame',
+  fields: [
+    ['width', 'u32'],
+    ['height', 'u32'],
+    ['layersShown', 'u32'],
+    ['layersRun', 'u32'],
+    ['computeOutput', 'u32'],
+    ['tilesX', 'u32'],
+    ['slotStride', 'u32'],
+    ['maxWidth', 'u32'],
+    ['u0', 'f32'],
+    ['v0', 'f32'],
+  ],
+};
+
+/** One layer of the region-seeded pass, in a storage array (shaders/regions.wgsl). */
+export const kLayerInfo: StructLayout = {
+  name: 'LayerInfo',
+  fields: [
+    ['inDim', 'u32'],
+    ['outDim', 'u32'],
+    ['weightOffset', 'u32'],
+    ['neuronBase', 'u32'],
+  ],
+};
+
+/** The tiles of one dispatch of the region-seeded pass, at a dynamic offset (shaders/regions.wgsl). */
+export const kTileChunk: StructLayout = {
+  name: 'TileChunk',
+  fields: [
+    ['tileBase', 'u32'],
+    ['tileCount', 'u32'],
+  ],
+};
+
 /** Uniform of the colour pass (shaders/colour.wgsl). */
 export const kColourParams: StructLayout = {
   name: 'ColourParams',
@@ -126,10 +167,16 @@ export const kColourParams: StructLayout = {
   ],
 };
 
-/** Words of the stats buffer: [0] = bits of max |output| over the frame (atomicMax on positive f32 bits). */
+/**
+ * Words of the stats buffer: [0] bits of max |output| over the frame (atomicMax on positive f32 bits),
+ * [1] full network evaluations (the region-seeded pass counts its own; the brute-force pass does one a pixel).
+ */
 export const kStatsWords = 4;
 
 export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output'] as const;
 export type ColourMode = (typeof kColourModes)[number];
 export const kPalettes = ['vivid', 'pastel', 'grey'] as const;
+/** `fast`: region-seeded tiles (shaders/regions.wgsl); `brute`: one evaluation a pixel (shaders/fields.wgsl). */
+export const kAlgorithms = ['fast', 'brute'] as const;
+export type Algorithm = (typeof kAlgorithms)[number];
 export type Palette = (typeof kPalettes)[number];

@@ -7,12 +7,15 @@ import type { Net } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
-import { FieldsPass, type FieldsRequest } from './fieldsPass.ts';
-import { fieldIndex, kNoBoundary, kPixelField, structSize } from './layout.ts';
+import { FieldsPass, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
+import { type Algorithm, fieldIndex, kNoBoundary, kPixelField, kStatsWords, structSize } from './layout.ts';
+import { RegionsPass } from './regionsPass.ts';
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
 export interface FieldsSettings {
   readonly view: View;
+  /** `fast` (region-seeded tiles, the default) or `brute` (one network evaluation a pixel). */
+  readonly algorithm?: Algorithm;
   readonly layersShown: number;
   /** The whole image the view spans, when rendering a tile of it; the target's size otherwise. */
   readonly imageSize?: ImageSize;
@@ -42,32 +45,73 @@ export interface FrameResult {
   readonly computedFields: boolean;
 }
 
+/** What the last fields computation cost. */
+export interface FieldsCost {
+  readonly pixels: number;
+  /** Full network evaluations (brute force: one a pixel). */
+  readonly evaluations: number;
+}
+
 export class Renderer {
   private net: Net | null = null;
   private fieldsKey = '';
   private fieldsSize: ImageSize = { width: 0, height: 0 };
   private fieldsImageSize: ImageSize = { width: 0, height: 0 };
   private fieldsView: View | null = null;
+  private fieldsAlgorithm: Algorithm = 'fast';
+  private target: FieldsTarget | null = null;
+  private readonly stats: GPUBuffer;
 
   private constructor(
     readonly device: GPUDevice,
     readonly format: GPUTextureFormat,
     private readonly fieldsPass: FieldsPass,
+    private readonly regionsPass: RegionsPass,
     private readonly colourPass: ColourPass,
-  ) {}
+    stats: GPUBuffer,
+  ) {
+    this.stats = stats;
+  }
 
   static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
+    const stats = device.createBuffer({
+      label: 'Renderer.stats',
+      size: kStatsWords * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+    });
     const fieldsPass = await FieldsPass.create(device);
-    const colourPass = await ColourPass.create(device, format, fieldsPass.stats);
-    return new Renderer(device, format, fieldsPass, colourPass);
+    const regionsPass = await RegionsPass.create(device);
+    const colourPass = await ColourPass.create(device, format, stats);
+    return new Renderer(device, format, fieldsPass, regionsPass, colourPass, stats);
   }
 
   /** Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. */
   setNet(net: Net): void {
     this.fieldsPass.checkNet(net);
     this.fieldsPass.setNet(net);
+    this.regionsPass.setNet(net);
     this.net = net;
     this.fieldsKey = '';
+  }
+
+  /** The fields buffer for `size`, made anew only when the size changes. */
+  private fieldsTarget(size: ImageSize): FieldsTarget {
+    const bytes = size.width * size.height * structSize(kPixelField);
+    if (this.target?.fields.size === bytes) return this.target;
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new GpuError(
+        `an image of ${size.width}x${size.height} needs ${bytes} bytes of fields; the limit is ${limit}`,
+      );
+    }
+    this.target?.fields.destroy();
+    const fields = this.device.createBuffer({
+      label: 'Renderer.fields',
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    });
+    this.target = { fields, stats: this.stats };
+    return this.target;
   }
 
   get currentNet(): Net | null {
@@ -80,7 +124,7 @@ export class Renderer {
     return withErrorScopes(this.device, 'rendering a frame', async () => {
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.encoder' });
       const computedFields = this.encodeFields(encoder, size, settings);
-      const fields = this.fieldsPass.fields;
+      const fields = this.target?.fields;
       if (!fields) throw new GpuError('no fields to colour');
       const imageWidth = settings.imageSize?.width ?? size.width;
       this.colourPass.encode(encoder, target.createView(), fields, size, settings, imageWidth);
@@ -100,7 +144,7 @@ export class Renderer {
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
     });
-    return new Float32Array(await this.readBuffer(this.fieldsPass.stats))[0] ?? 0;
+    return new Float32Array(await this.readBuffer(this.stats))[0] ?? 0;
   }
 
   private encodeFields(
@@ -118,9 +162,14 @@ export class Renderer {
       origin: settings.origin ?? [0, 0],
       fullSize: imageSize,
     };
-    const key = JSON.stringify([request, settings.view]);
+    const algorithm = settings.algorithm ?? 'fast';
+    const key = JSON.stringify([request, settings.view, algorithm]);
     if (key === this.fieldsKey) return false;
-    this.fieldsPass.encode(encoder, request);
+    const target = this.fieldsTarget(size);
+    this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
+    if (algorithm === 'fast') this.regionsPass.encode(encoder, request, target);
+    else this.fieldsPass.encode(encoder, request, target);
+    this.fieldsAlgorithm = algorithm;
     this.fieldsKey = key;
     this.fieldsSize = size;
     this.fieldsImageSize = imageSize;
@@ -128,9 +177,17 @@ export class Renderer {
     return true;
   }
 
+  /** Network evaluations of the last fields computation (read back from the GPU for the fast pass). */
+  async fieldsCost(): Promise<FieldsCost> {
+    const pixels = this.fieldsSize.width * this.fieldsSize.height;
+    if (this.fieldsAlgorithm === 'brute') return { pixels, evaluations: pixels };
+    const words = new Uint32Array(await this.readBuffer(this.stats));
+    return { pixels, evaluations: words[1] ?? 0 };
+  }
+
   /** Reads back the fields of the last computation. */
   async readFields(): Promise<FieldsData> {
-    const fields = this.fieldsPass.fields;
+    const fields = this.target?.fields;
     const view = this.fieldsView;
     if (!fields || !view) throw new GpuError('no fields computed yet');
     const words = new Uint32Array(await this.readBuffer(fields));
@@ -210,6 +267,9 @@ export class Renderer {
   }
 
   destroy(): void {
+    this.target?.fields.destroy();
+    this.stats.destroy();
+    this.regionsPass.destroy();
     this.fieldsPass.destroy();
     this.colourPass.destroy();
   }

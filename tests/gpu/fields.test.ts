@@ -5,6 +5,7 @@
  * where float32 cannot give relative precision).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Algorithm, kAlgorithms } from '../../src/gpu/layout.ts';
 import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
@@ -22,6 +23,7 @@ afterAll(async () => {
 
 interface Comparison {
   compared: number;
+  evaluations: number;
   hashMismatches: string[];
   layerMismatches: number;
   worstRelative: number;
@@ -35,11 +37,13 @@ async function compareWithOracle(
   size: ImageSize,
   layers: number,
   computeOutput: boolean,
+  algorithm: Algorithm,
 ): Promise<Comparison> {
-  const fields = await gpu.fields({ netJson: serializeNet(net), view, ...size, layers, computeOutput });
+  const fields = await gpu.fields({ netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm });
   const s = pixelSize(view, size);
   const r: Comparison = {
     compared: 0,
+    evaluations: fields.evaluations,
     hashMismatches: [],
     layerMismatches: 0,
     worstRelative: 0,
@@ -103,21 +107,29 @@ describe('fields kernel against the float64 oracle', () => {
       { name: 'one layer of 2048 (wide)', widths: [2048], size: { width: 6, height: 5 }, zoom: 1 },
     ];
   for (const c of cases) {
-    it(c.name, async () => {
-      const seed = rng.nextU32();
-      const net = randomNet({ widths: c.widths, sigmaB: 0.05 + rng.uniform(), seed });
-      const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: (1 + 3 * rng.uniform()) / c.zoom };
-      const layers = c.layers ?? c.widths.length;
-      const r = await compareWithOracle(net, view, c.size, layers, c.output ?? false);
-      const context = `widths ${c.widths}, sigma_b from seed ${seed}, view ${JSON.stringify(view)}`;
-      expect(r.hashMismatches, context).toEqual([]);
-      expect(r.worstRelative, context).toBeLessThan(1e-3);
-      expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
-      expect(r.layerMismatches, context).toBe(0);
-      expect(r.worstOutput, context).toBeLessThan(1e-4);
-      expect(r.compared, context).toBeGreaterThan(0.5 * c.size.width * c.size.height);
-      expect(gpu.consoleErrors).toEqual([]);
-    });
+    for (const algorithm of kAlgorithms) {
+      it(`${c.name} (${algorithm})`, async () => {
+        const seed = rng.nextU32();
+        const net = randomNet({ widths: c.widths, sigmaB: 0.05 + rng.uniform(), seed });
+        const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: (1 + 3 * rng.uniform()) / c.zoom };
+        const layers = c.layers ?? c.widths.length;
+        const r = await compareWithOracle(net, view, c.size, layers, c.output ?? false, algorithm);
+        const context = `widths ${c.widths}, sigma_b from seed ${seed}, view ${JSON.stringify(view)}`;
+        const pixels = c.size.width * c.size.height;
+        if (algorithm === 'brute') expect(r.evaluations).toBe(pixels);
+        else
+          expect(r.evaluations, context).toBeGreaterThanOrEqual(
+            Math.ceil(c.size.width / 16) * Math.ceil(c.size.height / 16),
+          );
+        expect(r.hashMismatches, context).toEqual([]);
+        expect(r.worstRelative, context).toBeLessThan(1e-3);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+        expect(r.layerMismatches, context).toBe(0);
+        expect(r.worstOutput, context).toBeLessThan(1e-4);
+        expect(r.compared, context).toBeGreaterThan(0.5 * c.size.width * c.size.height);
+        expect(gpu.consoleErrors).toEqual([]);
+      });
+    }
   }
 
   it('different seeds give different partitions (the comparison can fail)', async () => {
@@ -125,7 +137,14 @@ describe('fields kernel against the float64 oracle', () => {
     const view = { cx: 0, cy: 0, span: 3 };
     const a = randomNet({ widths: [16, 16], sigmaB: 0.3, seed: 1 });
     const b = randomNet({ widths: [16, 16], sigmaB: 0.3, seed: 2 });
-    const fields = await gpu.fields({ netJson: serializeNet(a), view, ...size, layers: 2, computeOutput: false });
+    const fields = await gpu.fields({
+      netJson: serializeNet(a),
+      view,
+      ...size,
+      layers: 2,
+      computeOutput: false,
+      algorithm: 'fast',
+    });
     const refB = evaluatePoint(b, ...pixelCentre(view, size, 5, 5));
     expect(fields.hashLo[5 * 16 + 5]).not.toBe(refB.hash[0]);
   });

@@ -3,6 +3,7 @@
  * what it returns with the float64 oracle. Any GPU error fails the call.
  */
 import { requestDevice } from '../../src/gpu/device.ts';
+import type { Algorithm } from '../../src/gpu/layout.ts';
 import { Renderer } from '../../src/gpu/renderer.ts';
 import { makeLayer } from '../../src/model/net.ts';
 import { parseNet } from '../../src/model/netFile.ts';
@@ -15,6 +16,7 @@ export interface FieldsCall {
   height: number;
   layers: number;
   computeOutput: boolean;
+  algorithm: Algorithm;
 }
 
 export interface FieldsReply {
@@ -23,6 +25,7 @@ export interface FieldsReply {
   distance: number[];
   layer: number[];
   output: number[];
+  evaluations: number;
 }
 
 const errors: string[] = [];
@@ -38,8 +41,14 @@ async function fields(call: FieldsCall): Promise<FieldsReply> {
   const r = await renderer;
   r.setNet(parsed.net);
   const size = { width: call.width, height: call.height };
-  await r.computeFields(size, { view: call.view, layersShown: call.layers, computeOutput: call.computeOutput });
+  await r.computeFields(size, {
+    view: call.view,
+    layersShown: call.layers,
+    computeOutput: call.computeOutput,
+    algorithm: call.algorithm,
+  });
   const f = await r.readFields();
+  const cost = await r.fieldsCost();
   if (errors.length > 0) throw new Error(errors.join('\n'));
   return {
     hashLo: Array.from(f.hashLo),
@@ -47,6 +56,7 @@ async function fields(call: FieldsCall): Promise<FieldsReply> {
     distance: Array.from(f.distance, (d) => (Number.isFinite(d) ? d : -1)),
     layer: Array.from(f.layer),
     output: Array.from(f.output),
+    evaluations: cost.evaluations,
   };
 }
 

@@ -1,0 +1,217 @@
+// The region-seeded fields pass ("fast"): the same per-pixel fields as fields.wgsl with far fewer network
+// evaluations. Regions are convex and one evaluation at a pixel p gives every neuron's affine map on p's whole
+// region R: z_n(x) = z_n(p) + g_n . (x - p). So, per 16 x 16 tile of pixels, repeat until every pixel is labelled:
+//   pick the first unlabelled pixel p (the seed) and evaluate the net there (the workgroup shares the work);
+//   keep the neurons whose lines cross the tile (needed for the sign tests) and those whose lines may be the
+//   nearest to some tile pixel (distance from the tile centre <= nearest + 2 * half-diagonal);
+//   every unlabelled pixel that passes the sign tests of the crossing lines lies in R: it gets R's hash, its
+//   distance (min over the kept lines), its nearest layer and the output of R's affine output map.
+// A line that misses the tile keeps its sign over the whole tile, so the tests are exact; the seed always passes
+// its own tests, so every round labels at least one pixel. Evaluations: one per (region, tile) pair.
+// Evaluations use the same perturbation form as fields.wgsl (differences from the view centre, in pixel units).
+
+// Per-frame settings. Layout mirrored by kRegionsFrame in src/gpu/layout.ts.
+struct RegionsFrame {
+  width: u32,          // fields buffer width in pixels
+  height: u32,         // fields buffer height in pixels
+  layersShown: u32,    // k: the pattern and distance use hidden layers 0..k-1
+  layersRun: u32,      // layers evaluated: k, or all of them when the output is needed
+  computeOutput: u32,  // 1: also the output (regions are then those of every layer run)
+  tilesX: u32,         // tiles per row
+  slotStride: u32,     // vec4s of scratch a workgroup owns: two activation rows, then its kept lines
+  maxWidth: u32,       // widest layer: the length of an activation row
+  u0: f32,             // pixel offset from the view centre of pixel (0, 0), x (right)
+  v0: f32,             // pixel offset from the view centre of pixel (0, 0), y (down)
+}
+
+// A layer, hidden or the output (the last entry). Layout mirrored by kLayerInfo.
+struct LayerInfo {
+  inDim: u32,          // fan-in
+  outDim: u32,         // neurons (1 for the output)
+  weightOffset: u32,   // first weight in `weights`, stored transposed: [inDim][outDim]
+  neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
+}
+
+// The tiles of this dispatch (dynamic offset). Layout mirrored by kTileChunk.
+struct TileChunk {
+  tileBase: u32,       // first tile (row-major over the tiles of the fields buffer)
+  tileCount: u32,      // tiles in this dispatch (one workgroup each)
+}
+
+@group(0) @binding(0) var<uniform> frame: RegionsFrame;
+@group(0) @binding(1) var<uniform> chunk: TileChunk;
+@group(0) @binding(2) var<storage, read> layers: array<LayerInfo>;
+@group(0) @binding(3) var<storage, read> weights: array<f32>;
+@group(0) @binding(4) var<storage, read> centre: array<f32>;
+@group(0) @binding(5) var<storage, read_write> scratch: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> fields: array<PixelField>;
+@group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
+
+const kNone = 0xffffffffu;
+const kShownTag = 0x80000000u;
+
+var<workgroup> seedMin: atomic<u32>;
+var<workgroup> seedShared: u32;
+var<workgroup> hashLo: atomic<u32>;
+var<workgroup> hashHi: atomic<u32>;
+var<workgroup> nearestBits: atomic<u32>;
+var<workgroup> keptCount: atomic<u32>;
+var<workgroup> partial: array<vec3<f32>, kTilePixels>;
+
+// relu(zc + dz) - relu(zc), exact in the two cases where the sign does not change.
+fn reluDifference(zc: f32, dz: f32) -> f32 {
+  let z = zc + dz;
+  if (zc > 0.0) {
+    return select(-zc, dz, z > 0.0);
+  }
+  return select(0.0, z, z > 0.0);
+}
+
+@compute @workgroup_size(kTilePixels)
+fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let tile = chunk.tileBase + wid.x;
+  let slot = wid.x * frame.slotStride;
+  let keptBase = slot + 2u * frame.maxWidth;
+  let tileX = (tile % frame.tilesX) * kTileSide;
+  let tileY = (tile / frame.tilesX) * kTileSide;
+  let px = tileX + t % kTileSide;
+  let py = tileY + t / kTileSide;
+  let uv = vec2<f32>(frame.u0 + f32(px), frame.v0 + f32(py));
+  let halfSide = 0.5 * f32(kTileSide - 1u);
+  let tileCentre = vec2<f32>(frame.u0 + f32(tileX) + halfSide, frame.v0 + f32(tileY) + halfSide);
+  let halfDiagonal = halfSide * 1.41421356;
+  var labelled = px >= frame.width || py >= frame.height;
+
+  loop {
+    if (t == 0u) {
+      atomicStore(&seedMin, kNone);
+      atomicStore(&hashLo, 0u);
+      atomicStore(&hashHi, 0u);
+      atomicStore(&nearestBits, bitcast<u32>(kNoBoundary));
+      atomicStore(&keptCount, 0u);
+    }
+    workgroupBarrier();
+    if (!labelled) {
+      atomicMin(&seedMin, t);
+    }
+    workgroupBarrier();
+    if (t == 0u) {
+      seedShared = atomicLoad(&seedMin);
+    }
+    let seed = workgroupUniformLoad(&seedShared);
+    if (seed == kNone) {
+      break;
+    }
+    let seedUV = vec2<f32>(frame.u0 + f32(tileX + seed % kTileSide), frame.v0 + f32(tileY + seed / kTileSide));
+
+    // The evaluation at the seed, layer by layer; each invocation computes every kTilePixels-th neuron.
+    var lo = 0u;
+    var hi = 0u;
+    for (var l = 0u; l < frame.layersRun; l++) {
+      let info = layers[l];
+      let inBase = slot + (l % 2u) * frame.maxWidth;
+      let outBase = slot + ((l + 1u) % 2u) * frame.maxWidth;
+      let shown = l < frame.layersShown;
+      for (var n = t; n < info.outDim; n += kTilePixels) {
+        var acc = vec3<f32>(0.0);
+        for (var k = 0u; k < info.inDim; k++) {
+          var h: vec3<f32>;
+          if (l == 0u) {
+            h = select(vec3<f32>(seedUV.y, 0.0, 1.0), vec3<f32>(seedUV.x, 1.0, 0.0), k == 0u);
+          } else {
+            h = scratch[inBase + k].xyz;
+          }
+          acc += weights[info.weightOffset + k * info.outDim + n] * h;
+        }
+        let zc = centre[info.neuronBase + n];
+        let z = zc + acc.x;
+        let gradient = acc.yz;
+        let isActive = z > 0.0;
+        if (shown && isActive) {
+          let key = neuronKey(info.neuronBase + n);
+          lo ^= key.x;
+          hi ^= key.y;
+        }
+        let g2 = dot(gradient, gradient);
+        if (g2 > 0.0) {
+          let fromCentre = abs(z + dot(gradient, tileCentre - seedUV)) / sqrt(g2);
+          var keep = fromCentre <= halfDiagonal;
+          if (shown) {
+            let nearest = bitcast<f32>(atomicMin(&nearestBits, bitcast<u32>(fromCentre)));
+            keep = keep || fromCentre <= min(nearest, fromCentre) + 2.0 * halfDiagonal;
+          }
+          if (keep) {
+            let tag = select(0u, kShownTag, shown) | (l + 1u);
+            scratch[keptBase + atomicAdd(&keptCount, 1u)] = vec4<f32>(z, gradient, bitcast<f32>(tag));
+          }
+        }
+        scratch[outBase + n] = vec4<f32>(reluDifference(zc, acc.x), select(vec2<f32>(0.0), gradient, isActive), 0.0);
+      }
+      storageBarrier();
+      workgroupBarrier();
+    }
+    atomicXor(&hashLo, lo);
+    atomicXor(&hashHi, hi);
+
+    // The output's affine map on the region: a reduction over the last layer.
+    var output = vec3<f32>(0.0);
+    if (frame.computeOutput == 1u) {
+      let info = layers[frame.layersRun];
+      let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
+      var acc = vec3<f32>(0.0);
+      for (var k = t; k < info.inDim; k += kTilePixels) {
+        acc += weights[info.weightOffset + k] * scratch[inBase + k].xyz;
+      }
+      partial[t] = acc;
+      workgroupBarrier();
+      for (var stride = kTilePixels / 2u; stride > 0u; stride /= 2u) {
+        if (t < stride) {
+          partial[t] += partial[t + stride];
+        }
+        workgroupBarrier();
+      }
+      output = partial[0];
+      output.x += centre[info.neuronBase];
+    }
+    workgroupBarrier();
+    if (t == 0u) {
+      atomicAdd(&stats[1], 1u);
+    }
+
+    if (!labelled) {
+      let d = uv - seedUV;
+      let kept = atomicLoad(&keptCount);
+      var inRegion = true;
+      var best = kNoBoundary;
+      var bestLayer = 0u;
+      for (var c = 0u; c < kept; c++) {
+        let line = scratch[keptBase + c];
+        let z = line.x + dot(line.yz, d);
+        if ((z > 0.0) != (line.x > 0.0)) {
+          inRegion = false;
+          break;
+        }
+        let tag = bitcast<u32>(line.w);
+        if ((tag & kShownTag) != 0u) {
+          let distance = abs(z) / length(line.yz);
+          if (distance < best) {
+            best = distance;
+            bestLayer = tag & 0xffffu;
+          }
+        }
+      }
+      if (inRegion) {
+        let hash = finalizeHash(vec2<u32>(atomicLoad(&hashLo), atomicLoad(&hashHi)));
+        var field = PixelField(hash.x, hash.y, best, bestLayer, 0.0, 0.0);
+        if (frame.computeOutput == 1u) {
+          field.output = output.x + dot(output.yz, d);
+          field.outputSlope = length(output.yz);
+          atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+        }
+        fields[py * frame.width + px] = field;
+        labelled = true;
+      }
+    }
+    workgroupBarrier();
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The region-seeded fields pass (shaders/regions.wgsl): the same fields as the brute-force FieldsPass, labelling
+ * 16 x 16 tiles region by region, one network evaluation per (region, tile) pair.
+ */
+import commonWgsl from '../../shaders/common.wgsl?raw';
+import hashWgsl from '../../shaders/hash.wgsl?raw';
+import regionsWgsl from '../../shaders/regions.wgsl?raw';
+import type { Layer, Net } from '../model/net.ts';
+import { neuronBases, neuronCount } from '../model/net.ts';
+import { foldFirstLayer } from '../model/view.ts';
+import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
+import { centreValues, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
+import { kLayerInfo, kRegionsFrame, kTileChunk, kTileSide, packStruct, structSize } from './layout.ts';
+import { buildShader } from './shaderSource.ts';
+
+/** Scratch the tiles of one dispatch may use: it bounds the tiles per dispatch, not the image. */
+const kScratchBudgetBytes = 128 * 2 ** 20;
+
+interface NetBuffers {
+  readonly net: Net;
+  readonly layers: GPUBuffer;
+  readonly weights: GPUBuffer;
+  readonly centre: GPUBuffer;
+  readonly maxWidth: number;
+  readonly slotStride: number;
+}
+
+interface SizeBuffers {
+  readonly tiles: number;
+  readonly tilesPerChunk: number;
+  readonly fields: GPUBuffer;
+  readonly scratch: GPUBuffer;
+  readonly chunks: GPUBuffer;
+  readonly bindGroup: GPUBindGroup;
+}
+
+/** The output as a layer: the net's first output unit, or the sum of the last hidden layer. */
+function outputLayer(net: Net): Layer {
+  const last = net.hidden.at(-1)?.outDim ?? 0;
+  const weight = net.output ? net.output.weight.subarray(0, net.output.inDim) : new Float64Array(last).fill(1);
+  return { inDim: last, outDim: 1, weight, bias: Float64Array.of(0) };
+}
+
+export class RegionsPass {
+  private readonly frame: GPUBuffer;
+  private readonly slot: number;
+  private netBuffers: NetBuffers | null = null;
+  private sizeBuffers: SizeBuffers | null = null;
+  private tilesX = 0;
+
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly layout: GPUBindGroupLayout,
+    private readonly pipeline: GPUComputePipeline,
+  ) {
+    this.slot = Math.max(device.limits.minUniformBufferOffsetAlignment, 256);
+    this.frame = device.createBuffer({
+      label: 'RegionsPass.frame',
+      size: structSize(kRegionsFrame),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  static async create(device: GPUDevice): Promise<RegionsPass> {
+    const module = await createCheckedModule(device, 'regions.wgsl', buildShader([commonWgsl, hashWgsl, regionsWgsl]));
+    return withErrorScopes(device, 'creating the regions pipeline', () => {
+      const buffer = (binding: number, type: GPUBufferBindingType, dynamic = false): GPUBindGroupLayoutEntry => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type, hasDynamicOffset: dynamic },
+      });
+      const layout = device.createBindGroupLayout({
+        label: 'RegionsPass.bindGroupLayout',
+        entries: [
+          buffer(0, 'uniform'),
+          buffer(1, 'uniform', true),
+          buffer(2, 'read-only-storage'),
+          buffer(3, 'read-only-storage'),
+          buffer(4, 'read-only-storage'),
+          buffer(5, 'storage'),
+          buffer(6, 'storage'),
+          buffer(7, 'storage'),
+        ],
+      });
+      const pipeline = device.createComputePipeline({
+        label: 'RegionsPass.labelTile',
+        layout: device.createPipelineLayout({ label: 'RegionsPass.pipelineLayout', bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: 'labelTile' },
+      });
+      return new RegionsPass(device, layout, pipeline);
+    });
+  }
+
+  /** Uploads the net: weights transposed ([in][out], so that neighbouring invocations read neighbouring words). */
+  setNet(net: Net): void {
+    this.destroyNet();
+    const layers = [...net.hidden, outputLayer(net)];
+    const bases = [...neuronBases(net), neuronCount(net)];
+    const info = new Uint32Array(layers.length * (structSize(kLayerInfo) / 4));
+    let total = 0;
+    layers.forEach((layer, l) => {
+      info.set(
+        packStruct(kLayerInfo, {
+          inDim: layer.inDim,
+          outDim: layer.outDim,
+          weightOffset: total,
+          neuronBase: bases[l] ?? 0,
+        }),
+        l * 4,
+      );
+      total += layer.inDim * layer.outDim;
+    });
+    const weights = this.device.createBuffer({
+      label: 'RegionsPass.weights',
+      size: total * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: true,
+    });
+    const mapped = new Float32Array(weights.getMappedRange());
+    let offset = 0;
+    for (const layer of layers) {
+      for (let n = 0; n < layer.outDim; n++) {
+        for (let k = 0; k < layer.inDim; k++)
+          mapped[offset + k * layer.outDim + n] = layer.weight[n * layer.inDim + k] ?? 0;
+      }
+      offset += layer.inDim * layer.outDim;
+    }
+    weights.unmap();
+    const layerBuffer = this.device.createBuffer({
+      label: 'RegionsPass.layers',
+      size: info.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(layerBuffer, 0, info);
+    const centre = this.device.createBuffer({
+      label: 'RegionsPass.centre',
+      size: (neuronCount(net) + 1) * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    const maxWidth = Math.max(...net.hidden.map((l) => l.outDim));
+    const slotStride = 2 * maxWidth + neuronCount(net);
+    this.netBuffers = { net, layers: layerBuffer, weights, centre, maxWidth, slotStride };
+    this.destroySize();
+  }
+
+  encode(encoder: GPUCommandEncoder, request: FieldsRequest, target: FieldsTarget): void {
+    const nb = this.netBuffers;
+    if (!nb) throw new GpuError('RegionsPass.encode before setNet');
+    const sb = this.ensureSize(nb, request, target);
+    const L = nb.net.hidden.length;
+    const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
+    const fullSize = request.fullSize ?? request.size;
+    const [ox, oy] = request.origin ?? [0, 0];
+    // The first layer folded with the view, transposed like the others: all a_n, then all b_n.
+    const folded = foldFirstLayer(nb.net, request.view, fullSize);
+    const width0 = folded.length / 2;
+    const transposed = new Float32Array(folded.length);
+    for (let n = 0; n < width0; n++) {
+      transposed[n] = folded[2 * n] ?? 0;
+      transposed[width0 + n] = folded[2 * n + 1] ?? 0;
+    }
+    this.device.queue.writeBuffer(nb.weights, 0, transposed);
+    this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
+    const frame = packStruct(kRegionsFrame, {
+      width: request.size.width,
+      height: request.size.height,
+      layersShown: shown,
+      layersRun: request.computeOutput ? L : shown,
+      computeOutput: request.computeOutput ? 1 : 0,
+      tilesX: Math.ceil(request.size.width / kTileSide),
+      slotStride: nb.slotStride,
+      maxWidth: nb.maxWidth,
+      u0: ox + 0.5 - fullSize.width / 2,
+      v0: oy + 0.5 - fullSize.height / 2,
+    });
+    this.device.queue.writeBuffer(this.frame, 0, frame);
+    const pass = encoder.beginComputePass({ label: 'RegionsPass.pass' });
+    pass.setPipeline(this.pipeline);
+    for (let base = 0, c = 0; base < sb.tiles; base += sb.tilesPerChunk, c++) {
+      pass.setBindGroup(0, sb.bindGroup, [c * this.slot]);
+      pass.dispatchWorkgroups(Math.min(sb.tilesPerChunk, sb.tiles - base));
+    }
+    pass.end();
+  }
+
+  private ensureSize(nb: NetBuffers, request: FieldsRequest, target: FieldsTarget): SizeBuffers {
+    const { width, height } = request.size;
+    const tiles = Math.ceil(width / kTileSide) * Math.ceil(height / kTileSide);
+    const tilesX = Math.ceil(width / kTileSide);
+    const cached = this.sizeBuffers;
+    if (cached && cached.tiles === tiles && cached.fields === target.fields && this.tilesX === tilesX) return cached;
+    this.destroySize();
+    this.tilesX = tilesX;
+    const slotBytes = nb.slotStride * 16;
+    const budget = Math.min(kScratchBudgetBytes, this.device.limits.maxStorageBufferBindingSize);
+    const tilesPerChunk = Math.max(
+      1,
+      Math.min(tiles, Math.floor(budget / slotBytes), this.device.limits.maxComputeWorkgroupsPerDimension),
+    );
+    if (slotBytes > this.device.limits.maxStorageBufferBindingSize) {
+      throw new GpuError(`the net needs ${slotBytes} bytes of scratch per tile; this GPU binds at most ${budget}`);
+    }
+    const scratch = this.device.createBuffer({
+      label: 'RegionsPass.scratch',
+      size: tilesPerChunk * slotBytes,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const chunkCount = Math.ceil(tiles / tilesPerChunk);
+    const chunks = this.device.createBuffer({
+      label: 'RegionsPass.chunks',
+      size: chunkCount * this.slot,
+      usage: GPUBufferUsage.UNIFORM,
+      mappedAtCreation: true,
+    });
+    const words = new Uint32Array(chunks.getMappedRange());
+    for (let c = 0; c < chunkCount; c++) {
+      words.set(
+        packStruct(kTileChunk, {
+          tileBase: c * tilesPerChunk,
+          tileCount: Math.min(tilesPerChunk, tiles - c * tilesPerChunk),
+        }),
+        (c * this.slot) / 4,
+      );
+    }
+    chunks.unmap();
+    const bindGroup = this.device.createBindGroup({
+      label: 'RegionsPass.bindGroup',
+      layout: this.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.frame } },
+        { binding: 1, resource: { buffer: chunks, size: structSize(kTileChunk) } },
+        { binding: 2, resource: { buffer: nb.layers } },
+        { binding: 3, resource: { buffer: nb.weights } },
+        { binding: 4, resource: { buffer: nb.centre } },
+        { binding: 5, resource: { buffer: scratch } },
+        { binding: 6, resource: { buffer: target.fields } },
+        { binding: 7, resource: { buffer: target.stats } },
+      ],
+    });
+    this.sizeBuffers = { tiles, tilesPerChunk, fields: target.fields, scratch, chunks, bindGroup };
+    return this.sizeBuffers;
+  }
+
+  private destroyNet(): void {
+    if (!this.netBuffers) return;
+    this.netBuffers.layers.destroy();
+    this.netBuffers.weights.destroy();
+    this.netBuffers.centre.destroy();
+    this.netBuffers = null;
+  }
+
+  private destroySize(): void {
+    if (!this.sizeBuffers) return;
+    this.sizeBuffers.scratch.destroy();
+    this.sizeBuffers.chunks.destroy();
+    this.sizeBuffers = null;
+  }
+
+  destroy(): void {
+    this.destroyNet();
+    this.destroySize();
+    this.frame.destroy();
+  }
+}
