@@ -1,6 +1,7 @@
 // The region-seeded fields pass ("fast"): the same per-pixel fields as fields.wgsl with far fewer network
 // evaluations. Regions are convex and one evaluation at a pixel p gives every neuron's affine map on p's whole
-// region R: z_n(x) = z_n(p) + g_n . (x - p). So, per 16 x 16 tile of pixels, repeat until every pixel is labelled:
+// region R: z_n(x) = z_n(p) + g_n . (x - p). So, per tile of kTileSide^2 pixels (kPixelsPerThread for each of the
+// kTilePixels / kPixelsPerThread invocations of a workgroup), repeat until every pixel is labelled:
 //   pick the first unlabelled pixel p (the seed) and evaluate the net there (the workgroup shares the work);
 //   keep the neurons whose lines cross the tile (needed for the sign tests) and those whose lines may be the
 //   nearest to some tile pixel (distance from the tile centre <= nearest + 2 * half-diagonal);
@@ -56,7 +57,7 @@ var<workgroup> hashLo: atomic<u32>;
 var<workgroup> hashHi: atomic<u32>;
 var<workgroup> nearestBits: atomic<u32>;
 var<workgroup> keptCount: atomic<u32>;
-var<workgroup> partial: array<vec3<f32>, kTilePixels>;
+var<workgroup> partial: array<vec3<f32>, kWorkgroupThreads>;
 
 // relu(zc + dz) - relu(zc), exact in the two cases where the sign does not change.
 fn reluDifference(zc: f32, dz: f32) -> f32 {
@@ -67,20 +68,27 @@ fn reluDifference(zc: f32, dz: f32) -> f32 {
   return select(0.0, z, z > 0.0);
 }
 
-@compute @workgroup_size(kTilePixels)
+// Pixel q of the tile (row-major), in the fields buffer.
+fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
+  return vec2<u32>(tileX + q % kTileSide, tileY + q / kTileSide);
+}
+
+@compute @workgroup_size(kWorkgroupThreads)
 fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let tile = chunk.tileBase + wid.x;
   let slot = wid.x * frame.slotStride;
   let keptBase = slot + 2u * frame.maxWidth;
   let tileX = (tile % frame.tilesX) * kTileSide;
   let tileY = (tile / frame.tilesX) * kTileSide;
-  let px = tileX + t % kTileSide;
-  let py = tileY + t / kTileSide;
-  let uv = vec2<f32>(frame.u0 + f32(px), frame.v0 + f32(py));
   let halfSide = 0.5 * f32(kTileSide - 1u);
   let tileCentre = vec2<f32>(frame.u0 + f32(tileX) + halfSide, frame.v0 + f32(tileY) + halfSide);
   let halfDiagonal = halfSide * 1.41421356;
-  var labelled = px >= frame.width || py >= frame.height;
+  // This invocation's pixels: q = t + s * kWorkgroupThreads.
+  var labelled: array<bool, kPixelsPerThread>;
+  for (var s = 0u; s < kPixelsPerThread; s++) {
+    let p = tilePixel(tileX, tileY, t + s * kWorkgroupThreads);
+    labelled[s] = p.x >= frame.width || p.y >= frame.height;
+  }
 
   loop {
     if (t == 0u) {
@@ -91,8 +99,11 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       atomicStore(&keptCount, 0u);
     }
     workgroupBarrier();
-    if (!labelled) {
-      atomicMin(&seedMin, t);
+    for (var s = 0u; s < kPixelsPerThread; s++) {
+      if (!labelled[s]) {
+        atomicMin(&seedMin, t + s * kWorkgroupThreads);
+        break;
+      }
     }
     workgroupBarrier();
     if (t == 0u) {
@@ -102,7 +113,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     if (seed == kNone) {
       break;
     }
-    let seedUV = vec2<f32>(frame.u0 + f32(tileX + seed % kTileSide), frame.v0 + f32(tileY + seed / kTileSide));
+    let seedPixel = tilePixel(tileX, tileY, seed);
+    let seedUV = vec2<f32>(frame.u0 + f32(seedPixel.x), frame.v0 + f32(seedPixel.y));
 
     // The evaluation at the seed, layer by layer; each invocation computes every kTilePixels-th neuron.
     var lo = 0u;
@@ -112,7 +124,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       let inBase = slot + (l % 2u) * frame.maxWidth;
       let outBase = slot + ((l + 1u) % 2u) * frame.maxWidth;
       let shown = l < frame.layersShown;
-      for (var n = t; n < info.outDim; n += kTilePixels) {
+      for (var n = t; n < info.outDim; n += kWorkgroupThreads) {
         var acc = vec3<f32>(0.0);
         for (var k = 0u; k < info.inDim; k++) {
           var h: vec3<f32>;
@@ -159,12 +171,12 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       let info = layers[frame.layersRun];
       let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
       var acc = vec3<f32>(0.0);
-      for (var k = t; k < info.inDim; k += kTilePixels) {
+      for (var k = t; k < info.inDim; k += kWorkgroupThreads) {
         acc += weights[info.weightOffset + k] * scratch[inBase + k].xyz;
       }
       partial[t] = acc;
       workgroupBarrier();
-      for (var stride = kTilePixels / 2u; stride > 0u; stride /= 2u) {
+      for (var stride = kWorkgroupThreads / 2u; stride > 0u; stride /= 2u) {
         if (t < stride) {
           partial[t] += partial[t + stride];
         }
@@ -178,9 +190,14 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       atomicAdd(&stats[1], 1u);
     }
 
-    if (!labelled) {
-      let d = uv - seedUV;
-      let kept = atomicLoad(&keptCount);
+    let kept = atomicLoad(&keptCount);
+    let hash = finalizeHash(vec2<u32>(atomicLoad(&hashLo), atomicLoad(&hashHi)));
+    for (var s = 0u; s < kPixelsPerThread; s++) {
+      if (labelled[s]) {
+        continue;
+      }
+      let p = tilePixel(tileX, tileY, t + s * kWorkgroupThreads);
+      let d = vec2<f32>(frame.u0 + f32(p.x), frame.v0 + f32(p.y)) - seedUV;
       var inRegion = true;
       var best = kNoBoundary;
       var bestLayer = 0u;
@@ -201,15 +218,14 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         }
       }
       if (inRegion) {
-        let hash = finalizeHash(vec2<u32>(atomicLoad(&hashLo), atomicLoad(&hashHi)));
         var field = PixelField(hash.x, hash.y, best, bestLayer, 0.0, 0.0);
         if (frame.computeOutput == 1u) {
           field.output = output.x + dot(output.yz, d);
           field.outputSlope = length(output.yz);
           atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
         }
-        fields[py * frame.width + px] = field;
-        labelled = true;
+        fields[p.y * frame.width + p.x] = field;
+        labelled[s] = true;
       }
     }
     workgroupBarrier();

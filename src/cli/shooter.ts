@@ -5,7 +5,7 @@
 import type { Page } from 'puppeteer';
 import { distinctPatterns, type FieldsRecords } from '../model/fieldsFile.ts';
 import type { Harness } from './harness.ts';
-import type { NetSource, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
+import type { BenchReply, NetSource, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
 
 export class NoWebGPUAdapterError extends Error {}
 
@@ -78,6 +78,28 @@ export class Shooter {
     }
   }
 
+  /** Times frames of one picture in the browser (see shotPage.bench). */
+  async bench(request: ShotRequest, frames: number, maxSeconds: number): Promise<BenchReply> {
+    const tile = { ...this.tileRequest(request), x: 0, y: 0, width: request.width, height: request.height };
+    return (await this.call('bench', { ...tile, frames, maxSeconds })) as BenchReply;
+  }
+
+  private tileRequest(request: ShotRequest): Omit<TileRequest, 'x' | 'y' | 'width' | 'height'> {
+    return {
+      view: request.view,
+      imageWidth: request.width,
+      imageHeight: request.height,
+      layersShown: request.layersShown,
+      mode: request.mode,
+      palette: request.palette,
+      edgeWidth: request.edgeWidth,
+      algorithm: request.algorithm,
+      outputScale: 0,
+      pixels: request.pixels,
+      fields: request.fields,
+    };
+  }
+
   tileSide(request: ShotRequest): number {
     const byTexture = this.info.maxTextureDimension2D;
     const byFields = Math.floor(Math.sqrt(this.info.maxStorageBufferBindingSize / kFieldBytes));
@@ -93,19 +115,7 @@ export class Shooter {
         tiles.push({ x, y, width: Math.min(side, request.width - x), height: Math.min(side, request.height - y) });
       }
     }
-    const base = {
-      view: request.view,
-      imageWidth: request.width,
-      imageHeight: request.height,
-      layersShown: request.layersShown,
-      mode: request.mode,
-      palette: request.palette,
-      edgeWidth: request.edgeWidth,
-      algorithm: request.algorithm,
-      outputScale: 0,
-      pixels: request.pixels,
-      fields: request.fields,
-    };
+    const base = this.tileRequest(request);
     // The heat map's scale is the largest |output| in the whole image: a first pass when there are several tiles.
     if (request.mode === 'output' && request.pixels && tiles.length > 1) {
       for (const tile of tiles) {

@@ -139,9 +139,56 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
   return { pixels: toBase64(pixels), fields: toBase64(fields), gpuMs };
 }
 
+export interface BenchReply {
+  /** Milliseconds a frame took, from encoding (with the float64 view upload) until the GPU finished it. */
+  ms: number[];
+  /** A frame that only recolours the stored fields. */
+  colourMs: number;
+  evaluations: number;
+  pixels: number;
+}
+
+/** Renders the same frame `frames` times after one warm-up, recomputing the fields each time. */
+async function bench(request: TileRequest & { frames: number; maxSeconds: number }): Promise<BenchReply> {
+  const r = renderer();
+  const texture = (state.device as GPUDevice).createTexture({
+    label: 'bench.target',
+    size: [request.width, request.height],
+    format: 'rgba8unorm',
+    usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+  });
+  const settings = {
+    view: request.view,
+    layersShown: request.layersShown,
+    mode: request.mode,
+    palette: request.palette,
+    edgeWidth: request.edgeWidth,
+    algorithm: request.algorithm,
+  };
+  const ms: number[] = [];
+  const started = performance.now();
+  try {
+    for (let f = 0; f <= request.frames; f++) {
+      r.invalidateFields();
+      const start = performance.now();
+      await r.render(texture, settings);
+      if (f > 0) ms.push(performance.now() - start);
+      if (performance.now() - started > request.maxSeconds * 1000 && ms.length > 0) break;
+    }
+    const cost = await r.fieldsCost();
+    const start = performance.now();
+    await r.render(texture, settings);
+    const colourMs = performance.now() - start;
+    if (state.errors.length > 0) throw new Error(`GPU errors: ${state.errors.join('; ')}`);
+    return { ms, colourMs, evaluations: cost.evaluations, pixels: cost.pixels };
+  } finally {
+    texture.destroy();
+  }
+}
+
 const ready = init().then(
   (info) => ({ ok: true as const, info }),
   (error: Error) => ({ ok: false as const, noWebGPU: error instanceof NoWebGPUError, error: error.message }),
 );
 
-Object.assign(window, { reluscopeShot: { ready, setNet, outputRange, renderTile } });
+Object.assign(window, { reluscopeShot: { ready, setNet, outputRange, renderTile, bench } });

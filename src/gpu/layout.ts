@@ -10,8 +10,10 @@ export const kWorkgroupSize = 64;
 export const kNeuronBlock = 16;
 /** Inputs per block: the columns of the weight tile (kNeuronBlock * kInputBlock * 4 bytes = 4 KiB of workgroup memory). */
 export const kInputBlock = 64;
-/** Side of the square pixel tiles of the region-seeded pass; one workgroup (one invocation a pixel) per tile. */
-export const kTileSide = 16;
+/** Side of the square pixel tiles of the region-seeded pass: one workgroup per tile. */
+export const kTileSide = 32;
+/** Pixels of a tile each invocation of the region-seeded pass labels. */
+export const kPixelsPerThread = 4;
 /** Distance written where no neuron has a line (no boundary at all): read back as Infinity. */
 export const kNoBoundary = 3.0e38;
 
@@ -23,6 +25,8 @@ export const kShaderConstants: Readonly<Record<string, { value: number; type: 'u
   kNoBoundary: { value: kNoBoundary, type: 'f32' },
   kTileSide: { value: kTileSide, type: 'u32' },
   kTilePixels: { value: kTileSide * kTileSide, type: 'u32' },
+  kPixelsPerThread: { value: kPixelsPerThread, type: 'u32' },
+  kWorkgroupThreads: { value: (kTileSide * kTileSide) / kPixelsPerThread, type: 'u32' },
   kKeySalt: { value: kKeySalt, type: 'u32' },
   kFeistelSalt0: { value: kFeistelSalts[0], type: 'u32' },
   kFeistelSalt1: { value: kFeistelSalts[1], type: 'u32' },

@@ -94,6 +94,11 @@ export class Renderer {
     this.fieldsKey = '';
   }
 
+  /** Forgets the stored fields, so that the next frame computes them again (benchmarks). */
+  invalidateFields(): void {
+    this.fieldsKey = '';
+  }
+
   /** The fields buffer for `size`, made anew only when the size changes. */
   private fieldsTarget(size: ImageSize): FieldsTarget {
     const bytes = size.width * size.height * structSize(kPixelField);

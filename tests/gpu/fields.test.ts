@@ -5,7 +5,7 @@
  * where float32 cannot give relative precision).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Algorithm, kAlgorithms } from '../../src/gpu/layout.ts';
+import { type Algorithm, kAlgorithms, kTileSide } from '../../src/gpu/layout.ts';
 import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
@@ -119,7 +119,7 @@ describe('fields kernel against the float64 oracle', () => {
         if (algorithm === 'brute') expect(r.evaluations).toBe(pixels);
         else
           expect(r.evaluations, context).toBeGreaterThanOrEqual(
-            Math.ceil(c.size.width / 16) * Math.ceil(c.size.height / 16),
+            Math.ceil(c.size.width / kTileSide) * Math.ceil(c.size.height / kTileSide),
           );
         expect(r.hashMismatches, context).toEqual([]);
         expect(r.worstRelative, context).toBeLessThan(1e-3);

@@ -1,0 +1,224 @@
+/**
+ * `npm run bench`: fixed cases rendered in headless Chromium (the harness of `npm run shot`), the median of several
+ * frames after a warm-up, each frame recomputing the fields and waiting for the GPU. With `--json`, an array of rows
+ * {"widths", "width", "height", "mode", "msPerFrame", "fullEvalsPerPixel", ...}. A CPU baseline (numpy float32
+ * GEMMs of the same per-pixel computation) runs beside it when python3 has numpy.
+ */
+import { spawnSync } from 'node:child_process';
+import type { Algorithm } from '../gpu/layout.ts';
+import { startHarness } from './harness.ts';
+import { NoWebGPUAdapterError, Shooter } from './shooter.ts';
+
+interface BenchCase {
+  readonly widths: number[];
+  readonly width: number;
+  readonly height: number;
+  readonly span: number;
+  readonly layers?: number;
+  /** Only with --all (long on a machine without a GPU). */
+  readonly extra?: boolean;
+}
+
+export interface BenchRow {
+  widths: number[];
+  width: number;
+  height: number;
+  mode: Algorithm | 'numpy';
+  msPerFrame: number;
+  fullEvalsPerPixel: number;
+  span: number;
+  layers: number;
+  frames: number;
+  /** Milliseconds of a frame that only recolours (the fields unchanged). */
+  colourMs?: number;
+  /** Set when the frame was timed on a centre crop of this many pixels and scaled (brute force is linear in pixels). */
+  measuredPixels?: number;
+}
+
+const kCentre = { cx: 0.3, cy: 0.2 };
+const kCases: BenchCase[] = [
+  { widths: [64, 64, 64], width: 512, height: 512, span: 2 },
+  { widths: [1024, 1024, 1024, 1024], width: 256, height: 256, span: 0.01 },
+  { widths: [64, 64, 64], width: 512, height: 512, span: 2, layers: 1 },
+  { widths: [32, 32, 32, 32, 32, 32, 32, 32], width: 512, height: 512, span: 2 },
+  { widths: [64, 64, 64], width: 1920, height: 1080, span: 2, extra: true },
+  { widths: [1024, 1024, 1024, 1024], width: 1920, height: 1080, span: 0.01, extra: true },
+  { widths: [64, 64, 64], width: 3840, height: 2160, span: 2, extra: true },
+];
+/** `--smoke`: tiny cases that check the benchmark itself (tests). */
+const kSmokeCases: BenchCase[] = [
+  { widths: [8, 8], width: 48, height: 40, span: 2 },
+  { widths: [6, 6, 6], width: 40, height: 32, span: 2, layers: 2 },
+];
+/** Brute force on a machine without a GPU: frames above this many multiply-adds are timed on a crop. */
+const kCpuMacBudget = 2e10;
+
+const kUsage = `Usage: npm run bench -- [--json] [--frames N] [--max-seconds S] [--all] [--gpu] [--no-baseline]
+  --frames N       frames timed after one warm-up (default 5)
+  --max-seconds S  stop timing a case after S seconds (default 60; at least one frame)
+  --all            also the long cases (1920x1080 and 3840x2160 frames)
+  --gpu            use the machine's GPU (default: SwiftShader)
+  --no-baseline    skip the numpy baseline
+  --only MODE      only fast or only brute
+  --smoke          tiny cases, to check that the benchmark runs`;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function macsPerPixel(widths: readonly number[]): number {
+  return widths.reduce((sum, w, i) => sum + 3 * w * (i === 0 ? 2 : (widths[i - 1] ?? 0)), 0);
+}
+
+function numpyBaseline(c: BenchCase, frames: number, maxSeconds: number): BenchRow | null {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const spec = JSON.stringify({ ...c, ...kCentre, frames, maxSeconds });
+  const run = spawnSync('python3', ['scripts/numpy_baseline.py', spec], { encoding: 'utf8', env });
+  if (run.status !== 0) return null;
+  const result = JSON.parse(run.stdout) as { msPerFrame: number; frames: number };
+  return {
+    widths: c.widths,
+    width: c.width,
+    height: c.height,
+    mode: 'numpy',
+    msPerFrame: result.msPerFrame,
+    fullEvalsPerPixel: 1,
+    span: c.span,
+    layers: c.widths.length,
+    frames: result.frames,
+  };
+}
+
+function table(rows: readonly BenchRow[]): string {
+  const header = [
+    'widths',
+    'size',
+    'span',
+    'layers',
+    'mode',
+    'ms/frame',
+    'frames',
+    'evals/px',
+    'colour only ms',
+    'note',
+  ];
+  const lines = rows.map((r) => [
+    r.widths.length > 3 && new Set(r.widths).size === 1 ? `${r.widths.length}x${r.widths[0]}` : r.widths.join(','),
+    `${r.width}x${r.height}`,
+    String(r.span),
+    String(r.layers),
+    r.mode,
+    r.msPerFrame.toFixed(1),
+    String(r.frames),
+    r.fullEvalsPerPixel.toFixed(4),
+    r.colourMs === undefined ? '' : r.colourMs.toFixed(1),
+    r.measuredPixels ? `timed on ${r.measuredPixels} px, scaled` : '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const format = (cells: string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith('--')));
+  const value = (name: string, fallback: number): number => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? Number(argv[i + 1]) : fallback;
+  };
+  const known = [
+    '--json',
+    '--frames',
+    '--max-seconds',
+    '--all',
+    '--gpu',
+    '--no-baseline',
+    '--only',
+    '--smoke',
+    '--help',
+  ];
+  const unknown = [...flags].filter((f) => !known.includes(f));
+  const frames = value('--frames', 5);
+  const maxSeconds = value('--max-seconds', 60);
+  if (flags.has('--help') || unknown.length > 0 || !(frames >= 1) || !(maxSeconds > 0)) {
+    process.stderr.write(`${unknown.length ? `bench: unknown flag ${unknown[0]}\n` : ''}${kUsage}\n`);
+    return flags.has('--help') ? 0 : 2;
+  }
+  const gpu = flags.has('--gpu');
+  const cases = flags.has('--smoke') ? kSmokeCases : kCases.filter((c) => !c.extra || flags.has('--all'));
+  const harness = await startHarness({ gpu });
+  const rows: BenchRow[] = [];
+  try {
+    const shooter = await Shooter.open(harness);
+    process.stderr.write(`WebGPU adapter: ${shooter.info.adapter}\n`);
+    for (const c of cases) {
+      await shooter.setNet({ random: { widths: c.widths, sigmaB: 0.1, seed: 1 } });
+      const only = argv[argv.indexOf('--only') + 1];
+      for (const algorithm of (['brute', 'fast'] as const).filter((a) => !flags.has('--only') || a === only)) {
+        let { width, height } = c;
+        let measuredPixels: number | undefined;
+        if (algorithm === 'brute' && !gpu && macsPerPixel(c.widths) * width * height > kCpuMacBudget) {
+          const side = Math.max(16, Math.floor(Math.sqrt(kCpuMacBudget / 8 / macsPerPixel(c.widths)) / 16) * 16);
+          measuredPixels = side * side;
+          [width, height] = [side, side];
+        }
+        // A crop keeps the pixel size of the full frame: the same span per pixel, centred.
+        const span = (c.span * width) / c.width;
+        const request = {
+          view: { ...kCentre, span },
+          width,
+          height,
+          layersShown: c.layers ?? c.widths.length,
+          mode: 'regions' as const,
+          palette: 'vivid' as const,
+          edgeWidth: 1,
+          algorithm,
+          pixels: true,
+          fields: false,
+        };
+        const reply = await shooter.bench(request, frames, maxSeconds);
+        const scale = measuredPixels ? (c.width * c.height) / measuredPixels : 1;
+        const row: BenchRow = {
+          widths: c.widths,
+          width: c.width,
+          height: c.height,
+          mode: algorithm,
+          msPerFrame: median(reply.ms) * scale,
+          fullEvalsPerPixel: reply.evaluations / reply.pixels,
+          span: c.span,
+          layers: c.layers ?? c.widths.length,
+          frames: reply.ms.length,
+          colourMs: reply.colourMs,
+          ...(measuredPixels ? { measuredPixels } : {}),
+        };
+        rows.push(row);
+        process.stderr.write(`${table([row]).split('\n')[2]}\n`);
+      }
+      if (!flags.has('--no-baseline') && !c.layers) {
+        const baseline = numpyBaseline(c, Math.min(frames, 3), maxSeconds);
+        if (baseline) {
+          rows.push(baseline);
+          process.stderr.write(`${table([baseline]).split('\n')[2]}\n`);
+        }
+      }
+    }
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    return error instanceof NoWebGPUAdapterError ? 3 : 1;
+  } finally {
+    await harness.close();
+  }
+  process.stdout.write(flags.has('--json') ? `${JSON.stringify(rows, null, 1)}\n` : `${table(rows)}\n`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

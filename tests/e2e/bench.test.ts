@@ -1,0 +1,32 @@
+/** `npm run bench` runs and prints rows of the documented shape (its numbers are not asserted: no timed tests). */
+import { describe, expect, it } from 'vitest';
+import type { BenchRow } from '../../src/cli/bench.ts';
+import { runCli } from '../support/cli.ts';
+
+describe('npm run bench', () => {
+  it('--json prints one row per case and mode, with the numpy baseline when numpy is there', async () => {
+    const result = await runCli('src/cli/bench.ts', ['--smoke', '--json', '--frames', '2', '--no-baseline']);
+    expect(result.code, result.stderr).toBe(0);
+    const rows = JSON.parse(result.stdout) as BenchRow[];
+    expect(rows.map((r) => [r.widths.join(','), r.mode])).toEqual([
+      ['8,8', 'brute'],
+      ['8,8', 'fast'],
+      ['6,6,6', 'brute'],
+      ['6,6,6', 'fast'],
+    ]);
+    for (const row of rows) {
+      expect(row.msPerFrame).toBeGreaterThan(0);
+      expect(row.frames).toBe(2);
+      expect([row.width, row.height]).toEqual(row.widths.length === 2 ? [48, 40] : [40, 32]);
+    }
+    expect(rows[0]?.fullEvalsPerPixel).toBe(1);
+    expect(rows[1]?.fullEvalsPerPixel).toBeGreaterThan(0);
+    expect(rows[1]?.fullEvalsPerPixel).toBeLessThan(1);
+  });
+
+  it('bad flags: usage and exit code 2', async () => {
+    const result = await runCli('src/cli/bench.ts', ['--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Usage: npm run bench/);
+  });
+});
