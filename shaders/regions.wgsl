@@ -29,7 +29,7 @@ struct RegionsFrame {
 struct LayerInfo {
   inDim: u32,          // fan-in
   outDim: u32,         // neurons (1 for the output)
-  weightOffset: u32,   // first weight in `weights`, stored transposed: [inDim][outDim]
+  weightOffset: u32,   // first vec4 in `weights`: transposed, [inDim][ceil(outDim / 4)] groups of four neurons
   neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
 }
 
@@ -42,7 +42,7 @@ struct TileChunk {
 @group(0) @binding(0) var<uniform> frame: RegionsFrame;
 @group(0) @binding(1) var<uniform> chunk: TileChunk;
 @group(0) @binding(2) var<storage, read> layers: array<LayerInfo>;
-@group(0) @binding(3) var<storage, read> weights: array<f32>;
+@group(0) @binding(3) var<storage, read> weights: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> centre: array<f32>;
 @group(0) @binding(5) var<storage, read_write> scratch: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> fields: array<PixelField>;
@@ -124,8 +124,12 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       let inBase = slot + (l % 2u) * frame.maxWidth;
       let outBase = slot + ((l + 1u) % 2u) * frame.maxWidth;
       let shown = l < frame.layersShown;
-      for (var n = t; n < info.outDim; n += kWorkgroupThreads) {
-        var acc = vec3<f32>(0.0);
+      // Each invocation computes groups of four neurons: one vec4 of weights a (input, group).
+      let groups = (info.outDim + 3u) / 4u;
+      for (var group = t; group < groups; group += kWorkgroupThreads) {
+        var value = vec4<f32>(0.0);
+        var du = vec4<f32>(0.0);
+        var dv = vec4<f32>(0.0);
         for (var k = 0u; k < info.inDim; k++) {
           var h: vec3<f32>;
           if (l == 0u) {
@@ -133,31 +137,41 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
           } else {
             h = scratch[inBase + k].xyz;
           }
-          acc += weights[info.weightOffset + k * info.outDim + n] * h;
+          let w = weights[info.weightOffset + k * groups + group];
+          value += w * h.x;
+          du += w * h.y;
+          dv += w * h.z;
         }
-        let zc = centre[info.neuronBase + n];
-        let z = zc + acc.x;
-        let gradient = acc.yz;
-        let isActive = z > 0.0;
-        if (shown && isActive) {
-          let key = neuronKey(info.neuronBase + n);
-          lo ^= key.x;
-          hi ^= key.y;
-        }
-        let g2 = dot(gradient, gradient);
-        if (g2 > 0.0) {
-          let fromCentre = abs(z + dot(gradient, tileCentre - seedUV)) / sqrt(g2);
-          var keep = fromCentre <= halfDiagonal;
-          if (shown) {
-            let nearest = bitcast<f32>(atomicMin(&nearestBits, bitcast<u32>(fromCentre)));
-            keep = keep || fromCentre <= min(nearest, fromCentre) + 2.0 * halfDiagonal;
+        for (var j = 0u; j < 4u; j++) {
+          let n = 4u * group + j;
+          if (n >= info.outDim) {
+            break;
           }
-          if (keep) {
-            let tag = select(0u, kShownTag, shown) | (l + 1u);
-            scratch[keptBase + atomicAdd(&keptCount, 1u)] = vec4<f32>(z, gradient, bitcast<f32>(tag));
+          let zc = centre[info.neuronBase + n];
+          let z = zc + value[j];
+          let gradient = vec2<f32>(du[j], dv[j]);
+          let isActive = z > 0.0;
+          if (shown && isActive) {
+            let key = neuronKey(info.neuronBase + n);
+            lo ^= key.x;
+            hi ^= key.y;
           }
+          let g2 = dot(gradient, gradient);
+          if (g2 > 0.0) {
+            let fromCentre = abs(z + dot(gradient, tileCentre - seedUV)) / sqrt(g2);
+            var keep = fromCentre <= halfDiagonal;
+            if (shown) {
+              let nearest = bitcast<f32>(atomicMin(&nearestBits, bitcast<u32>(fromCentre)));
+              keep = keep || fromCentre <= min(nearest, fromCentre) + 2.0 * halfDiagonal;
+            }
+            if (keep) {
+              let tag = select(0u, kShownTag, shown) | (l + 1u);
+              scratch[keptBase + atomicAdd(&keptCount, 1u)] = vec4<f32>(z, gradient, bitcast<f32>(tag));
+            }
+          }
+          let masked = select(vec2<f32>(0.0), gradient, isActive);
+          scratch[outBase + n] = vec4<f32>(reluDifference(zc, value[j]), masked, 0.0);
         }
-        scratch[outBase + n] = vec4<f32>(reluDifference(zc, acc.x), select(vec2<f32>(0.0), gradient, isActive), 0.0);
       }
       storageBarrier();
       workgroupBarrier();
@@ -172,7 +186,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
       var acc = vec3<f32>(0.0);
       for (var k = t; k < info.inDim; k += kWorkgroupThreads) {
-        acc += weights[info.weightOffset + k] * scratch[inBase + k].xyz;
+        acc += weights[info.weightOffset + k].x * scratch[inBase + k].xyz;
       }
       partial[t] = acc;
       workgroupBarrier();

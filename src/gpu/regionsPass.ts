@@ -91,12 +91,16 @@ export class RegionsPass {
     });
   }
 
-  /** Uploads the net: weights transposed ([in][out], so that neighbouring invocations read neighbouring words). */
+  /**
+   * Uploads the net: weights transposed and in groups of four neurons, [in][ceil(out / 4)] vec4s, so that an
+   * invocation reads one vec4 an input and neighbouring invocations read neighbouring vec4s.
+   */
   setNet(net: Net): void {
     this.destroyNet();
     const layers = [...net.hidden, outputLayer(net)];
     const bases = [...neuronBases(net), neuronCount(net)];
     const info = new Uint32Array(layers.length * (structSize(kLayerInfo) / 4));
+    const groups = (layer: Layer): number => Math.ceil(layer.outDim / 4);
     let total = 0;
     layers.forEach((layer, l) => {
       info.set(
@@ -108,22 +112,22 @@ export class RegionsPass {
         }),
         l * 4,
       );
-      total += layer.inDim * layer.outDim;
+      total += layer.inDim * groups(layer);
     });
     const weights = this.device.createBuffer({
       label: 'RegionsPass.weights',
-      size: total * 4,
+      size: total * 16,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
       mappedAtCreation: true,
     });
     const mapped = new Float32Array(weights.getMappedRange());
     let offset = 0;
     for (const layer of layers) {
+      const stride = 4 * groups(layer);
       for (let n = 0; n < layer.outDim; n++) {
-        for (let k = 0; k < layer.inDim; k++)
-          mapped[offset + k * layer.outDim + n] = layer.weight[n * layer.inDim + k] ?? 0;
+        for (let k = 0; k < layer.inDim; k++) mapped[offset + k * stride + n] = layer.weight[n * layer.inDim + k] ?? 0;
       }
-      offset += layer.inDim * layer.outDim;
+      offset += layer.inDim * stride;
     }
     weights.unmap();
     const layerBuffer = this.device.createBuffer({
@@ -151,13 +155,14 @@ export class RegionsPass {
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
     const fullSize = request.fullSize ?? request.size;
     const [ox, oy] = request.origin ?? [0, 0];
-    // The first layer folded with the view, transposed like the others: all a_n, then all b_n.
+    // The first layer folded with the view, laid out like the others: all a_n, then all b_n (padded to vec4s).
     const folded = foldFirstLayer(nb.net, request.view, fullSize);
     const width0 = folded.length / 2;
-    const transposed = new Float32Array(folded.length);
+    const stride = 4 * Math.ceil(width0 / 4);
+    const transposed = new Float32Array(2 * stride);
     for (let n = 0; n < width0; n++) {
       transposed[n] = folded[2 * n] ?? 0;
-      transposed[width0 + n] = folded[2 * n + 1] ?? 0;
+      transposed[stride + n] = folded[2 * n + 1] ?? 0;
     }
     this.device.queue.writeBuffer(nb.weights, 0, transposed);
     this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
