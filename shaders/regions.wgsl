@@ -33,9 +33,9 @@ struct LayerInfo {
   neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
 }
 
-// The tiles of this dispatch (dynamic offset). Layout mirrored by kTileChunk.
+// The tiles of this dispatch. Layout mirrored by kTileChunk.
 struct TileChunk {
-  tileBase: u32,       // first tile (row-major over the tiles of the fields buffer)
+  tileBase: u32,       // first entry of `tileIds` this dispatch labels
   tileCount: u32,      // tiles in this dispatch (one workgroup each)
 }
 
@@ -47,6 +47,7 @@ struct TileChunk {
 @group(0) @binding(5) var<storage, read_write> scratch: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> fields: array<PixelField>;
 @group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
+@group(0) @binding(8) var<storage, read> tileIds: array<u32>;  // tiles to label (row-major tile indices)
 
 const kNone = 0xffffffffu;
 const kShownTag = 0x80000000u;
@@ -75,7 +76,7 @@ fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
 
 @compute @workgroup_size(kWorkgroupThreads)
 fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let tile = chunk.tileBase + wid.x;
+  let tile = tileIds[chunk.tileBase + wid.x];
   let slot = wid.x * frame.slotStride;
   let keptBase = slot + 2u * frame.maxWidth;
   let tileX = (tile % frame.tilesX) * kTileSide;

@@ -3,7 +3,9 @@
  * every change goes through `update`, which rebuilds only what it invalidates and keeps the previous net, settings
  * and picture when the new ones fail.
  */
+import { BlitPass } from '../gpu/blitPass.ts';
 import { GpuError, requestDevice } from '../gpu/device.ts';
+import { kTileSide } from '../gpu/layout.ts';
 import { type FieldsCost, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
@@ -22,6 +24,15 @@ import {
 } from './settings.ts';
 
 const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
+/** Target duration of one submission of the fast pass while interacting. */
+const kStepMs = 40;
+
+interface Gpu {
+  device: GPUDevice;
+  renderer: Renderer;
+  blitPass: BlitPass;
+  context: GPUCanvasContext;
+}
 
 export interface AppListener {
   /** Called after the settings changed (the GUI refreshes itself). */
@@ -34,9 +45,17 @@ export class App {
   frames = 0;
   lastFrame: FrameResult | null = null;
   lastCost: FieldsCost | null = null;
+  /** Frames given up because the view or settings changed while they were computed. */
+  abandoned = 0;
+  /** The last frames, for tests and debugging. */
+  readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' }[] = [];
+  private renderedView: View | null = null;
+  private readonly wakeUp = new MessageChannel();
+  private stepTiles = 64;
   listener: AppListener | null = null;
   private device: GPUDevice;
   private renderer: Renderer;
+  private blitPass: BlitPass;
   private context: GPUCanvasContext;
   private frameTexture: GPUTexture | null = null;
   private scheduled = false;
@@ -47,16 +66,21 @@ export class App {
   private constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly messages: Messages,
-    gpu: { device: GPUDevice; renderer: Renderer; context: GPUCanvasContext },
+    gpu: Gpu,
     settings: Settings,
     net: Net,
   ) {
     this.device = gpu.device;
     this.renderer = gpu.renderer;
+    this.blitPass = gpu.blitPass;
     this.context = gpu.context;
     this.settings = settings;
     this.net = net;
     this.watchDevice();
+    this.wakeUp.port1.onmessage = () => {
+      this.scheduled = false;
+      void this.frame();
+    };
   }
 
   static async start(canvas: HTMLCanvasElement, messages: Messages): Promise<App> {
@@ -86,9 +110,7 @@ export class App {
     return app;
   }
 
-  private static async createGpu(
-    canvas: HTMLCanvasElement,
-  ): Promise<{ device: GPUDevice; renderer: Renderer; context: GPUCanvasContext }> {
+  private static async createGpu(canvas: HTMLCanvasElement): Promise<Gpu> {
     const device = await requestDevice(navigator.gpu);
     const context = canvas.getContext('webgpu');
     if (!context) throw new GpuError('the canvas has no WebGPU context');
@@ -100,7 +122,8 @@ export class App {
       usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST,
     });
     const renderer = await Renderer.create(device, format);
-    return { device, renderer, context };
+    const blitPass = await BlitPass.create(device, format);
+    return { device, renderer, blitPass, context };
   }
 
   /** The net a settings object names: a stored file's net, or the seeded random net. Throws with a message. */
@@ -216,10 +239,10 @@ export class App {
   requestRender(): void {
     if (this.scheduled || this.destroyed) return;
     this.scheduled = true;
-    requestAnimationFrame(() => {
-      this.scheduled = false;
-      void this.frame();
-    });
+    // A message, not requestAnimationFrame or setTimeout: Chromium holds animation frames back while its GPU
+    // process is busy with a long computation, and may align timers to whole seconds, and the point here is to
+    // react (preview, cancel) while a computation runs.
+    this.wakeUp.port2.postMessage(null);
   }
 
   /** True when the last requested picture is on screen. */
@@ -227,16 +250,58 @@ export class App {
     return this.frames > 0 && !this.busy && !this.scheduled && !this.pending;
   }
 
+  /** Identifies the picture the settings and the canvas ask for now. */
+  private pictureKey(): string {
+    return JSON.stringify([this.renderSettings(), this.canvas.width, this.canvas.height]);
+  }
+
+  /**
+   * Draws the last finished picture moved and scaled to the current view, at once: what the user sees while the
+   * picture of the new view is computed (a big net on a slow GPU takes seconds).
+   */
+  private preview(): void {
+    const texture = this.frameTexture;
+    const from = this.renderedView;
+    if (!texture || !from || texture.width !== this.canvas.width || texture.height !== this.canvas.height) return;
+    // Its own error scope, pushed and popped synchronously: a frame's scopes may be open (it awaits the GPU).
+    this.device.pushErrorScope('validation');
+    const encoder = this.device.createCommandEncoder({ label: 'App.preview' });
+    this.blitPass.encode(encoder, texture, from, this.view, this.context.getCurrentTexture().createView());
+    this.device.queue.submit([encoder.finish()]);
+    void this.device.popErrorScope().then((error) => {
+      if (error) this.messages.error(`preview failed: ${error.message}`);
+    });
+  }
+
   private async frame(): Promise<void> {
     if (this.busy) {
       this.pending = true;
+      this.preview();
       return;
     }
     this.busy = true;
     try {
       const texture = this.ensureFrameTexture();
-      this.lastFrame = await this.renderer.render(texture, this.renderSettings());
-      if (this.lastFrame.computedFields) this.lastCost = await this.renderer.fieldsCost();
+      const settings = this.renderSettings();
+      const key = this.pictureKey();
+      const frame = await this.renderer.render(texture, settings, {
+        stepTiles: this.stepTiles,
+        cancelled: () => this.pictureKey() !== key,
+      });
+      this.frameLog.push({ span: settings.view.span, outcome: frame === null ? 'abandoned' : 'shown' });
+      if (frame === null) {
+        this.abandoned++;
+        return;
+      }
+      this.lastFrame = frame;
+      if (frame.computedFields) {
+        this.lastCost = await this.renderer.fieldsCost();
+        // Steps of about kStepMs keep the queue short, so that previews and input are never behind by more.
+        const tiles = Math.ceil(texture.width / kTileSide) * Math.ceil(texture.height / kTileSide);
+        const msPerTile = frame.gpuMs / tiles;
+        this.stepTiles = Math.max(4, Math.min(65535, Math.round(kStepMs / Math.max(msPerTile, 1e-3))));
+      }
+      this.renderedView = settings.view;
       // Present only a frame that rendered without errors: the previous picture stays otherwise.
       const encoder = this.device.createCommandEncoder({ label: 'App.present' });
       encoder.copyTextureToTexture({ texture }, { texture: this.context.getCurrentTexture() }, [
@@ -264,7 +329,7 @@ export class App {
       label: 'App.frameTexture',
       size: [width, height],
       format: this.renderer.format,
-      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | GPUTextureUsage.TEXTURE_BINDING,
     });
     return this.frameTexture;
   }
@@ -313,8 +378,10 @@ export class App {
         gpu.renderer.setNet(this.net);
         this.device = gpu.device;
         this.renderer = gpu.renderer;
+        this.blitPass = gpu.blitPass;
         this.context = gpu.context;
         this.frameTexture = null;
+        this.renderedView = null;
         this.busy = false;
         this.watchDevice();
         this.requestRender();

@@ -156,6 +156,18 @@ export const kTileChunk: StructLayout = {
   ],
 };
 
+/** Uniform of the preview pass (shaders/blit.wgsl). */
+export const kBlitParams: StructLayout = {
+  name: 'BlitParams',
+  fields: [
+    ['scale', 'f32'],
+    ['offsetX', 'f32'],
+    ['offsetY', 'f32'],
+    ['sourceWidth', 'f32'],
+    ['sourceHeight', 'f32'],
+  ],
+};
+
 /** Uniform of the colour pass (shaders/colour.wgsl). */
 export const kColourParams: StructLayout = {
   name: 'ColourParams',

@@ -26,11 +26,12 @@ interface NetBuffers {
 }
 
 interface SizeBuffers {
+  /** Tiles of the whole fields buffer. */
   readonly tiles: number;
-  readonly tilesPerChunk: number;
+  readonly tilesPerStep: number;
   readonly fields: GPUBuffer;
   readonly scratch: GPUBuffer;
-  readonly chunks: GPUBuffer;
+  readonly tileIds: GPUBuffer;
   readonly bindGroup: GPUBindGroup;
 }
 
@@ -43,17 +44,20 @@ function outputLayer(net: Net): Layer {
 
 export class RegionsPass {
   private readonly frame: GPUBuffer;
-  private readonly slot: number;
+  private readonly step: GPUBuffer;
   private netBuffers: NetBuffers | null = null;
   private sizeBuffers: SizeBuffers | null = null;
-  private tilesX = 0;
 
   private constructor(
     private readonly device: GPUDevice,
     private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
   ) {
-    this.slot = Math.max(device.limits.minUniformBufferOffsetAlignment, 256);
+    this.step = device.createBuffer({
+      label: 'RegionsPass.step',
+      size: structSize(kTileChunk),
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
     this.frame = device.createBuffer({
       label: 'RegionsPass.frame',
       size: structSize(kRegionsFrame),
@@ -64,22 +68,23 @@ export class RegionsPass {
   static async create(device: GPUDevice): Promise<RegionsPass> {
     const module = await createCheckedModule(device, 'regions.wgsl', buildShader([commonWgsl, hashWgsl, regionsWgsl]));
     return withErrorScopes(device, 'creating the regions pipeline', () => {
-      const buffer = (binding: number, type: GPUBufferBindingType, dynamic = false): GPUBindGroupLayoutEntry => ({
+      const buffer = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
         binding,
         visibility: GPUShaderStage.COMPUTE,
-        buffer: { type, hasDynamicOffset: dynamic },
+        buffer: { type },
       });
       const layout = device.createBindGroupLayout({
         label: 'RegionsPass.bindGroupLayout',
         entries: [
           buffer(0, 'uniform'),
-          buffer(1, 'uniform', true),
+          buffer(1, 'uniform'),
           buffer(2, 'read-only-storage'),
           buffer(3, 'read-only-storage'),
           buffer(4, 'read-only-storage'),
           buffer(5, 'storage'),
           buffer(6, 'storage'),
           buffer(7, 'storage'),
+          buffer(8, 'read-only-storage'),
         ],
       });
       const pipeline = device.createComputePipeline({
@@ -147,9 +152,14 @@ export class RegionsPass {
     this.destroySize();
   }
 
-  encode(encoder: GPUCommandEncoder, request: FieldsRequest, target: FieldsTarget): void {
+  /**
+   * Uploads what a frame needs (the view-dependent first layer and centre values, the frame uniform, the list of
+   * tiles to label: all of them, or `tiles`). Then `encodeStep` records the tiles [first, first + count) of the
+   * list; each step must be submitted before the next is encoded (it rewrites the step uniform).
+   */
+  prepare(request: FieldsRequest, target: FieldsTarget, tiles: Uint32Array | null = null): number {
     const nb = this.netBuffers;
-    if (!nb) throw new GpuError('RegionsPass.encode before setNet');
+    if (!nb) throw new GpuError('RegionsPass.prepare before setNet');
     const sb = this.ensureSize(nb, request, target);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
@@ -179,70 +189,70 @@ export class RegionsPass {
       v0: oy + 0.5 - fullSize.height / 2,
     });
     this.device.queue.writeBuffer(this.frame, 0, frame);
+    const list = tiles ?? Uint32Array.from({ length: sb.tiles }, (_, i) => i);
+    this.device.queue.writeBuffer(sb.tileIds, 0, list);
+    return list.length;
+  }
+
+  /** Tiles one step may label (bounded by the scratch memory). */
+  get maxTilesPerStep(): number {
+    return this.sizeBuffers?.tilesPerStep ?? 1;
+  }
+
+  encodeStep(encoder: GPUCommandEncoder, first: number, count: number): void {
+    const sb = this.sizeBuffers;
+    if (!sb) throw new GpuError('RegionsPass.encodeStep before prepare');
+    const n = Math.min(count, sb.tilesPerStep);
+    this.device.queue.writeBuffer(this.step, 0, packStruct(kTileChunk, { tileBase: first, tileCount: n }));
     const pass = encoder.beginComputePass({ label: 'RegionsPass.pass' });
     pass.setPipeline(this.pipeline);
-    for (let base = 0, c = 0; base < sb.tiles; base += sb.tilesPerChunk, c++) {
-      pass.setBindGroup(0, sb.bindGroup, [c * this.slot]);
-      pass.dispatchWorkgroups(Math.min(sb.tilesPerChunk, sb.tiles - base));
-    }
+    pass.setBindGroup(0, sb.bindGroup);
+    pass.dispatchWorkgroups(n);
     pass.end();
   }
 
   private ensureSize(nb: NetBuffers, request: FieldsRequest, target: FieldsTarget): SizeBuffers {
     const { width, height } = request.size;
-    const tiles = Math.ceil(width / kTileSide) * Math.ceil(height / kTileSide);
     const tilesX = Math.ceil(width / kTileSide);
+    const tiles = tilesX * Math.ceil(height / kTileSide);
     const cached = this.sizeBuffers;
-    if (cached && cached.tiles === tiles && cached.fields === target.fields && this.tilesX === tilesX) return cached;
+    if (cached && cached.tiles === tiles && cached.fields === target.fields) return cached;
     this.destroySize();
-    this.tilesX = tilesX;
     const slotBytes = nb.slotStride * 16;
     const budget = Math.min(kScratchBudgetBytes, this.device.limits.maxStorageBufferBindingSize);
-    const tilesPerChunk = Math.max(
+    if (slotBytes > budget) {
+      throw new GpuError(`the net needs ${slotBytes} bytes of scratch per tile; this GPU binds at most ${budget}`);
+    }
+    const tilesPerStep = Math.max(
       1,
       Math.min(tiles, Math.floor(budget / slotBytes), this.device.limits.maxComputeWorkgroupsPerDimension),
     );
-    if (slotBytes > this.device.limits.maxStorageBufferBindingSize) {
-      throw new GpuError(`the net needs ${slotBytes} bytes of scratch per tile; this GPU binds at most ${budget}`);
-    }
     const scratch = this.device.createBuffer({
       label: 'RegionsPass.scratch',
-      size: tilesPerChunk * slotBytes,
+      size: tilesPerStep * slotBytes,
       usage: GPUBufferUsage.STORAGE,
     });
-    const chunkCount = Math.ceil(tiles / tilesPerChunk);
-    const chunks = this.device.createBuffer({
-      label: 'RegionsPass.chunks',
-      size: chunkCount * this.slot,
-      usage: GPUBufferUsage.UNIFORM,
-      mappedAtCreation: true,
+    const tileIds = this.device.createBuffer({
+      label: 'RegionsPass.tileIds',
+      size: tiles * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
-    const words = new Uint32Array(chunks.getMappedRange());
-    for (let c = 0; c < chunkCount; c++) {
-      words.set(
-        packStruct(kTileChunk, {
-          tileBase: c * tilesPerChunk,
-          tileCount: Math.min(tilesPerChunk, tiles - c * tilesPerChunk),
-        }),
-        (c * this.slot) / 4,
-      );
-    }
-    chunks.unmap();
     const bindGroup = this.device.createBindGroup({
       label: 'RegionsPass.bindGroup',
       layout: this.layout,
       entries: [
         { binding: 0, resource: { buffer: this.frame } },
-        { binding: 1, resource: { buffer: chunks, size: structSize(kTileChunk) } },
+        { binding: 1, resource: { buffer: this.step } },
         { binding: 2, resource: { buffer: nb.layers } },
         { binding: 3, resource: { buffer: nb.weights } },
         { binding: 4, resource: { buffer: nb.centre } },
         { binding: 5, resource: { buffer: scratch } },
         { binding: 6, resource: { buffer: target.fields } },
         { binding: 7, resource: { buffer: target.stats } },
+        { binding: 8, resource: { buffer: tileIds } },
       ],
     });
-    this.sizeBuffers = { tiles, tilesPerChunk, fields: target.fields, scratch, chunks, bindGroup };
+    this.sizeBuffers = { tiles, tilesPerStep, fields: target.fields, scratch, tileIds, bindGroup };
     return this.sizeBuffers;
   }
 
@@ -257,7 +267,7 @@ export class RegionsPass {
   private destroySize(): void {
     if (!this.sizeBuffers) return;
     this.sizeBuffers.scratch.destroy();
-    this.sizeBuffers.chunks.destroy();
+    this.sizeBuffers.tileIds.destroy();
     this.sizeBuffers = null;
   }
 
@@ -265,5 +275,6 @@ export class RegionsPass {
     this.destroyNet();
     this.destroySize();
     this.frame.destroy();
+    this.step.destroy();
   }
 }

@@ -45,6 +45,13 @@ export interface FrameResult {
   readonly computedFields: boolean;
 }
 
+export interface RenderOptions {
+  /** Tiles a submission of the fast pass labels (default: as many as its scratch memory holds). */
+  readonly stepTiles?: number;
+  /** Asked between submissions: true abandons the frame. */
+  readonly cancelled?: () => boolean;
+}
+
 /** What the last fields computation cost. */
 export interface FieldsCost {
   readonly pixels: number;
@@ -123,17 +130,22 @@ export class Renderer {
     return this.net;
   }
 
-  /** Computes the fields if needed and colours them into `target`, which must have size `size`. */
-  async render(target: GPUTexture, settings: RenderSettings): Promise<FrameResult> {
+  /**
+   * Computes the fields if needed and colours them into `target` (whose size is the fields' size). The fast pass
+   * runs in steps of `options.stepTiles` tiles, each its own submission; between steps `options.cancelled` may
+   * abandon the frame (it returns null then), so that a frame nobody wants any more stops within one step.
+   */
+  async render(target: GPUTexture, settings: RenderSettings, options: RenderOptions = {}): Promise<FrameResult | null> {
     const size = { width: target.width, height: target.height };
     return withErrorScopes(this.device, 'rendering a frame', async () => {
-      const encoder = this.device.createCommandEncoder({ label: 'Renderer.encoder' });
-      const computedFields = this.encodeFields(encoder, size, settings);
+      const start = performance.now();
+      const computedFields = await this.computeFieldsIn(size, settings, options);
+      if (computedFields === null) return null;
       const fields = this.target?.fields;
       if (!fields) throw new GpuError('no fields to colour');
+      const encoder = this.device.createCommandEncoder({ label: 'Renderer.colourEncoder' });
       const imageWidth = settings.imageSize?.width ?? size.width;
       this.colourPass.encode(encoder, target.createView(), fields, size, settings, imageWidth);
-      const start = performance.now();
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
       return { gpuMs: performance.now() - start, computedFields };
@@ -144,19 +156,18 @@ export class Renderer {
   /** Returns the largest |output| over the pixels when `computeOutput` is set, 0 otherwise. */
   async computeFields(size: ImageSize, settings: FieldsSettings & { computeOutput?: boolean }): Promise<number> {
     await withErrorScopes(this.device, 'computing fields', async () => {
-      const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
-      this.encodeFields(encoder, size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' });
-      this.device.queue.submit([encoder.finish()]);
+      await this.computeFieldsIn(size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' }, {});
       await this.device.queue.onSubmittedWorkDone();
     });
     return new Float32Array(await this.readBuffer(this.stats))[0] ?? 0;
   }
 
-  private encodeFields(
-    encoder: GPUCommandEncoder,
+  /** Submits the fields computation; true if it ran, false if the stored fields were current, null if cancelled. */
+  private async computeFieldsIn(
     size: ImageSize,
     settings: FieldsSettings & Pick<RenderSettings, 'mode'>,
-  ): boolean {
+    options: RenderOptions,
+  ): Promise<boolean | null> {
     if (!this.net) throw new GpuError('no net to render');
     const imageSize = settings.imageSize ?? size;
     const request: FieldsRequest = {
@@ -171,9 +182,25 @@ export class Renderer {
     const key = JSON.stringify([request, settings.view, algorithm]);
     if (key === this.fieldsKey) return false;
     const target = this.fieldsTarget(size);
+    this.fieldsKey = '';
     this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
-    if (algorithm === 'fast') this.regionsPass.encode(encoder, request, target);
-    else this.fieldsPass.encode(encoder, request, target);
+    if (algorithm === 'fast') {
+      const tiles = this.regionsPass.prepare(request, target);
+      const step = Math.max(1, Math.min(options.stepTiles ?? tiles, this.regionsPass.maxTilesPerStep));
+      for (let first = 0; first < tiles; first += step) {
+        const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsStep' });
+        this.regionsPass.encodeStep(encoder, first, step);
+        this.device.queue.submit([encoder.finish()]);
+        if (options.cancelled && first + step < tiles) {
+          await this.device.queue.onSubmittedWorkDone();
+          if (options.cancelled()) return null;
+        }
+      }
+    } else {
+      const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
+      this.fieldsPass.encode(encoder, request, target);
+      this.device.queue.submit([encoder.finish()]);
+    }
     this.fieldsAlgorithm = algorithm;
     this.fieldsKey = key;
     this.fieldsSize = size;

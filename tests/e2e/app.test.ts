@@ -60,6 +60,32 @@ describe('the app', () => {
     await reloaded.close();
   });
 
+  it('while a big net computes, input moves the last picture at once and stale frames are given up', async () => {
+    const { page, consoleErrors } = await openApp(harness, '#widths=160,160,160&sigmaB=0.5&seed=3&span=3');
+    const shotOfCanvas = async (): Promise<Buffer> =>
+      Buffer.from(await page.screenshot({ clip: { x: 0, y: 60, width: 240, height: 120 } }));
+    const before = await shotOfCanvas();
+    await page.mouse.move(120, 120);
+    await page.mouse.wheel({ deltaY: -200 });
+    await page.waitForFunction('!window.reluscope.app.idle');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await page.mouse.wheel({ deltaY: -200 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const busy = (await page.evaluate('!window.reluscope.app.idle')) as boolean;
+    const during = await shotOfCanvas();
+    await page.mouse.wheel({ deltaY: -200 });
+    await waitIdle(page);
+    if (busy) expect(during.equals(before), 'the preview shows the zoom before the new picture is ready').toBe(false);
+    expect((await page.evaluate('window.reluscope.app.abandoned')) as number).toBeGreaterThan(0);
+    const finalHash = await urlHash(page);
+    const final = await pixelStats(page);
+    const { page: fresh } = await openApp(harness, finalHash);
+    expect((await pixelStats(fresh)).digest).toBe(final.digest);
+    expect(consoleErrors).toEqual([]);
+    await fresh.close();
+    await page.close();
+  });
+
   it('keys zoom, pan and reset the view', async () => {
     const { page } = await openApp(harness, small);
     await page.keyboard.press('+');

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  kBlitParams,
   kChunk,
   kColourParams,
   kFrame,
   kInputBlock,
+  kLayerInfo,
   kLayerStep,
   kNeuronBlock,
   kPixelField,
+  kRegionsFrame,
+  kTileChunk,
   type StructLayout,
   structSize,
   wgslConstants,
@@ -28,6 +32,10 @@ describe('layouts shared by TypeScript and WGSL', () => {
     ['fields.wgsl', kLayerStep],
     ['fields.wgsl', kChunk],
     ['colour.wgsl', kColourParams],
+    ['regions.wgsl', kRegionsFrame],
+    ['regions.wgsl', kLayerInfo],
+    ['regions.wgsl', kTileChunk],
+    ['blit.wgsl', kBlitParams],
   ];
   for (const [file, layout] of pairs) {
     it(`${layout.name} in ${file} has the fields, order and types of the TypeScript layout`, () => {
