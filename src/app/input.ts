@@ -45,12 +45,19 @@ export function attachInput(canvas: HTMLCanvasElement, target: ViewTarget): () =
     canvas.setPointerCapture(event.pointerId);
     pointers.set(event.pointerId, toCanvas(event));
   };
+  // Drags move the view by whole canvas pixels (the remainder is carried), so the renderer can reuse the pixels
+  // still in view.
+  const carry = { x: 0, y: 0 };
   const onPointerMove = (event: PointerEvent): void => {
     if (!pointers.has(event.pointerId)) return;
     const before = centroid();
     pointers.set(event.pointerId, toCanvas(event));
     const after = centroid();
-    let view = panBy(target.view(), target.size(), after.x - before.x, after.y - before.y);
+    const dx = after.x - before.x + carry.x;
+    const dy = after.y - before.y + carry.y;
+    carry.x = dx - Math.round(dx);
+    carry.y = dy - Math.round(dy);
+    let view = panBy(target.view(), target.size(), Math.round(dx), Math.round(dy));
     if (pointers.size > 1 && before.spread > 0 && after.spread > 0) {
       view = zoomAbout(view, target.size(), after.x, after.y, after.spread / before.spread);
     }
@@ -64,7 +71,7 @@ export function attachInput(canvas: HTMLCanvasElement, target: ViewTarget): () =
     const size = target.size();
     const view = target.view();
     const centre = [size.width / 2, size.height / 2] as const;
-    const step = kKeyPan * size.width;
+    const step = Math.round(kKeyPan * size.width);
     const moves: Record<string, () => View> = {
       '+': () => zoomAbout(view, size, ...centre, kKeyZoom),
       '=': () => zoomAbout(view, size, ...centre, kKeyZoom),

@@ -54,8 +54,10 @@ async function main(): Promise<void> {
       ? `${frame.gpuMs.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})`
       : '…';
     const cost = app.lastCost;
+    const reused =
+      cost && cost.reusedPixels > 0 ? `, ${Math.round((100 * cost.reusedPixels) / cost.pixels)}% of pixels reused` : '';
     const evaluations = cost
-      ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.algorithm})`
+      ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.algorithm}${reused})`
       : '';
     readout.textContent = `${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
   };

@@ -273,7 +273,13 @@ export class FieldsPass {
 
   private ensureSize(nb: NetBuffers, size: ImageSize, target: FieldsTarget): SizeBuffers {
     const pixels = size.width * size.height;
-    if (this.sizeBuffers?.pixels === pixels && this.sizeBuffers.fields === target.fields) return this.sizeBuffers;
+    const cached = this.sizeBuffers;
+    if (cached?.pixels === pixels) {
+      if (cached.fields === target.fields) return cached;
+      // The renderer alternates between two fields buffers: keep the scratch, bind the other buffer.
+      this.sizeBuffers = { ...cached, fields: target.fields, bindGroups: this.bindGroups(nb, cached, target) };
+      return this.sizeBuffers;
+    }
     this.destroySize();
     const limit = this.device.limits.maxStorageBufferBindingSize;
     const roundDown = (n: number): number => Math.floor(n / kWorkgroupSize) * kWorkgroupSize;
@@ -283,13 +289,10 @@ export class FieldsPass {
     const all = Math.ceil(pixels / kWorkgroupSize) * kWorkgroupSize;
     const chunkPixels = Math.max(kWorkgroupSize, Math.min(byScratch, byCost, byGroups, all));
     const storage = GPUBufferUsage.STORAGE;
-    const { fields, stats } = target;
     const scratchBytes = chunkPixels * nb.maxWidth * 16;
     const scratch = [0, 1].map((i) =>
       this.device.createBuffer({ label: `FieldsPass.scratch${i}`, size: scratchBytes, usage: storage }),
     );
-    const [a, b] = scratch;
-    if (!a || !b) throw new GpuError('scratch buffers missing');
     const chunkCount = Math.ceil(pixels / chunkPixels);
     const chunks = this.device.createBuffer({
       label: 'FieldsPass.chunks',
@@ -303,6 +306,18 @@ export class FieldsPass {
       chunkWords[(c * this.slot) / 4 + 1] = Math.min(chunkPixels, pixels - c * chunkPixels);
     }
     chunks.unmap();
+    const sized = { pixels, chunkPixels, scratch, chunks };
+    this.sizeBuffers = { ...sized, fields: target.fields, bindGroups: this.bindGroups(nb, sized, target) };
+    return this.sizeBuffers;
+  }
+
+  private bindGroups(
+    nb: NetBuffers,
+    sized: Pick<SizeBuffers, 'scratch' | 'chunks'>,
+    target: FieldsTarget,
+  ): SizeBuffers['bindGroups'] {
+    const [a, b] = sized.scratch;
+    if (!a || !b) throw new GpuError('scratch buffers missing');
     const bindGroup = (read: GPUBuffer, write: GPUBuffer, i: number): GPUBindGroup =>
       this.device.createBindGroup({
         label: `FieldsPass.bindGroup${i}`,
@@ -310,24 +325,16 @@ export class FieldsPass {
         entries: [
           { binding: 0, resource: { buffer: this.frame } },
           { binding: 1, resource: { buffer: nb.steps, size: structSize(kLayerStep) } },
-          { binding: 2, resource: { buffer: chunks, size: structSize(kChunk) } },
+          { binding: 2, resource: { buffer: sized.chunks, size: structSize(kChunk) } },
           { binding: 3, resource: { buffer: nb.weights } },
           { binding: 4, resource: { buffer: nb.centre } },
           { binding: 5, resource: { buffer: read } },
           { binding: 6, resource: { buffer: write } },
-          { binding: 7, resource: { buffer: fields } },
-          { binding: 8, resource: { buffer: stats } },
+          { binding: 7, resource: { buffer: target.fields } },
+          { binding: 8, resource: { buffer: target.stats } },
         ],
       });
-    this.sizeBuffers = {
-      pixels,
-      chunkPixels,
-      fields,
-      scratch,
-      chunks,
-      bindGroups: { even: bindGroup(a, b, 0), odd: bindGroup(b, a, 1) },
-    };
-    return this.sizeBuffers;
+    return { even: bindGroup(a, b, 0), odd: bindGroup(b, a, 1) };
   }
 
   private destroyNet(): void {

@@ -29,10 +29,11 @@ interface SizeBuffers {
   /** Tiles of the whole fields buffer. */
   readonly tiles: number;
   readonly tilesPerStep: number;
-  readonly fields: GPUBuffer;
   readonly scratch: GPUBuffer;
   readonly tileIds: GPUBuffer;
-  readonly bindGroup: GPUBindGroup;
+  /** By fields buffer; `target` is the one `encodeStep` writes. */
+  readonly bindGroups: Map<GPUBuffer, GPUBindGroup>;
+  target: FieldsTarget;
 }
 
 /** The output as a layer: the net's first output unit, or the sum of the last hidden layer. */
@@ -161,6 +162,7 @@ export class RegionsPass {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('RegionsPass.prepare before setNet');
     const sb = this.ensureSize(nb, request, target);
+    sb.target = target;
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
     const fullSize = request.fullSize ?? request.size;
@@ -206,7 +208,9 @@ export class RegionsPass {
     this.device.queue.writeBuffer(this.step, 0, packStruct(kTileChunk, { tileBase: first, tileCount: n }));
     const pass = encoder.beginComputePass({ label: 'RegionsPass.pass' });
     pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, sb.bindGroup);
+    const bindGroup = sb.bindGroups.get(sb.target.fields);
+    if (!bindGroup) throw new GpuError('RegionsPass.encodeStep without a bind group');
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(n);
     pass.end();
   }
@@ -216,7 +220,11 @@ export class RegionsPass {
     const tilesX = Math.ceil(width / kTileSide);
     const tiles = tilesX * Math.ceil(height / kTileSide);
     const cached = this.sizeBuffers;
-    if (cached && cached.tiles === tiles && cached.fields === target.fields) return cached;
+    if (cached && cached.tiles === tiles) {
+      // The renderer alternates between two fields buffers: a bind group for each.
+      if (!cached.bindGroups.has(target.fields)) cached.bindGroups.set(target.fields, this.bindGroup(cached, target));
+      return cached;
+    }
     this.destroySize();
     const slotBytes = nb.slotStride * 16;
     const budget = Math.min(kScratchBudgetBytes, this.device.limits.maxStorageBufferBindingSize);
@@ -237,7 +245,16 @@ export class RegionsPass {
       size: tiles * 4,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
-    const bindGroup = this.device.createBindGroup({
+    const sized = { tiles, tilesPerStep, scratch, tileIds, bindGroups: new Map<GPUBuffer, GPUBindGroup>(), target };
+    sized.bindGroups.set(target.fields, this.bindGroup(sized, target));
+    this.sizeBuffers = sized;
+    return sized;
+  }
+
+  private bindGroup(sized: Pick<SizeBuffers, 'scratch' | 'tileIds'>, target: FieldsTarget): GPUBindGroup {
+    const nb = this.netBuffers;
+    if (!nb) throw new GpuError('RegionsPass bind group before setNet');
+    return this.device.createBindGroup({
       label: 'RegionsPass.bindGroup',
       layout: this.layout,
       entries: [
@@ -246,14 +263,12 @@ export class RegionsPass {
         { binding: 2, resource: { buffer: nb.layers } },
         { binding: 3, resource: { buffer: nb.weights } },
         { binding: 4, resource: { buffer: nb.centre } },
-        { binding: 5, resource: { buffer: scratch } },
+        { binding: 5, resource: { buffer: sized.scratch } },
         { binding: 6, resource: { buffer: target.fields } },
         { binding: 7, resource: { buffer: target.stats } },
-        { binding: 8, resource: { buffer: tileIds } },
+        { binding: 8, resource: { buffer: sized.tileIds } },
       ],
     });
-    this.sizeBuffers = { tiles, tilesPerStep, fields: target.fields, scratch, tileIds, bindGroup };
-    return this.sizeBuffers;
   }
 
   private destroyNet(): void {

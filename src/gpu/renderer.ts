@@ -9,6 +9,7 @@ import { ColourPass, type ColourSettings } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
 import { FieldsPass, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
 import { type Algorithm, fieldIndex, kNoBoundary, kPixelField, kStatsWords, structSize } from './layout.ts';
+import { encodeShift, exposedTiles, panShift } from './panReuse.ts';
 import { RegionsPass } from './regionsPass.ts';
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
@@ -57,6 +58,8 @@ export interface FieldsCost {
   readonly pixels: number;
   /** Full network evaluations (brute force: one a pixel). */
   readonly evaluations: number;
+  /** Pixels moved from the previous fields instead of computed (pan reuse). */
+  readonly reusedPixels: number;
 }
 
 export class Renderer {
@@ -66,7 +69,13 @@ export class Renderer {
   private fieldsImageSize: ImageSize = { width: 0, height: 0 };
   private fieldsView: View | null = null;
   private fieldsAlgorithm: Algorithm = 'fast';
-  private target: FieldsTarget | null = null;
+  /** What the stored fields are, but for the view: pan reuse needs it equal. Empty when they are not complete. */
+  private reuseKey = '';
+  /** Pixels the last fields computation moved instead of computing. */
+  reusedPixels = 0;
+  /** The complete fields of the last computation (front) and the buffer the next one writes (back). */
+  private front: GPUBuffer | null = null;
+  private back: GPUBuffer | null = null;
   private readonly stats: GPUBuffer;
 
   private constructor(
@@ -98,32 +107,54 @@ export class Renderer {
     this.fieldsPass.setNet(net);
     this.regionsPass.setNet(net);
     this.net = net;
-    this.fieldsKey = '';
+    this.invalidateFields();
+  }
+
+  /**
+   * A whole-pixel pan of the stored fields (same size, zoom, layers; no output, whose colour scale is the whole
+   * picture's): how far, or null when everything must be computed.
+   */
+  private reusable(request: FieldsRequest, algorithm: Algorithm): { dx: number; dy: number } | null {
+    if (algorithm !== 'fast' || request.computeOutput || !this.fieldsView) return null;
+    if (this.reuseKey !== JSON.stringify([{ ...request, view: null }, algorithm])) return null;
+    return panShift(this.fieldsView, request.view, request.size);
   }
 
   /** Forgets the stored fields, so that the next frame computes them again (benchmarks). */
   invalidateFields(): void {
     this.fieldsKey = '';
+    this.reuseKey = '';
   }
 
-  /** The fields buffer for `size`, made anew only when the size changes. */
-  private fieldsTarget(size: ImageSize): FieldsTarget {
+  /**
+   * The buffer the next fields computation writes, made anew only when the size changes. Computations write the
+   * back buffer and the buffers swap when one completes, so an abandoned frame never spoils the last complete
+   * fields (which pan reuse moves into the back buffer).
+   */
+  private backBuffer(size: ImageSize): GPUBuffer {
     const bytes = size.width * size.height * structSize(kPixelField);
-    if (this.target?.fields.size === bytes) return this.target;
     const limit = this.device.limits.maxStorageBufferBindingSize;
     if (bytes > limit) {
       throw new GpuError(
         `an image of ${size.width}x${size.height} needs ${bytes} bytes of fields; the limit is ${limit}`,
       );
     }
-    this.target?.fields.destroy();
-    const fields = this.device.createBuffer({
-      label: 'Renderer.fields',
-      size: bytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-    });
-    this.target = { fields, stats: this.stats };
-    return this.target;
+    const make = (name: string): GPUBuffer =>
+      this.device.createBuffer({
+        label: `Renderer.fields.${name}`,
+        size: bytes,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    if (this.back?.size !== bytes) {
+      this.back?.destroy();
+      this.back = make(this.front ? 'b' : 'a');
+    }
+    if (this.front && this.front.size !== bytes) {
+      this.front.destroy();
+      this.front = null;
+      this.invalidateFields();
+    }
+    return this.back;
   }
 
   get currentNet(): Net | null {
@@ -141,7 +172,7 @@ export class Renderer {
       const start = performance.now();
       const computedFields = await this.computeFieldsIn(size, settings, options);
       if (computedFields === null) return null;
-      const fields = this.target?.fields;
+      const fields = this.front;
       if (!fields) throw new GpuError('no fields to colour');
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.colourEncoder' });
       const imageWidth = settings.imageSize?.width ?? size.width;
@@ -181,11 +212,19 @@ export class Renderer {
     const algorithm = settings.algorithm ?? 'fast';
     const key = JSON.stringify([request, settings.view, algorithm]);
     if (key === this.fieldsKey) return false;
-    const target = this.fieldsTarget(size);
-    this.fieldsKey = '';
+    const back = this.backBuffer(size);
+    const reuse = this.reusable(request, algorithm);
+    const target: FieldsTarget = { fields: back, stats: this.stats };
     this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
     if (algorithm === 'fast') {
-      const tiles = this.regionsPass.prepare(request, target);
+      let list: Uint32Array | null = null;
+      if (reuse && this.front) {
+        const encoder = this.device.createCommandEncoder({ label: 'Renderer.panReuse' });
+        encodeShift(encoder, this.front, back, size, reuse.dx, reuse.dy);
+        this.device.queue.submit([encoder.finish()]);
+        list = exposedTiles(size, reuse.dx, reuse.dy);
+      }
+      const tiles = this.regionsPass.prepare(request, target, list);
       const step = Math.max(1, Math.min(options.stepTiles ?? tiles, this.regionsPass.maxTilesPerStep));
       for (let first = 0; first < tiles; first += step) {
         const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsStep' });
@@ -201,8 +240,13 @@ export class Renderer {
       this.fieldsPass.encode(encoder, request, target);
       this.device.queue.submit([encoder.finish()]);
     }
+    // Complete: the back buffer becomes the front one.
+    this.back = this.front ?? null;
+    this.front = back;
     this.fieldsAlgorithm = algorithm;
     this.fieldsKey = key;
+    this.reuseKey = JSON.stringify([{ ...request, view: null }, algorithm]);
+    this.reusedPixels = reuse ? (size.width - Math.abs(reuse.dx)) * (size.height - Math.abs(reuse.dy)) : 0;
     this.fieldsSize = size;
     this.fieldsImageSize = imageSize;
     this.fieldsView = settings.view;
@@ -212,14 +256,14 @@ export class Renderer {
   /** Network evaluations of the last fields computation (read back from the GPU for the fast pass). */
   async fieldsCost(): Promise<FieldsCost> {
     const pixels = this.fieldsSize.width * this.fieldsSize.height;
-    if (this.fieldsAlgorithm === 'brute') return { pixels, evaluations: pixels };
+    if (this.fieldsAlgorithm === 'brute') return { pixels, evaluations: pixels, reusedPixels: 0 };
     const words = new Uint32Array(await this.readBuffer(this.stats));
-    return { pixels, evaluations: words[1] ?? 0 };
+    return { pixels, evaluations: words[1] ?? 0, reusedPixels: this.reusedPixels };
   }
 
   /** Reads back the fields of the last computation. */
   async readFields(): Promise<FieldsData> {
-    const fields = this.target?.fields;
+    const fields = this.front;
     const view = this.fieldsView;
     if (!fields || !view) throw new GpuError('no fields computed yet');
     const words = new Uint32Array(await this.readBuffer(fields));
@@ -299,7 +343,8 @@ export class Renderer {
   }
 
   destroy(): void {
-    this.target?.fields.destroy();
+    this.front?.destroy();
+    this.back?.destroy();
     this.stats.destroy();
     this.regionsPass.destroy();
     this.fieldsPass.destroy();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
-import { appErrors, openApp, pixelStats, urlHash, waitIdle } from '../support/appPage.ts';
+import { appErrors, openApp, pixelDifference, pixelStats, pixels, urlHash, waitIdle } from '../support/appPage.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -49,12 +49,18 @@ describe('the app', () => {
     await waitIdle(page);
     const panned = await urlHash(page);
     expect(panned).not.toBe(zoomed);
+    // A drag moves by whole pixels: the pixels still in view were moved, not computed again.
+    expect((await page.evaluate('window.reluscope.app.lastCost.reusedPixels')) as number).toBeGreaterThan(0);
     const shown = await pixelStats(page);
     expect(shown.digest).not.toBe(first.digest);
 
+    // The same picture from the URL alone. Pixels moved by the pan were computed under another view centre and
+    // tile grid: float32 rounding may change the anti-aliasing of an edge pixel by a level, nothing more.
     const { page: reloaded } = await openApp(harness, panned);
     expect(await urlHash(reloaded)).toBe(panned);
-    expect((await pixelStats(reloaded)).digest).toBe(shown.digest);
+    const difference = pixelDifference(await pixels(page), await pixels(reloaded));
+    expect(difference.pixels).toBeLessThan(0.002 * 240 * 180);
+    expect(difference.largest).toBeLessThanOrEqual(2);
     expect(consoleErrors).toEqual([]);
     await page.close();
     await reloaded.close();

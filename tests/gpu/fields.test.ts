@@ -10,7 +10,7 @@ import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
-import { type ImageSize, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
+import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
 
 let gpu: GpuTestPage;
@@ -23,6 +23,7 @@ afterAll(async () => {
 
 interface Comparison {
   compared: number;
+  reusedPixels: number;
   evaluations: number;
   hashMismatches: string[];
   layerMismatches: number;
@@ -38,11 +39,14 @@ async function compareWithOracle(
   layers: number,
   computeOutput: boolean,
   algorithm: Algorithm,
+  before?: View,
 ): Promise<Comparison> {
-  const fields = await gpu.fields({ netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm });
+  const call = { netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm };
+  const fields = await gpu.fields(call, before);
   const s = pixelSize(view, size);
   const r: Comparison = {
     compared: 0,
+    reusedPixels: fields.reusedPixels,
     evaluations: fields.evaluations,
     hashMismatches: [],
     layerMismatches: 0,
@@ -148,6 +152,32 @@ describe('fields kernel against the float64 oracle', () => {
     const refB = evaluatePoint(b, ...pixelCentre(view, size, 5, 5));
     expect(fields.hashLo[5 * 16 + 5]).not.toBe(refB.hash[0]);
   });
+});
+
+describe('pan reuse', () => {
+  const rng = new Random((Date.now() >>> 0) ^ 0x5a5a);
+  const pans: [number, number][] = [
+    [37, -11],
+    [-5, 40],
+    [64, 0],
+  ];
+  for (const [dx, dy] of pans) {
+    it(`a pan by (${dx}, ${dy}) pixels recomputes only the exposed tiles, and the result is the oracle's`, async () => {
+      const size = { width: 100, height: 76 };
+      const seed = rng.nextU32();
+      const net = randomNet({ widths: [20, 20, 20], sigmaB: 0.05 + rng.uniform(), seed });
+      const before = { cx: rng.normal() * 0.3, cy: rng.normal() * 0.3, span: 1 + 2 * rng.uniform() };
+      const view = panBy(before, size, -dx, -dy);
+      const r = await compareWithOracle(net, view, size, 3, false, 'fast', before);
+      const context = `seed ${seed}, view ${JSON.stringify(view)}`;
+      expect(r.reusedPixels, context).toBe((size.width - Math.abs(dx)) * (size.height - Math.abs(dy)));
+      expect(r.hashMismatches, context).toEqual([]);
+      expect(r.worstRelative, context).toBeLessThan(1e-3);
+      expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+      expect(r.layerMismatches, context).toBe(0);
+      expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
+    });
+  }
 });
 
 describe('device limits', () => {

@@ -51,3 +51,27 @@ export async function appErrors(page: Page): Promise<string[]> {
 export async function urlHash(page: Page): Promise<string> {
   return (await page.evaluate('location.hash')) as string;
 }
+
+/** The RGBA bytes on screen. */
+export async function pixels(page: Page): Promise<Buffer> {
+  const base64 = (await page.evaluate(`(async () => {
+    const { rgba } = await window.reluscope.app.readPixels();
+    let text = '';
+    for (let i = 0; i < rgba.length; i += 0x8000) text += String.fromCharCode(...rgba.subarray(i, i + 0x8000));
+    return btoa(text);
+  })()`)) as string;
+  return Buffer.from(base64, 'base64');
+}
+
+/** Pixels that differ, and the largest difference of a channel. */
+export function pixelDifference(a: Buffer, b: Buffer): { pixels: number; largest: number } {
+  let differing = 0;
+  let largest = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    let pixel = 0;
+    for (let c = 0; c < 3; c++) pixel = Math.max(pixel, Math.abs((a[i + c] ?? 0) - (b[i + c] ?? 0)));
+    if (pixel > 0) differing++;
+    largest = Math.max(largest, pixel);
+  }
+  return { pixels: differing, largest };
+}

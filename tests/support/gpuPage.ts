@@ -26,6 +26,7 @@ export interface FieldsReply {
   layer: number[];
   output: number[];
   evaluations: number;
+  reusedPixels: number;
 }
 
 const errors: string[] = [];
@@ -35,12 +36,16 @@ const renderer = (async () => {
   return Renderer.create(device);
 })();
 
-async function fields(call: FieldsCall): Promise<FieldsReply> {
+/** The fields of `call`, computed after those of `before` (a view of the same net) when it is given. */
+async function fields(call: FieldsCall, before?: View): Promise<FieldsReply> {
   const parsed = parseNet(call.netJson);
   if (!parsed.ok) throw new Error(parsed.error);
   const r = await renderer;
   r.setNet(parsed.net);
   const size = { width: call.width, height: call.height };
+  if (before) {
+    await r.computeFields(size, { ...call, view: before, layersShown: call.layers });
+  }
   await r.computeFields(size, {
     view: call.view,
     layersShown: call.layers,
@@ -57,6 +62,7 @@ async function fields(call: FieldsCall): Promise<FieldsReply> {
     layer: Array.from(f.layer),
     output: Array.from(f.output),
     evaluations: cost.evaluations,
+    reusedPixels: r.reusedPixels,
   };
 }
 
