@@ -51,6 +51,7 @@ export class App {
   readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' }[] = [];
   private renderedView: View | null = null;
   private readonly wakeUp = new MessageChannel();
+  private readonly frameWaiters: (() => void)[] = [];
   private stepTiles = 64;
   listener: AppListener | null = null;
   private device: GPUDevice;
@@ -245,6 +246,14 @@ export class App {
     this.wakeUp.port2.postMessage(null);
   }
 
+  /** Resolves when the next frame is on screen (the performance demo paces itself with it). */
+  nextFrame(): Promise<void> {
+    return new Promise((resolve) => {
+      this.frameWaiters.push(resolve);
+      this.requestRender();
+    });
+  }
+
   /** True when the last requested picture is on screen. */
   get idle(): boolean {
     return this.frames > 0 && !this.busy && !this.scheduled && !this.pending;
@@ -310,6 +319,7 @@ export class App {
       ]);
       this.device.queue.submit([encoder.finish()]);
       this.frames++;
+      for (const waiting of this.frameWaiters.splice(0)) waiting();
     } catch (error) {
       this.messages.error(`rendering failed: ${(error as Error).message}`);
     } finally {

@@ -3,11 +3,12 @@ import GUI, { type Controller } from 'lil-gui';
 import { kAlgorithms, kColourModes, kPalettes } from '../gpu/layout.ts';
 import { hiddenWidths } from '../model/net.ts';
 import type { App } from './app.ts';
+import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
 import { downloadNet, readNetFile } from './netStore.ts';
 import { layersShown, parseWidths, type Settings } from './settings.ts';
 
-export function buildGui(app: App, messages: Messages): GUI {
+export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   const gui = new GUI({ title: 'ReLUscope' });
   const fileInput = document.createElement('input');
   fileInput.type = 'file';
@@ -44,6 +45,15 @@ export function buildGui(app: App, messages: Messages): GUI {
     load: () => fileInput.click(),
     save: () => downloadNet(app.net, `relu-mlp-${hiddenWidths(app.net).join('x')}.json`),
     resetView: () => app.resetView(),
+    demo: () => {
+      if (demo.active) demo.stop();
+      else void demo.start();
+    },
+    bigDemo: () => {
+      if (app.update({ widths: [1024, 1024, 1024, 1024], sigmaB: 0.1, seed: 1, cx: 0.3, cy: 0.2, span: 2 })) {
+        void demo.start();
+      }
+    },
   };
   const network = gui.addFolder('Network');
   network
@@ -94,6 +104,9 @@ export function buildGui(app: App, messages: Messages): GUI {
     .name('algorithm')
     .onChange((algorithm: Settings['algorithm']) => app.update({ algorithm }));
   picture.add(proxy, 'resetView').name('reset view (0)');
+  const performance = gui.addFolder('Performance');
+  performance.add(proxy, 'demo').name('fly a zoom path (start / stop)');
+  performance.add(proxy, 'bigDemo').name('zoom demo on a 4 x 1024 net');
 
   const refresh = (settings: Settings, depth: number): void => {
     proxy.widths = settings.widths.join(',');

@@ -2,6 +2,7 @@
 import { NoWebGPUError } from '../gpu/device.ts';
 import { neuronCount } from '../model/net.ts';
 import { App } from './app.ts';
+import { ZoomDemo } from './demo.ts';
 import { buildGui } from './gui.ts';
 import { attachInput } from './input.ts';
 import { Messages } from './messages.ts';
@@ -15,6 +16,7 @@ function element<T extends HTMLElement>(id: string): T {
 /** What the tests and the CLI read from the page. */
 export interface AppHandle {
   app: App | null;
+  demo: ZoomDemo | null;
   errors: string[];
   failed: string | null;
 }
@@ -22,7 +24,7 @@ export interface AppHandle {
 async function main(): Promise<void> {
   const canvas = element<HTMLCanvasElement>('view');
   const messages = new Messages(element('messages'));
-  const handle: AppHandle = { app: null, errors: messages.errors, failed: null };
+  const handle: AppHandle = { app: null, demo: null, errors: messages.errors, failed: null };
   Object.assign(window, { reluscope: handle });
   let app: App;
   try {
@@ -39,12 +41,24 @@ async function main(): Promise<void> {
     return;
   }
   handle.app = app;
-  buildGui(app, messages);
+  const demo = new ZoomDemo({
+    view: () => app.view,
+    setView: (view) => app.setView(view),
+    frameDone: () => app.nextFrame(),
+  });
+  handle.demo = demo;
+  buildGui(app, messages, demo);
   attachInput(canvas, {
     view: () => app.view,
     size: () => app.size,
-    setView: (view) => app.setView(view),
-    resetView: () => app.resetView(),
+    setView: (view) => {
+      demo.stop();
+      app.setView(view);
+    },
+    resetView: () => {
+      demo.stop();
+      app.resetView();
+    },
   });
   const readout = element('readout');
   const showReadout = (): void => {
@@ -59,7 +73,10 @@ async function main(): Promise<void> {
     const evaluations = cost
       ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.algorithm}${reused})`
       : '';
-    readout.textContent = `${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
+    const fps = demo.active
+      ? `demo: ${demo.framesPerSecond} frames/s, span ${app.settings.span.toExponential(2)}\n`
+      : '';
+    readout.textContent = `${fps}${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
   };
   const observer = new ResizeObserver(([entry]) => {
     if (!entry) return;

@@ -92,6 +92,22 @@ describe('the app', () => {
     await page.close();
   });
 
+  it('the performance demo flies a zoom path and counts frames per second; input stops it', async () => {
+    const { page, consoleErrors } = await openApp(harness, `${small}&cx=0.3&cy=0.2`, { width: 96, height: 72 });
+    await page.evaluate('void window.reluscope.demo.start()');
+    await page.waitForFunction('window.reluscope.app.frames >= 5', { timeout: 60_000 });
+    expect((await page.evaluate('window.reluscope.demo.framesPerSecond')) as number).toBeGreaterThan(0);
+    const span = Number(new URLSearchParams((await urlHash(page)).slice(1)).get('span'));
+    expect(span).toBeLessThan(4);
+    await page.keyboard.press('ArrowLeft');
+    await waitIdle(page);
+    expect(await page.evaluate('window.reluscope.demo.active')).toBe(false);
+    const params = new URLSearchParams((await urlHash(page)).slice(1));
+    expect([params.get('cy')]).toEqual(['0.2']);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('keys zoom, pan and reset the view', async () => {
     const { page } = await openApp(harness, small);
     await page.keyboard.press('+');
