@@ -14,12 +14,6 @@ struct BlitParams {
 @group(0) @binding(1) var source: texture_2d<f32>;
 @group(0) @binding(2) var sourceSampler: sampler;
 
-@vertex
-fn fullscreen(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
-  let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u));
-  return vec4<f32>(xy * 2.0 - 1.0, 0.0, 1.0);
-}
-
 @fragment
 fn preview(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
   let p = (position.xy - vec2<f32>(blit.offsetX, blit.offsetY)) / blit.scale;

@@ -16,12 +16,6 @@ struct ColourParams {
 @group(0) @binding(1) var<storage, read> fields: array<PixelField>;
 @group(0) @binding(2) var<storage, read> stats: array<u32>;
 
-@vertex
-fn fullscreen(@builtin(vertex_index) i: u32) -> @builtin(position) vec4<f32> {
-  let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u));
-  return vec4<f32>(xy * 2.0 - 1.0, 0.0, 1.0);
-}
-
 // OKLCh (lightness, chroma, hue in turns) to gamma-encoded sRGB.
 fn oklch(l: f32, c: f32, h: f32) -> vec3<f32> {
   let a = c * cos(6.2831853 * h);

@@ -60,15 +60,6 @@ fn layerInput(k: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
   return scratchIn[k * frame.scratchStride + p].xyz;
 }
 
-// relu(zc + dz) - relu(zc), exact in the two cases where the sign does not change.
-fn reluDifference(zc: f32, dz: f32) -> f32 {
-  let z = zc + dz;
-  if (zc > 0.0) {
-    return select(-zc, dz, z > 0.0);
-  }
-  return select(0.0, z, z > 0.0);
-}
-
 @compute @workgroup_size(kWorkgroupSize)
 fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = wid.x * kWorkgroupSize + lid;

@@ -60,15 +60,6 @@ var<workgroup> nearestBits: atomic<u32>;
 var<workgroup> keptCount: atomic<u32>;
 var<workgroup> partial: array<vec3<f32>, kWorkgroupThreads>;
 
-// relu(zc + dz) - relu(zc), exact in the two cases where the sign does not change.
-fn reluDifference(zc: f32, dz: f32) -> f32 {
-  let z = zc + dz;
-  if (zc > 0.0) {
-    return select(-zc, dz, z > 0.0);
-  }
-  return select(0.0, z, z > 0.0);
-}
-
 // Pixel q of the tile (row-major), in the fields buffer.
 fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
   return vec2<u32>(tileX + q % kTileSide, tileY + q / kTileSide);

@@ -92,6 +92,13 @@ export function parseWidths(text: string): Parsed<number[]> | string {
   return { value: widths };
 }
 
+function parseChoice<T extends string>(name: string, choices: readonly T[]): (text: string) => Parsed<T> | string {
+  return (text) =>
+    (choices as readonly string[]).includes(text)
+      ? { value: text as T }
+      : `${name}="${text.slice(0, 40)}" is not one of ${choices.join(', ')}`;
+}
+
 /** URL keys and how each is read and written. */
 const kProperties: {
   [K in keyof Settings]: { parse(text: string): Parsed<Settings[K]> | string; format(value: Settings[K]): string };
@@ -100,28 +107,10 @@ const kProperties: {
   sigmaB: { parse: (t) => parseNumber(t, 'sigmaB', 0, kLimits.maxSigmaB), format: String },
   seed: { parse: (t) => parseInteger(t, 'seed', 0, 2 ** 32 - 1), format: String },
   layers: { parse: (t) => parseInteger(t, 'layers', 0, kLimits.maxDepth), format: String },
-  mode: {
-    parse: (t) =>
-      (kColourModes as readonly string[]).includes(t)
-        ? { value: t as ColourMode }
-        : `mode="${t}" is not one of ${kColourModes.join(', ')}`,
-    format: String,
-  },
+  mode: { parse: parseChoice('mode', kColourModes), format: String },
   edgeWidth: { parse: (t) => parseNumber(t, 'edgeWidth', 0, kLimits.maxEdgeWidth), format: String },
-  palette: {
-    parse: (t) =>
-      (kPalettes as readonly string[]).includes(t)
-        ? { value: t as Palette }
-        : `palette="${t}" is not one of ${kPalettes.join(', ')}`,
-    format: String,
-  },
-  algorithm: {
-    parse: (t) =>
-      (kAlgorithms as readonly string[]).includes(t)
-        ? { value: t as Algorithm }
-        : `algorithm="${t}" is not one of ${kAlgorithms.join(', ')}`,
-    format: String,
-  },
+  palette: { parse: parseChoice('palette', kPalettes), format: String },
+  algorithm: { parse: parseChoice('algorithm', kAlgorithms), format: String },
   cx: { parse: (t) => parseNumber(t, 'cx', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
   cy: { parse: (t) => parseNumber(t, 'cy', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
   span: { parse: (t) => parseNumber(t, 'span', kLimits.minSpan, kLimits.maxSpan), format: String },

@@ -1,8 +1,10 @@
 /** The preview pass (shaders/blit.wgsl): the last picture, moved and scaled to a new view, drawn at once. */
 import blitWgsl from '../../shaders/blit.wgsl?raw';
+import fullscreenWgsl from '../../shaders/fullscreen.wgsl?raw';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { createCheckedModule, withErrorScopes } from './device.ts';
 import { kBlitParams, packStruct, structSize } from './layout.ts';
+import { buildShader } from './shaderSource.ts';
 
 export class BlitPass {
   private readonly params: GPUBuffer;
@@ -21,7 +23,7 @@ export class BlitPass {
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat): Promise<BlitPass> {
-    const module = await createCheckedModule(device, 'blit.wgsl', blitWgsl);
+    const module = await createCheckedModule(device, 'blit.wgsl', buildShader([fullscreenWgsl, blitWgsl]));
     return withErrorScopes(device, 'creating the preview pipeline', () => {
       const pipeline = device.createRenderPipeline({
         label: 'BlitPass.pipeline',

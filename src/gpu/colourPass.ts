@@ -1,6 +1,7 @@
 /** The colour pass (shaders/colour.wgsl): fields -> pixels, in one of the colour modes. */
 import colourWgsl from '../../shaders/colour.wgsl?raw';
 import commonWgsl from '../../shaders/common.wgsl?raw';
+import fullscreenWgsl from '../../shaders/fullscreen.wgsl?raw';
 import type { ImageSize } from '../model/view.ts';
 import { createCheckedModule, withErrorScopes } from './device.ts';
 import {
@@ -43,7 +44,11 @@ export class ColourPass {
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat, stats: GPUBuffer): Promise<ColourPass> {
-    const module = await createCheckedModule(device, 'colour.wgsl', buildShader([commonWgsl, colourWgsl]));
+    const module = await createCheckedModule(
+      device,
+      'colour.wgsl',
+      buildShader([commonWgsl, fullscreenWgsl, colourWgsl]),
+    );
     return withErrorScopes(device, 'creating the colour pipeline', () => {
       const layout = device.createBindGroupLayout({
         label: 'ColourPass.bindGroupLayout',

@@ -6,6 +6,7 @@
 import commonWgsl from '../../shaders/common.wgsl?raw';
 import fieldsWgsl from '../../shaders/fields.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
+import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import type { Net } from '../model/net.ts';
 import { neuronBases, neuronCount } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
@@ -106,7 +107,11 @@ export class FieldsPass {
   }
 
   static async create(device: GPUDevice): Promise<FieldsPass> {
-    const module = await createCheckedModule(device, 'fields.wgsl', buildShader([commonWgsl, hashWgsl, fieldsWgsl]));
+    const module = await createCheckedModule(
+      device,
+      'fields.wgsl',
+      buildShader([commonWgsl, hashWgsl, perturbationWgsl, fieldsWgsl]),
+    );
     return withErrorScopes(device, 'creating the fields pipelines', () => {
       const uniform = (binding: number, dynamic: boolean, size: number): GPUBindGroupLayoutEntry => ({
         binding,

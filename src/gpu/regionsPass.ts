@@ -4,6 +4,7 @@
  */
 import commonWgsl from '../../shaders/common.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
+import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import regionsWgsl from '../../shaders/regions.wgsl?raw';
 import type { Layer, Net } from '../model/net.ts';
 import { neuronBases, neuronCount } from '../model/net.ts';
@@ -67,7 +68,11 @@ export class RegionsPass {
   }
 
   static async create(device: GPUDevice): Promise<RegionsPass> {
-    const module = await createCheckedModule(device, 'regions.wgsl', buildShader([commonWgsl, hashWgsl, regionsWgsl]));
+    const module = await createCheckedModule(
+      device,
+      'regions.wgsl',
+      buildShader([commonWgsl, hashWgsl, perturbationWgsl, regionsWgsl]),
+    );
     return withErrorScopes(device, 'creating the regions pipeline', () => {
       const buffer = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
         binding,
