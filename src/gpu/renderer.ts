@@ -76,7 +76,6 @@ export class Renderer {
   /** The complete fields of the last computation (front) and the buffer the next one writes (back). */
   private front: GPUBuffer | null = null;
   private back: GPUBuffer | null = null;
-  private readonly stats: GPUBuffer;
 
   private constructor(
     readonly device: GPUDevice,
@@ -84,21 +83,25 @@ export class Renderer {
     private readonly fieldsPass: FieldsPass,
     private readonly regionsPass: RegionsPass,
     private readonly colourPass: ColourPass,
-    stats: GPUBuffer,
-  ) {
-    this.stats = stats;
-  }
+    /** What the fields computation in progress counts (kStatsWords). */
+    private readonly stats: GPUBuffer,
+    /** The same for the front fields: copied when a computation completes; the colour pass reads it. */
+    private readonly frontStats: GPUBuffer,
+  ) {}
 
   static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
-    const stats = device.createBuffer({
-      label: 'Renderer.stats',
-      size: kStatsWords * 4,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-    });
+    const statsBuffer = (label: string): GPUBuffer =>
+      device.createBuffer({
+        label,
+        size: kStatsWords * 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      });
+    const stats = statsBuffer('Renderer.stats');
+    const frontStats = statsBuffer('Renderer.frontStats');
     const fieldsPass = await FieldsPass.create(device);
     const regionsPass = await RegionsPass.create(device);
-    const colourPass = await ColourPass.create(device, format, stats);
-    return new Renderer(device, format, fieldsPass, regionsPass, colourPass, stats);
+    const colourPass = await ColourPass.create(device, format, frontStats);
+    return new Renderer(device, format, fieldsPass, regionsPass, colourPass, stats, frontStats);
   }
 
   /** Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. */
@@ -190,7 +193,7 @@ export class Renderer {
       await this.computeFieldsIn(size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' }, {});
       await this.device.queue.onSubmittedWorkDone();
     });
-    return new Float32Array(await this.readBuffer(this.stats))[0] ?? 0;
+    return new Float32Array(await this.readBuffer(this.frontStats))[0] ?? 0;
   }
 
   /** Submits the fields computation; true if it ran, false if the stored fields were current, null if cancelled. */
@@ -240,7 +243,10 @@ export class Renderer {
       this.fieldsPass.encode(encoder, request, target);
       this.device.queue.submit([encoder.finish()]);
     }
-    // Complete: the back buffer becomes the front one.
+    // Complete: the back buffer becomes the front one, with its statistics.
+    const encoder = this.device.createCommandEncoder({ label: 'Renderer.frontStats' });
+    encoder.copyBufferToBuffer(this.stats, 0, this.frontStats, 0, kStatsWords * 4);
+    this.device.queue.submit([encoder.finish()]);
     this.back = this.front ?? null;
     this.front = back;
     this.fieldsAlgorithm = algorithm;
@@ -257,7 +263,7 @@ export class Renderer {
   async fieldsCost(): Promise<FieldsCost> {
     const pixels = this.fieldsSize.width * this.fieldsSize.height;
     if (this.fieldsAlgorithm === 'brute') return { pixels, evaluations: pixels, reusedPixels: 0 };
-    const words = new Uint32Array(await this.readBuffer(this.stats));
+    const words = new Uint32Array(await this.readBuffer(this.frontStats));
     return { pixels, evaluations: words[1] ?? 0, reusedPixels: this.reusedPixels };
   }
 
@@ -346,6 +352,7 @@ export class Renderer {
     this.front?.destroy();
     this.back?.destroy();
     this.stats.destroy();
+    this.frontStats.destroy();
     this.regionsPass.destroy();
     this.fieldsPass.destroy();
     this.colourPass.destroy();
