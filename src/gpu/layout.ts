@@ -13,7 +13,7 @@ export const kInputBlock = 64;
 /** Side of the square pixel tiles of the region-seeded pass: one workgroup per tile. */
 export const kTileSide = 32;
 /** Pixels of a tile each invocation of the region-seeded pass labels. */
-export const kPixelsPerThread = 4;
+export const kPixelsPerThread = 16;
 /** Distance written where no neuron has a line (no boundary at all): read back as Infinity. */
 export const kNoBoundary = 3.0e38;
 
