@@ -108,6 +108,32 @@ describe('the app', () => {
     await page.close();
   });
 
+  it('two fingers pinch-zoom about their centre', async () => {
+    const { page } = await openApp(harness, small);
+    await page.setViewport({ width: 240, height: 180, deviceScaleFactor: 1, hasTouch: true, isMobile: false });
+    await waitIdle(page);
+    const session = await page.createCDPSession();
+    const touch = (type: string, spread: number) =>
+      session.send('Input.dispatchTouchEvent', {
+        type: type as 'touchStart',
+        touchPoints:
+          type === 'touchEnd'
+            ? []
+            : [
+                { x: 120 - spread, y: 120, id: 0 },
+                { x: 120 + spread, y: 120, id: 1 },
+              ],
+      });
+    await touch('touchStart', 20);
+    for (const spread of [25, 30, 35, 40]) await touch('touchMove', spread);
+    await touch('touchEnd', 0);
+    await waitIdle(page);
+    const span = Number(new URLSearchParams((await urlHash(page)).slice(1)).get('span'));
+    expect(span).toBeCloseTo(4 / 2, 6); // the fingers moved twice as far apart
+    await session.detach();
+    await page.close();
+  });
+
   it('keys zoom, pan and reset the view', async () => {
     const { page } = await openApp(harness, small);
     await page.keyboard.press('+');
