@@ -54,10 +54,7 @@ export class App {
   private readonly frameWaiters: (() => void)[] = [];
   private stepTiles = 64;
   listener: AppListener | null = null;
-  private device: GPUDevice;
-  private renderer: Renderer;
-  private blitPass: BlitPass;
-  private context: GPUCanvasContext;
+  private gpu: Gpu;
   private frameTexture: GPUTexture | null = null;
   private scheduled = false;
   private busy = false;
@@ -71,10 +68,7 @@ export class App {
     settings: Settings,
     net: Net,
   ) {
-    this.device = gpu.device;
-    this.renderer = gpu.renderer;
-    this.blitPass = gpu.blitPass;
-    this.context = gpu.context;
+    this.gpu = gpu;
     this.settings = settings;
     this.net = net;
     this.watchDevice();
@@ -149,7 +143,7 @@ export class App {
   }
 
   get gpuDevice(): GPUDevice {
-    return this.device;
+    return this.gpu.device;
   }
 
   /** Applies a change of settings. Returns false (and changes nothing) if the net it asks for cannot be shown. */
@@ -162,7 +156,7 @@ export class App {
     if (netChanged) {
       try {
         const net = App.netFor(next);
-        this.renderer.setNet(net);
+        this.gpu.renderer.setNet(net);
         this.net = net;
         if (next.net !== '') next.widths = hiddenWidths(net);
       } catch (error) {
@@ -224,7 +218,7 @@ export class App {
 
   /** Canvas size in device pixels, clamped to what the device can hold. */
   resize(width: number, height: number): void {
-    const limits = this.device.limits;
+    const limits = this.gpu.device.limits;
     let scale = Math.min(1, limits.maxTextureDimension2D / Math.max(width, height));
     const fieldBytes = 24;
     const maxPixels = Math.floor(limits.maxStorageBufferBindingSize / fieldBytes);
@@ -273,11 +267,11 @@ export class App {
     const from = this.renderedView;
     if (!texture || !from || texture.width !== this.canvas.width || texture.height !== this.canvas.height) return;
     // Its own error scope, pushed and popped synchronously: a frame's scopes may be open (it awaits the GPU).
-    this.device.pushErrorScope('validation');
-    const encoder = this.device.createCommandEncoder({ label: 'App.preview' });
-    this.blitPass.encode(encoder, texture, from, this.view, this.context.getCurrentTexture().createView());
-    this.device.queue.submit([encoder.finish()]);
-    void this.device.popErrorScope().then((error) => {
+    this.gpu.device.pushErrorScope('validation');
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'App.preview' });
+    this.gpu.blitPass.encode(encoder, texture, from, this.view, this.gpu.context.getCurrentTexture().createView());
+    this.gpu.device.queue.submit([encoder.finish()]);
+    void this.gpu.device.popErrorScope().then((error) => {
       if (error) this.messages.error(`preview failed: ${error.message}`);
     });
   }
@@ -293,7 +287,7 @@ export class App {
       const texture = this.ensureFrameTexture();
       const settings = this.renderSettings();
       const key = this.pictureKey();
-      const frame = await this.renderer.render(texture, settings, {
+      const frame = await this.gpu.renderer.render(texture, settings, {
         stepTiles: this.stepTiles,
         cancelled: () => this.pictureKey() !== key,
       });
@@ -304,7 +298,7 @@ export class App {
       }
       this.lastFrame = frame;
       if (frame.computedFields) {
-        this.lastCost = await this.renderer.fieldsCost();
+        this.lastCost = await this.gpu.renderer.fieldsCost();
         // Steps of about kStepMs keep the queue short, so that previews and input are never behind by more.
         const tiles = Math.ceil(texture.width / kTileSide) * Math.ceil(texture.height / kTileSide);
         const msPerTile = frame.gpuMs / tiles;
@@ -312,12 +306,12 @@ export class App {
       }
       this.renderedView = settings.view;
       // Present only a frame that rendered without errors: the previous picture stays otherwise.
-      const encoder = this.device.createCommandEncoder({ label: 'App.present' });
-      encoder.copyTextureToTexture({ texture }, { texture: this.context.getCurrentTexture() }, [
+      const encoder = this.gpu.device.createCommandEncoder({ label: 'App.present' });
+      encoder.copyTextureToTexture({ texture }, { texture: this.gpu.context.getCurrentTexture() }, [
         texture.width,
         texture.height,
       ]);
-      this.device.queue.submit([encoder.finish()]);
+      this.gpu.device.queue.submit([encoder.finish()]);
       this.frames++;
       for (const waiting of this.frameWaiters.splice(0)) waiting();
     } catch (error) {
@@ -335,10 +329,10 @@ export class App {
     const { width, height } = this.canvas;
     if (this.frameTexture?.width === width && this.frameTexture.height === height) return this.frameTexture;
     this.frameTexture?.destroy();
-    this.frameTexture = this.device.createTexture({
+    this.frameTexture = this.gpu.device.createTexture({
       label: 'App.frameTexture',
       size: [width, height],
-      format: this.renderer.format,
+      format: this.gpu.renderer.format,
       usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | GPUTextureUsage.TEXTURE_BINDING,
     });
     return this.frameTexture;
@@ -350,18 +344,18 @@ export class App {
     if (!texture) throw new GpuError('nothing rendered yet');
     const { width, height } = texture;
     const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
-    const buffer = this.device.createBuffer({
+    const buffer = this.gpu.device.createBuffer({
       label: 'App.readPixels',
       size: bytesPerRow * height,
       usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
     });
-    const encoder = this.device.createCommandEncoder({ label: 'App.readPixels' });
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'App.readPixels' });
     encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [width, height]);
-    this.device.queue.submit([encoder.finish()]);
+    this.gpu.device.queue.submit([encoder.finish()]);
     await buffer.mapAsync(GPUMapMode.READ);
     const rows = new Uint8Array(buffer.getMappedRange());
     const rgba = new Uint8Array(width * height * 4);
-    const bgra = this.renderer.format === 'bgra8unorm';
+    const bgra = this.gpu.renderer.format === 'bgra8unorm';
     for (let j = 0; j < height; j++) {
       for (let i = 0; i < width; i++) {
         const s = j * bytesPerRow + i * 4;
@@ -378,7 +372,7 @@ export class App {
 
   /** Device loss (driver reset, GPU process crash): re-create the device and everything on it, keep the settings. */
   private watchDevice(): void {
-    const device = this.device;
+    const device = this.gpu.device;
     void device.lost.then(async (info) => {
       // Only App.destroy ends the app; any other loss, even a destroy() from elsewhere, is recovered from.
       if (this.destroyed) return;
@@ -386,10 +380,7 @@ export class App {
       try {
         const gpu = await App.createGpu(this.canvas);
         gpu.renderer.setNet(this.net);
-        this.device = gpu.device;
-        this.renderer = gpu.renderer;
-        this.blitPass = gpu.blitPass;
-        this.context = gpu.context;
+        this.gpu = gpu;
         this.frameTexture = null;
         this.renderedView = null;
         this.busy = false;
@@ -403,7 +394,7 @@ export class App {
 
   destroy(): void {
     this.destroyed = true;
-    this.renderer.destroy();
-    this.device.destroy();
+    this.gpu.renderer.destroy();
+    this.gpu.device.destroy();
   }
 }
