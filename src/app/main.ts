@@ -6,6 +6,7 @@ import { ZoomDemo } from './demo.ts';
 import { buildGui } from './gui.ts';
 import { attachInput } from './input.ts';
 import { Messages } from './messages.ts';
+import { layersShown } from './settings.ts';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -19,6 +20,20 @@ export interface AppHandle {
   demo: ZoomDemo | null;
   errors: string[];
   failed: string | null;
+}
+
+/** The edge colours of the `layers` mode, as shaders/colour.wgsl's layerColour makes them (OKLCh). */
+function layerLegend(layers: number): HTMLElement {
+  const legend = document.createElement('span');
+  legend.append('layer ');
+  for (let layer = 1; layer <= layers; layer++) {
+    const swatch = document.createElement('span');
+    swatch.textContent = String(layer);
+    swatch.className = 'swatch';
+    swatch.style.background = `oklch(0.55 0.16 ${(((layer - 1) / layers + 0.05) * 360).toFixed(1)})`;
+    legend.append(swatch);
+  }
+  return legend;
 }
 
 async function main(): Promise<void> {
@@ -77,6 +92,8 @@ async function main(): Promise<void> {
       ? `demo: ${demo.framesPerSecond} frames/s, span ${app.settings.span.toExponential(2)}\n`
       : '';
     readout.textContent = `${fps}${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
+    if (app.settings.mode === 'layers')
+      readout.append('\n', layerLegend(layersShown(app.settings, app.net.hidden.length)));
   };
   const observer = new ResizeObserver(([entry]) => {
     if (!entry) return;
