@@ -41,8 +41,43 @@ function shrink(image: Image, factor: number): Image {
   return { width, height, rgba };
 }
 
-/** Thumbnails (at most `thumb` pixels wide) in reading order on a white sheet, `gap` pixels apart. */
-export function contactSheet(images: readonly Image[], thumb = 256, gap = 8): Image {
+/** A 3 x 5 pixel font for the labels of contact sheets: rows top to bottom, 3 bits each. */
+const kGlyphs: Record<string, number[]> = {
+  '0': [7, 5, 5, 5, 7],
+  '1': [2, 6, 2, 2, 7],
+  '2': [7, 1, 7, 4, 7],
+  '3': [7, 1, 7, 1, 7],
+  '4': [5, 5, 7, 1, 1],
+  '5': [7, 4, 7, 1, 7],
+  '6': [7, 4, 7, 5, 7],
+  '7': [7, 1, 1, 1, 1],
+  '8': [7, 5, 7, 5, 7],
+  '9': [7, 5, 7, 1, 7],
+  k: [4, 5, 6, 5, 5],
+  '=': [0, 7, 0, 7, 0],
+  ' ': [0, 0, 0, 0, 0],
+};
+
+/** Writes `text` in black on a white box at (x, y) of `rgba` (an image `width` wide), `scale` pixels a font pixel. */
+function drawLabel(rgba: Uint8Array, width: number, x: number, y: number, text: string, scale = 3): void {
+  const boxWidth = (text.length * 4 + 1) * scale;
+  const boxHeight = 7 * scale;
+  for (let j = 0; j < boxHeight; j++) {
+    for (let i = 0; i < boxWidth; i++) {
+      const glyph = kGlyphs[text[Math.floor((i / scale - 1) / 4)] ?? ' '] ?? [];
+      const gx = Math.floor(i / scale - 1) % 4;
+      const gy = Math.floor(j / scale) - 1;
+      const ink = gx >= 0 && gx < 3 && gy >= 0 && gy < 5 && ((glyph[gy] ?? 0) >> (2 - gx)) & 1;
+      rgba.fill(ink ? 0 : 255, ((y + j) * width + x + i) * 4, ((y + j) * width + x + i) * 4 + 3);
+    }
+  }
+}
+
+/**
+ * Thumbnails (at most `thumb` pixels wide) in reading order on a white sheet, `gap` pixels apart, each labelled
+ * with its entry of `labels` when given.
+ */
+export function contactSheet(images: readonly Image[], thumb = 256, gap = 8, labels: readonly string[] = []): Image {
   const first = images[0];
   if (!first) throw new Error('no images for a contact sheet');
   const factor = Math.max(1, Math.ceil(first.width / thumb));
@@ -60,6 +95,8 @@ export function contactSheet(images: readonly Image[], thumb = 256, gap = 8): Im
     for (let j = 0; j < t.height; j++) {
       rgba.set(t.rgba.subarray(j * t.width * 4, (j + 1) * t.width * 4), ((y0 + j) * width + x0) * 4);
     }
+    const label = labels[n];
+    if (label && t.width >= (label.length * 4 + 1) * 3 && t.height >= 21) drawLabel(rgba, width, x0, y0, label);
   });
   return { width, height, rgba };
 }

@@ -112,7 +112,12 @@ class Run {
         sheet.push(image);
       }
       const start = performance.now();
-      const contact = contactSheet(sheet);
+      const contact = contactSheet(
+        sheet,
+        256,
+        8,
+        sheet.map((_, k) => `k=${k + 1}`),
+      );
       const path = suffixed(out, '-sheet');
       writePng(path, contact.width, contact.height, contact.rgba);
       this.record(path, (performance.now() - start) / 1000, null);

@@ -83,7 +83,15 @@ describe('npm run shot', () => {
       return distinctPatterns(decodeFieldsFile(new Uint8Array(readFileSync(join(dir, `sweep-k${k}.rlf`)))));
     });
     for (let k = 1; k < counts.length; k++) expect(counts[k]).toBeGreaterThan(counts[k - 1] ?? 0);
-    expect(readPng(join(dir, 'sweep-sheet.png')).width).toBeGreaterThan(64);
+    const sheet = readPng(join(dir, 'sweep-sheet.png'));
+    expect(sheet.width).toBeGreaterThan(64);
+    // Each thumbnail is labelled "k=..." in black on white at its top-left corner.
+    const label = new Set<string>();
+    for (let y = 8; y < 8 + 21; y++) {
+      for (let x = 8; x < 8 + 39; x++)
+        label.add(sheet.data.subarray((y * sheet.width + x) * 4, (y * sheet.width + x) * 4 + 3).join(','));
+    }
+    expect([...label].sort()).toEqual(['0,0,0', '255,255,255']);
     expect(result.stderr).toMatch(/\[5\/5\]/);
   });
 
