@@ -57,7 +57,8 @@ var<workgroup> seedShared: u32;
 var<workgroup> hashLo: atomic<u32>;
 var<workgroup> hashHi: atomic<u32>;
 var<workgroup> nearestBits: atomic<u32>;
-var<workgroup> keptCount: atomic<u32>;
+var<workgroup> crossingCount: atomic<u32>;  // kept lines that cross the tile: from the start of the list
+var<workgroup> nearCount: atomic<u32>;      // kept lines that only may be nearest: from the end of the list
 var<workgroup> partial: array<vec3<f32>, kWorkgroupThreads>;
 
 // Pixel q of the tile (row-major), in the fields buffer.
@@ -70,6 +71,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
   let tile = tileIds[chunk.tileBase + wid.x];
   let slot = wid.x * frame.slotStride;
   let keptBase = slot + 2u * frame.maxWidth;
+  let keptEnd = slot + frame.slotStride - 1u;
   let tileX = (tile % frame.tilesX) * kTileSide;
   let tileY = (tile / frame.tilesX) * kTileSide;
   let halfSide = 0.5 * f32(kTileSide - 1u);
@@ -88,7 +90,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       atomicStore(&hashLo, 0u);
       atomicStore(&hashHi, 0u);
       atomicStore(&nearestBits, bitcast<u32>(kNoBoundary));
-      atomicStore(&keptCount, 0u);
+      atomicStore(&crossingCount, 0u);
+      atomicStore(&nearCount, 0u);
     }
     workgroupBarrier();
     for (var s = 0u; s < kPixelsPerThread; s++) {
@@ -151,14 +154,19 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
           let g2 = dot(gradient, gradient);
           if (g2 > 0.0) {
             let fromCentre = abs(z + dot(gradient, tileCentre - seedUV)) / sqrt(g2);
-            var keep = fromCentre <= halfDiagonal;
+            let crossing = fromCentre <= halfDiagonal;
+            var near = false;
             if (shown) {
               let nearest = bitcast<f32>(atomicMin(&nearestBits, bitcast<u32>(fromCentre)));
-              keep = keep || fromCentre <= min(nearest, fromCentre) + 2.0 * halfDiagonal;
+              near = fromCentre <= min(nearest, fromCentre) + 2.0 * halfDiagonal;
             }
-            if (keep) {
-              let tag = select(0u, kShownTag, shown) | (l + 1u);
-              scratch[keptBase + atomicAdd(&keptCount, 1u)] = vec4<f32>(z, gradient, bitcast<f32>(tag));
+            let line = vec4<f32>(z, gradient, bitcast<f32>(select(0u, kShownTag, shown) | (l + 1u)));
+            // Crossing lines need the sign test, the others only give distances: two lists, so that a pixel
+            // outside the region stops at its first failed test without going through the near ones.
+            if (crossing) {
+              scratch[keptBase + atomicAdd(&crossingCount, 1u)] = line;
+            } else if (near) {
+              scratch[keptEnd - atomicAdd(&nearCount, 1u)] = line;
             }
           }
           let masked = select(vec2<f32>(0.0), gradient, isActive);
@@ -196,7 +204,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       atomicAdd(&stats[1], 1u);
     }
 
-    let kept = atomicLoad(&keptCount);
+    let crossings = atomicLoad(&crossingCount);
+    let nears = atomicLoad(&nearCount);
     let hash = finalizeHash(vec2<u32>(atomicLoad(&hashLo), atomicLoad(&hashHi)));
     for (var s = 0u; s < kPixelsPerThread; s++) {
       if (labelled[s]) {
@@ -207,7 +216,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       var inRegion = true;
       var best = kNoBoundary;
       var bestLayer = 0u;
-      for (var c = 0u; c < kept; c++) {
+      for (var c = 0u; c < crossings; c++) {
         let line = scratch[keptBase + c];
         let z = line.x + dot(line.yz, d);
         if ((z > 0.0) != (line.x > 0.0)) {
@@ -224,6 +233,14 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         }
       }
       if (inRegion) {
+        for (var c = 0u; c < nears; c++) {
+          let line = scratch[keptEnd - c];
+          let distance = abs(line.x + dot(line.yz, d)) / length(line.yz);
+          if (distance < best) {
+            best = distance;
+            bestLayer = bitcast<u32>(line.w) & 0xffffu;
+          }
+        }
         var field = PixelField(hash.x, hash.y, best, bestLayer, 0.0, 0.0);
         if (frame.computeOutput == 1u) {
           field.output = output.x + dot(output.yz, d);
