@@ -3,7 +3,7 @@ import blitWgsl from '../../shaders/blit.wgsl?raw';
 import fullscreenWgsl from '../../shaders/fullscreen.wgsl?raw';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { createCheckedModule, withErrorScopes } from './device.ts';
-import { kBlitParams, packStruct, structSize } from './layout.ts';
+import { createUniform, kBlitParams, packStruct } from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
 export class BlitPass {
@@ -14,11 +14,7 @@ export class BlitPass {
     private readonly device: GPUDevice,
     private readonly pipeline: GPURenderPipeline,
   ) {
-    this.params = device.createBuffer({
-      label: 'BlitPass.params',
-      size: structSize(kBlitParams),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    this.params = createUniform(device, 'BlitPass.params', kBlitParams);
     this.sampler = device.createSampler({ label: 'BlitPass.sampler', magFilter: 'nearest', minFilter: 'linear' });
   }
 

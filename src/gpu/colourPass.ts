@@ -6,12 +6,12 @@ import type { ImageSize } from '../model/view.ts';
 import { createCheckedModule, withErrorScopes } from './device.ts';
 import {
   type ColourMode,
+  createUniform,
   kColourModes,
   kColourParams,
   kPalettes,
   type Palette,
   packStruct,
-  structSize,
 } from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
@@ -36,11 +36,7 @@ export class ColourPass {
     private readonly pipeline: GPURenderPipeline,
     private readonly stats: GPUBuffer,
   ) {
-    this.params = device.createBuffer({
-      label: 'ColourPass.params',
-      size: structSize(kColourParams),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    this.params = createUniform(device, 'ColourPass.params', kColourParams);
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat, stats: GPUBuffer): Promise<ColourPass> {

@@ -12,7 +12,7 @@ import { neuronBases, neuronCount } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
 import { foldFirstLayer, type ImageSize, type View } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
-import { kChunk, kFrame, kLayerStep, kWorkgroupSize, packStruct, structSize } from './layout.ts';
+import { createUniform, kChunk, kFrame, kLayerStep, kWorkgroupSize, packStruct, structSize } from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
 /** Multiply-adds one dispatch may do: small enough that no single dispatch runs for long on a real GPU. */
@@ -99,11 +99,7 @@ export class FieldsPass {
     private readonly finishPipeline: GPUComputePipeline,
   ) {
     this.slot = Math.max(device.limits.minUniformBufferOffsetAlignment, 256);
-    this.frame = device.createBuffer({
-      label: 'FieldsPass.frame',
-      size: structSize(kFrame),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    this.frame = createUniform(device, 'FieldsPass.frame', kFrame);
   }
 
   static async create(device: GPUDevice): Promise<FieldsPass> {

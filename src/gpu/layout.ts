@@ -57,6 +57,15 @@ export function fieldIndex(layout: StructLayout, name: string): number {
   return index;
 }
 
+/** A uniform buffer that holds one `layout`, written with `packStruct` and `queue.writeBuffer`. */
+export function createUniform(device: GPUDevice, label: string, layout: StructLayout): GPUBuffer {
+  return device.createBuffer({
+    label,
+    size: structSize(layout),
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+}
+
 /** Packs values by field name into words (u32 as is, f32 by bits), ready for writeBuffer. */
 export function packStruct(layout: StructLayout, values: Readonly<Record<string, number>>): Uint32Array {
   const buffer = new ArrayBuffer(structSize(layout));

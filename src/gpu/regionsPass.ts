@@ -11,7 +11,7 @@ import { neuronBases, neuronCount } from '../model/net.ts';
 import { foldFirstLayer } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
 import { centreValues, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
-import { kLayerInfo, kRegionsFrame, kTileChunk, kTileSide, packStruct, structSize } from './layout.ts';
+import { createUniform, kLayerInfo, kRegionsFrame, kTileChunk, kTileSide, packStruct, structSize } from './layout.ts';
 import { buildShader } from './shaderSource.ts';
 
 /** Scratch the tiles of one dispatch may use: it bounds the tiles per dispatch, not the image. */
@@ -55,16 +55,8 @@ export class RegionsPass {
     private readonly layout: GPUBindGroupLayout,
     private readonly pipeline: GPUComputePipeline,
   ) {
-    this.step = device.createBuffer({
-      label: 'RegionsPass.step',
-      size: structSize(kTileChunk),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    this.frame = device.createBuffer({
-      label: 'RegionsPass.frame',
-      size: structSize(kRegionsFrame),
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    this.step = createUniform(device, 'RegionsPass.step', kTileChunk);
+    this.frame = createUniform(device, 'RegionsPass.frame', kRegionsFrame);
   }
 
   static async create(device: GPUDevice): Promise<RegionsPass> {
