@@ -8,7 +8,7 @@ import fieldsWgsl from '../../shaders/fields.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import type { Net } from '../model/net.ts';
-import { neuronBases, neuronCount } from '../model/net.ts';
+import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
 import { foldFirstLayer, type ImageSize, type View } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
@@ -149,7 +149,7 @@ export class FieldsPass {
   }
 
   /** Checks that a net fits this device; throws NetTooLargeError naming the limit otherwise. */
-  checkNet(net: Net): void {
+  private checkNet(net: Net): void {
     const limit = this.device.limits.maxStorageBufferBindingSize;
     const weightBytes = 4 * (net.hidden.reduce((s, l) => s + l.weight.length, 0) + (net.hidden.at(-1)?.outDim ?? 0));
     if (weightBytes > limit) {
@@ -168,19 +168,12 @@ export class FieldsPass {
     this.checkNet(net);
     this.destroyNet();
     const L = net.hidden.length;
-    const lastWidth = net.hidden.at(-1)?.outDim ?? 0;
-    const output = net.output ?? {
-      inDim: lastWidth,
-      outDim: 1,
-      weight: new Float64Array(lastWidth).fill(1),
-      bias: Float64Array.of(0),
-    };
-    const layers = [...net.hidden, output];
+    const layers = [...net.hidden, outputUnit(net)];
     const weightOffsets: number[] = [];
     let total = 0;
     for (const layer of layers) {
       weightOffsets.push(total);
-      total += layer.inDim * (layer === output ? 1 : layer.outDim);
+      total += layer.inDim * layer.outDim;
     }
     const weights = this.device.createBuffer({
       label: 'FieldsPass.weights',
@@ -190,9 +183,8 @@ export class FieldsPass {
     });
     const mapped = new Float32Array(weights.getMappedRange());
     layers.forEach((layer, l) => {
-      // Layer 0 is rewritten per view (folded with the view map); the output keeps its first unit only.
-      if (l > 0)
-        mapped.set(layer.weight.subarray(0, layer.inDim * (layer === output ? 1 : layer.outDim)), weightOffsets[l]);
+      // Layer 0 is rewritten per view (folded with the view map).
+      if (l > 0) mapped.set(layer.weight, weightOffsets[l]);
     });
     weights.unmap();
     const centre = this.device.createBuffer({
@@ -210,7 +202,7 @@ export class FieldsPass {
       const step = packStruct(kLayerStep, {
         index: l,
         inDim: layer.inDim,
-        outDim: layer === output ? 1 : layer.outDim,
+        outDim: layer.outDim,
         weightOffset: weightOffsets[l] ?? 0,
         neuronBase: bases[l] ?? 0,
       });

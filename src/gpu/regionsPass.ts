@@ -7,7 +7,7 @@ import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import regionsWgsl from '../../shaders/regions.wgsl?raw';
 import type { Layer, Net } from '../model/net.ts';
-import { neuronBases, neuronCount } from '../model/net.ts';
+import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
 import { foldFirstLayer } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
 import { centreValues, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
@@ -35,13 +35,6 @@ interface SizeBuffers {
   /** By fields buffer; `target` is the one `encodeStep` writes. */
   readonly bindGroups: Map<GPUBuffer, GPUBindGroup>;
   target: FieldsTarget;
-}
-
-/** The output as a layer: the net's first output unit, or the sum of the last hidden layer. */
-function outputLayer(net: Net): Layer {
-  const last = net.hidden.at(-1)?.outDim ?? 0;
-  const weight = net.output ? net.output.weight.subarray(0, net.output.inDim) : new Float64Array(last).fill(1);
-  return { inDim: last, outDim: 1, weight, bias: Float64Array.of(0) };
 }
 
 export class RegionsPass {
@@ -100,7 +93,7 @@ export class RegionsPass {
    */
   setNet(net: Net): void {
     this.destroyNet();
-    const layers = [...net.hidden, outputLayer(net)];
+    const layers = [...net.hidden, outputUnit(net)];
     const bases = [...neuronBases(net), neuronCount(net)];
     const info = new Uint32Array(layers.length * (structSize(kLayerInfo) / 4));
     const groups = (layer: Layer): number => Math.ceil(layer.outDim / 4);

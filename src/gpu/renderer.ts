@@ -106,8 +106,7 @@ export class Renderer {
 
   /** Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. */
   setNet(net: Net): void {
-    this.fieldsPass.checkNet(net);
-    this.fieldsPass.setNet(net);
+    this.fieldsPass.setNet(net); // checks first: it throws before any pass changed
     this.regionsPass.setNet(net);
     this.net = net;
     this.invalidateFields();
@@ -186,8 +185,10 @@ export class Renderer {
     });
   }
 
-  /** Computes the fields for `settings` at `size` without colouring (tests, data export). */
-  /** Returns the largest |output| over the pixels when `computeOutput` is set, 0 otherwise. */
+  /**
+   * Computes the fields for `settings` at `size` without colouring (tests, data export). Returns the largest
+   * |output| over the pixels when `computeOutput` is set, 0 otherwise.
+   */
   async computeFields(size: ImageSize, settings: FieldsSettings & { computeOutput?: boolean }): Promise<number> {
     await withErrorScopes(this.device, 'computing fields', async () => {
       await this.computeFieldsIn(size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' }, {});

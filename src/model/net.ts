@@ -43,3 +43,14 @@ export function neuronBases(net: Net): number[] {
 export function makeLayer(inDim: number, outDim: number): Layer {
   return { inDim, outDim, weight: new Float64Array(inDim * outDim), bias: new Float64Array(outDim) };
 }
+
+/**
+ * The output ReLUscope shows, as a layer of one unit: the net's first output unit, or, for a net without an output
+ * layer, the sum of its last hidden layer. The oracle and both GPU passes use it.
+ */
+export function outputUnit(net: Net): Layer {
+  const last = net.hidden.at(-1)?.outDim ?? 0;
+  if (!net.output) return { inDim: last, outDim: 1, weight: new Float64Array(last).fill(1), bias: Float64Array.of(0) };
+  const { weight, bias } = net.output;
+  return { inDim: last, outDim: 1, weight: weight.subarray(0, last), bias: bias.subarray(0, 1) };
+}

@@ -3,7 +3,7 @@
  * Forward-mode tangents carry h, dh/dx, dh/dy through the layers; ReLU masks value and tangents alike.
  */
 import { finalizeHash, neuronKey } from './hash.ts';
-import type { Layer, Net } from './net.ts';
+import { type Layer, type Net, outputUnit } from './net.ts';
 
 export interface PointFields {
   /** 64-bit pattern hash of the first `layers` hidden layers, as (lo, hi). */
@@ -55,10 +55,6 @@ function relu(z: Tangent): Tangent {
   return { value: mask(z.value), dx: mask(z.dx), dy: mask(z.dy) };
 }
 
-function sum(a: Float64Array): number {
-  return a.reduce((s, x) => s + x, 0);
-}
-
 /** Pattern, hash, distance and output at input point (x, y), the pattern restricted to the first `layers` layers. */
 export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidden.length): PointFields {
   const shown = Math.max(0, Math.min(layers, net.hidden.length));
@@ -94,15 +90,15 @@ export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidde
     }
     h = relu(z);
   });
-  const out = net.output ? affine(net.output, h) : null;
+  const out = affine(outputUnit(net), h);
   return {
     hash: finalizeHash(lo, hi),
     distance,
     nearestLayer,
     layerDistances,
     pattern,
-    output: out ? (out.value[0] ?? 0) : sum(h.value),
-    outputGradient: out ? [out.dx[0] ?? 0, out.dy[0] ?? 0] : [sum(h.dx), sum(h.dy)],
+    output: out.value[0] ?? 0,
+    outputGradient: [out.dx[0] ?? 0, out.dy[0] ?? 0],
   };
 }
 
@@ -120,6 +116,6 @@ export function preActivations(net: Net, x: number, y: number): { hidden: Float6
     hidden.push(z);
     h = z.map((v) => Math.max(v, 0));
   }
-  const output = net.output ? (affine(net.output, { value: h, dx: none, dy: none }).value[0] ?? 0) : sum(h);
+  const output = affine(outputUnit(net), { value: h, dx: none, dy: none }).value[0] ?? 0;
   return { hidden, output };
 }
