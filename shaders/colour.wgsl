@@ -4,17 +4,20 @@
 struct ColourParams {
   width: u32,        // fields width in pixels
   height: u32,       // fields height in pixels
-  mode: u32,         // index into kColourModes: regions, edges, distance, layers, output
+  mode: u32,         // index into kColourModes: regions, edges, distance, layers, output, theorem
   palette: u32,      // index into kPalettes: vivid, pastel, grey
   edgeWidth: f32,    // edge width in screen pixels (0: no edges)
   layersShown: u32,  // k, for the colours of the layer mode
   outputScale: f32,  // |output| that saturates the heat map; 0: the largest |output| of this frame (stats[0])
   imageWidth: u32,   // width of the whole image (tiles of a large image share it), for the distance shading
+  theoremScale: f32, // integrand at the top of the theorem colour scale; 0: the largest of this frame (stats[2])
 }
 
 @group(0) @binding(0) var<uniform> params: ColourParams;
 @group(0) @binding(1) var<storage, read> fields: array<PixelField>;
 @group(0) @binding(2) var<storage, read> stats: array<u32>;
+// The main formula's integrand per pixel (written by the fields pass in theorem mode only).
+@group(0) @binding(3) var<storage, read> theorem: array<f32>;
 
 // OKLCh (lightness, chroma, hue in turns) to gamma-encoded sRGB.
 fn oklch(l: f32, c: f32, h: f32) -> vec3<f32> {
@@ -94,6 +97,12 @@ fn outputColour(f: PixelField) -> vec3<f32> {
   return mix(colour, vec3<f32>(0.0), contour);
 }
 
+// Theorem mode: viridis of the integrand (expected boundary length per unit area) over the largest in the picture.
+fn theoremColour(integrand: f32) -> vec3<f32> {
+  let scale = max(select(bitcast<f32>(stats[2]), params.theoremScale, params.theoremScale > 0.0), 1e-30);
+  return viridis(clamp(integrand / scale, 0.0, 1.0));
+}
+
 @fragment
 fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
   let i = min(u32(position.x), params.width - 1u);
@@ -114,6 +123,9 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
     }
     case 4u: {
       colour = outputColour(f);
+    }
+    case 5u: {
+      colour = mix(theoremColour(theorem[j * params.width + i]), vec3<f32>(1.0), edge * 0.6);
     }
     default: {
       colour = mix(regionColour(f), vec3<f32>(0.08), edge);

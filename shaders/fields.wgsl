@@ -9,6 +9,14 @@
 // One dispatch per (chunk of pixels, layer). Each invocation owns one pixel; a workgroup stages a
 // kNeuronBlock x kInputBlock tile of the layer's weights in workgroup memory and runs its pixels against it.
 // Activations of the chunk live in `scratchIn`/`scratchOut` as (dh, dh/du, dh/dv), neuron-major.
+//
+// Theorem mode (frame.theorem == 1) also accumulates the integrand of Hanin & Rolnick's main formula,
+//   sum over neurons z of ||grad z|| rho_b(z - b_z) 1{dN/dZ != 0}   (src/analysis/theorem.ts is the oracle).
+// A backward pass per pixel would need per-invocation arrays as long as a layer. Instead, for weights in general
+// position (no zero weight, no exact cancellation) the indicator of a neuron of layer l is "every later hidden
+// layer has an active neuron", so while the layers run in order each pixel keeps
+//   T = (this layer has an active neuron ? T : 0) + sum over this layer of ||grad z|| rho_b(z - b_z),
+// and T after the last layer run (layer k) is the integrand of the net truncated after layer k.
 
 // Per-frame settings. Layout mirrored by kFrame in src/gpu/layout.ts.
 struct Frame {
@@ -19,6 +27,10 @@ struct Frame {
   scratchStride: u32,  // pixels per chunk: the stride of one neuron's row in scratch
   u0: f32,             // pixel offset from the view centre of pixel (0, 0), x (right)
   v0: f32,             // pixel offset from the view centre of pixel (0, 0), y (down)
+  theorem: u32,        // 1: accumulate the main formula's integrand in `theorem`; 0: leave it alone
+  gradientScale: f32,  // 1 / pixel size: turns per-pixel gradients into input units
+  sigmaB: f32,         // standard deviation of the Gaussian bias density
+  withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (float64 on the CPU, then rounded)
 }
 
 // The layer being computed (dynamic offset). Layout mirrored by kLayerStep.
@@ -45,6 +57,7 @@ struct Chunk {
 @group(0) @binding(6) var<storage, read_write> scratchOut: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> fields: array<PixelField>;
 @group(0) @binding(8) var<storage, read_write> stats: array<atomic<u32>>;
+@group(0) @binding(9) var<storage, read_write> theorem: array<f32>;
 
 var<workgroup> tile: array<f32, kNeuronBlock * kInputBlock>;
 
@@ -71,6 +84,9 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   if (step.index > 0u) {
     field = fields[pixel];
   }
+  let accumulate = shown && frame.theorem == 1u;
+  var layerActive = false;
+  var layerSum = 0.0;
 
   for (var nb = 0u; nb < step.outDim; nb += kNeuronBlock) {
     var acc = array<vec3<f32>, kNeuronBlock>();
@@ -118,6 +134,11 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
               field.layer = step.index + 1u;
             }
           }
+          if (accumulate) {
+            layerActive = layerActive || isActive;
+            let r = (centre[frame.withoutBiasBase + step.neuronBase + n] + dz) / frame.sigmaB;
+            layerSum += sqrt(g2) * exp(-0.5 * r * r);
+          }
         }
         let masked = select(vec2<f32>(0.0), gradient, isActive);
         scratchOut[n * frame.scratchStride + p] = vec4<f32>(reluDifference(zc, dz), masked, 0.0);
@@ -126,6 +147,14 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   }
   if (inChunk) {
     fields[pixel] = field;
+    if (accumulate) {
+      var reaching = 0.0;
+      if (step.index > 0u && layerActive) {
+        reaching = theorem[pixel];
+      }
+      // 1 / sqrt(2 pi) = 0.39894228.
+      theorem[pixel] = reaching + layerSum * frame.gradientScale * 0.39894228 / frame.sigmaB;
+    }
   }
 }
 
@@ -149,6 +178,9 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
     field.output = centre[step.neuronBase] + acc.x;
     field.outputSlope = length(acc.yz);
     atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+  }
+  if (frame.theorem == 1u) {
+    atomicMax(&stats[2], bitcast<u32>(theorem[pixel]));
   }
   fields[pixel] = field;
 }

@@ -6,9 +6,10 @@
 import { BlitPass } from '../gpu/blitPass.ts';
 import { GpuError, requestDevice } from '../gpu/device.ts';
 import { kTileSide } from '../gpu/layout.ts';
-import { type FieldsCost, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
+import { type FieldsCost, type FieldsData, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
+import { parsePreset, presetNet } from '../model/presetSpec.ts';
 import { randomNet } from '../model/random.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import type { Messages } from './messages.ts';
@@ -53,7 +54,7 @@ export class App {
   private readonly wakeUp = new MessageChannel();
   private readonly frameWaiters: (() => void)[] = [];
   private stepTiles = 64;
-  listener: AppListener | null = null;
+  readonly listeners: AppListener[] = [];
   private gpu: Gpu;
   private frameTexture: GPUTexture | null = null;
   private scheduled = false;
@@ -123,6 +124,9 @@ export class App {
 
   /** The net a settings object names: a stored file's net, or the seeded random net. Throws with a message. */
   private static netFor(settings: Settings): Net {
+    const preset = parsePreset(settings.net);
+    if (typeof preset === 'string') throw new Error(preset);
+    if (preset !== null) return presetNet(preset);
     if (settings.net !== '') {
       const stored = loadStoredNet(settings.net);
       if (!stored) throw new Error(`net ${settings.net} is not stored in this browser: load its file again`);
@@ -161,16 +165,35 @@ export class App {
         if (next.net !== '') next.widths = hiddenWidths(net);
       } catch (error) {
         this.messages.error(`${(error as Error).message}; the previous net stays`);
-        this.listener?.settingsChanged(this.settings, this.net.hidden.length);
+        this.notify();
         return false;
       }
     }
     next.layers = Math.min(next.layers, this.net.hidden.length);
     this.settings = next;
     this.writeUrl();
-    this.listener?.settingsChanged(this.settings, this.net.hidden.length);
+    this.notify();
     this.requestRender();
     return true;
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener.settingsChanged(this.settings, this.net.hidden.length);
+  }
+
+  /** Hidden layers that make the partition shown. */
+  get layers(): number {
+    return layersShown(this.settings, this.net.hidden.length);
+  }
+
+  /** The fields of the picture on screen (the analysis panel's pixel counts and distances). */
+  readFields(): Promise<FieldsData> {
+    return this.gpu.renderer.readFields();
+  }
+
+  /** The theorem's integral over the shown view (theorem colour mode only; null otherwise). */
+  theoremIntegral(): Promise<number | null> {
+    return this.gpu.renderer.theoremIntegral();
   }
 
   setView(view: View): void {
@@ -213,6 +236,7 @@ export class App {
       palette: this.settings.palette,
       edgeWidth: this.settings.edgeWidth,
       algorithm: this.settings.algorithm,
+      sigmaB: this.settings.sigmaB,
     };
   }
 

@@ -120,7 +120,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     layers.max(depth);
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();
   };
-  app.listener = { settingsChanged: refresh };
+  app.listeners.push({ settingsChanged: refresh });
   if (window.innerWidth < 640) gui.close();
   refresh(app.settings, app.net.hidden.length);
   return gui;

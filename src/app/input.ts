@@ -1,6 +1,6 @@
 /**
  * Pointer, wheel, touch and keyboard input, turned into view changes: wheel zooms about the cursor, drag pans,
- * two fingers pinch-zoom and pan, keys + - arrows and 0 (reset). Positions are in canvas (device) pixels.
+ * two fingers pinch-zoom and pan, keys + - arrows and 0 (reset). Shift-drag is left to the segment probe. Positions are in canvas (device) pixels.
  */
 import { type ImageSize, panBy, type View, zoomAbout } from '../model/view.ts';
 
@@ -42,6 +42,11 @@ export function attachInput(canvas: HTMLCanvasElement, target: ViewTarget): () =
     target.setView(zoomAbout(target.view(), target.size(), x, y, factor));
   };
   const onPointerDown = (event: PointerEvent): void => {
+    // Shift-drag draws the segment probe (src/app/analysis/probe.ts), not a pan.
+    if (event.shiftKey && event.pointerType === 'mouse') {
+      canvas.setPointerCapture(event.pointerId);
+      return;
+    }
     canvas.setPointerCapture(event.pointerId);
     pointers.set(event.pointerId, toCanvas(event));
   };

@@ -1,6 +1,8 @@
 /** Entry point of the browser app. */
 import { NoWebGPUError } from '../gpu/device.ts';
 import { neuronCount } from '../model/net.ts';
+import { addAnalysisFolder } from './analysis/guiFolder.ts';
+import { AnalysisPanel } from './analysis/panel.ts';
 import { App } from './app.ts';
 import { ZoomDemo } from './demo.ts';
 import { buildGui } from './gui.ts';
@@ -18,6 +20,7 @@ function element<T extends HTMLElement>(id: string): T {
 export interface AppHandle {
   app: App | null;
   demo: ZoomDemo | null;
+  analysis: AnalysisPanel | null;
   errors: string[];
   failed: string | null;
 }
@@ -39,7 +42,7 @@ function layerLegend(layers: number): HTMLElement {
 async function main(): Promise<void> {
   const canvas = element<HTMLCanvasElement>('view');
   const messages = new Messages(element('messages'));
-  const handle: AppHandle = { app: null, demo: null, errors: messages.errors, failed: null };
+  const handle: AppHandle = { app: null, demo: null, analysis: null, errors: messages.errors, failed: null };
   Object.assign(window, { reluscope: handle });
   let app: App;
   try {
@@ -62,7 +65,12 @@ async function main(): Promise<void> {
     frameDone: () => app.nextFrame(),
   });
   handle.demo = demo;
-  buildGui(app, messages, demo);
+  const gui = buildGui(app, messages, demo);
+  const panel = new AnalysisPanel(canvas, app, messages);
+  handle.analysis = panel;
+  addAnalysisFolder(gui, app, panel);
+  app.listeners.push({ settingsChanged: () => panel.refresh() });
+  panel.refresh();
   attachInput(canvas, {
     view: () => app.view,
     size: () => app.size,
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
     const reused =
       cost && cost.reusedPixels > 0 ? `, ${Math.round((100 * cost.reusedPixels) / cost.pixels)}% of pixels reused` : '';
     const evaluations = cost
-      ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.algorithm}${reused})`
+      ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.mode === 'theorem' ? 'brute: theorem mode' : app.settings.algorithm}${reused})`
       : '';
     const fps = demo.active
       ? `demo: ${demo.framesPerSecond} frames/s, span ${app.settings.span.toExponential(2)}\n`
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
   }
   const tick = (): void => {
     showReadout();
+    panel.refresh();
     setTimeout(tick, 250);
   };
   tick();

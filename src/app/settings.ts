@@ -3,6 +3,7 @@
  * rejects or clamps bad values with a message, so a tampered URL or a bad flag never reaches the renderer.
  */
 import { type Algorithm, type ColourMode, kAlgorithms, kColourModes, kPalettes, type Palette } from '../gpu/layout.ts';
+import { parsePreset } from '../model/presetSpec.ts';
 
 export interface Settings {
   /** Hidden layer widths of the random net. */
@@ -22,8 +23,13 @@ export interface Settings {
   cx: number;
   cy: number;
   span: number;
-  /** Id of a net loaded from a file (kept in this browser's storage); empty for the random net. */
+  /**
+   * Id of a net loaded from a file (kept in this browser's storage), or a built-in net's name (`sawtooth:8`,
+   * src/model/presetSpec.ts); empty for the random net.
+   */
   net: string;
+  /** The segment probe, x0,y0,x1,y1 in input units; empty for none. */
+  segment: number[];
 }
 
 export const kDefaultSettings: Readonly<Settings> = {
@@ -39,6 +45,7 @@ export const kDefaultSettings: Readonly<Settings> = {
   cy: 0,
   span: 4,
   net: '',
+  segment: [],
 };
 
 export const kLimits = {
@@ -92,6 +99,25 @@ export function parseWidths(text: string): Parsed<number[]> | string {
   return { value: widths };
 }
 
+/** A stored net's content id (hex) or a built-in net's name. */
+function parseNetName(text: string): Parsed<string> | string {
+  const preset = parsePreset(text);
+  if (typeof preset === 'string') return `net: ${preset}`;
+  if (preset !== null || /^[0-9a-f]{1,32}$/.test(text)) return { value: text };
+  return `net="${text.slice(0, 40)}" is neither a stored net id nor a built-in net (sawtooth:K)`;
+}
+
+/** "x0,y0,x1,y1" (input units), or "" for no segment. */
+export function parseSegment(text: string): Parsed<number[]> | string {
+  if (text.trim() === '') return { value: [] };
+  const values = text.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)));
+  const bound = kLimits.maxCoordinate;
+  if (values.length !== 4 || values.some((v) => !Number.isFinite(v) || Math.abs(v) > bound)) {
+    return `segment="${text.slice(0, 60)}" is not four finite numbers x0,y0,x1,y1 within ±${bound}`;
+  }
+  return { value: values };
+}
+
 function parseChoice<T extends string>(name: string, choices: readonly T[]): (text: string) => Parsed<T> | string {
   return (text) =>
     (choices as readonly string[]).includes(text)
@@ -114,10 +140,8 @@ const kProperties: {
   cx: { parse: (t) => parseNumber(t, 'cx', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
   cy: { parse: (t) => parseNumber(t, 'cy', -kLimits.maxCoordinate, kLimits.maxCoordinate), format: String },
   span: { parse: (t) => parseNumber(t, 'span', kLimits.minSpan, kLimits.maxSpan), format: String },
-  net: {
-    parse: (t) => (/^[0-9a-f]{1,32}$/.test(t) ? { value: t } : `net="${t.slice(0, 40)}" is not a stored net id`),
-    format: String,
-  },
+  net: { parse: parseNetName, format: String },
+  segment: { parse: parseSegment, format: (s) => s.join(',') },
 };
 
 export const kSettingKeys = Object.keys(kProperties) as (keyof Settings)[];
@@ -150,7 +174,7 @@ export function settingsFromParams(
 export function settingsToHash(settings: Settings): string {
   const params = new URLSearchParams();
   for (const key of kSettingKeys) {
-    if (key === 'net' && settings.net === '') continue;
+    if ((key === 'net' || key === 'segment') && settings[key].length === 0) continue;
     params.set(key, (kProperties[key].format as (v: unknown) => string)(settings[key]));
   }
   return `#${params.toString().replaceAll('%2C', ',')}`;
@@ -161,7 +185,7 @@ export function settingsFromHash(hash: string, base?: Settings): { settings: Set
 }
 
 export function cloneSettings(settings: Readonly<Settings>): Settings {
-  return { ...settings, widths: [...settings.widths] };
+  return { ...settings, widths: [...settings.widths], segment: [...settings.segment] };
 }
 
 /** Layers shown for a net of `depth` hidden layers (0 means all). */

@@ -9,6 +9,8 @@ import {
   settingsFromHash,
   settingsFromParams,
 } from '../app/settings.ts';
+import { kColourModes } from '../gpu/layout.ts';
+import { parsePreset } from '../model/presetSpec.ts';
 
 export class UsageError extends Error {}
 
@@ -30,8 +32,9 @@ export interface ShotOptions {
 
 export const kUsage = `Usage: npm run shot -- [net] [view] --out FILE.png [--fields FILE.rlf]
   net:   --net FILE (relu-mlp JSON) | --widths 64,64,64 --sigma-b 0.1 --seed 1 | --url '#widths=...&span=...'
+         | --preset sawtooth:K[:EPSILON[:SEED]]  (Telgarsky's sawtooth, optionally perturbed)
   view:  --center CX,CY --span S --size WxH --layers K --mode MODE --edge-width PX --palette NAME
-         MODE: regions | edges | distance | layers | output;  NAME: vivid | pastel | grey
+         MODE: ${kColourModes.join(' | ')};  NAME: vivid | pastel | grey
          --algorithm fast | brute   region-seeded tiles (default) or one network evaluation a pixel
   more:  --fields FILE      also write per-pixel hash and distance (RLF1, see README)
          --batch FILE.json  many shots in one browser session: [{"widths": "32,32", "out": "a.png", ...}, ...]
@@ -53,6 +56,7 @@ const kSettingFlags: Record<string, string> = {
   palette: 'palette',
   algorithm: 'algorithm',
   span: 'span',
+  preset: 'net',
 };
 const kOtherFlags = ['net', 'url', 'center', 'size', 'out', 'fields', 'batch', 'sweep', 'to', 'frames', 'tile'];
 const kSwitches = ['gpu', 'help'];
@@ -171,7 +175,7 @@ export function checkJob(options: ShotOptions): void {
   if (!options.out) throw new UsageError('--out FILE.png is required');
   if (!options.out.endsWith('.png')) throw new UsageError(`--out ${options.out}: the file name must end in .png`);
   if (options.sweep === 'zoom' && options.to === null) throw new UsageError('--sweep zoom needs --to SPAN');
-  if (options.settings.net !== '' && options.netFile === null) {
+  if (options.settings.net !== '' && options.netFile === null && parsePreset(options.settings.net) === null) {
     throw new UsageError(
       `the URL names a net stored in a browser (net=${options.settings.net}): pass its file with --net`,
     );

@@ -19,6 +19,8 @@ export interface ShotRequest {
   readonly palette: TileRequest['palette'];
   readonly edgeWidth: number;
   readonly algorithm: TileRequest['algorithm'];
+  /** Standard deviation of the bias density; needed by the theorem mode only. */
+  readonly sigmaB?: number;
   readonly pixels: boolean;
   readonly fields: boolean;
   /** Largest tile side; the device's limits lower it further. */
@@ -95,6 +97,8 @@ export class Shooter {
       edgeWidth: request.edgeWidth,
       algorithm: request.algorithm,
       outputScale: 0,
+      theoremScale: 0,
+      sigmaB: request.sigmaB ?? 0,
       pixels: request.pixels,
       fields: request.fields,
     };
@@ -116,13 +120,14 @@ export class Shooter {
       }
     }
     const base = this.tileRequest(request);
-    // The heat map's scale is the largest |output| in the whole image: a first pass when there are several tiles.
-    if (request.mode === 'output' && request.pixels && tiles.length > 1) {
-      for (const tile of tiles) {
-        const range = (await this.call('outputRange', { ...base, ...tile })) as number;
-        base.outputScale = Math.max(base.outputScale, range);
-      }
-      base.outputScale = Math.fround(base.outputScale);
+    // A heat map's scale is its largest value in the whole image (|output|, or the theorem's integrand): a first
+    // pass when there are several tiles, so that a tiled picture equals an untiled one.
+    const heatMap = request.mode === 'output' || request.mode === 'theorem';
+    if (heatMap && request.pixels && tiles.length > 1) {
+      let range = 0;
+      for (const tile of tiles) range = Math.max(range, (await this.call('heatRange', { ...base, ...tile })) as number);
+      if (request.mode === 'output') base.outputScale = Math.fround(range);
+      else base.theoremScale = Math.fround(range);
     }
     const pixels = request.width * request.height;
     const rgba = new Uint8Array(request.pixels ? pixels * 4 : 0);

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { layersShown } from '../app/settings.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
+import { serializeNet } from '../model/netFile.ts';
+import { parsePreset, presetNet } from '../model/presetSpec.ts';
 import { batchEntryArgs, checkJob, kUsage, parseShotArgs, type ShotOptions, UsageError } from './args.ts';
 import { type Harness, startHarness } from './harness.ts';
 import { contactSheet, type Image, writeFile, writePng } from './png.ts';
@@ -32,6 +34,8 @@ function netSource(options: ShotOptions): NetSource {
       throw new NetError(`cannot read ${options.netFile}: ${(error as Error).message}`);
     }
   }
+  const preset = parsePreset(options.settings.net);
+  if (preset !== null && typeof preset !== 'string') return { json: serializeNet(presetNet(preset)) };
   const { widths, sigmaB, seed } = options.settings;
   return { random: { widths, sigmaB, seed } };
 }
@@ -95,6 +99,7 @@ class Run {
       palette: settings.palette,
       edgeWidth: settings.edgeWidth,
       algorithm: settings.algorithm,
+      sigmaB: settings.sigmaB,
       pixels: true,
       fields: options.fieldsOut !== null || options.sweep === 'layers',
       ...(options.maxTile === null ? {} : { maxTile: options.maxTile }),

@@ -27,6 +27,10 @@ export interface TileRequest {
   algorithm: Algorithm;
   /** 0: from this tile's own pixels. */
   outputScale: number;
+  /** Top of the theorem mode's colour scale; 0: from this tile's own pixels. */
+  theoremScale: number;
+  /** Standard deviation of the bias density of the theorem mode (0: not given; the theorem mode then fails). */
+  sigmaB: number;
   pixels: boolean;
   fields: boolean;
 }
@@ -91,8 +95,11 @@ function setNet(source: NetSource): { widths: number[]; neurons: number } {
   return { widths: hiddenWidths(net), neurons: neuronCount(net) };
 }
 
-/** Largest |output| over a tile (the first pass of a tiled output-mode picture). */
-async function outputRange(request: TileRequest): Promise<number> {
+/**
+ * The top of the heat map over a tile (the first pass of a tiled picture in a heat-map mode): the largest |output|
+ * in output mode, the largest integrand of the main formula in theorem mode.
+ */
+async function heatRange(request: TileRequest): Promise<number> {
   return renderer().computeFields(
     { width: request.width, height: request.height },
     {
@@ -100,8 +107,9 @@ async function outputRange(request: TileRequest): Promise<number> {
       layersShown: request.layersShown,
       imageSize: { width: request.imageWidth, height: request.imageHeight },
       origin: [request.x, request.y],
-      computeOutput: true,
+      mode: request.mode,
       algorithm: request.algorithm,
+      sigmaB: request.sigmaB,
     },
   );
 }
@@ -118,7 +126,9 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
     palette: request.palette,
     edgeWidth: request.edgeWidth,
     outputScale: request.outputScale,
+    theoremScale: request.theoremScale,
     algorithm: request.algorithm,
+    sigmaB: request.sigmaB,
   };
   const start = performance.now();
   const pixels = request.pixels ? await r.readPixels(size, settings) : new Uint8Array(0);
@@ -191,4 +201,4 @@ const ready = init().then(
   (error: Error) => ({ ok: false as const, noWebGPU: error instanceof NoWebGPUError, error: error.message }),
 );
 
-Object.assign(window, { reluscopeShot: { ready, setNet, outputRange, renderTile, bench } });
+Object.assign(window, { reluscopeShot: { ready, setNet, heatRange, renderTile, bench } });

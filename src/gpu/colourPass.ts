@@ -23,12 +23,20 @@ export interface ColourSettings {
   readonly layersShown: number;
   /** |output| that saturates the heat map; 0 or absent: the largest |output| of the frame. */
   readonly outputScale?: number;
+  /** Integrand at the top of the theorem mode's scale; 0 or absent: the largest of the frame. */
+  readonly theoremScale?: number;
+}
+
+/** What the colour pass reads: the fields and the theorem mode's per-pixel integrand (same pixels). */
+export interface ColourSource {
+  readonly fields: GPUBuffer;
+  readonly theorem: GPUBuffer;
 }
 
 export class ColourPass {
   private readonly params: GPUBuffer;
   private bindGroup: GPUBindGroup | null = null;
-  private source: GPUBuffer | null = null;
+  private source: ColourSource | null = null;
 
   private constructor(
     private readonly device: GPUDevice,
@@ -52,6 +60,7 @@ export class ColourPass {
           { binding: 0, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
           { binding: 1, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
           { binding: 2, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
+          { binding: 3, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
         ],
       });
       const pipeline = device.createRenderPipeline({
@@ -65,25 +74,28 @@ export class ColourPass {
     });
   }
 
-  /** Records the colour pass from `fields` (of `size`) into `target` (of the same size). */
-  /** `size` is the fields' (and target's) size; `imageWidth` that of the whole image when this is a tile of it. */
+  /**
+   * Records the colour pass from `source` (of `size`) into `target` (of the same size); `imageWidth` is that of the
+   * whole image when this is a tile of it.
+   */
   encode(
     encoder: GPUCommandEncoder,
     target: GPUTextureView,
-    fields: GPUBuffer,
+    source: ColourSource,
     size: ImageSize,
     settings: ColourSettings,
     imageWidth = size.width,
   ): void {
-    if (fields !== this.source) {
-      this.source = fields;
+    if (source.fields !== this.source?.fields || source.theorem !== this.source.theorem) {
+      this.source = source;
       this.bindGroup = this.device.createBindGroup({
         label: 'ColourPass.bindGroup',
         layout: this.layout,
         entries: [
           { binding: 0, resource: { buffer: this.params } },
-          { binding: 1, resource: { buffer: fields } },
+          { binding: 1, resource: { buffer: source.fields } },
           { binding: 2, resource: { buffer: this.stats } },
+          { binding: 3, resource: { buffer: source.theorem } },
         ],
       });
     }
@@ -96,6 +108,7 @@ export class ColourPass {
       layersShown: settings.layersShown,
       outputScale: settings.outputScale ?? 0,
       imageWidth,
+      theoremScale: settings.theoremScale ?? 0,
     });
     this.device.queue.writeBuffer(this.params, 0, params);
     const pass = encoder.beginRenderPass({

@@ -1,5 +1,6 @@
 /**
- * The fields pass (shaders/fields.wgsl): net + view -> per-pixel pattern hash, distance, nearest layer, output.
+ * The fields pass (shaders/fields.wgsl): net + view -> per-pixel pattern hash, distance, nearest layer, output,
+ * and in theorem mode the integrand of the main formula.
  * Pipelines and layouts are built once; buffers are rebuilt only when the net or the image size changes, and the
  * view costs one float64 forward pass at the view centre plus two small uploads.
  */
@@ -10,7 +11,7 @@ import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import type { Net } from '../model/net.ts';
 import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
-import { foldFirstLayer, type ImageSize, type View } from '../model/view.ts';
+import { foldFirstLayer, type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
 import { createUniform, kChunk, kFrame, kLayerStep, kWorkgroupSize, packStruct, structSize } from './layout.ts';
 import { buildShader } from './shaderSource.ts';
@@ -41,10 +42,31 @@ export class NetTooLargeError extends Error {
   }
 }
 
+/**
+ * Every hidden neuron's pre-activation less its own bias at the view centre, z(c) - b (float64, then rounded): the
+ * argument of the bias density in theorem mode, as z(x) - b = (z(c) - b) + dz.
+ */
+function centreWithoutBias(net: Net, view: View): Float32Array<ArrayBuffer> {
+  const centre = preActivations(net, view.cx, view.cy);
+  const values = new Float32Array(neuronCount(net));
+  let offset = 0;
+  centre.hidden.forEach((z, l) => {
+    const bias = net.hidden[l]?.bias;
+    values.set(
+      z.map((v, n) => v - (bias?.[n] ?? 0)),
+      offset,
+    );
+    offset += z.length;
+  });
+  return values;
+}
+
 /** The buffers a fields pass writes: per-pixel records and frame statistics (kStatsWords). */
 export interface FieldsTarget {
   readonly fields: GPUBuffer;
   readonly stats: GPUBuffer;
+  /** Per-pixel f32 integrand of the main formula in input units (written by the brute-force pass in theorem mode). */
+  readonly theorem: GPUBuffer;
 }
 
 export interface FieldsRequest {
@@ -58,6 +80,11 @@ export interface FieldsRequest {
   readonly origin?: readonly [number, number];
   /** Size of the larger image the view refers to; `size` normally. */
   readonly fullSize?: ImageSize;
+  /**
+   * Theorem mode: also accumulate the main formula's integrand over the first `layersShown` layers, with a Gaussian
+   * bias density of this standard deviation. Only the brute-force pass computes it.
+   */
+  readonly theoremSigmaB?: number;
 }
 
 interface NetBuffers {
@@ -74,8 +101,9 @@ interface NetBuffers {
 interface SizeBuffers {
   readonly pixels: number;
   readonly chunkPixels: number;
-  /** The fields buffer the bind groups write (owned by the renderer). */
+  /** The fields and theorem buffers the bind groups write (owned by the renderer). */
   readonly fields: GPUBuffer;
+  readonly theorem: GPUBuffer;
   readonly scratch: readonly GPUBuffer[];
   readonly chunks: GPUBuffer;
   /** By layer parity: even layers read scratch 0 and write scratch 1, odd layers the other way. */
@@ -131,6 +159,7 @@ export class FieldsPass {
           storage(6, 'storage'),
           storage(7, 'storage'),
           storage(8, 'storage'),
+          storage(9, 'storage'),
         ],
       });
       const pipelineLayout = device.createPipelineLayout({
@@ -187,9 +216,10 @@ export class FieldsPass {
       if (l > 0) mapped.set(layer.weight, weightOffsets[l]);
     });
     weights.unmap();
+    // z(c) for every neuron and the output, then z(c) - b for every neuron (theorem mode).
     const centre = this.device.createBuffer({
       label: 'FieldsPass.centre',
-      size: (neuronCount(net) + 1) * 4,
+      size: (2 * neuronCount(net) + 1) * 4,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
     const steps = this.device.createBuffer({
@@ -226,6 +256,7 @@ export class FieldsPass {
 
     const fullSize = request.fullSize ?? request.size;
     const [ox, oy] = request.origin ?? [0, 0];
+    const sigmaB = request.theoremSigmaB ?? 0;
     const frame = packStruct(kFrame, {
       width: request.size.width,
       height: request.size.height,
@@ -234,6 +265,10 @@ export class FieldsPass {
       scratchStride: sb.chunkPixels,
       u0: ox + 0.5 - fullSize.width / 2,
       v0: oy + 0.5 - fullSize.height / 2,
+      theorem: sigmaB > 0 ? 1 : 0,
+      gradientScale: 1 / pixelSize(request.view, fullSize),
+      sigmaB,
+      withoutBiasBase: neuronCount(nb.net) + 1,
     });
     this.device.queue.writeBuffer(this.frame, 0, frame);
 
@@ -262,15 +297,19 @@ export class FieldsPass {
     const folded = foldFirstLayer(nb.net, request.view, fullSize);
     this.device.queue.writeBuffer(nb.weights, 0, Float32Array.from(folded));
     this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
+    if (request.theoremSigmaB) {
+      this.device.queue.writeBuffer(nb.centre, (neuronCount(nb.net) + 1) * 4, centreWithoutBias(nb.net, request.view));
+    }
   }
 
   private ensureSize(nb: NetBuffers, size: ImageSize, target: FieldsTarget): SizeBuffers {
     const pixels = size.width * size.height;
     const cached = this.sizeBuffers;
     if (cached?.pixels === pixels) {
-      if (cached.fields === target.fields) return cached;
+      if (cached.fields === target.fields && cached.theorem === target.theorem) return cached;
       // The renderer alternates between two fields buffers: keep the scratch, bind the other buffer.
-      this.sizeBuffers = { ...cached, fields: target.fields, bindGroups: this.bindGroups(nb, cached, target) };
+      const bindGroups = this.bindGroups(nb, cached, target);
+      this.sizeBuffers = { ...cached, fields: target.fields, theorem: target.theorem, bindGroups };
       return this.sizeBuffers;
     }
     this.destroySize();
@@ -300,7 +339,8 @@ export class FieldsPass {
     }
     chunks.unmap();
     const sized = { pixels, chunkPixels, scratch, chunks };
-    this.sizeBuffers = { ...sized, fields: target.fields, bindGroups: this.bindGroups(nb, sized, target) };
+    const bindGroups = this.bindGroups(nb, sized, target);
+    this.sizeBuffers = { ...sized, fields: target.fields, theorem: target.theorem, bindGroups };
     return this.sizeBuffers;
   }
 
@@ -325,6 +365,7 @@ export class FieldsPass {
           { binding: 6, resource: { buffer: write } },
           { binding: 7, resource: { buffer: target.fields } },
           { binding: 8, resource: { buffer: target.stats } },
+          { binding: 9, resource: { buffer: target.theorem } },
         ],
       });
     return { even: bindGroup(a, b, 0), odd: bindGroup(b, a, 1) };

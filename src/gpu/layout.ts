@@ -104,6 +104,10 @@ export const kFrame: StructLayout = {
     ['scratchStride', 'u32'],
     ['u0', 'f32'],
     ['v0', 'f32'],
+    ['theorem', 'u32'],
+    ['gradientScale', 'f32'],
+    ['sigmaB', 'f32'],
+    ['withoutBiasBase', 'u32'],
   ],
 };
 
@@ -189,16 +193,22 @@ export const kColourParams: StructLayout = {
     ['layersShown', 'u32'],
     ['outputScale', 'f32'],
     ['imageWidth', 'u32'],
+    ['theoremScale', 'f32'],
   ],
 };
 
 /**
  * Words of the stats buffer: [0] bits of max |output| over the frame (atomicMax on positive f32 bits),
- * [1] full network evaluations (the region-seeded pass counts its own; the brute-force pass does one a pixel).
+ * [1] full network evaluations (the region-seeded pass counts its own; the brute-force pass does one a pixel),
+ * [2] bits of the largest integrand of the main formula over the frame (theorem mode).
  */
 export const kStatsWords = 4;
 
-export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output'] as const;
+/**
+ * `theorem`: the integrand of Hanin & Rolnick's main formula (expected boundary length per unit area), computed by
+ * the brute-force pass only: the renderer picks it in this mode whatever the algorithm setting.
+ */
+export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output', 'theorem'] as const;
 export type ColourMode = (typeof kColourModes)[number];
 export const kPalettes = ['vivid', 'pastel', 'grey'] as const;
 /** `fast`: region-seeded tiles (shaders/regions.wgsl); `brute`: one evaluation a pixel (shaders/fields.wgsl). */

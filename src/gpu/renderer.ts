@@ -1,14 +1,23 @@
 /**
  * The one renderer, shared by the app, the CLI and the tests: (net, view, settings) -> fields -> colours.
- * It recomputes the fields only when what they depend on changed (net, view, size, layers, output needed);
- * colour settings alone re-run only the colour pass.
+ * It recomputes the fields only when what they depend on changed (net, view, size, layers, output needed, theorem
+ * mode); colour settings alone re-run only the colour pass. Theorem mode always runs the brute-force pass: the
+ * region-seeded pass does not compute the main formula's integrand.
  */
 import type { Net } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
 import { FieldsPass, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
-import { type Algorithm, fieldIndex, kNoBoundary, kPixelField, kStatsWords, structSize } from './layout.ts';
+import {
+  type Algorithm,
+  type ColourMode,
+  fieldIndex,
+  kNoBoundary,
+  kPixelField,
+  kStatsWords,
+  structSize,
+} from './layout.ts';
 import { encodeShift, exposedTiles, panShift } from './panReuse.ts';
 import { RegionsPass } from './regionsPass.ts';
 
@@ -22,6 +31,11 @@ export interface FieldsSettings {
   readonly imageSize?: ImageSize;
   /** Top-left pixel of the tile inside the whole image; (0, 0) otherwise. */
   readonly origin?: readonly [number, number];
+  /**
+   * Standard deviation of the Gaussian bias density of the theorem mode (the settings' sigmaB, also for loaded
+   * nets). Required in theorem mode, ignored otherwise.
+   */
+  readonly sigmaB?: number;
 }
 
 export interface RenderSettings extends ColourSettings, FieldsSettings {}
@@ -76,6 +90,9 @@ export class Renderer {
   /** The complete fields of the last computation (front) and the buffer the next one writes (back). */
   private front: GPUBuffer | null = null;
   private back: GPUBuffer | null = null;
+  /** The main formula's integrand per pixel (f32, input units); current when `fieldsTheorem` is. */
+  private theorem: GPUBuffer | null = null;
+  private fieldsTheorem = false;
 
   private constructor(
     readonly device: GPUDevice,
@@ -151,6 +168,16 @@ export class Renderer {
       this.back?.destroy();
       this.back = make(this.front ? 'b' : 'a');
     }
+    const theoremBytes = size.width * size.height * 4;
+    if (this.theorem?.size !== theoremBytes) {
+      this.theorem?.destroy();
+      this.theorem = this.device.createBuffer({
+        label: 'Renderer.theorem',
+        size: theoremBytes,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
+      this.fieldsTheorem = false;
+    }
     if (this.front && this.front.size !== bytes) {
       this.front.destroy();
       this.front = null;
@@ -175,10 +202,11 @@ export class Renderer {
       const computedFields = await this.computeFieldsIn(size, settings, options);
       if (computedFields === null) return null;
       const fields = this.front;
-      if (!fields) throw new GpuError('no fields to colour');
+      const theorem = this.theorem;
+      if (!fields || !theorem) throw new GpuError('no fields to colour');
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.colourEncoder' });
       const imageWidth = settings.imageSize?.width ?? size.width;
-      this.colourPass.encode(encoder, target.createView(), fields, size, settings, imageWidth);
+      this.colourPass.encode(encoder, target.createView(), { fields, theorem }, size, settings, imageWidth);
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
       return { gpuMs: performance.now() - start, computedFields };
@@ -186,15 +214,22 @@ export class Renderer {
   }
 
   /**
-   * Computes the fields for `settings` at `size` without colouring (tests, data export). Returns the largest
-   * |output| over the pixels when `computeOutput` is set, 0 otherwise.
+   * Computes the fields for `settings` at `size` without colouring (tests, data export, the first pass of a tiled
+   * picture), for `mode` (default: `output` when `computeOutput` is set, `regions` otherwise). Returns the top of
+   * the mode's heat map over these pixels: the largest |output| (output), the largest integrand (theorem), else 0.
    */
-  async computeFields(size: ImageSize, settings: FieldsSettings & { computeOutput?: boolean }): Promise<number> {
+  async computeFields(
+    size: ImageSize,
+    settings: FieldsSettings & { computeOutput?: boolean; mode?: ColourMode },
+  ): Promise<number> {
+    const mode = settings.mode ?? (settings.computeOutput ? 'output' : 'regions');
     await withErrorScopes(this.device, 'computing fields', async () => {
-      await this.computeFieldsIn(size, { ...settings, mode: settings.computeOutput ? 'output' : 'regions' }, {});
+      await this.computeFieldsIn(size, { ...settings, mode }, {});
       await this.device.queue.onSubmittedWorkDone();
     });
-    return new Float32Array(await this.readBuffer(this.frontStats))[0] ?? 0;
+    const stats = new Float32Array(await this.readBuffer(this.frontStats));
+    if (mode === 'output') return stats[0] ?? 0;
+    return mode === 'theorem' ? (stats[2] ?? 0) : 0;
   }
 
   /** Submits the fields computation; true if it ran, false if the stored fields were current, null if cancelled. */
@@ -205,6 +240,11 @@ export class Renderer {
   ): Promise<boolean | null> {
     if (!this.net) throw new GpuError('no net to render');
     const imageSize = settings.imageSize ?? size;
+    const theorem = settings.mode === 'theorem';
+    const sigmaB = settings.sigmaB ?? Number.NaN;
+    if (theorem && !(sigmaB > 0 && Number.isFinite(sigmaB))) {
+      throw new Error(`the theorem mode needs the bias standard deviation sigmaB > 0 (got ${settings.sigmaB})`);
+    }
     const request: FieldsRequest = {
       view: settings.view,
       size,
@@ -212,13 +252,16 @@ export class Renderer {
       computeOutput: settings.mode === 'output',
       origin: settings.origin ?? [0, 0],
       fullSize: imageSize,
+      ...(theorem ? { theoremSigmaB: sigmaB } : {}),
     };
-    const algorithm = settings.algorithm ?? 'fast';
+    // Only the brute-force pass computes the main formula's integrand.
+    const algorithm = theorem ? 'brute' : (settings.algorithm ?? 'fast');
     const key = JSON.stringify([request, settings.view, algorithm]);
     if (key === this.fieldsKey) return false;
     const back = this.backBuffer(size);
     const reuse = this.reusable(request, algorithm);
-    const target: FieldsTarget = { fields: back, stats: this.stats };
+    if (!this.theorem) throw new GpuError('no theorem buffer');
+    const target: FieldsTarget = { fields: back, stats: this.stats, theorem: this.theorem };
     this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
     if (algorithm === 'fast') {
       let list: Uint32Array | null = null;
@@ -251,6 +294,7 @@ export class Renderer {
     this.back = this.front ?? null;
     this.front = back;
     this.fieldsAlgorithm = algorithm;
+    this.fieldsTheorem = theorem;
     this.fieldsKey = key;
     this.reuseKey = JSON.stringify([{ ...request, view: null }, algorithm]);
     this.reusedPixels = reuse ? (size.width - Math.abs(reuse.dx)) * (size.height - Math.abs(reuse.dy)) : 0;
@@ -300,6 +344,27 @@ export class Renderer {
       data.output[p] = floats[base + column('output')] ?? 0;
     }
     return data;
+  }
+
+  /**
+   * The main formula's integrand at each pixel of the last computation (expected boundary length per unit area,
+   * row-major from the top-left pixel); null when it was not computed in theorem mode.
+   */
+  async readTheorem(): Promise<Float32Array | null> {
+    if (!this.fieldsTheorem || !this.theorem) return null;
+    return new Float32Array(await this.readBuffer(this.theorem));
+  }
+
+  /**
+   * The main formula's prediction of the boundary length inside the pixels of the last computation: the sum of the
+   * integrand times the pixel area, in float64 (input units). Null when the fields were not computed in theorem mode.
+   */
+  async theoremIntegral(): Promise<number | null> {
+    const integrand = await this.readTheorem();
+    const view = this.fieldsView;
+    if (!integrand || !view) return null;
+    const s = pixelSize(view, this.fieldsImageSize);
+    return integrand.reduce((sum, value) => sum + value, 0) * s * s;
   }
 
   /** Renders into an offscreen texture of this renderer's format and reads its pixels back (RGBA or BGRA). */
@@ -352,6 +417,7 @@ export class Renderer {
   destroy(): void {
     this.front?.destroy();
     this.back?.destroy();
+    this.theorem?.destroy();
     this.stats.destroy();
     this.frontStats.destroy();
     this.regionsPass.destroy();

@@ -1,0 +1,112 @@
+/**
+ * Hanin & Rolnick's main formula, in float64: the expected length of the region boundaries B_N inside a set S is
+ *   E[length(B_N ∩ S)] = sum over hidden neurons z of  ∫_S ||grad z(x)|| rho_b(z(x) - b_z) 1{dN/dZ(x) != 0} dx,
+ * with rho_b the density of z's bias (Gaussian N(0, sigma_b^2) here), z(x) - b_z the pre-activation without its own
+ * bias and Z = relu(z). ||grad z|| dx is the size of dx under z; times the bias density it is the chance that z kinks
+ * in dx; the indicator asks that the kink reach the shown output (outputUnit). This is the oracle of the GPU's
+ * theorem colour mode, which replaces the indicator by its general-position form (see shaders/fields.wgsl).
+ */
+import { type Layer, type Net, outputUnit } from '../model/net.ts';
+
+/** An axis-aligned rectangle in input units. */
+export interface Rect {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/** The Gaussian bias density N(0, sigma_b^2) at t. */
+export function biasDensity(t: number, sigmaB: number): number {
+  return Math.exp((-0.5 * t * t) / (sigmaB * sigmaB)) / (sigmaB * Math.sqrt(2 * Math.PI));
+}
+
+/** One hidden layer at a point: pre-activations, their gradients in input units, and the pre-activations less bias. */
+interface LayerState {
+  readonly z: Float64Array;
+  readonly gradientNorm: Float64Array;
+  readonly withoutBias: Float64Array;
+}
+
+/** Forward pass with tangents through hidden layers 1..k. */
+function forward(net: Net, x: number, y: number, k: number): LayerState[] {
+  let h: Float64Array = Float64Array.of(x, y);
+  let hx: Float64Array = Float64Array.of(1, 0);
+  let hy: Float64Array = Float64Array.of(0, 1);
+  return net.hidden.slice(0, k).map((layer) => {
+    const { inDim, outDim, weight, bias } = layer;
+    const z = new Float64Array(outDim);
+    const zx = new Float64Array(outDim);
+    const zy = new Float64Array(outDim);
+    for (let n = 0; n < outDim; n++) {
+      for (let i = 0; i < inDim; i++) {
+        const w = weight[n * inDim + i] ?? 0;
+        z[n] = (z[n] ?? 0) + w * (h[i] ?? 0);
+        zx[n] = (zx[n] ?? 0) + w * (hx[i] ?? 0);
+        zy[n] = (zy[n] ?? 0) + w * (hy[i] ?? 0);
+      }
+    }
+    const withoutBias = z.slice();
+    z.forEach((v, n) => {
+      z[n] = v + (bias[n] ?? 0);
+    });
+    const active = (a: Float64Array): Float64Array => a.map((v, n) => ((z[n] ?? 0) > 0 ? v : 0));
+    h = active(z);
+    hx = active(zx);
+    hy = active(zy);
+    return { z, gradientNorm: zx.map((gx, n) => Math.hypot(gx, zy[n] ?? 0)), withoutBias };
+  });
+}
+
+/** dN/dZ_{l-1} = W_l^T (mask_l * dN/dZ_l): one step of the backward pass. */
+function backward(layer: Layer, z: Float64Array, delta: Float64Array): Float64Array {
+  const below = new Float64Array(layer.inDim);
+  for (let n = 0; n < layer.outDim; n++) {
+    const d = (z[n] ?? 0) > 0 ? (delta[n] ?? 0) : 0;
+    if (d === 0) continue;
+    for (let i = 0; i < layer.inDim; i++) below[i] = (below[i] ?? 0) + (layer.weight[n * layer.inDim + i] ?? 0) * d;
+  }
+  return below;
+}
+
+/**
+ * The integrand of the main formula at (x, y), in input units (expected boundary length per unit area). With a
+ * layer limit k < L the net is truncated after hidden layer k and its output is the sum of layer k (the partition
+ * shown is that of the first k layers); with k = L the output is outputUnit(net). The indicator comes from the true
+ * backward pass, so an exact cancellation counts as zero.
+ */
+export function theoremIntegrand(net: Net, x: number, y: number, sigmaB: number, layers = net.hidden.length): number {
+  const L = net.hidden.length;
+  const k = Math.max(1, Math.min(L, Math.round(layers)));
+  const states = forward(net, x, y, k);
+  const lastWidth = net.hidden[k - 1]?.outDim ?? 0;
+  let delta: Float64Array = k === L ? Float64Array.from(outputUnit(net).weight) : new Float64Array(lastWidth).fill(1);
+  let sum = 0;
+  for (let l = k - 1; l >= 0; l--) {
+    const state = states[l];
+    const layer = net.hidden[l];
+    if (!state || !layer) break;
+    for (let n = 0; n < layer.outDim; n++) {
+      if ((delta[n] ?? 0) === 0) continue;
+      sum += (state.gradientNorm[n] ?? 0) * biasDensity(state.withoutBias[n] ?? 0, sigmaB);
+    }
+    delta = backward(layer, state.z, delta);
+  }
+  return sum;
+}
+
+/**
+ * The predicted expected boundary length inside `rect`: the integrand integrated by the midpoint rule on
+ * grid x grid cells (the pixel centres of a grid x grid image of the rect).
+ */
+export function theoremIntegral(net: Net, rect: Rect, sigmaB: number, grid = 256, layers = net.hidden.length): number {
+  const dx = (rect.x1 - rect.x0) / grid;
+  const dy = (rect.y1 - rect.y0) / grid;
+  let sum = 0;
+  for (let j = 0; j < grid; j++) {
+    for (let i = 0; i < grid; i++) {
+      sum += theoremIntegrand(net, rect.x0 + (i + 0.5) * dx, rect.y0 + (j + 0.5) * dy, sigmaB, layers);
+    }
+  }
+  return sum * Math.abs(dx * dy);
+}

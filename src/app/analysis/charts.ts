@@ -1,0 +1,59 @@
+/** The panel's two charts, drawn with uPlot: the output along the probe segment, and the distance histogram. */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const kWidth = 296;
+const kHeight = 150;
+const kAxis = { stroke: '#ccc', grid: { stroke: 'rgba(255,255,255,0.12)' }, ticks: { stroke: '#666' } };
+
+function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: boolean): uPlot {
+  const paths = bars ? uPlot.paths.bars?.({ size: [1, Number.POSITIVE_INFINITY], align: 1 }) : undefined;
+  return new uPlot(
+    {
+      width: kWidth,
+      height: kHeight,
+      legend: { show: false },
+      cursor: { show: true, points: { show: false } },
+      scales: { x: { time: false } },
+      axes: [
+        { ...kAxis, label: xLabel, labelSize: 18, size: 36 },
+        { ...kAxis, size: 60 },
+      ],
+      series: [{}, paths ? { ...series, paths } : series],
+    },
+    [[], []],
+    root,
+  );
+}
+
+/** The network output along the segment: exact, since it is affine between breakpoints. */
+export class OutputChart {
+  private readonly plot: uPlot;
+
+  constructor(root: HTMLElement) {
+    this.plot = chart(
+      root,
+      'distance along the segment',
+      { stroke: '#ffcc55', width: 1.5, points: { show: false } },
+      false,
+    );
+  }
+
+  show(length: number, breakpoints: readonly number[], outputs: readonly number[]): void {
+    const ts = [0, ...breakpoints, 1];
+    this.plot.setData([ts.map((t) => t * length), [...outputs]]);
+  }
+}
+
+/** A histogram as bars: counts[i] over [edges[i], edges[i+1]). */
+export class HistogramChart {
+  private readonly plot: uPlot;
+
+  constructor(root: HTMLElement, xLabel: string) {
+    this.plot = chart(root, xLabel, { fill: 'rgba(120, 180, 255, 0.7)', stroke: '#78b4ff' }, true);
+  }
+
+  show(edges: readonly number[], counts: readonly number[]): void {
+    this.plot.setData([edges.slice(0, counts.length), [...counts]]);
+  }
+}

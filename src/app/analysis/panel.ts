@@ -1,0 +1,224 @@
+/**
+ * The analysis panel: the segment probe's exact walk and output plot; the exact regions in the view (float64
+ * polygons, in a worker, with progress and cancel) next to the distinct pixel patterns; the distance histogram of
+ * the view's pixels; the theorem's predicted boundary length next to the measured one.
+ */
+import { histogram } from '../../analysis/distance.ts';
+import type { ViewRegions } from '../../analysis/polygons.ts';
+import type { SegmentWalk } from '../../analysis/segment.ts';
+import type { FieldsData } from '../../gpu/renderer.ts';
+import { distinctPatterns } from '../../model/fieldsFile.ts';
+import { type Net, neuronCount } from '../../model/net.ts';
+import type { ImageSize, View } from '../../model/view.ts';
+import type { Messages } from '../messages.ts';
+import type { Settings } from '../settings.ts';
+import { HistogramChart, OutputChart } from './charts.ts';
+import { AnalysisClient, CancelledError } from './client.ts';
+import { SegmentProbe } from './probe.ts';
+
+/** What the panel needs from the app. */
+export interface AnalysisHost {
+  readonly net: Net;
+  readonly settings: Settings;
+  readonly view: View;
+  readonly size: ImageSize;
+  readonly layers: number;
+  update(patch: Partial<Settings>): boolean;
+  /** The fields of the picture on screen. */
+  readFields(): Promise<FieldsData>;
+  /** The theorem's integral over the view (theorem colour mode only; null otherwise). */
+  theoremIntegral(): Promise<number | null>;
+}
+
+/** The results the panel shows (also read by the tests). */
+export interface ViewAnalysis {
+  readonly view: View;
+  readonly size: ImageSize;
+  readonly layers: number;
+  readonly exact: ViewRegions;
+  readonly seconds: number;
+  readonly pixelPatterns: number;
+  readonly meanDistance: number;
+  readonly theoremLength: number | null;
+}
+
+const kBins = 40;
+/** Narrower windows start with the panel folded. */
+const kOpenWidth = 900;
+
+function fmt(value: number, digits = 4): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0)
+    ? value.toExponential(digits - 1)
+    : value.toPrecision(digits);
+}
+
+function div(parent: HTMLElement, className: string, text = ''): HTMLDivElement {
+  const element = document.createElement('div');
+  element.className = className;
+  element.textContent = text;
+  parent.append(element);
+  return element;
+}
+
+function button(parent: HTMLElement, text: string, onClick: () => void): HTMLButtonElement {
+  const element = document.createElement('button');
+  element.textContent = text;
+  element.addEventListener('click', onClick);
+  parent.append(element);
+  return element;
+}
+
+export class AnalysisPanel {
+  lastWalk: SegmentWalk | null = null;
+  lastView: ViewAnalysis | null = null;
+  private readonly segmentWorker = new AnalysisClient('ReLUscope.segment');
+  private readonly regionsWorker = new AnalysisClient('ReLUscope.regions');
+  private readonly probe: SegmentProbe;
+  private readonly segmentText: HTMLDivElement;
+  private readonly viewText: HTMLDivElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly countButton: HTMLButtonElement;
+  private readonly cancelButton: HTMLButtonElement;
+  private readonly outputChart: OutputChart;
+  private readonly distanceChart: HistogramChart;
+  private walkKey = '';
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    private readonly host: AnalysisHost,
+    private readonly messages: Messages,
+  ) {
+    this.probe = new SegmentProbe(canvas, {
+      view: () => host.view,
+      size: () => host.size,
+      setSegment: (segment) => host.update({ segment }),
+    });
+    // A <details>: open on a wide window, folded to its title on a small one (it would cover the picture).
+    const details = document.createElement('details');
+    details.id = 'analysis';
+    details.open = window.innerWidth >= kOpenWidth;
+    const summary = document.createElement('summary');
+    summary.textContent = 'Analysis';
+    details.append(summary);
+    document.body.append(details);
+    const root = div(details, 'analysis-body');
+    const segment = div(root, 'analysis-block');
+    div(segment, 'analysis-title', 'Segment probe');
+    this.segmentText = div(segment, 'analysis-text', 'shift-drag on the picture to probe a segment');
+    this.outputChart = new OutputChart(div(segment, 'analysis-plot'));
+    button(segment, 'clear segment', () => host.update({ segment: [] }));
+    const view = div(root, 'analysis-block');
+    div(view, 'analysis-title', 'Regions in the view');
+    this.countButton = button(view, 'count exactly', () => void this.analyzeView());
+    this.cancelButton = button(view, 'cancel', () => this.regionsWorker.cancel());
+    this.cancelButton.disabled = true;
+    this.progress = document.createElement('progress');
+    this.progress.hidden = true;
+    view.append(this.progress);
+    this.viewText = div(view, 'analysis-text', 'exact float64 polygons of the view (runs in the background)');
+    this.distanceChart = new HistogramChart(div(view, 'analysis-plot'), 'distance to the boundary (input units)');
+  }
+
+  /** Called after every settings change and frame: redraws the probe, re-walks the segment when it changed. */
+  refresh(): void {
+    this.probe.draw();
+    const segment = this.host.settings.segment;
+    const key = JSON.stringify([segment, this.host.layers, this.host.settings.net, this.host.settings.widths]);
+    const netKey = this.host.net;
+    if (key === this.walkKey) return;
+    this.walkKey = key;
+    const [x0, y0, x1, y1] = segment;
+    if (x0 === undefined || y0 === undefined || x1 === undefined || y1 === undefined) {
+      this.lastWalk = null;
+      this.probe.show([], []);
+      this.segmentText.textContent = 'shift-drag on the picture to probe a segment';
+      this.outputChart.show(0, [], [0, 0]);
+      return;
+    }
+    this.segmentText.textContent = 'walking the segment…';
+    this.probe.show(segment, []);
+    this.segmentWorker.segment(netKey, [x0, y0], [x1, y1], this.host.layers).then(
+      ({ walk, seconds }) => {
+        if (this.walkKey !== key) return;
+        this.lastWalk = walk;
+        this.probe.show(segment, walk.breakpoints);
+        this.outputChart.show(walk.length, walk.breakpoints, walk.outputs);
+        this.segmentText.textContent =
+          `${walk.regions.toLocaleString('en')} regions crossed (exact, ${(seconds * 1000).toFixed(0)} ms)\n` +
+          `length ${fmt(walk.length)} · ${walk.neurons} neurons\n` +
+          `regions / length / neurons = ${fmt(walk.regionsPerUnitLengthPerNeuron)}`;
+      },
+      (error: Error) => {
+        if (!(error instanceof CancelledError)) this.messages.error(`segment walk failed: ${error.message}`);
+      },
+    );
+  }
+
+  /** Exact regions of the current view (worker) next to the pixels' distinct patterns and distances. */
+  async analyzeView(): Promise<ViewAnalysis | null> {
+    const { net, view, size, layers } = this.host;
+    const half = view.span / 2;
+    const halfHeight = (view.span * size.height) / size.width / 2;
+    const rect = { x0: view.cx - half, y0: view.cy - halfHeight, x1: view.cx + half, y1: view.cy + halfHeight };
+    this.setRunning(true);
+    this.viewText.textContent = 'enumerating the regions of the view…';
+    try {
+      const fields = await this.host.readFields();
+      const theoremLength = await this.host.theoremIntegral();
+      const { regions: exact, seconds } = await this.regionsWorker.regions(net, rect, layers, (done, total) => {
+        this.progress.max = total;
+        this.progress.value = done;
+      });
+      const finite = fields.distance.filter((d) => Number.isFinite(d));
+      const meanDistance = finite.reduce((s, d) => s + d, 0) / Math.max(1, finite.length);
+      const result: ViewAnalysis = {
+        view,
+        size,
+        layers,
+        exact,
+        seconds,
+        pixelPatterns: distinctPatterns(fields),
+        meanDistance,
+        theoremLength,
+      };
+      this.lastView = result;
+      this.showView(result, fields);
+      return result;
+    } catch (error) {
+      this.viewText.textContent = error instanceof CancelledError ? 'cancelled' : `failed: ${(error as Error).message}`;
+      if (!(error instanceof CancelledError)) this.messages.error(`region count failed: ${(error as Error).message}`);
+      return null;
+    } finally {
+      this.setRunning(false);
+    }
+  }
+
+  private setRunning(running: boolean): void {
+    this.countButton.disabled = running;
+    this.cancelButton.disabled = !running;
+    this.progress.hidden = !running;
+    this.progress.removeAttribute('value');
+  }
+
+  private showView(result: ViewAnalysis, fields: FieldsData): void {
+    const { exact, pixelPatterns, meanDistance, theoremLength } = result;
+    const neurons = neuronCount(this.host.net);
+    const lines = [
+      `${exact.regions.toLocaleString('en')} regions exactly (${result.seconds.toFixed(2)} s)`,
+      `${pixelPatterns.toLocaleString('en')} distinct pixel patterns (${(exact.regions - pixelPatterns).toLocaleString('en')} regions too small for a pixel)`,
+      `boundary length ${fmt(exact.boundaryLength)} in area ${fmt(exact.area)}`,
+      `length / area / neurons = ${fmt(exact.boundaryDensityPerNeuron)}`,
+      `mean region area ${fmt(exact.meanArea)}`,
+      `mean distance (pixels) ${fmt(meanDistance)} · × neurons = ${fmt(meanDistance * neurons)}`,
+    ];
+    if (theoremLength !== null) {
+      lines.push(`theorem: predicted length ${fmt(theoremLength)} (measured ${fmt(exact.boundaryLength)})`);
+    } else {
+      lines.push('theorem: switch the colour mode to "theorem" for the prediction');
+    }
+    this.viewText.textContent = lines.join('\n');
+    const { edges, counts } = histogram(fields.distance, kBins);
+    this.distanceChart.show(edges, counts);
+  }
+}

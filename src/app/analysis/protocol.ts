@@ -1,0 +1,25 @@
+/** Messages between the app and its analysis worker (src/app/analysis/worker.ts). */
+import type { Rect, ViewRegions } from '../../analysis/polygons.ts';
+import type { SegmentWalk } from '../../analysis/segment.ts';
+import type { Net } from '../../model/net.ts';
+
+export type AnalysisRequest =
+  /** The net the next jobs run on (sent once per net, not with every job). */
+  | { readonly kind: 'net'; readonly net: Net }
+  | { readonly kind: 'regions'; readonly id: number; readonly rect: Rect; readonly layers: number }
+  | {
+      readonly kind: 'segment';
+      readonly id: number;
+      readonly p0: readonly [number, number];
+      readonly p1: readonly [number, number];
+      readonly layers: number;
+    };
+
+export type AnalysisResult =
+  | { readonly kind: 'regions'; readonly regions: ViewRegions }
+  | { readonly kind: 'segment'; readonly walk: SegmentWalk };
+
+export type AnalysisReply =
+  | { readonly kind: 'progress'; readonly id: number; readonly done: number; readonly total: number }
+  | { readonly kind: 'done'; readonly id: number; readonly result: AnalysisResult; readonly seconds: number }
+  | { readonly kind: 'error'; readonly id: number; readonly message: string };

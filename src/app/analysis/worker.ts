@@ -1,0 +1,49 @@
+/**
+ * The analysis worker: exact float64 region enumeration and segment walks off the UI thread, so that the app
+ * stays responsive while a view of 10^5 regions is counted. Cancelling terminates the worker (the client's job).
+ */
+import { enumerateRegions } from '../../analysis/polygons.ts';
+import { walkSegment } from '../../analysis/segment.ts';
+import type { Net } from '../../model/net.ts';
+import type { AnalysisReply, AnalysisRequest, AnalysisResult } from './protocol.ts';
+
+let net: Net | null = null;
+/** Progress replies are spaced by at least this much, so they never flood the UI thread. */
+const kProgressMs = 50;
+
+function reply(message: AnalysisReply): void {
+  self.postMessage(message);
+}
+
+function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Net): AnalysisResult {
+  if (request.kind === 'segment') {
+    return { kind: 'segment', walk: walkSegment(shown, request.p0, request.p1, request.layers) };
+  }
+  let last = 0;
+  const onProgress = (done: number, total: number): void => {
+    const now = performance.now();
+    if (now - last < kProgressMs) return;
+    last = now;
+    reply({ kind: 'progress', id: request.id, done, total });
+  };
+  return { kind: 'regions', regions: enumerateRegions(shown, request.rect, { layers: request.layers, onProgress }) };
+}
+
+self.onmessage = (event: MessageEvent<AnalysisRequest>) => {
+  const request = event.data;
+  if (request.kind === 'net') {
+    net = request.net;
+    return;
+  }
+  if (!net) {
+    reply({ kind: 'error', id: request.id, message: 'no net was sent to the analysis worker' });
+    return;
+  }
+  const start = performance.now();
+  try {
+    const result = run(request, net);
+    reply({ kind: 'done', id: request.id, result, seconds: (performance.now() - start) / 1000 });
+  } catch (error) {
+    reply({ kind: 'error', id: request.id, message: (error as Error).message });
+  }
+};

@@ -1,0 +1,124 @@
+/** Flags of `npm run analyze`. The net flags go through the app's settings parsers, as in `npm run shot`. */
+import { cloneSettings, kDefaultSettings, type Settings, settingsFromParams } from '../app/settings.ts';
+import { UsageError } from './args.ts';
+
+export interface AnalyzeOptions {
+  settings: Settings;
+  netFile: string | null;
+  /** x0, y0, x1, y1 */
+  line: [number, number, number, number] | null;
+  /** cx, cy, span: a square view */
+  view: [number, number, number] | null;
+  /** Points for the distance statistics (0: none). */
+  samples: number;
+  /** Cells per side of the theorem's integral (0: none). */
+  theoremGrid: number;
+  /** Pixels per side of the distinct-pattern count (0: none). */
+  pixels: number;
+  json: boolean;
+  help: boolean;
+}
+
+export const kAnalyzeUsage = `Usage: npm run analyze -- [net] (--line X0,Y0,X1,Y1 | --view CX,CY,SPAN)... [--json]
+  net:    --net FILE (relu-mlp JSON) | --widths 32,32,32 --sigma-b 0.5 --seed 1 | --preset sawtooth:K[:EPS[:SEED]]
+          --layers K   only the first K hidden layers make the partition
+  --line X0,Y0,X1,Y1   exact regions along the segment (float64 walk): count, breakpoints t in (0,1), output
+  --view CX,CY,SPAN    exact region polygons in the square view: count, boundary length, area, mean area
+  --samples N          distance to the boundary at N uniform points of the view (default 1000, 0: off)
+  --theorem-grid G     the theorem's predicted boundary length, midpoint rule on G x G cells (default 64, 0: off)
+                       (bias density N(0, sigma_b^2) with --sigma-b, also for a net file)
+  --pixels N           distinct patterns among N x N pixel centres of the view (float64; default 0: off)
+  --json               one JSON object: {"line": {...}, "view": {...}}
+Exit codes: 0 done, 1 bad net file, 2 bad arguments.`;
+
+const kNetFlags: Record<string, string> = {
+  widths: 'widths',
+  'sigma-b': 'sigmaB',
+  seed: 'seed',
+  layers: 'layers',
+  preset: 'net',
+};
+
+function numbers(text: string, flag: string, count: number): number[] {
+  const values = text.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)));
+  if (values.length !== count || values.some((v) => !Number.isFinite(v))) {
+    throw new UsageError(`--${flag} ${text}: expected ${count} finite numbers separated by commas`);
+  }
+  return values;
+}
+
+function count(text: string, flag: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new UsageError(`--${flag} ${text}: expected an integer in [0, ${max}]`);
+  }
+  return value;
+}
+
+export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
+  const options: AnalyzeOptions = {
+    settings: cloneSettings(kDefaultSettings),
+    netFile: null,
+    line: null,
+    view: null,
+    samples: 1000,
+    theoremGrid: 64,
+    pixels: 0,
+    json: false,
+    help: false,
+  };
+  const params = new URLSearchParams();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
+    const flag = match[1] ?? '';
+    if (flag === 'json' || flag === 'help') {
+      options[flag] = true;
+      continue;
+    }
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${flag} needs a value`);
+    const key = kNetFlags[flag];
+    if (key) {
+      params.set(key, value);
+      continue;
+    }
+    switch (flag) {
+      case 'net':
+        options.netFile = value;
+        break;
+      case 'line':
+        options.line = numbers(value, flag, 4) as [number, number, number, number];
+        break;
+      case 'view': {
+        const view = numbers(value, flag, 3) as [number, number, number];
+        if (!(view[2] > 0)) throw new UsageError(`--view ${value}: the span must be positive`);
+        options.view = view;
+        break;
+      }
+      case 'samples':
+        options.samples = count(value, flag, 10_000_000);
+        break;
+      case 'theorem-grid':
+        options.theoremGrid = count(value, flag, 8192);
+        break;
+      case 'pixels':
+        options.pixels = count(value, flag, 8192);
+        break;
+      default:
+        throw new UsageError(`unknown flag --${flag}`);
+    }
+  }
+  const parsed = settingsFromParams(params, options.settings);
+  if (parsed.messages.length > 0) throw new UsageError(parsed.messages.join('; '));
+  options.settings = parsed.settings;
+  if ((params.has('widths') || params.has('seed')) && params.has('net')) {
+    throw new UsageError('--preset cannot be combined with --widths/--seed');
+  }
+  if (options.netFile !== null && params.has('net')) throw new UsageError('give either --net or --preset');
+  if (!options.help && options.line === null && options.view === null) {
+    throw new UsageError('give --line X0,Y0,X1,Y1 and/or --view CX,CY,SPAN');
+  }
+  return options;
+}

@@ -1,0 +1,109 @@
+/** The app's analysis panel end to end: segment probe, exact regions in a worker (progress, cancel), presets. */
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enumerateRegions } from '../../src/analysis/polygons.ts';
+import { walkSegment } from '../../src/analysis/segment.ts';
+import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import { randomNet } from '../../src/model/random.ts';
+import { appErrors, openApp, urlHash, waitIdle } from '../support/appPage.ts';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function lastWalk(page: Page): Promise<{ regions: number; breakpoints: number[] }> {
+  await page.waitForFunction('window.reluscope.analysis.lastWalk !== null', { timeout: 60_000, polling: 50 });
+  return (await page.evaluate('window.reluscope.analysis.lastWalk')) as { regions: number; breakpoints: number[] };
+}
+
+describe('the analysis panel', () => {
+  it('shift-drag probes a segment: the walk is the float64 walk, in the URL, ticks drawn', async () => {
+    const seed = Date.now() % 100000;
+    const { page, consoleErrors } = await openApp(harness, `#widths=10,10&sigmaB=0.5&seed=${seed}&span=4`);
+    await page.keyboard.down('Shift');
+    await page.mouse.move(30, 40);
+    await page.mouse.down();
+    await page.mouse.move(200, 150, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const walk = await lastWalk(page);
+    const segment = (new URLSearchParams((await urlHash(page)).slice(1)).get('segment') ?? '').split(',').map(Number);
+    expect(segment).toHaveLength(4);
+    // A shift-drag probes; it does not pan.
+    expect(new URLSearchParams((await urlHash(page)).slice(1)).get('cx')).toBe('0');
+    const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = segment;
+    const expected = walkSegment(randomNet({ widths: [10, 10], sigmaB: 0.5, seed }), [x0, y0], [x1, y1]);
+    expect(walk.regions, `seed ${seed}`).toBe(expected.regions);
+    expect(walk.regions).toBeGreaterThan(3);
+    const ticks = (await page.evaluate(
+      `document.querySelector('#probe .probe-ticks').getAttribute('d').split('M').length - 1`,
+    )) as number;
+    expect(ticks).toBe(walk.breakpoints.length);
+    expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(
+      new RegExp(`${walk.regions} regions crossed`),
+    );
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('counts the regions of the view exactly off the UI thread, next to the pixel patterns', async () => {
+    const seed = Date.now() % 100000;
+    const { page, consoleErrors } = await openApp(harness, `#widths=8,8&sigmaB=0.5&seed=${seed}&span=3&cx=0.2`);
+    const result = (await page.evaluate('window.reluscope.analysis.analyzeView()')) as {
+      exact: { regions: number; boundaryLength: number };
+      pixelPatterns: number;
+    };
+    // The canvas is 240 x 180: the view spans 3 x 2.25.
+    const exact = enumerateRegions(randomNet({ widths: [8, 8], sigmaB: 0.5, seed }), {
+      x0: 0.2 - 1.5,
+      y0: -1.125,
+      x1: 0.2 + 1.5,
+      y1: 1.125,
+    });
+    expect(result.exact.regions, `seed ${seed}`).toBe(exact.regions);
+    expect(result.exact.boundaryLength).toBeCloseTo(exact.boundaryLength, 9);
+    expect(result.pixelPatterns).toBeLessThanOrEqual(result.exact.regions);
+    expect(result.pixelPatterns).toBeGreaterThan(result.exact.regions / 2);
+    expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(/regions exactly/);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('a long count can be cancelled, and the app keeps rendering while it runs', async () => {
+    // About 10^6 regions: minutes of counting, far longer than this test.
+    const { page, consoleErrors } = await openApp(harness, '#widths=256,256,256,256&sigmaB=0.1&seed=1&span=2');
+    await page.evaluate('(window.__count = window.reluscope.analysis.analyzeView()), 0');
+    await page.waitForFunction(`!document.querySelector('#analysis progress').hidden`, { timeout: 30_000 });
+    // The UI thread is free: a new picture (another palette) is rendered while the worker counts.
+    const framesBefore = (await page.evaluate('window.reluscope.app.frames')) as number;
+    await page.evaluate(`window.reluscope.app.update({ palette: 'grey' })`);
+    await waitIdle(page);
+    expect((await page.evaluate('window.reluscope.app.frames')) as number).toBeGreaterThan(framesBefore);
+    expect(await page.evaluate(`document.querySelector('#analysis progress').hidden`)).toBe(false);
+    await page.evaluate(
+      `[...document.querySelectorAll('#analysis button')].find((b) => b.textContent === 'cancel').click()`,
+    );
+    expect(await page.evaluate('window.__count')).toBeNull();
+    expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(/cancelled/);
+    expect(await page.evaluate(`document.querySelector('#analysis progress').hidden`)).toBe(true);
+    expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the sawtooth preset from the URL: 2^k regions along [0, 1]; a bad preset or segment keeps the previous', async () => {
+    const { page } = await openApp(harness, '#net=sawtooth:7&segment=0,0.5,1,0.5&cx=0.5&cy=0.5&span=1.25');
+    expect((await lastWalk(page)).regions).toBe(128);
+    await page.evaluate(`location.hash = '#net=sawtooth:99&segment=1,2,3'`);
+    await page.waitForFunction('window.reluscope.errors.length >= 2', { timeout: 30_000 });
+    const errors = await appErrors(page);
+    expect(errors.join('\n')).toMatch(/sawtooth:K/);
+    expect(errors.join('\n')).toMatch(/segment=/);
+    expect((await lastWalk(page)).regions).toBe(128);
+    await page.close();
+  });
+});

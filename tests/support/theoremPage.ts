@@ -1,0 +1,82 @@
+/**
+ * Runs in Chromium (tests/support/theorem.html): the renderer's theorem mode for tests/gpu/theorem.test.ts, which
+ * compares it with the float64 main formula. Any GPU error fails the call.
+ */
+import { requestDevice } from '../../src/gpu/device.ts';
+import type { Algorithm } from '../../src/gpu/layout.ts';
+import { Renderer } from '../../src/gpu/renderer.ts';
+import { parseNet } from '../../src/model/netFile.ts';
+import type { View } from '../../src/model/view.ts';
+
+export interface TheoremCall {
+  netJson: string;
+  view: View;
+  width: number;
+  height: number;
+  layers: number;
+  sigmaB: number;
+  /** The algorithm asked for: theorem mode must run the brute-force pass whatever it is. */
+  algorithm: Algorithm;
+}
+
+export interface TheoremReply {
+  /** Per-pixel integrand, row-major from the top-left pixel. */
+  integrand: number[];
+  /** The renderer's integral over the view. */
+  integral: number | null;
+  /** What computeFields returned: the largest integrand. */
+  range: number;
+  evaluations: number;
+  /** Distinct colours of the theorem-mode picture. */
+  colours: number;
+  /** The integral after a frame in another colour mode (should be null). */
+  integralAfterRegions: number | null;
+}
+
+const errors: string[] = [];
+const renderer = (async () => {
+  const device = await requestDevice(navigator.gpu, 'theoremTest.device');
+  device.addEventListener('uncapturederror', (event) => errors.push(event.error.message));
+  return Renderer.create(device);
+})();
+
+function distinctColours(rgba: Uint8Array): number {
+  const colours = new Set<number>();
+  for (let i = 0; i < rgba.length; i += 4)
+    colours.add(((rgba[i] ?? 0) << 16) | ((rgba[i + 1] ?? 0) << 8) | (rgba[i + 2] ?? 0));
+  return colours.size;
+}
+
+async function theorem(call: TheoremCall): Promise<TheoremReply> {
+  const parsed = parseNet(call.netJson);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const r = await renderer;
+  r.setNet(parsed.net);
+  const size = { width: call.width, height: call.height };
+  const settings = {
+    view: call.view,
+    layersShown: call.layers,
+    mode: 'theorem' as const,
+    sigmaB: call.sigmaB,
+    algorithm: call.algorithm,
+  };
+  const range = await r.computeFields(size, settings);
+  const integrand = await r.readTheorem();
+  const integral = await r.theoremIntegral();
+  const cost = await r.fieldsCost();
+  const rgba = await r.readPixels(size, { ...settings, palette: 'vivid', edgeWidth: 1 });
+  await r.computeFields(size, { ...settings, mode: 'regions' });
+  const integralAfterRegions = await r.theoremIntegral();
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  if (!integrand) throw new Error('no integrand in theorem mode');
+  return {
+    integrand: Array.from(integrand),
+    integral,
+    range,
+    evaluations: cost.evaluations,
+    colours: distinctColours(rgba),
+    integralAfterRegions,
+  };
+}
+
+Object.assign(window, { theoremTest: { theorem, ready: renderer.then(() => true) } });
