@@ -73,14 +73,16 @@ function plots(rows: readonly Row[], args: StudyArgs): Record<string, string> {
       xLabel,
       yLabel: 'E[dist] × #neurons',
       fromZero: true,
-      series: [series(rows, family, 'meanDistanceTimesNeurons', x)],
+      series: [{ ...series(rows, family, 'meanDistanceTimesNeurons', x), name: `mean ± sd over ${args.seeds} seeds` }],
     },
     {
       title: `regions in [-${args.window / 2}, ${args.window / 2}]² / (#neurons²/2)`,
       xLabel,
       yLabel: 'ratio',
       fromZero: true,
-      series: [series(rows, family, 'regionsPerHalfNeuronsSquared', x)],
+      series: [
+        { ...series(rows, family, 'regionsPerHalfNeuronsSquared', x), name: `mean ± sd over ${args.seeds} seeds` },
+      ],
     },
   ];
   const out: Record<string, string> = {};

@@ -31,8 +31,8 @@ export const kStudyUsage = `Usage: npm run study -- [--out DIR] [--seeds N] [--s
   --depths: architectures of the same --neurons at these depths; --sizes: --size-depth layers of these widths
   (empty list: none). --sawtooth: Telgarsky's sawtooth of depth K, regions along [0,1] per perturbation.
   Writes DIR/study.csv, DIR/study.json, DIR/study-depth.svg, DIR/study-size.svg, DIR/study-sawtooth.svg.
-  Defaults: --out study-out --seeds 3 --sigma-b 0.5 --window 2 --lines 40 --samples 2000 --neurons 96
-            --depths 1,2,3,4,6 --sizes 8,16,32,64 --size-depth 3 --sawtooth 10 --perturb 0,1e-6,1e-5,1e-4,1e-3,1e-2,1e-1
+  Defaults: --out study-out --seeds 5 --sigma-b 0.5 --window 2 --lines 100 --samples 4000 --neurons 96
+            --depths 1,2,3,4,6 --sizes 8,16,32,64,128 --size-depth 3 --sawtooth 10 --perturb 0,1e-6,1e-5,1e-4,1e-3,1e-2,1e-1
 Exit codes: 0 done, 2 bad arguments.`;
 
 function integer(text: string, flag: string, min: number, max: number): number {
@@ -52,14 +52,14 @@ function positive(text: string, flag: string): number {
 export function parseStudyArgs(argv: readonly string[]): StudyArgs {
   const args: StudyArgs = {
     out: 'study-out',
-    seeds: 3,
+    seeds: 5,
     sigmaB: 0.5,
     window: 2,
-    lines: 40,
-    samples: 2000,
+    lines: 100,
+    samples: 4000,
     neurons: 96,
     depths: [1, 2, 3, 4, 6],
-    sizes: [8, 16, 32, 64],
+    sizes: [8, 16, 32, 64, 128],
     sizeDepth: 3,
     sawtooth: 10,
     perturb: [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],

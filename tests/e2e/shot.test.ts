@@ -97,7 +97,7 @@ describe('npm run shot', () => {
 
   it('a tiled render equals an untiled one pixel for pixel, in every colour mode', async () => {
     const batch = join(dir, 'tiles.json');
-    const entries = ['regions', 'distance', 'output'].flatMap((mode) => [
+    const entries = ['regions', 'distance', 'output', 'theorem'].flatMap((mode) => [
       { mode, out: join(dir, `whole-${mode}.png`) },
       { mode, tile: 32, out: join(dir, `tiled-${mode}.png`) },
     ]);
@@ -115,13 +115,25 @@ describe('npm run shot', () => {
       batch,
     ]);
     expect(result.code, result.stderr).toBe(0);
-    for (const mode of ['regions', 'distance', 'output']) {
+    for (const mode of ['regions', 'distance', 'output', 'theorem']) {
       const whole = readPng(join(dir, `whole-${mode}.png`));
       const tiled = readPng(join(dir, `tiled-${mode}.png`));
       expect(tiled.data.equals(whole.data), mode).toBe(true);
     }
-    expect(result.stderr).toMatch(/\[6\/6\]/);
+    expect(result.stderr).toMatch(/\[8\/8\]/);
     expect(result.stderr).toMatch(/tiled-output\.png: tile 9\/9/);
+  });
+
+  it('--preset renders the sawtooth: 2^k regions side by side along x in [0, 1]', async () => {
+    const k = 2 + (Date.now() % 4);
+    const fieldsPath = join(dir, 'sawtooth.rlf');
+    const result = await shot([
+      ...['--preset', `sawtooth:${k}`, '--center', '0.5,0.5', '--span', '1', '--size', '128x8'],
+      ...['--out', join(dir, 'sawtooth.png'), '--fields', fieldsPath],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const fields = decodeFieldsFile(new Uint8Array(readFileSync(fieldsPath)));
+    expect(distinctPatterns(fields), `k = ${k}`).toBe(2 ** k);
   });
 
   it('--url re-renders a view shared from the app; a zoom sweep writes its frames', async () => {

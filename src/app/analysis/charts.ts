@@ -6,6 +6,14 @@ const kWidth = 296;
 const kHeight = 150;
 const kAxis = { stroke: '#ccc', grid: { stroke: 'rgba(255,255,255,0.12)' }, ticks: { stroke: '#666' } };
 
+/** Axis numbers short enough for the panel: 200k, 1.5M, 0.002. */
+function compact(value: number): string {
+  const size = Math.abs(value);
+  if (size >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
+  if (size >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
+  return String(Number(value.toPrecision(3)));
+}
+
 function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: boolean): uPlot {
   const paths = bars ? uPlot.paths.bars?.({ size: [1, Number.POSITIVE_INFINITY], align: 1 }) : undefined;
   return new uPlot(
@@ -17,7 +25,7 @@ function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: bo
       scales: { x: { time: false } },
       axes: [
         { ...kAxis, label: xLabel, labelSize: 18, size: 36 },
-        { ...kAxis, size: 60 },
+        { ...kAxis, size: 48, values: (_plot, splits) => splits.map(compact) },
       ],
       series: [{}, paths ? { ...series, paths } : series],
     },

@@ -81,6 +81,7 @@ export class AnalysisPanel {
   private readonly countButton: HTMLButtonElement;
   private readonly cancelButton: HTMLButtonElement;
   private readonly outputChart: OutputChart;
+  private readonly outputPlot: HTMLDivElement;
   private readonly distanceChart: HistogramChart;
   private walkKey = '';
 
@@ -106,7 +107,9 @@ export class AnalysisPanel {
     const segment = div(root, 'analysis-block');
     div(segment, 'analysis-title', 'Segment probe');
     this.segmentText = div(segment, 'analysis-text', 'shift-drag on the picture to probe a segment');
-    this.outputChart = new OutputChart(div(segment, 'analysis-plot'));
+    this.outputPlot = div(segment, 'analysis-plot');
+    this.outputPlot.hidden = true;
+    this.outputChart = new OutputChart(this.outputPlot);
     button(segment, 'clear segment', () => host.update({ segment: [] }));
     const view = div(root, 'analysis-block');
     div(view, 'analysis-title', 'Regions in the view');
@@ -133,7 +136,7 @@ export class AnalysisPanel {
       this.lastWalk = null;
       this.probe.show([], []);
       this.segmentText.textContent = 'shift-drag on the picture to probe a segment';
-      this.outputChart.show(0, [], [0, 0]);
+      this.outputPlot.hidden = true;
       return;
     }
     this.segmentText.textContent = 'walking the segment…';
@@ -143,6 +146,7 @@ export class AnalysisPanel {
         if (this.walkKey !== key) return;
         this.lastWalk = walk;
         this.probe.show(segment, walk.breakpoints);
+        this.outputPlot.hidden = false;
         this.outputChart.show(walk.length, walk.breakpoints, walk.outputs);
         this.segmentText.textContent =
           `${walk.regions.toLocaleString('en')} regions crossed (exact, ${(seconds * 1000).toFixed(0)} ms)\n` +
@@ -210,7 +214,7 @@ export class AnalysisPanel {
       `boundary length ${fmt(exact.boundaryLength)} in area ${fmt(exact.area)}`,
       `length / area / neurons = ${fmt(exact.boundaryDensityPerNeuron)}`,
       `mean region area ${fmt(exact.meanArea)}`,
-      `mean distance (pixels) ${fmt(meanDistance)} · × neurons = ${fmt(meanDistance * neurons)}`,
+      `mean distance over the pixels ${fmt(meanDistance)} · × neurons = ${fmt(meanDistance * neurons)}`,
     ];
     if (theoremLength !== null) {
       lines.push(`theorem: predicted length ${fmt(theoremLength)} (measured ${fmt(exact.boundaryLength)})`);
