@@ -20,6 +20,11 @@ async function lastWalk(page: Page): Promise<{ regions: number; breakpoints: num
   return (await page.evaluate('window.reluscope.analysis.lastWalk')) as { regions: number; breakpoints: number[] };
 }
 
+/** Breakpoints equal up to float64 rounding (the worker and Node may differ in the last bits of Math functions). */
+function sameBreakpoints(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, i) => Math.abs(t - (b[i] ?? Number.NaN)) < 1e-12);
+}
+
 describe('the analysis panel', () => {
   it('shift-drag probes a segment: the walk is the float64 walk, in the URL, ticks drawn', async () => {
     const seed = Date.now() % 100000;
@@ -45,6 +50,14 @@ describe('the analysis panel', () => {
     expect(ticks).toBe(walk.breakpoints.length);
     expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(
       new RegExp(`${walk.regions} regions crossed`),
+    );
+    // Another seed is another net: the segment is walked again.
+    const next = walkSegment(randomNet({ widths: [10, 10], sigmaB: 0.5, seed: seed + 1 }), [x0, y0], [x1, y1]);
+    await page.evaluate(`window.reluscope.app.update({ seed: ${seed + 1} })`);
+    const nextBreakpoints = JSON.stringify(next.breakpoints);
+    await page.waitForFunction(
+      `(${sameBreakpoints.toString()})(window.reluscope.analysis.lastWalk?.breakpoints ?? [], ${nextBreakpoints})`,
+      { timeout: 30_000, polling: 50 },
     );
     expect(consoleErrors).toEqual([]);
     await page.close();

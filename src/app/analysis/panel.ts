@@ -84,6 +84,7 @@ export class AnalysisPanel {
   private readonly outputPlot: HTMLDivElement;
   private readonly distanceChart: HistogramChart;
   private walkKey = '';
+  private walkNet: Net | null = null;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -127,10 +128,12 @@ export class AnalysisPanel {
   refresh(): void {
     this.probe.draw();
     const segment = this.host.settings.segment;
-    const key = JSON.stringify([segment, this.host.layers, this.host.settings.net, this.host.settings.widths]);
+    // The net object changes with every net setting (widths, sigma_b, seed, file, preset).
+    const key = JSON.stringify([segment, this.host.layers]);
     const netKey = this.host.net;
-    if (key === this.walkKey) return;
+    if (key === this.walkKey && netKey === this.walkNet) return;
     this.walkKey = key;
+    this.walkNet = netKey;
     const [x0, y0, x1, y1] = segment;
     if (x0 === undefined || y0 === undefined || x1 === undefined || y1 === undefined) {
       this.lastWalk = null;
@@ -143,7 +146,7 @@ export class AnalysisPanel {
     this.probe.show(segment, []);
     this.segmentWorker.segment(netKey, [x0, y0], [x1, y1], this.host.layers).then(
       ({ walk, seconds }) => {
-        if (this.walkKey !== key) return;
+        if (this.walkKey !== key || this.walkNet !== netKey) return;
         this.lastWalk = walk;
         this.probe.show(segment, walk.breakpoints);
         this.outputPlot.hidden = false;
@@ -208,7 +211,9 @@ export class AnalysisPanel {
   private showView(result: ViewAnalysis, fields: FieldsData): void {
     const { exact, pixelPatterns, meanDistance, theoremLength } = result;
     const neurons = neuronCount(this.host.net);
+    const { cx, cy, span } = result.view;
     const lines = [
+      `view centred (${fmt(cx)}, ${fmt(cy)}), span ${fmt(span)}, ${result.size.width}×${result.size.height} px:`,
       `${exact.regions.toLocaleString('en')} regions exactly (${result.seconds.toFixed(2)} s)`,
       `${pixelPatterns.toLocaleString('en')} distinct pixel patterns (${(exact.regions - pixelPatterns).toLocaleString('en')} regions too small for a pixel)`,
       `boundary length ${fmt(exact.boundaryLength)} in area ${fmt(exact.area)}`,
