@@ -46,6 +46,8 @@ export class App {
   frames = 0;
   lastFrame: FrameResult | null = null;
   lastCost: FieldsCost | null = null;
+  /** The theorem's predicted boundary length of the last computed view (theorem mode; null otherwise). */
+  lastTheoremIntegral: number | null = null;
   /** Frames given up because the view or settings changed while they were computed. */
   abandoned = 0;
   /** The last frames, for tests and debugging. */
@@ -323,6 +325,7 @@ export class App {
       this.lastFrame = frame;
       if (frame.computedFields) {
         this.lastCost = await this.gpu.renderer.fieldsCost();
+        this.lastTheoremIntegral = await this.gpu.renderer.theoremIntegral();
         // Steps of about kStepMs keep the queue short, so that previews and input are never behind by more.
         const tiles = Math.ceil(texture.width / kTileSide) * Math.ceil(texture.height / kTileSide);
         const msPerTile = frame.gpuMs / tiles;

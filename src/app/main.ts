@@ -99,7 +99,11 @@ async function main(): Promise<void> {
     const fps = demo.active
       ? `demo: ${demo.framesPerSecond} frames/s, span ${app.settings.span.toExponential(2)}\n`
       : '';
-    readout.textContent = `${fps}${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px`;
+    const theorem =
+      app.settings.mode === 'theorem' && app.lastTheoremIntegral !== null
+        ? `\ntheorem: predicted boundary length in view ${app.lastTheoremIntegral.toPrecision(4)}`
+        : '';
+    readout.textContent = `${fps}${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px${theorem}`;
     if (app.settings.mode === 'layers')
       readout.append('\n', layerLegend(layersShown(app.settings, app.net.hidden.length)));
   };

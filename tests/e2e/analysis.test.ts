@@ -86,6 +86,30 @@ describe('the analysis panel', () => {
     await page.close();
   });
 
+  it('theorem mode: the predicted boundary length in the readout and next to the exact one', async () => {
+    const { page, consoleErrors } = await openApp(harness, '#widths=12,12&sigmaB=0.4&seed=2&span=3&mode=theorem');
+    const predicted = (await page.evaluate('window.reluscope.app.lastTheoremIntegral')) as number;
+    expect(predicted).toBeGreaterThan(0);
+    // The readout is refreshed four times a second.
+    await page.waitForFunction(
+      `/theorem: predicted boundary length in view \\d/.test(document.querySelector('#readout').textContent)`,
+      {
+        timeout: 5_000,
+      },
+    );
+    const result = (await page.evaluate('window.reluscope.analysis.analyzeView()')) as {
+      theoremLength: number;
+      exact: { boundaryLength: number };
+    };
+    expect(result.theoremLength).toBe(predicted);
+    // One net is one draw of the biases: the prediction is an expectation, the same order as the measurement.
+    expect(result.theoremLength / result.exact.boundaryLength).toBeGreaterThan(0.3);
+    expect(result.theoremLength / result.exact.boundaryLength).toBeLessThan(3);
+    expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(/theorem: predicted length/);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('a long count can be cancelled, and the app keeps rendering while it runs', async () => {
     // About 10^6 regions: minutes of counting, far longer than this test.
     const { page, consoleErrors } = await openApp(harness, '#widths=256,256,256,256&sigmaB=0.1&seed=1&span=2');
