@@ -1,6 +1,7 @@
 /** Flags of `npm run analyze`. The net flags go through the app's settings parsers, as in `npm run shot`. */
 import { cloneSettings, kDefaultSettings, type Settings, settingsFromParams } from '../app/settings.ts';
 import { UsageError } from './args.ts';
+import { readFlags } from './flags.ts';
 
 export interface AnalyzeOptions {
   settings: Settings;
@@ -31,6 +32,7 @@ export const kAnalyzeUsage = `Usage: npm run analyze -- [net] (--line X0,Y0,X1,Y
   --json               one JSON object: {"line": {...}, "view": {...}}
 Exit codes: 0 done, 1 bad net file, 2 bad arguments.`;
 
+const kOtherFlags = ['net', 'line', 'view', 'samples', 'theorem-grid', 'pixels'];
 const kNetFlags: Record<string, string> = {
   widths: 'widths',
   'sigma-b': 'sigmaB',
@@ -68,17 +70,12 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
     help: false,
   };
   const params = new URLSearchParams();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
-    const flag = match[1] ?? '';
-    if (flag === 'json' || flag === 'help') {
-      options[flag] = true;
+  const known = (name: string): boolean => name in kNetFlags || kOtherFlags.includes(name);
+  for (const { name: flag, value } of readFlags(argv, ['json', 'help'], known)) {
+    if (value === null) {
+      options[flag === 'json' ? 'json' : 'help'] = true;
       continue;
     }
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${flag} needs a value`);
     const key = kNetFlags[flag];
     if (key) {
       params.set(key, value);
@@ -106,8 +103,6 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
       case 'pixels':
         options.pixels = count(value, flag, 8192);
         break;
-      default:
-        throw new UsageError(`unknown flag --${flag}`);
     }
   }
   const parsed = settingsFromParams(params, options.settings);

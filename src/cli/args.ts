@@ -11,8 +11,9 @@ import {
 } from '../app/settings.ts';
 import { kColourModes } from '../gpu/layout.ts';
 import { parsePreset } from '../model/presetSpec.ts';
+import { readFlags, UsageError } from './flags.ts';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface ShotOptions {
   settings: Settings;
@@ -92,19 +93,13 @@ export function parseShotArgs(argv: readonly string[], base: ShotOptions = defau
   const options: ShotOptions = { ...base, settings: cloneSettings(base.settings) };
   const params = new URLSearchParams();
   let url: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
-    const flag = match[1] ?? '';
-    if (kSwitches.includes(flag)) {
+  const known = (name: string): boolean => name in kSettingFlags || kOtherFlags.includes(name);
+  for (const { name: flag, value } of readFlags(argv, kSwitches, known)) {
+    if (value === null) {
       if (flag === 'gpu') options.gpu = true;
       else options.help = true;
       continue;
     }
-    if (!(flag in kSettingFlags) && !kOtherFlags.includes(flag)) throw new UsageError(`unknown flag --${flag}`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${flag} needs a value`);
     const key = kSettingFlags[flag];
     if (key) {
       params.set(key, value);

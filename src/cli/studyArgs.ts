@@ -1,6 +1,7 @@
 /** Flags of `npm run study`. */
 
 import { UsageError } from './args.ts';
+import { readFlags } from './flags.ts';
 import { parseNumberList } from './listArgs.ts';
 
 export interface StudyArgs {
@@ -35,6 +36,21 @@ export const kStudyUsage = `Usage: npm run study -- [--out DIR] [--seeds N] [--s
             --depths 1,2,3,4,6 --sizes 8,16,32,64,128 --size-depth 3 --sawtooth 10 --perturb 0,1e-6,1e-5,1e-4,1e-3,1e-2,1e-1
 Exit codes: 0 done, 2 bad arguments.`;
 
+const kFlags = [
+  'out',
+  'seeds',
+  'sigma-b',
+  'window',
+  'lines',
+  'samples',
+  'neurons',
+  'depths',
+  'sizes',
+  'size-depth',
+  'sawtooth',
+  'perturb',
+];
+
 function integer(text: string, flag: string, min: number, max: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -65,16 +81,12 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
     perturb: [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
     help: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? '');
-    if (!match) throw new UsageError(`unexpected argument "${argv[i]}"`);
-    const flag = match[1] ?? '';
-    if (flag === 'help') {
+  const known = (name: string): boolean => kFlags.includes(name);
+  for (const { name: flag, value } of readFlags(argv, ['help'], known)) {
+    if (value === null) {
       args.help = true;
       continue;
     }
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${flag} needs a value`);
     switch (flag) {
       case 'out':
         args.out = value;
@@ -112,8 +124,6 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
       case 'perturb':
         args.perturb = parseNumberList(value, flag, { integer: false, min: 0, max: 10 });
         break;
-      default:
-        throw new UsageError(`unknown flag --${flag}`);
     }
   }
   return args;
