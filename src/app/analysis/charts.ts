@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 const kWidth = 296;
-const kHeight = 150;
+const kHeight = 110;
 const kAxis = { stroke: '#ccc', grid: { stroke: 'rgba(255,255,255,0.12)' }, ticks: { stroke: '#666' } };
 
 /** Axis numbers short enough for the panel: 200k, 1.5M, 0.002. */
