@@ -111,8 +111,8 @@ describe('the analysis panel', () => {
   });
 
   it('a long count can be cancelled, and the app keeps rendering while it runs', async () => {
-    // About 10^6 regions: minutes of counting, far longer than this test.
-    const { page, consoleErrors } = await openApp(harness, '#widths=256,256,256,256&sigmaB=0.1&seed=1&span=2');
+    // About 2.8 x 10^5 regions: several seconds of counting (8.6 s in Node here).
+    const { page, consoleErrors } = await openApp(harness, '#widths=256,256,256&sigmaB=0.1&seed=1&span=2');
     await page.evaluate('(window.__count = window.reluscope.analysis.analyzeView()), 0');
     await page.waitForFunction(`!document.querySelector('#analysis progress').hidden`, { timeout: 30_000 });
     // The UI thread is free: a new picture (another palette) is rendered while the worker counts.

@@ -76,12 +76,18 @@ describe('the app', () => {
     await page.waitForFunction('!window.reluscope.app.idle');
     await new Promise((resolve) => setTimeout(resolve, 200));
     await page.mouse.wheel({ deltaY: -200 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const busy = (await page.evaluate('!window.reluscope.app.idle')) as boolean;
-    const during = await shotOfCanvas();
+    // While the new picture is computed the screen must already show the zoom (the moved, scaled last picture).
+    // The compositor may lag behind a busy GPU process for a moment: look again until the computation ends.
+    let previewSeen = false;
+    let busy = true;
+    for (let look = 0; look < 40 && busy && !previewSeen; look++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      busy = (await page.evaluate('!window.reluscope.app.idle')) as boolean;
+      previewSeen = busy && !(await shotOfCanvas()).equals(before);
+    }
     await page.mouse.wheel({ deltaY: -200 });
     await waitIdle(page);
-    if (busy) expect(during.equals(before), 'the preview shows the zoom before the new picture is ready').toBe(false);
+    expect(previewSeen || !busy, 'the preview shows the zoom before the new picture is ready').toBe(true);
     expect((await page.evaluate('window.reluscope.app.abandoned')) as number).toBeGreaterThan(0);
     const finalHash = await urlHash(page);
     const final = await pixelStats(page);
