@@ -6,6 +6,7 @@
 import { BlitPass } from '../gpu/blitPass.ts';
 import { GpuError, requestDevice } from '../gpu/device.ts';
 import { kTileSide } from '../gpu/layout.ts';
+import { readTexture } from '../gpu/readback.ts';
 import { type FieldsCost, type FieldsData, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
@@ -370,30 +371,16 @@ export class App {
     const texture = this.frameTexture;
     if (!texture) throw new GpuError('nothing rendered yet');
     const { width, height } = texture;
-    const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
-    const buffer = this.gpu.device.createBuffer({
-      label: 'App.readPixels',
-      size: bytesPerRow * height,
-      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
-    });
-    const encoder = this.gpu.device.createCommandEncoder({ label: 'App.readPixels' });
-    encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [width, height]);
-    this.gpu.device.queue.submit([encoder.finish()]);
-    await buffer.mapAsync(GPUMapMode.READ);
-    const rows = new Uint8Array(buffer.getMappedRange());
-    const rgba = new Uint8Array(width * height * 4);
-    const bgra = this.gpu.renderer.format === 'bgra8unorm';
-    for (let j = 0; j < height; j++) {
-      for (let i = 0; i < width; i++) {
-        const s = j * bytesPerRow + i * 4;
-        const d = (j * width + i) * 4;
-        rgba[d] = rows[bgra ? s + 2 : s] ?? 0;
-        rgba[d + 1] = rows[s + 1] ?? 0;
-        rgba[d + 2] = rows[bgra ? s : s + 2] ?? 0;
-        rgba[d + 3] = rows[s + 3] ?? 0;
-      }
+    const texels = await readTexture(this.gpu.device, texture);
+    // The canvas format may be BGRA: swap to RGBA.
+    const rgba = new Uint8Array(texels.length);
+    const [red, blue] = this.gpu.renderer.format === 'bgra8unorm' ? [2, 0] : [0, 2];
+    for (let i = 0; i < texels.length; i += 4) {
+      rgba[i] = texels[i + red] ?? 0;
+      rgba[i + 1] = texels[i + 1] ?? 0;
+      rgba[i + 2] = texels[i + blue] ?? 0;
+      rgba[i + 3] = texels[i + 3] ?? 0;
     }
-    buffer.destroy();
     return { width, height, rgba };
   }
 

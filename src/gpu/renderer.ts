@@ -9,17 +9,12 @@ import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
 import { FieldsPass, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
-import {
-  type Algorithm,
-  type ColourMode,
-  fieldIndex,
-  kNoBoundary,
-  kPixelField,
-  kStatsWords,
-  structSize,
-} from './layout.ts';
+import { type Algorithm, type ColourMode, kPixelField, kStatsWords, structSize } from './layout.ts';
 import { encodeShift, exposedTiles, panShift } from './panReuse.ts';
+import { decodeFields, type FieldsData, readBuffer, readTexture } from './readback.ts';
 import { RegionsPass } from './regionsPass.ts';
+
+export type { FieldsData };
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
 export interface FieldsSettings {
@@ -39,19 +34,6 @@ export interface FieldsSettings {
 }
 
 export interface RenderSettings extends ColourSettings, FieldsSettings {}
-
-/** Per-pixel fields read back from the GPU, row-major from the top-left pixel. */
-export interface FieldsData {
-  readonly size: ImageSize;
-  readonly hashLo: Uint32Array;
-  readonly hashHi: Uint32Array;
-  /** Distance to the nearest boundary in input units (Infinity where no neuron has a line). */
-  readonly distance: Float64Array;
-  /** The same in pixels. */
-  readonly distancePixels: Float64Array;
-  readonly layer: Uint32Array;
-  readonly output: Float32Array;
-}
 
 export interface FrameResult {
   /** Milliseconds from submission until the GPU finished the frame. */
@@ -227,7 +209,7 @@ export class Renderer {
       await this.computeFieldsIn(size, { ...settings, mode }, {});
       await this.device.queue.onSubmittedWorkDone();
     });
-    const stats = new Float32Array(await this.readBuffer(this.frontStats));
+    const stats = new Float32Array(await readBuffer(this.device, this.frontStats));
     if (mode === 'output') return stats[0] ?? 0;
     return mode === 'theorem' ? (stats[2] ?? 0) : 0;
   }
@@ -308,7 +290,7 @@ export class Renderer {
   async fieldsCost(): Promise<FieldsCost> {
     const pixels = this.fieldsSize.width * this.fieldsSize.height;
     if (this.fieldsAlgorithm === 'brute') return { pixels, evaluations: pixels, reusedPixels: 0 };
-    const words = new Uint32Array(await this.readBuffer(this.frontStats));
+    const words = new Uint32Array(await readBuffer(this.device, this.frontStats));
     return { pixels, evaluations: words[1] ?? 0, reusedPixels: this.reusedPixels };
   }
 
@@ -317,33 +299,8 @@ export class Renderer {
     const fields = this.front;
     const view = this.fieldsView;
     if (!fields || !view) throw new GpuError('no fields computed yet');
-    const words = new Uint32Array(await this.readBuffer(fields));
-    const floats = new Float32Array(words.buffer);
-    const stride = structSize(kPixelField) / 4;
-    const pixels = this.fieldsSize.width * this.fieldsSize.height;
-    const column = (name: string): number => fieldIndex(kPixelField, name);
-    const s = pixelSize(view, this.fieldsImageSize);
-    const data: FieldsData = {
-      size: this.fieldsSize,
-      hashLo: new Uint32Array(pixels),
-      hashHi: new Uint32Array(pixels),
-      distance: new Float64Array(pixels),
-      distancePixels: new Float64Array(pixels),
-      layer: new Uint32Array(pixels),
-      output: new Float32Array(pixels),
-    };
-    for (let p = 0; p < pixels; p++) {
-      const base = p * stride;
-      data.hashLo[p] = words[base + column('hashLo')] ?? 0;
-      data.hashHi[p] = words[base + column('hashHi')] ?? 0;
-      const d = floats[base + column('distance')] ?? kNoBoundary;
-      const pixels = d >= kNoBoundary ? Number.POSITIVE_INFINITY : d;
-      data.distancePixels[p] = pixels;
-      data.distance[p] = pixels * s;
-      data.layer[p] = words[base + column('layer')] ?? 0;
-      data.output[p] = floats[base + column('output')] ?? 0;
-    }
-    return data;
+    const words = new Uint32Array(await readBuffer(this.device, fields));
+    return decodeFields(words, this.fieldsSize, pixelSize(view, this.fieldsImageSize));
   }
 
   /**
@@ -352,7 +309,7 @@ export class Renderer {
    */
   async readTheorem(): Promise<Float32Array | null> {
     if (!this.fieldsTheorem || !this.theorem) return null;
-    return new Float32Array(await this.readBuffer(this.theorem));
+    return new Float32Array(await readBuffer(this.device, this.theorem));
   }
 
   /**
@@ -377,41 +334,10 @@ export class Renderer {
     });
     try {
       await this.render(texture, settings);
-      const bytesPerRow = Math.ceil((size.width * 4) / 256) * 256;
-      const buffer = this.device.createBuffer({
-        label: 'Renderer.pixelReadback',
-        size: bytesPerRow * size.height,
-        usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
-      });
-      const encoder = this.device.createCommandEncoder({ label: 'Renderer.pixelCopy' });
-      encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [size.width, size.height]);
-      this.device.queue.submit([encoder.finish()]);
-      await buffer.mapAsync(GPUMapMode.READ);
-      const rows = new Uint8Array(buffer.getMappedRange());
-      const pixels = new Uint8Array(size.width * size.height * 4);
-      for (let j = 0; j < size.height; j++) {
-        pixels.set(rows.subarray(j * bytesPerRow, j * bytesPerRow + size.width * 4), j * size.width * 4);
-      }
-      buffer.destroy();
-      return pixels;
+      return await readTexture(this.device, texture);
     } finally {
       texture.destroy();
     }
-  }
-
-  private async readBuffer(source: GPUBuffer): Promise<ArrayBuffer> {
-    const staging = this.device.createBuffer({
-      label: 'Renderer.fieldsReadback',
-      size: source.size,
-      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
-    });
-    const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsCopy' });
-    encoder.copyBufferToBuffer(source, 0, staging, 0, source.size);
-    this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const copy = staging.getMappedRange().slice(0);
-    staging.destroy();
-    return copy;
   }
 
   destroy(): void {
