@@ -127,6 +127,11 @@ describe('the analysis panel', () => {
     expect(await page.evaluate('window.__count')).toBeNull();
     expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(/cancelled/);
     expect(await page.evaluate(`document.querySelector('#analysis progress').hidden`)).toBe(true);
+    // A count still running when the net changes is of the old net: it is cancelled.
+    await page.evaluate('(window.__count = window.reluscope.analysis.analyzeView()), 0');
+    await page.waitForFunction(`!document.querySelector('#analysis progress').hidden`, { timeout: 30_000 });
+    await page.evaluate('window.reluscope.app.update({ seed: 2 })');
+    expect(await page.evaluate('window.__count')).toBeNull();
     expect(await appErrors(page)).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await page.close();

@@ -85,6 +85,7 @@ export class AnalysisPanel {
   private readonly distanceChart: HistogramChart;
   private walkKey = '';
   private walkNet: Net | null = null;
+  private countNet: Net | null = null;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -127,6 +128,8 @@ export class AnalysisPanel {
   /** Called after every settings change and frame: redraws the probe, re-walks the segment when it changed. */
   refresh(): void {
     this.probe.draw();
+    // A count of another net's regions is of no use any more.
+    if (this.regionsWorker.busy && this.countNet !== this.host.net) this.regionsWorker.cancel();
     const segment = this.host.settings.segment;
     // The net object changes with every net setting (widths, sigma_b, seed, file, preset).
     const key = JSON.stringify([segment, this.host.layers]);
@@ -164,7 +167,9 @@ export class AnalysisPanel {
 
   /** Exact regions of the current view (worker) next to the pixels' distinct patterns and distances. */
   async analyzeView(): Promise<ViewAnalysis | null> {
+    if (this.regionsWorker.busy) return null;
     const { net, view, size, layers } = this.host;
+    this.countNet = net;
     const half = view.span / 2;
     const halfHeight = (view.span * size.height) / size.width / 2;
     const rect = { x0: view.cx - half, y0: view.cy - halfHeight, x1: view.cx + half, y1: view.cy + halfHeight };
