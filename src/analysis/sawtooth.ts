@@ -6,6 +6,9 @@
 import { perturbedSawtooth } from '../model/presets.ts';
 import { walkSegment } from './segment.ts';
 
+/** The perturbations the app's sweep tries (the talk's instability slide). */
+export const kInstabilityEpsilons: readonly number[] = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 0.1, 0.3];
+
 export interface SawtoothCount {
   readonly epsilon: number;
   /** Mean of `counts`. */

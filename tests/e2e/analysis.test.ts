@@ -2,6 +2,7 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enumerateRegions } from '../../src/analysis/polygons.ts';
+import { kInstabilityEpsilons, sawtoothCounts } from '../../src/analysis/sawtooth.ts';
 import { walkSegment } from '../../src/analysis/segment.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { randomNet } from '../../src/model/random.ts';
@@ -133,6 +134,16 @@ describe('the analysis panel', () => {
     await page.evaluate('window.reluscope.app.update({ seed: 2 })');
     expect(await page.evaluate('window.__count')).toBeNull();
     expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the sawtooth sweep: regions along [0, 1] as the perturbation grows, as in Node', async () => {
+    const { page, consoleErrors } = await openApp(harness, '#net=sawtooth:6&cx=0.5&cy=0.5&span=1.25');
+    const counts = await page.evaluate('window.reluscope.analysis.sawtoothSweep(6, 2)');
+    expect(counts).toEqual(sawtoothCounts(6, kInstabilityEpsilons, 2));
+    expect((counts as { meanRegions: number }[])[0]?.meanRegions).toBe(64);
+    expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(/Sawtooth instability/);
     expect(consoleErrors).toEqual([]);
     await page.close();
   });

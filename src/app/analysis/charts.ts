@@ -1,4 +1,7 @@
-/** The panel's two charts, drawn with uPlot: the output along the probe segment, and the distance histogram. */
+/**
+ * The panel's charts, drawn with uPlot: the output along the probe segment, the distance histogram, and the
+ * sawtooth's regions against the perturbation.
+ */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -14,7 +17,7 @@ function compact(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
-function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: boolean): uPlot {
+function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: boolean, logX = false): uPlot {
   const paths = bars ? uPlot.paths.bars?.({ size: [1, Number.POSITIVE_INFINITY], align: 1 }) : undefined;
   return new uPlot(
     {
@@ -22,10 +25,21 @@ function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: bo
       height: kHeight,
       legend: { show: false },
       cursor: { show: true, points: { show: false } },
-      scales: { x: { time: false } },
+      scales: { x: logX ? { time: false, distr: 3 } : { time: false } },
       axes: [
-        { ...kAxis, label: xLabel, labelSize: 18, size: 36 },
-        { ...kAxis, size: 48, values: (_plot, splits) => splits.map(compact) },
+        {
+          ...kAxis,
+          label: xLabel,
+          labelSize: 18,
+          size: 36,
+          ...(logX
+            ? {
+                values: (_plot: uPlot, splits: number[]) =>
+                  splits.map((v) => (Number.isFinite(v) ? v.toExponential(0) : '')),
+              }
+            : {}),
+        },
+        { ...kAxis, size: 48, space: 16, values: (_plot, splits) => splits.map(compact) },
       ],
       series: [{}, paths ? { ...series, paths } : series],
     },
@@ -63,5 +77,19 @@ export class HistogramChart {
 
   show(edges: readonly number[], counts: readonly number[]): void {
     this.plot.setData([edges.slice(0, counts.length), [...counts]]);
+  }
+}
+
+/** Mean regions of the perturbed sawtooth along [0, 1] against the perturbation (log axis; epsilon 0 left out). */
+export class PerturbationChart {
+  private readonly plot: uPlot;
+
+  constructor(root: HTMLElement) {
+    this.plot = chart(root, 'perturbation ε', { stroke: '#ff7f50', width: 1.5, points: { show: true } }, false, true);
+  }
+
+  show(epsilons: readonly number[], meanRegions: readonly number[]): void {
+    const kept = epsilons.map((e, i) => [e, meanRegions[i] ?? 0] as const).filter(([e]) => e > 0);
+    this.plot.setData([kept.map(([e]) => e), kept.map(([, n]) => n)]);
   }
 }

@@ -3,6 +3,7 @@
  * (the worker is terminated at once and a fresh one started for the next job).
  */
 import type { Rect, ViewRegions } from '../../analysis/polygons.ts';
+import type { SawtoothCount } from '../../analysis/sawtooth.ts';
 import type { SegmentWalk } from '../../analysis/segment.ts';
 import type { Net } from '../../model/net.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisResult } from './protocol.ts';
@@ -54,6 +55,13 @@ export class AnalysisClient {
     return { walk: result.walk, seconds };
   }
 
+  /** Regions of the depth-k sawtooth along [0, 1] for each perturbation, over seeds 1..seeds. */
+  async sawtooth(depth: number, epsilons: readonly number[], seeds: number): Promise<SawtoothCount[]> {
+    const { result } = await this.submit(null, (id) => ({ kind: 'sawtooth', id, depth, epsilons, seeds }));
+    if (result.kind !== 'sawtooth') throw new Error('the analysis worker answered with the wrong kind of result');
+    return result.counts;
+  }
+
   /** Stops the running job (its promise rejects with CancelledError). */
   cancel(): void {
     this.worker?.terminate();
@@ -65,13 +73,13 @@ export class AnalysisClient {
 
   /** Runs one job; a job still running is cancelled first (the newest question is the one that matters). */
   private submit(
-    net: Net,
+    net: Net | null,
     request: (id: number) => Exclude<AnalysisRequest, { kind: 'net' }>,
     onProgress?: (done: number, total: number) => void,
   ): Promise<{ result: AnalysisResult; seconds: number }> {
     if (this.job) this.cancel();
     const worker = this.ensureWorker();
-    if (this.sentNet !== net) {
+    if (net !== null && this.sentNet !== net) {
       worker.postMessage({ kind: 'net', net } satisfies AnalysisRequest);
       this.sentNet = net;
     }

@@ -17,6 +17,7 @@ export function addAnalysisFolder(gui: GUI, app: App, panel: AnalysisPanel): voi
       app.update({ net, layers: 0, cx: 0.5, cy: 0.5, span: 1.25, segment: [0, 0.5, 1, 0.5] });
     },
     theorem: () => app.update({ mode: 'theorem' }),
+    sweep: () => void panel.sawtoothSweep(proxy.depth),
   };
   folder.add(proxy, 'count').name('count regions in view (exact)');
   folder.add(proxy, 'theorem').name('colour by the theorem’s integrand');
@@ -25,4 +26,5 @@ export function addAnalysisFolder(gui: GUI, app: App, panel: AnalysisPanel): voi
   sawtooth.add(proxy, 'epsilon', 0, 0.5, 0.0001).name('perturbation ε');
   sawtooth.add(proxy, 'seed', 1, 1000, 1).name('perturbation seed');
   sawtooth.add(proxy, 'sawtooth').name('show the sawtooth');
+  sawtooth.add(proxy, 'sweep').name('regions along [0, 1] as ε grows');
 }

@@ -5,6 +5,7 @@
  */
 import { histogram } from '../../analysis/distance.ts';
 import type { ViewRegions } from '../../analysis/polygons.ts';
+import { kInstabilityEpsilons, type SawtoothCount } from '../../analysis/sawtooth.ts';
 import type { SegmentWalk } from '../../analysis/segment.ts';
 import type { FieldsData } from '../../gpu/renderer.ts';
 import { distinctPatterns } from '../../model/fieldsFile.ts';
@@ -12,7 +13,7 @@ import { type Net, neuronCount } from '../../model/net.ts';
 import type { ImageSize, View } from '../../model/view.ts';
 import type { Messages } from '../messages.ts';
 import type { Settings } from '../settings.ts';
-import { HistogramChart, OutputChart } from './charts.ts';
+import { HistogramChart, OutputChart, PerturbationChart } from './charts.ts';
 import { AnalysisClient, CancelledError } from './client.ts';
 import { SegmentProbe } from './probe.ts';
 
@@ -43,6 +44,8 @@ export interface ViewAnalysis {
 }
 
 const kBins = 40;
+/** Deeper sawtooths have too many regions (2^k) to walk 45 times. */
+export const kMaxSweepDepth = 16;
 /** Narrower windows start with the panel folded. */
 const kOpenWidth = 900;
 
@@ -74,6 +77,10 @@ export class AnalysisPanel {
   lastView: ViewAnalysis | null = null;
   private readonly segmentWorker = new AnalysisClient('ReLUscope.segment');
   private readonly regionsWorker = new AnalysisClient('ReLUscope.regions');
+  private readonly sawtoothWorker = new AnalysisClient('ReLUscope.sawtooth');
+  private readonly sweepBlock: HTMLDivElement;
+  private readonly sweepText: HTMLDivElement;
+  private readonly sweepChart: PerturbationChart;
   private readonly probe: SegmentProbe;
   private readonly segmentText: HTMLDivElement;
   private readonly viewText: HTMLDivElement;
@@ -82,6 +89,7 @@ export class AnalysisPanel {
   private readonly cancelButton: HTMLButtonElement;
   private readonly outputChart: OutputChart;
   private readonly outputPlot: HTMLDivElement;
+  private readonly distancePlot: HTMLDivElement;
   private readonly distanceChart: HistogramChart;
   private walkKey = '';
   private walkNet: Net | null = null;
@@ -122,7 +130,38 @@ export class AnalysisPanel {
     this.progress.hidden = true;
     view.append(this.progress);
     this.viewText = div(view, 'analysis-text', 'exact float64 polygons of the view (runs in the background)');
-    this.distanceChart = new HistogramChart(div(view, 'analysis-plot'), 'distance to the boundary (input units)');
+    this.distancePlot = div(view, 'analysis-plot');
+    this.distancePlot.hidden = true;
+    this.distanceChart = new HistogramChart(this.distancePlot, 'distance to the boundary (input units)');
+    this.sweepBlock = div(root, 'analysis-block');
+    this.sweepBlock.hidden = true;
+    div(this.sweepBlock, 'analysis-title', 'Sawtooth instability');
+    this.sweepText = div(this.sweepBlock, 'analysis-text');
+    this.sweepChart = new PerturbationChart(div(this.sweepBlock, 'analysis-plot'));
+  }
+
+  /** Regions of the depth-k sawtooth along [0, 1] as the perturbation grows (mean over `seeds` seeds). */
+  async sawtoothSweep(depth: number, seeds = 5): Promise<SawtoothCount[] | null> {
+    const k = Math.min(depth, kMaxSweepDepth);
+    this.sweepBlock.hidden = false;
+    this.sweepText.textContent = `walking the depth-${k} sawtooth for ${kInstabilityEpsilons.length} perturbations…`;
+    try {
+      const counts = await this.sawtoothWorker.sawtooth(k, kInstabilityEpsilons, seeds);
+      const rows = counts.map(
+        (c) => `ε ${c.epsilon === 0 ? 0 : c.epsilon.toExponential(0)}: ${c.meanRegions.toFixed(1)}`,
+      );
+      this.sweepText.textContent =
+        `depth ${k}${depth > k ? ` (at most ${kMaxSweepDepth} here)` : ''}: regions along [0, 1], mean of ${seeds} ` +
+        `seeds (exact: ${2 ** k})\n${rows.join('\n')}`;
+      this.sweepChart.show(
+        counts.map((c) => c.epsilon),
+        counts.map((c) => c.meanRegions),
+      );
+      return counts;
+    } catch (error) {
+      if (!(error instanceof CancelledError)) this.messages.error(`sawtooth sweep failed: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   /** Called after every settings change and frame: redraws the probe, re-walks the segment when it changed. */
@@ -233,6 +272,7 @@ export class AnalysisPanel {
     }
     this.viewText.textContent = lines.join('\n');
     const { edges, counts } = histogram(fields.distance, kBins);
+    this.distancePlot.hidden = false;
     this.distanceChart.show(edges, counts);
   }
 }

@@ -1,5 +1,6 @@
 /** Messages between the app and its analysis worker (src/app/analysis/worker.ts). */
 import type { Rect, ViewRegions } from '../../analysis/polygons.ts';
+import type { SawtoothCount } from '../../analysis/sawtooth.ts';
 import type { SegmentWalk } from '../../analysis/segment.ts';
 import type { Net } from '../../model/net.ts';
 
@@ -13,11 +14,20 @@ export type AnalysisRequest =
       readonly p0: readonly [number, number];
       readonly p1: readonly [number, number];
       readonly layers: number;
+    }
+  /** The perturbed sawtooth's regions along [0, 1] (needs no net). */
+  | {
+      readonly kind: 'sawtooth';
+      readonly id: number;
+      readonly depth: number;
+      readonly epsilons: readonly number[];
+      readonly seeds: number;
     };
 
 export type AnalysisResult =
   | { readonly kind: 'regions'; readonly regions: ViewRegions }
-  | { readonly kind: 'segment'; readonly walk: SegmentWalk };
+  | { readonly kind: 'segment'; readonly walk: SegmentWalk }
+  | { readonly kind: 'sawtooth'; readonly counts: SawtoothCount[] };
 
 export type AnalysisReply =
   | { readonly kind: 'progress'; readonly id: number; readonly done: number; readonly total: number }

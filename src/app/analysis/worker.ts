@@ -3,6 +3,7 @@
  * stays responsive while a view of 10^5 regions is counted. Cancelling terminates the worker (the client's job).
  */
 import { enumerateRegions } from '../../analysis/polygons.ts';
+import { sawtoothCounts } from '../../analysis/sawtooth.ts';
 import { walkSegment } from '../../analysis/segment.ts';
 import type { Net } from '../../model/net.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisResult } from './protocol.ts';
@@ -15,7 +16,11 @@ function reply(message: AnalysisReply): void {
   self.postMessage(message);
 }
 
-function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Net): AnalysisResult {
+function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Net | null): AnalysisResult {
+  if (request.kind === 'sawtooth') {
+    return { kind: 'sawtooth', counts: sawtoothCounts(request.depth, request.epsilons, request.seeds) };
+  }
+  if (!shown) throw new Error('no net was sent to the analysis worker');
   if (request.kind === 'segment') {
     return { kind: 'segment', walk: walkSegment(shown, request.p0, request.p1, request.layers) };
   }
@@ -33,10 +38,6 @@ self.onmessage = (event: MessageEvent<AnalysisRequest>) => {
   const request = event.data;
   if (request.kind === 'net') {
     net = request.net;
-    return;
-  }
-  if (!net) {
-    reply({ kind: 'error', id: request.id, message: 'no net was sent to the analysis worker' });
     return;
   }
   const start = performance.now();
