@@ -3,9 +3,10 @@
  * regions along a segment, region polygons in a view, distances to the boundary, the theorem's prediction.
  */
 
+import { writeFileSync } from 'node:fs';
 import { histogram, sampleDistances } from '../analysis/distance.ts';
 import { enumerateRegions, type Rect } from '../analysis/polygons.ts';
-import { walkSegment } from '../analysis/segment.ts';
+import { type SegmentWalk, walkSegment } from '../analysis/segment.ts';
 import { theoremIntegral } from '../analysis/theorem.ts';
 import { layersShown } from '../app/settings.ts';
 import type { Net } from '../model/net.ts';
@@ -14,15 +15,32 @@ import { pixelCentre } from '../model/view.ts';
 import { type AnalyzeOptions, kAnalyzeUsage, parseAnalyzeArgs } from './analyzeArgs.ts';
 import { UsageError } from './args.ts';
 import { chooseNet, NetError } from './netChoice.ts';
+import { panelsSvg } from './svgPlot.ts';
 
 function seconds(start: number): number {
   return Math.round(performance.now() - start) / 1000;
 }
 
-function lineReport(net: Net, line: readonly number[], layers: number): Record<string, unknown> {
+/** The output along the segment against the distance from its start, as an SVG chart. */
+function outputPlot(walk: SegmentWalk, line: readonly number[]): string {
+  const ts = [0, ...walk.breakpoints, 1];
+  const points = ts.map((t, i) => [t * walk.length, walk.outputs[i] ?? 0, 0] as const);
+  return panelsSvg([
+    {
+      title: `output along (${line.slice(0, 2).join(', ')}) -> (${line.slice(2).join(', ')}): ${walk.regions} regions`,
+      xLabel: 'distance along the segment',
+      yLabel: 'network output',
+      noMarkers: true,
+      series: [{ name: 'exact (affine between breakpoints)', points }],
+    },
+  ]);
+}
+
+function lineReport(net: Net, line: readonly number[], layers: number, plot: string | null): Record<string, unknown> {
   const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = line;
   const start = performance.now();
   const walk = walkSegment(net, [x0, y0], [x1, y1], layers);
+  if (plot !== null) writeFileSync(plot, outputPlot(walk, line));
   return {
     regions: walk.regions,
     breakpoints: walk.breakpoints,
@@ -146,7 +164,7 @@ function main(argv: readonly string[]): number {
   }
   const layers = layersShown(options.settings, net.hidden.length);
   const report: Record<string, Record<string, unknown>> = {};
-  if (options.line) report.line = lineReport(net, options.line, layers);
+  if (options.line) report.line = lineReport(net, options.line, layers, options.plot);
   if (options.view) report.view = viewReport(net, options, layers);
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${summary(report)}\n`);
   return 0;

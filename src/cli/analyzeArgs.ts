@@ -16,6 +16,8 @@ export interface AnalyzeOptions {
   theoremGrid: number;
   /** Pixels per side of the distinct-pattern count (0: none). */
   pixels: number;
+  /** SVG file for the plot of the output along --line. */
+  plot: string | null;
   json: boolean;
   help: boolean;
 }
@@ -29,10 +31,11 @@ export const kAnalyzeUsage = `Usage: npm run analyze -- [net] (--line X0,Y0,X1,Y
   --theorem-grid G     the theorem's predicted boundary length, midpoint rule on G x G cells (default 64, 0: off)
                        (bias density N(0, sigma_b^2) with --sigma-b, also for a net file)
   --pixels N           distinct patterns among N x N pixel centres of the view (float64; default 0: off)
+  --plot FILE.svg      the network output along --line (exact: affine between breakpoints)
   --json               one JSON object: {"line": {...}, "view": {...}}
 Exit codes: 0 done, 1 bad net file, 2 bad arguments.`;
 
-const kOtherFlags = ['net', 'line', 'view', 'samples', 'theorem-grid', 'pixels'];
+const kOtherFlags = ['net', 'line', 'view', 'samples', 'theorem-grid', 'pixels', 'plot'];
 const kNetFlags: Record<string, string> = {
   widths: 'widths',
   'sigma-b': 'sigmaB',
@@ -66,6 +69,7 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
     samples: 1000,
     theoremGrid: 64,
     pixels: 0,
+    plot: null,
     json: false,
     help: false,
   };
@@ -103,6 +107,10 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
       case 'pixels':
         options.pixels = count(value, flag, 8192);
         break;
+      case 'plot':
+        if (!value.endsWith('.svg')) throw new UsageError(`--plot ${value}: the file name must end in .svg`);
+        options.plot = value;
+        break;
     }
   }
   const parsed = settingsFromParams(params, options.settings);
@@ -112,6 +120,7 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
     throw new UsageError('--preset cannot be combined with --widths/--seed');
   }
   if (options.netFile !== null && params.has('net')) throw new UsageError('give either --net or --preset');
+  if (options.plot !== null && options.line === null) throw new UsageError('--plot needs --line');
   if (!options.help && options.line === null && options.view === null) {
     throw new UsageError('give --line X0,Y0,X1,Y1 and/or --view CX,CY,SPAN');
   }

@@ -14,6 +14,8 @@ export interface Panel {
   readonly logX?: boolean;
   /** Draw y from zero (counts and densities), not from the smallest value. */
   readonly fromZero?: boolean;
+  /** Leave out the point markers (long polylines such as a function along a segment). */
+  readonly noMarkers?: boolean;
 }
 
 const kW = 360;
@@ -78,7 +80,7 @@ function panel(p: Panel, ox: number): string {
     const colour = kColours[i % kColours.length] ?? '#000';
     const path = s.points.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
     out.push(`<path d="${path.join('')}" fill="none" stroke="${colour}" stroke-width="1.5"/>`);
-    for (const [x, y, e] of s.points) {
+    for (const [x, y, e] of p.noMarkers ? [] : s.points) {
       out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${colour}"/>`);
       if (e > 0) {
         out.push(

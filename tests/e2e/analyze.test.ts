@@ -50,9 +50,13 @@ describe('npm run analyze', () => {
   });
 
   it('counts the sawtooth preset exactly and prints a readable summary without --json', async () => {
-    const run = await runCli(kAnalyze, ['--preset', 'sawtooth:9', '--line', '0,0.5,1,0.5']);
+    const plot = join(dir, 'sawtooth.svg');
+    const run = await runCli(kAnalyze, ['--preset', 'sawtooth:9', '--line', '0,0.5,1,0.5', '--plot', plot]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^line: 512 regions \(511 breakpoints\)/);
+    // The output along the segment: one vertex at each end and at each of the 511 breakpoints.
+    const path = /<path d="(M[^"]+)"/.exec(readFileSync(plot, 'utf8'))?.[1] ?? '';
+    expect(path.split('L')).toHaveLength(513);
   });
 
   it('exits 2 on bad arguments and 1 on a bad net file', async () => {
