@@ -7,14 +7,7 @@
  * theorem colour mode, which replaces the indicator by its general-position form (see shaders/fields.wgsl).
  */
 import { type Layer, type Net, outputUnit } from '../model/net.ts';
-
-/** An axis-aligned rectangle in input units. */
-export interface Rect {
-  readonly x0: number;
-  readonly y0: number;
-  readonly x1: number;
-  readonly y1: number;
-}
+import type { Rect } from './polygons.ts';
 
 /** The Gaussian bias density N(0, sigma_b^2) at t. */
 export function biasDensity(t: number, sigmaB: number): number {

@@ -3,7 +3,8 @@
  * against finite differences of the forward pass on deeper nets, and its indicator on hand-built nets.
  */
 import { describe, expect, it } from 'vitest';
-import { biasDensity, type Rect, theoremIntegral, theoremIntegrand } from '../../src/analysis/theorem.ts';
+import type { Rect } from '../../src/analysis/polygons.ts';
+import { biasDensity, theoremIntegral, theoremIntegrand } from '../../src/analysis/theorem.ts';
 import { makeLayer, type Net, outputUnit } from '../../src/model/net.ts';
 import { preActivations } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
