@@ -5,7 +5,7 @@
  */
 import { BlitPass } from '../gpu/blitPass.ts';
 import { GpuError, requestDevice } from '../gpu/device.ts';
-import { kTileSide } from '../gpu/layout.ts';
+import { kPixelField, kTileSide, structSize } from '../gpu/layout.ts';
 import { readTexture } from '../gpu/readback.ts';
 import { type FieldsCost, type FieldsData, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
@@ -194,11 +194,6 @@ export class App {
     return this.gpu.renderer.readFields();
   }
 
-  /** The theorem's integral over the shown view (theorem colour mode only; null otherwise). */
-  theoremIntegral(): Promise<number | null> {
-    return this.gpu.renderer.theoremIntegral();
-  }
-
   setView(view: View): void {
     this.update({ cx: view.cx, cy: view.cy, span: view.span });
   }
@@ -247,8 +242,7 @@ export class App {
   resize(width: number, height: number): void {
     const limits = this.gpu.device.limits;
     let scale = Math.min(1, limits.maxTextureDimension2D / Math.max(width, height));
-    const fieldBytes = 24;
-    const maxPixels = Math.floor(limits.maxStorageBufferBindingSize / fieldBytes);
+    const maxPixels = Math.floor(limits.maxStorageBufferBindingSize / structSize(kPixelField));
     if (width * height * scale * scale > maxPixels) scale = Math.sqrt(maxPixels / (width * height));
     const w = Math.max(1, Math.floor(width * scale));
     const h = Math.max(1, Math.floor(height * scale));

@@ -9,6 +9,7 @@ import { enumerateRegions, type Rect } from '../analysis/polygons.ts';
 import { type SegmentWalk, walkSegment } from '../analysis/segment.ts';
 import { theoremIntegral } from '../analysis/theorem.ts';
 import { layersShown } from '../app/settings.ts';
+import { distinctPatterns } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
 import { evaluatePoint } from '../model/oracle.ts';
 import { pixelCentre } from '../model/view.ts';
@@ -54,15 +55,16 @@ function lineReport(net: Net, line: readonly number[], layers: number, plot: str
 
 /** Distinct patterns among the view's pixel centres: what a picture of that size can show. */
 function pixelPatterns(net: Net, cx: number, cy: number, span: number, side: number, layers: number): number {
-  const seen = new Set<string>();
   const size = { width: side, height: side };
+  const hashLo = new Uint32Array(side * side);
+  const hashHi = new Uint32Array(side * side);
   for (let j = 0; j < side; j++) {
     for (let i = 0; i < side; i++) {
       const [x, y] = pixelCentre({ cx, cy, span }, size, i, j);
-      seen.add(evaluatePoint(net, x, y, layers).hash.join(':'));
+      [hashLo[j * side + i], hashHi[j * side + i]] = evaluatePoint(net, x, y, layers).hash;
     }
   }
-  return seen.size;
+  return distinctPatterns({ hashLo, hashHi });
 }
 
 function viewReport(net: Net, options: AnalyzeOptions, layers: number): Record<string, unknown> {

@@ -12,33 +12,36 @@ export function layer(rows: number[][], bias: number[]): Layer {
   return l;
 }
 
+/** The edges of a ccw polygon, as a start vertex and a unit direction (zero-length edges left out). */
+function* edges(v: Float64Array): Generator<{ x: number; y: number; ux: number; uy: number }> {
+  const n = v.length;
+  for (let i = 0; i < n; i += 2) {
+    const [x, y] = [v[i] ?? 0, v[i + 1] ?? 0];
+    const ex = (v[(i + 2) % n] ?? 0) - x;
+    const ey = (v[((i + 2) % n) + 1] ?? 0) - y;
+    const length = Math.hypot(ex, ey);
+    if (length > 0) yield { x, y, ux: ex / length, uy: ey / length };
+  }
+}
+
+/** Signed distance from (px, py) to an edge's line: positive on the inner (left) side. */
+function side(e: { x: number; y: number; ux: number; uy: number }, px: number, py: number): number {
+  return e.ux * (py - e.y) - e.uy * (px - e.x);
+}
+
 /** Signed distance from (x, y) to the nearest edge line of a ccw convex polygon: positive inside. */
 export function inset(v: Float64Array, x: number, y: number): number {
   let d = Number.POSITIVE_INFINITY;
-  const n = v.length;
-  for (let i = 0; i < n; i += 2) {
-    const j = (i + 2) % n;
-    const ex = v[j]! - v[i]!;
-    const ey = v[j + 1]! - v[i + 1]!;
-    const length = Math.hypot(ex, ey);
-    if (length === 0) continue;
-    d = Math.min(d, (ex * (y - v[i + 1]!) - ey * (x - v[i]!)) / length);
-  }
+  for (const e of edges(v)) d = Math.min(d, side(e, x, y));
   return d;
 }
 
 /** The minimum width of a convex polygon: across some edge, the farthest vertex from that edge's line. */
 export function minWidth(v: Float64Array): number {
   let width = Number.POSITIVE_INFINITY;
-  const n = v.length;
-  for (let i = 0; i < n; i += 2) {
-    const j = (i + 2) % n;
-    const ex = v[j]! - v[i]!;
-    const ey = v[j + 1]! - v[i + 1]!;
-    const length = Math.hypot(ex, ey);
-    if (length === 0) continue;
+  for (const e of edges(v)) {
     let far = 0;
-    for (let k = 0; k < n; k += 2) far = Math.max(far, (ex * (v[k + 1]! - v[i + 1]!) - ey * (v[k]! - v[i]!)) / length);
+    for (let k = 0; k < v.length; k += 2) far = Math.max(far, side(e, v[k] ?? 0, v[k + 1] ?? 0));
     width = Math.min(width, far);
   }
   return width;

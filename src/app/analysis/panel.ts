@@ -27,8 +27,8 @@ export interface AnalysisHost {
   update(patch: Partial<Settings>): boolean;
   /** The fields of the picture on screen. */
   readFields(): Promise<FieldsData>;
-  /** The theorem's integral over the view (theorem colour mode only; null otherwise). */
-  theoremIntegral(): Promise<number | null>;
+  /** The theorem's integral over the shown view (theorem colour mode only; null otherwise). */
+  readonly lastTheoremIntegral: number | null;
 }
 
 /** The results the panel shows (also read by the tests). */
@@ -216,7 +216,7 @@ export class AnalysisPanel {
     this.viewText.textContent = 'enumerating the regions of the view…';
     try {
       const fields = await this.host.readFields();
-      const theoremLength = await this.host.theoremIntegral();
+      const theoremLength = this.host.lastTheoremIntegral;
       const { regions: exact, seconds } = await this.regionsWorker.regions(net, rect, layers, (done, total) => {
         this.progress.max = total;
         this.progress.value = done;
