@@ -14,7 +14,7 @@ import type { Net } from '../model/net.ts';
 import { evaluatePoint } from '../model/oracle.ts';
 import { pixelCentre } from '../model/view.ts';
 import { type AnalyzeOptions, kAnalyzeUsage, parseAnalyzeArgs } from './analyzeArgs.ts';
-import { UsageError } from './args.ts';
+import { parseCommandLine } from './flags.ts';
 import { chooseNet, NetError } from './netChoice.ts';
 import { panelsSvg } from './svgPlot.ts';
 
@@ -144,18 +144,8 @@ function summary(report: Record<string, Record<string, unknown>>): string {
 }
 
 function main(argv: readonly string[]): number {
-  let options: AnalyzeOptions;
-  try {
-    options = parseAnalyzeArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`analyze: ${error.message}\n${kAnalyzeUsage}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${kAnalyzeUsage}\n`);
-    return 0;
-  }
+  const options = parseCommandLine('analyze', kAnalyzeUsage, parseAnalyzeArgs, argv);
+  if (typeof options === 'number') return options;
   let net: Net;
   try {
     net = chooseNet(options.netFile, options.settings);

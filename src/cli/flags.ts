@@ -30,3 +30,28 @@ export function* readFlags(
     yield { name, value };
   }
 }
+
+/**
+ * Parses a command's flags, or answers for it: a usage error prints the message and the usage (exit code 2), --help
+ * prints the usage (exit code 0). Returns the options, or the exit code when the command is answered.
+ */
+export function parseCommandLine<T extends { help: boolean }>(
+  command: string,
+  usage: string,
+  parse: (argv: readonly string[]) => T,
+  argv: readonly string[],
+): T | number {
+  let options: T;
+  try {
+    options = parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${command}: ${error.message}\n${usage}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return options;
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { sawtoothCounts } from '../analysis/sawtooth.ts';
 import { measureNet, type StudyMeasures } from '../analysis/study.ts';
 import { randomNet } from '../model/random.ts';
-import { UsageError } from './args.ts';
+import { parseCommandLine } from './flags.ts';
 import { kStudyUsage, parseStudyArgs, type StudyArgs } from './studyArgs.ts';
 import { type Panel, panelsSvg, type Series } from './svgPlot.ts';
 
@@ -132,18 +132,8 @@ function sawtoothPart(args: StudyArgs, outDir: string): unknown {
 }
 
 function main(argv: readonly string[]): number {
-  let args: StudyArgs;
-  try {
-    args = parseStudyArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`study: ${error.message}\n${kStudyUsage}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${kStudyUsage}\n`);
-    return 0;
-  }
+  const args = parseCommandLine('study', kStudyUsage, parseStudyArgs, argv);
+  if (typeof args === 'number') return args;
   mkdirSync(args.out, { recursive: true });
   const rows: Row[] = [];
   process.stdout.write(`${['widths', 'seed', 'regions', ...kColumns, 'seconds'].join('\t')}\n`);
