@@ -29,8 +29,8 @@ struct Frame {
   v0: f32,             // pixel offset from the view centre of pixel (0, 0), y (down)
   theorem: u32,        // 1: accumulate the main formula's integrand in `theorem`; 0: leave it alone
   gradientScale: f32,  // 1 / pixel size: turns per-pixel gradients into input units
-  sigmaB: f32,         // standard deviation of the Gaussian bias density
   withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (float64 on the CPU, then rounded)
+  inverseSigmaBase: u32, // index in `centre` of the first neuron's 1 / sigma_b in its own (balanced) scale
 }
 
 // The layer being computed (dynamic offset). Layout mirrored by kLayerStep.
@@ -136,8 +136,9 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
           }
           if (accumulate) {
             layerActive = layerActive || isActive;
-            let r = (centre[frame.withoutBiasBase + step.neuronBase + n] + dz) / frame.sigmaB;
-            layerSum += sqrt(g2) * exp(-0.5 * r * r);
+            let inverseSigma = centre[frame.inverseSigmaBase + step.neuronBase + n];
+            let r = (centre[frame.withoutBiasBase + step.neuronBase + n] + dz) * inverseSigma;
+            layerSum += sqrt(g2) * exp(-0.5 * r * r) * inverseSigma;
           }
         }
         let masked = select(vec2<f32>(0.0), gradient, isActive);
@@ -153,7 +154,7 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
         reaching = theorem[pixel];
       }
       // 1 / sqrt(2 pi) = 0.39894228.
-      theorem[pixel] = reaching + layerSum * frame.gradientScale * 0.39894228 / frame.sigmaB;
+      theorem[pixel] = reaching + layerSum * frame.gradientScale * 0.39894228;
     }
   }
 }

@@ -3,6 +3,7 @@
  * neurons of |z(x)| / ||grad z(x)|| (science.md). Hanin & Rolnick's corollary bounds E[d] below by c / #neurons, so
  * mean x neurons is the number to compare across widths and depths.
  */
+import { balanceNet } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
 import { evaluatePoint } from '../model/oracle.ts';
 import { Random } from '../model/random.ts';
@@ -27,13 +28,15 @@ export function sampleDistances(
   layers = net.hidden.length,
 ): DistanceSample {
   const rng = new Random(seed);
+  // Distances are the same on the balanced net (exactly), which float64 carries through any depth.
+  const balanced = balanceNet(net).net;
   const distances = new Float64Array(samples);
   let sum = 0;
   let finite = 0;
   for (let i = 0; i < samples; i++) {
     const x = rect.x0 + (rect.x1 - rect.x0) * rng.uniform();
     const y = rect.y0 + (rect.y1 - rect.y0) * rng.uniform();
-    const d = evaluatePoint(net, x, y, layers).distance;
+    const d = evaluatePoint(balanced, x, y, layers).distance;
     distances[i] = d;
     if (Number.isFinite(d)) {
       sum += d;

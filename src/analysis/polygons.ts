@@ -8,6 +8,7 @@
  * Depth-first: a polygon is carried through all layers before its sibling, so memory stays small for any count.
  * Synchronous and DOM-free, so it also runs inside a Web Worker; progress goes through a callback.
  */
+import { balanceNet } from '../model/balance.ts';
 import { finalizeHash, neuronKey } from '../model/hash.ts';
 import type { Net } from '../model/net.ts';
 import {
@@ -71,7 +72,8 @@ export interface EnumerateOptions {
 
 /** The activation regions of `net` inside `rect`: count, boundary length, areas, and optionally the polygons. */
 export function enumerateRegions(net: Net, rect: Rect, options: EnumerateOptions = {}): ViewRegions {
-  return new RegionWalk(net, rect, options).run();
+  // The balanced net has exactly the same regions, with numbers float64 carries through any depth.
+  return new RegionWalk(balanceNet(net).net, rect, options).run();
 }
 
 /** Reports progress when at least 1/kProgressSteps of the rectangle's area was finished since the last report. */

@@ -6,6 +6,7 @@
  * the derivative d = dc/dt at t gives, for every neuron, the t where it would reach zero. The next breakpoint is the
  * nearest of those roots; stepping there and evaluating again costs one forward pass per region crossed.
  */
+import { balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
 import { type Layer, type Net, outputUnit } from '../model/net.ts';
 import { affineWithSlope, columnMajor, liveInputs } from './tangentKernel.ts';
 
@@ -44,7 +45,8 @@ type Point = readonly [number, number];
 
 /**
  * Walks p0 -> p1 through the partition made by the first `layers` hidden layers (the output still uses the whole
- * net), calling `visit` once per region, in order.
+ * net), calling `visit` once per region, in order. The walk runs on the balanced net (the same partition, exactly,
+ * for weights anywhere in float64's range); outputs are scaled back.
  */
 export function walkSegment(
   net: Net,
@@ -53,13 +55,15 @@ export function walkSegment(
   layers = net.hidden.length,
   visit?: (region: SegmentRegion) => void,
 ): SegmentWalk {
-  const pass = new SegmentPass(net, p0, p1, layers);
+  const balanced = balanceNet(net);
+  const pass = new SegmentPass(balanced.net, p0, p1, layers);
+  const unscaled = (output: number): number => scaleByPowerOfTwo(output, -balanced.outputExponent);
   const breakpoints: number[] = [];
-  const outputs = [pass.run(0)];
+  const outputs = [unscaled(pass.run(0))];
   let previous = pass.pattern.slice();
   visit?.({ start: 0, pattern: previous.slice(), output: outputs[0] ?? 0 });
   for (let t = pass.nextBreakpoint(0); t < 1 - kTie; t = pass.nextBreakpoint(t)) {
-    const output = pass.run(t);
+    const output = unscaled(pass.run(t));
     // A step that changes nothing (a neuron that touches zero and turns back, or a root that rounding put short of
     // the crossing) does not start a new region.
     if (equalPatterns(previous, pass.pattern)) continue;
@@ -68,7 +72,7 @@ export function walkSegment(
     outputs.push(output);
     visit?.({ start: t, pattern: previous.slice(), output });
   }
-  outputs.push(pass.outputAt(p1));
+  outputs.push(unscaled(pass.outputAt(p1)));
   const length = Math.hypot(p1[0] - p0[0], p1[1] - p0[1]);
   const regions = breakpoints.length + 1;
   const density = length > 0 && pass.neurons > 0 ? regions / length / pass.neurons : Number.NaN;

@@ -6,12 +6,15 @@
  * in dx; the indicator asks that the kink reach the shown output (outputUnit). This is the oracle of the GPU's
  * theorem colour mode, which replaces the indicator by its general-position form (see shaders/fields.wgsl).
  */
+import { balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
 import { type Layer, type Net, outputUnit } from '../model/net.ts';
 import type { Rect } from './polygons.ts';
 
-/** The Gaussian bias density N(0, sigma_b^2) at t. */
+/** The Gaussian bias density N(0, sigma_b^2) at t (0 for a standard deviation float64 cannot hold). */
 export function biasDensity(t: number, sigmaB: number): number {
-  return Math.exp((-0.5 * t * t) / (sigmaB * sigmaB)) / (sigmaB * Math.sqrt(2 * Math.PI));
+  if (!(sigmaB > 0 && Number.isFinite(sigmaB))) return 0;
+  const r = t / sigmaB;
+  return Math.exp(-0.5 * r * r) / (sigmaB * Math.sqrt(2 * Math.PI));
 }
 
 /** One hidden layer at a point: pre-activations, their gradients in input units, and the pre-activations less bias. */
@@ -69,19 +72,26 @@ function backward(layer: Layer, z: Float64Array, delta: Float64Array): Float64Ar
  * backward pass, so an exact cancellation counts as zero.
  */
 export function theoremIntegrand(net: Net, x: number, y: number, sigmaB: number, layers = net.hidden.length): number {
+  return integrand(net, x, y, () => sigmaB, layers);
+}
+
+/** The integrand with neuron n's bias density of standard deviation sigmaOf(n) (neurons numbered layer by layer). */
+function integrand(net: Net, x: number, y: number, sigmaOf: (neuron: number) => number, layers: number): number {
   const L = net.hidden.length;
   const k = Math.max(1, Math.min(L, Math.round(layers)));
   const states = forward(net, x, y, k);
   const lastWidth = net.hidden[k - 1]?.outDim ?? 0;
   let delta: Float64Array = k === L ? Float64Array.from(outputUnit(net).weight) : new Float64Array(lastWidth).fill(1);
   let sum = 0;
+  let first = net.hidden.slice(0, k).reduce((s, layer) => s + layer.outDim, 0);
   for (let l = k - 1; l >= 0; l--) {
     const state = states[l];
     const layer = net.hidden[l];
     if (!state || !layer) break;
+    first -= layer.outDim;
     for (let n = 0; n < layer.outDim; n++) {
       if ((delta[n] ?? 0) === 0) continue;
-      sum += (state.gradientNorm[n] ?? 0) * biasDensity(state.withoutBias[n] ?? 0, sigmaB);
+      sum += (state.gradientNorm[n] ?? 0) * biasDensity(state.withoutBias[n] ?? 0, sigmaOf(first + n));
     }
     delta = backward(layer, state.z, delta);
   }
@@ -95,10 +105,15 @@ export function theoremIntegrand(net: Net, x: number, y: number, sigmaB: number,
 export function theoremIntegral(net: Net, rect: Rect, sigmaB: number, grid = 256, layers = net.hidden.length): number {
   const dx = (rect.x1 - rect.x0) / grid;
   const dy = (rect.y1 - rect.y0) / grid;
+  // On the balanced net (numbers float64 carries through any depth) neuron n's z is 2^e_n times the original's:
+  // its bias density has the standard deviation 2^e_n sigma_b, and each term is the same.
+  const balanced = balanceNet(net);
+  const sigmas = Float64Array.from(balanced.neuronExponents, (e) => scaleByPowerOfTwo(sigmaB, e));
+  const sigmaOf = (n: number): number => sigmas[n] ?? sigmaB;
   let sum = 0;
   for (let j = 0; j < grid; j++) {
     for (let i = 0; i < grid; i++) {
-      sum += theoremIntegrand(net, rect.x0 + (i + 0.5) * dx, rect.y0 + (j + 0.5) * dy, sigmaB, layers);
+      sum += integrand(balanced.net, rect.x0 + (i + 0.5) * dx, rect.y0 + (j + 0.5) * dy, sigmaOf, layers);
     }
   }
   return sum * Math.abs(dx * dy);

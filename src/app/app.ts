@@ -4,14 +4,14 @@
  * and picture when the new ones fail.
  */
 import { BlitPass } from '../gpu/blitPass.ts';
-import { GpuError, requestDevice } from '../gpu/device.ts';
+import { GpuError, requestDevice, withErrorScopes } from '../gpu/device.ts';
 import { kPixelField, kTileSide, structSize } from '../gpu/layout.ts';
 import { readTexture } from '../gpu/readback.ts';
 import { type FieldsCost, type FieldsData, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
-import { parsePreset, presetNet } from '../model/presetSpec.ts';
-import { randomNet } from '../model/random.ts';
+import { resolveNet } from '../model/netSource.ts';
+import { parsePreset } from '../model/presetSpec.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import type { Messages } from './messages.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
@@ -19,13 +19,13 @@ import {
   cloneSettings,
   kDefaultSettings,
   layersShown,
-  parseWidths,
   type Settings,
   settingsFromHash,
   settingsToHash,
 } from './settings.ts';
 
 const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
+const kFrameLog = 100;
 /** Target duration of one submission of the fast pass while interacting. */
 const kStepMs = 40;
 
@@ -51,13 +51,15 @@ export class App {
   lastTheoremIntegral: number | null = null;
   /** Frames given up because the view or settings changed while they were computed. */
   abandoned = 0;
-  /** The last frames, for tests and debugging. */
+  /** The last kFrameLog frames, for tests and debugging. */
   readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' }[] = [];
   private renderedView: View | null = null;
   private readonly wakeUp = new MessageChannel();
   private readonly frameWaiters: (() => void)[] = [];
   private stepTiles = 64;
   readonly listeners: AppListener[] = [];
+  /** For tests: tiles per step instead of the adaptive count, and a promise each step and each present wait for. */
+  readonly testHooks: { stepTiles: number | null; gate: Promise<void> | null } = { stepTiles: null, gate: null };
   private gpu: Gpu;
   private frameTexture: GPUTexture | null = null;
   private scheduled = false;
@@ -76,6 +78,7 @@ export class App {
     this.settings = settings;
     this.net = net;
     this.watchDevice();
+    this.watchErrors(gpu.device);
     this.wakeUp.port1.onmessage = () => {
       this.scheduled = false;
       void this.frame();
@@ -125,20 +128,22 @@ export class App {
     return { device, renderer, blitPass, context };
   }
 
-  /** The net a settings object names: a stored file's net, or the seeded random net. Throws with a message. */
+  /** GPU errors outside every error scope (none are expected): shown, never silent. */
+  private watchErrors(device: GPUDevice): void {
+    device.addEventListener('uncapturederror', (event) => {
+      this.messages.error(`GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+    });
+  }
+
+  /**
+   * The net a settings object names: a built-in preset, a net stored in this browser, or the seeded random net,
+   * through the one net resolver. Throws with a message.
+   */
   private static netFor(settings: Settings): Net {
-    const preset = parsePreset(settings.net);
-    if (typeof preset === 'string') throw new Error(preset);
-    if (preset !== null) return presetNet(preset);
-    if (settings.net !== '') {
-      const stored = loadStoredNet(settings.net);
-      if (!stored) throw new Error(`net ${settings.net} is not stored in this browser: load its file again`);
-      if (!stored.ok) throw new Error(stored.error);
-      return stored.net;
-    }
-    const widths = parseWidths(settings.widths.join(','));
-    if (typeof widths === 'string') throw new Error(widths);
-    return randomNet(settings);
+    if (settings.net !== '' && parsePreset(settings.net) === null) return loadStoredNet(settings.net);
+    if (settings.net !== '') return resolveNet({ kind: 'preset', name: settings.net });
+    const { widths, sigmaB, seed } = settings;
+    return resolveNet({ kind: 'random', spec: { widths, sigmaB, seed } });
   }
 
   get view(): View {
@@ -309,10 +314,14 @@ export class App {
       const settings = this.renderSettings();
       const key = this.pictureKey();
       const frame = await this.gpu.renderer.render(texture, settings, {
-        stepTiles: this.stepTiles,
+        stepTiles: this.testHooks.stepTiles ?? this.stepTiles,
         cancelled: () => this.pictureKey() !== key,
+        between: async () => {
+          await this.testHooks.gate;
+        },
       });
       this.frameLog.push({ span: settings.view.span, outcome: frame === null ? 'abandoned' : 'shown' });
+      this.frameLog.splice(0, Math.max(0, this.frameLog.length - kFrameLog));
       if (frame === null) {
         this.abandoned++;
         return;
@@ -327,13 +336,19 @@ export class App {
         this.stepTiles = Math.max(4, Math.min(65535, Math.round(kStepMs / Math.max(msPerTile, 1e-3))));
       }
       this.renderedView = settings.view;
-      // Present only a frame that rendered without errors: the previous picture stays otherwise.
-      const encoder = this.gpu.device.createCommandEncoder({ label: 'App.present' });
-      encoder.copyTextureToTexture({ texture }, { texture: this.gpu.context.getCurrentTexture() }, [
-        texture.width,
-        texture.height,
-      ]);
-      this.gpu.device.queue.submit([encoder.finish()]);
+      await this.testHooks.gate;
+      // Present only a frame that rendered without errors (the previous picture stays otherwise), and only at the
+      // canvas's size now: a resize during the frame's awaits makes it stale, and a new frame is on its way.
+      const current = this.gpu.context.getCurrentTexture();
+      if (current.width !== texture.width || current.height !== texture.height) {
+        this.pending = true;
+        return;
+      }
+      await withErrorScopes(this.gpu.device, 'presenting a frame', () => {
+        const encoder = this.gpu.device.createCommandEncoder({ label: 'App.present' });
+        encoder.copyTextureToTexture({ texture }, { texture: current }, [texture.width, texture.height]);
+        this.gpu.device.queue.submit([encoder.finish()]);
+      });
       this.frames++;
       for (const waiting of this.frameWaiters.splice(0)) waiting();
     } catch (error) {
@@ -389,6 +404,7 @@ export class App {
         const gpu = await App.createGpu(this.canvas);
         gpu.renderer.setNet(this.net);
         this.gpu = gpu;
+        this.watchErrors(gpu.device);
         this.frameTexture = null;
         this.renderedView = null;
         this.busy = false;

@@ -17,12 +17,12 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   document.body.append(fileInput);
 
   const loadFile = async (file: File): Promise<void> => {
-    const { text, parsed } = await readNetFile(file);
-    if (!parsed.ok) {
-      messages.error(`${parsed.error}; the previous net stays`);
+    const read = await readNetFile(file);
+    if ('error' in read) {
+      messages.error(`${read.error}; the previous net stays`);
       return;
     }
-    app.showLoadedNet(parsed.net, text, file.name);
+    app.showLoadedNet(read.net, read.text, file.name);
   };
   fileInput.addEventListener('change', () => {
     const file = fileInput.files?.[0];

@@ -2,8 +2,11 @@
  * Nets loaded from files: validated, then kept in this browser's localStorage under an id derived from their
  * content, so that the URL (which holds the id) reproduces the picture on reload. Save writes the relu-mlp file.
  */
+import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { type ParseResult, parseNet, serializeNet } from '../model/netFile.ts';
+import { serializeNet } from '../model/netFile.ts';
+import { NetError, resolveNet } from '../model/netSource.ts';
+import { quoted } from '../model/quote.ts';
 
 const kPrefix = 'reluscope.net.';
 
@@ -29,15 +32,27 @@ export function storeNet(id: string, text: string): boolean {
   }
 }
 
-export function loadStoredNet(id: string): ParseResult | null {
+/** The net stored under `id` in this browser; throws NetError when it is not there or not valid. */
+export function loadStoredNet(id: string): Net {
   const text = localStorage.getItem(kPrefix + id);
-  return text === null ? null : parseNet(text);
+  if (text === null) throw new NetError(`net ${id} is not stored in this browser: load its file again`);
+  return resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) });
 }
 
-export async function readNetFile(file: File): Promise<{ text: string; parsed: ParseResult }> {
-  const text = await file.text();
-  const parsed = parseNet(text);
-  return { text, parsed: parsed.ok ? parsed : { ok: false, error: `${file.name}: ${parsed.error}` } };
+/** A net file chosen or dropped by the user, read with the same size bound and checks as on the command line. */
+export async function readNetFile(file: File): Promise<{ text: string; net: Net } | { error: string }> {
+  const name = quoted(file.name, 80);
+  if (file.size > kNetLimits.maxFileBytes) {
+    return { error: `${name}: larger than ${kNetLimits.maxFileBytes / 2 ** 20} MiB` };
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    const net = resolveNet({ kind: 'file', name, bytes });
+    return { text: new TextDecoder().decode(bytes), net };
+  } catch (error) {
+    if (error instanceof NetError) return { error: error.message };
+    throw error;
+  }
 }
 
 export function downloadNet(net: Net, name: string): void {

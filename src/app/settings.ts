@@ -3,7 +3,9 @@
  * rejects or clamps bad values with a message, so a tampered URL or a bad flag never reaches the renderer.
  */
 import { type Algorithm, type ColourMode, kAlgorithms, kColourModes, kPalettes, type Palette } from '../gpu/layout.ts';
+import { kNetLimits, weightCount } from '../model/limits.ts';
 import { parsePreset } from '../model/presetSpec.ts';
+import { escaped, quoted } from '../model/quote.ts';
 
 export interface Settings {
   /** Hidden layer widths of the random net. */
@@ -49,10 +51,7 @@ export const kDefaultSettings: Readonly<Settings> = {
 };
 
 export const kLimits = {
-  maxDepth: 64,
-  maxWidth: 8192,
-  /** Weights a random net may have: generated in float64 on the CPU. */
-  maxWeights: 2 ** 26,
+  ...kNetLimits,
   minSpan: 1e-12,
   maxSpan: 1e6,
   maxCoordinate: 1e6,
@@ -60,14 +59,17 @@ export const kLimits = {
   maxSigmaB: 100,
 } as const;
 
-type Parsed<T> = { value: T; message?: string };
+/** A parsed value; `clamped` says how the text was out of range when the value is the nearest allowed one. */
+type Parsed<T> = { value: T; clamped?: string };
 
 function parseNumber(text: string, name: string, min: number, max: number): Parsed<number> | string {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) return `${name}="${text}" is not a finite number`;
+  if (text.trim() === '' || !Number.isFinite(value)) return `${name}=${quoted(text, 40)} is not a finite number`;
   if (value < min || value > max) {
-    const clamped = Math.min(max, Math.max(min, value));
-    return { value: clamped, message: `${name}=${text} is outside [${min}, ${max}]; using ${clamped}` };
+    return {
+      value: Math.min(max, Math.max(min, value)),
+      clamped: `${name}=${escaped(text, 40)} is outside [${min}, ${max}]`,
+    };
   }
   return { value };
 }
@@ -75,7 +77,7 @@ function parseNumber(text: string, name: string, min: number, max: number): Pars
 function parseInteger(text: string, name: string, min: number, max: number): Parsed<number> | string {
   const parsed = parseNumber(text, name, min, max);
   if (typeof parsed === 'string') return parsed;
-  if (!Number.isInteger(parsed.value)) return `${name}="${text}" is not an integer`;
+  if (!Number.isInteger(parsed.value)) return `${name}=${quoted(text, 40)} is not an integer`;
   return parsed;
 }
 
@@ -88,11 +90,11 @@ export function parseWidths(text: string): Parsed<number[]> | string {
   for (const part of parts) {
     const width = Number(part);
     if (!Number.isInteger(width) || width < 1 || width > kLimits.maxWidth) {
-      return `widths: "${part}" is not an integer between 1 and ${kLimits.maxWidth}`;
+      return `widths: ${quoted(part, 20)} is not an integer between 1 and ${kLimits.maxWidth}`;
     }
     widths.push(width);
   }
-  const weights = widths.reduce((sum, w, i) => sum + w * (i === 0 ? 2 : (widths[i - 1] ?? 0)), 0);
+  const weights = weightCount(2, widths);
   if (weights > kLimits.maxWeights) {
     return `widths: ${widths.join(',')} has ${weights} weights; at most ${kLimits.maxWeights} are generated`;
   }
@@ -104,7 +106,7 @@ function parseNetName(text: string): Parsed<string> | string {
   const preset = parsePreset(text);
   if (typeof preset === 'string') return `net: ${preset}`;
   if (preset !== null || /^[0-9a-f]{1,32}$/.test(text)) return { value: text };
-  return `net="${text.slice(0, 40)}" is neither a stored net id nor a built-in net (sawtooth:K)`;
+  return `net=${quoted(text, 40)} is neither a stored net id nor a built-in net (sawtooth:K)`;
 }
 
 /** "x0,y0,x1,y1" (input units), or "" for no segment. */
@@ -113,7 +115,7 @@ export function parseSegment(text: string): Parsed<number[]> | string {
   const values = text.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)));
   const bound = kLimits.maxCoordinate;
   if (values.length !== 4 || values.some((v) => !Number.isFinite(v) || Math.abs(v) > bound)) {
-    return `segment="${text.slice(0, 60)}" is not four finite numbers x0,y0,x1,y1 within ±${bound}`;
+    return `segment=${quoted(text, 60)} is not four finite numbers x0,y0,x1,y1 within ±${bound}`;
   }
   return { value: values };
 }
@@ -122,7 +124,7 @@ function parseChoice<T extends string>(name: string, choices: readonly T[]): (te
   return (text) =>
     (choices as readonly string[]).includes(text)
       ? { value: text as T }
-      : `${name}="${text.slice(0, 40)}" is not one of ${choices.join(', ')}`;
+      : `${name}=${quoted(text, 40)} is not one of ${choices.join(', ')}`;
 }
 
 /** URL keys and how each is read and written. */
@@ -146,26 +148,45 @@ const kProperties: {
 
 export const kSettingKeys = Object.keys(kProperties) as (keyof Settings)[];
 
-function assign<K extends keyof Settings>(settings: Settings, key: K, text: string, messages: string[]): void {
+/**
+ * Reads one value into `settings`. An invalid value is reported and not applied; an out-of-range one is clamped
+ * (the app: the URL says "using X") or, when `strict` (the command line, where a script should say what it means),
+ * reported and not applied.
+ */
+function assign<K extends keyof Settings>(
+  settings: Settings,
+  key: K,
+  text: string,
+  messages: string[],
+  strict: boolean,
+): void {
   const parsed = kProperties[key].parse(text);
   if (typeof parsed === 'string') {
-    messages.push(`${parsed}; kept ${kProperties[key].format(settings[key])}`);
+    messages.push(strict ? parsed : `${parsed}; kept ${escaped(kProperties[key].format(settings[key]), 40)}`);
+    return;
+  }
+  if (parsed.clamped && strict) {
+    messages.push(parsed.clamped);
     return;
   }
   settings[key] = parsed.value;
-  if (parsed.message) messages.push(parsed.message);
+  if (parsed.clamped) messages.push(`${parsed.clamped}; using ${kProperties[key].format(parsed.value)}`);
 }
 
 /** Reads `key=value&...` pairs over `base`; unknown keys and invalid values are reported, never applied. */
 export function settingsFromParams(
   params: URLSearchParams,
   base: Settings = cloneSettings(kDefaultSettings),
+  options: { readonly strict?: boolean } = {},
 ): { settings: Settings; messages: string[] } {
   const settings = cloneSettings(base);
   const messages: string[] = [];
   for (const [key, text] of params) {
-    if ((kSettingKeys as string[]).includes(key)) assign(settings, key as keyof Settings, text, messages);
-    else messages.push(`unknown setting "${key.slice(0, 40)}" ignored`);
+    if ((kSettingKeys as string[]).includes(key)) {
+      assign(settings, key as keyof Settings, text, messages, options.strict ?? false);
+    } else {
+      messages.push(`unknown setting ${quoted(key, 40)} ignored`);
+    }
   }
   return { settings, messages };
 }
@@ -180,8 +201,12 @@ export function settingsToHash(settings: Settings): string {
   return `#${params.toString().replaceAll('%2C', ',')}`;
 }
 
-export function settingsFromHash(hash: string, base?: Settings): { settings: Settings; messages: string[] } {
-  return settingsFromParams(new URLSearchParams(hash.replace(/^#/, '')), base);
+export function settingsFromHash(
+  hash: string,
+  base?: Settings,
+  options: { readonly strict?: boolean } = {},
+): { settings: Settings; messages: string[] } {
+  return settingsFromParams(new URLSearchParams(hash.replace(/^#/, '')), base, options);
 }
 
 export function cloneSettings(settings: Readonly<Settings>): Settings {

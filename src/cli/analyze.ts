@@ -2,20 +2,21 @@
  * `npm run analyze`: the exact numbers of the partition from the command line, in float64 on the CPU (no browser):
  * regions along a segment, region polygons in a view, distances to the boundary, the theorem's prediction.
  */
-
-import { writeFileSync } from 'node:fs';
 import { histogram, sampleDistances } from '../analysis/distance.ts';
 import { enumerateRegions, type Rect } from '../analysis/polygons.ts';
 import { type SegmentWalk, walkSegment } from '../analysis/segment.ts';
 import { theoremIntegral } from '../analysis/theorem.ts';
 import { layersShown } from '../app/settings.ts';
+import { balanceNet } from '../model/balance.ts';
 import { distinctPatterns } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
 import { evaluatePoint } from '../model/oracle.ts';
 import { pixelCentre } from '../model/view.ts';
 import { type AnalyzeOptions, kAnalyzeUsage, parseAnalyzeArgs } from './analyzeArgs.ts';
 import { parseCommandLine } from './flags.ts';
+import { handleSignals } from './lifecycle.ts';
 import { chooseNet, NetError } from './netChoice.ts';
+import { OutputError, Outputs } from './outputs.ts';
 import { panelsSvg } from './svgPlot.ts';
 
 function seconds(start: number): number {
@@ -37,11 +38,11 @@ function outputPlot(walk: SegmentWalk, line: readonly number[]): string {
   ]);
 }
 
-function lineReport(net: Net, line: readonly number[], layers: number, plot: string | null): Record<string, unknown> {
+function lineReport(net: Net, line: readonly number[], layers: number, plot: Plot | null): Record<string, unknown> {
   const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = line;
   const start = performance.now();
   const walk = walkSegment(net, [x0, y0], [x1, y1], layers);
-  if (plot !== null) writeFileSync(plot, outputPlot(walk, line));
+  if (plot !== null) plot.svg = outputPlot(walk, line);
   return {
     regions: walk.regions,
     breakpoints: walk.breakpoints,
@@ -53,8 +54,15 @@ function lineReport(net: Net, line: readonly number[], layers: number, plot: str
   };
 }
 
+/** The --plot file and, once the line is walked, its SVG text. */
+interface Plot {
+  readonly path: string;
+  svg: string | null;
+}
+
 /** Distinct patterns among the view's pixel centres: what a picture of that size can show. */
-function pixelPatterns(net: Net, cx: number, cy: number, span: number, side: number, layers: number): number {
+function pixelPatterns(raw: Net, cx: number, cy: number, span: number, side: number, layers: number): number {
+  const net = balanceNet(raw).net; // the same patterns, with numbers float64 carries through any depth
   const size = { width: side, height: side };
   const hashLo = new Uint32Array(side * side);
   const hashHi = new Uint32Array(side * side);
@@ -84,10 +92,12 @@ function viewReport(net: Net, options: AnalyzeOptions, layers: number): Record<s
   if (options.samples > 0) {
     const t = performance.now();
     const sampled = sampleDistances(net, rect, options.samples, options.settings.seed, layers);
+    const withBoundary = sampled.distances.filter(Number.isFinite).length;
     report.distance = {
       samples: options.samples,
-      mean: sampled.mean,
-      meanTimesNeurons: sampled.meanTimesNeurons,
+      withBoundary,
+      // No sample with a boundary (no neuron has a line): no mean, rather than NaN.
+      ...(withBoundary > 0 ? { mean: sampled.mean, meanTimesNeurons: sampled.meanTimesNeurons } : {}),
       histogram: histogram(sampled.distances, 20),
       seconds: seconds(t),
     };
@@ -124,11 +134,13 @@ function summary(report: Record<string, Record<string, unknown>>): string {
       `view: ${view.regions} regions, boundary length ${view.boundaryLength}, area ${view.area}, mean area ` +
         `${view.meanArea}, length / area / neurons = ${view.boundaryDensityPerNeuron} (${view.seconds} s)`,
     );
-    const distance = view.distance as { mean: number; meanTimesNeurons: number; samples: number } | undefined;
-    if (distance) {
+    const distance = view.distance as { mean?: number; meanTimesNeurons?: number; samples: number } | undefined;
+    if (distance?.mean !== undefined) {
       lines.push(
         `distance: mean ${distance.mean} over ${distance.samples} points, × neurons = ${distance.meanTimesNeurons}`,
       );
+    } else if (distance) {
+      lines.push(`distance: no boundary at any of ${distance.samples} points (no neuron has a line)`);
     }
     const theorem = view.theorem as { predictedBoundaryLength: number; grid: number; sigmaB: number } | undefined;
     if (theorem) {
@@ -143,23 +155,63 @@ function summary(report: Record<string, Record<string, unknown>>): string {
   return lines.join('\n');
 }
 
-function main(argv: readonly string[]): number {
+/** Paths of the numbers in `value` that are not finite (a float64 overflow): they are never printed as numbers. */
+function nonFinite(value: unknown, path: string): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [`${path} (${value})`];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFinite(v, `${path}[${i}]`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => nonFinite(v, path ? `${path}.${k}` : k));
+  }
+  return [];
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  handleSignals('analyze');
   const options = parseCommandLine('analyze', kAnalyzeUsage, parseAnalyzeArgs, argv);
   if (typeof options === 'number') return options;
   let net: Net;
   try {
-    net = chooseNet(options.netFile, options.settings);
+    net = await chooseNet(options.netFile, options.settings);
   } catch (error) {
     if (!(error instanceof NetError)) throw error;
     process.stderr.write(`analyze: ${error.message}\n`);
     return 1;
   }
-  const layers = layersShown(options.settings, net.hidden.length);
+  const depth = net.hidden.length;
+  if (options.settings.layers > depth) {
+    process.stderr.write(
+      `analyze: --layers ${options.settings.layers}: the net has ${depth} hidden layers\n${kAnalyzeUsage}\n`,
+    );
+    return 2;
+  }
+  const layers = layersShown(options.settings, depth);
+  const plot: Plot | null = options.plot === null ? null : { path: options.plot, svg: null };
   const report: Record<string, Record<string, unknown>> = {};
-  if (options.line) report.line = lineReport(net, options.line, layers, options.plot);
+  if (options.line) report.line = lineReport(net, options.line, layers, plot);
   if (options.view) report.view = viewReport(net, options, layers);
+  const overflow = nonFinite(report, '');
+  if (overflow.length > 0) {
+    process.stderr.write(
+      `analyze: beyond float64's range, so not printed: ${overflow.slice(0, 5).join(', ')}` +
+        `${overflow.length > 5 ? ` and ${overflow.length - 5} more` : ''} (the net's outputs overflow there)\n`,
+    );
+    return 1;
+  }
   process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${summary(report)}\n`);
+  if (!plot?.svg) return 0;
+  const outputs = new Outputs();
+  try {
+    outputs.stage(plot.path, new TextEncoder().encode(plot.svg));
+    outputs.commit();
+  } catch (error) {
+    outputs.abort();
+    if (!(error instanceof OutputError)) throw error;
+    process.stderr.write(`analyze: ${error.message} (the results above are complete)\n`);
+    return 1;
+  }
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,7 +1,9 @@
 /** Flags of `npm run analyze`. The net flags go through the app's settings parsers, as in `npm run shot`. */
-import { cloneSettings, kDefaultSettings, type Settings, settingsFromParams } from '../app/settings.ts';
-import { UsageError } from './args.ts';
+import { cloneSettings, kDefaultSettings, kLimits, type Settings } from '../app/settings.ts';
+import { escaped } from '../model/quote.ts';
+import { checkNetFlags, settingsFromFlags, UsageError } from './args.ts';
 import { readFlags } from './flags.ts';
+import { checkOutputPath } from './outputs.ts';
 
 export interface AnalyzeOptions {
   settings: Settings;
@@ -44,10 +46,14 @@ const kNetFlags: Record<string, string> = {
   preset: 'net',
 };
 
-function numbers(text: string, flag: string, count: number): number[] {
+/** `count` comma-separated coordinates within the app's bounds (±kLimits.maxCoordinate). */
+function coordinates(text: string, flag: string, count: number): number[] {
   const values = text.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)));
-  if (values.length !== count || values.some((v) => !Number.isFinite(v))) {
-    throw new UsageError(`--${flag} ${text}: expected ${count} finite numbers separated by commas`);
+  const bound = kLimits.maxCoordinate;
+  if (values.length !== count || values.some((v) => !Number.isFinite(v) || Math.abs(v) > bound)) {
+    throw new UsageError(
+      `--${flag} ${escaped(text, 80)}: expected ${count} numbers within ±${bound}, separated by commas`,
+    );
   }
   return values;
 }
@@ -89,12 +95,18 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
       case 'net':
         options.netFile = value;
         break;
-      case 'line':
-        options.line = numbers(value, flag, 4) as [number, number, number, number];
+      case 'line': {
+        const line = coordinates(value, flag, 4) as [number, number, number, number];
+        if (line[0] === line[2] && line[1] === line[3])
+          throw new UsageError(`--line ${value}: the segment has no length`);
+        options.line = line;
         break;
+      }
       case 'view': {
-        const view = numbers(value, flag, 3) as [number, number, number];
-        if (!(view[2] > 0)) throw new UsageError(`--view ${value}: the span must be positive`);
+        const view = coordinates(value, flag, 3) as [number, number, number];
+        if (!(view[2] >= kLimits.minSpan && view[2] <= kLimits.maxSpan)) {
+          throw new UsageError(`--view ${value}: the span must be in [${kLimits.minSpan}, ${kLimits.maxSpan}]`);
+        }
         options.view = view;
         break;
       }
@@ -107,19 +119,18 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeOptions {
       case 'pixels':
         options.pixels = count(value, flag, 8192);
         break;
-      case 'plot':
-        if (!value.endsWith('.svg')) throw new UsageError(`--plot ${value}: the file name must end in .svg`);
+      case 'plot': {
+        if (!value.endsWith('.svg'))
+          throw new UsageError(`--plot ${escaped(value, 200)}: the file name must end in .svg`);
+        const problem = checkOutputPath(value);
+        if (problem) throw new UsageError(`--plot: ${problem}`);
         options.plot = value;
         break;
+      }
     }
   }
-  const parsed = settingsFromParams(params, options.settings);
-  if (parsed.messages.length > 0) throw new UsageError(parsed.messages.join('; '));
-  options.settings = parsed.settings;
-  if ((params.has('widths') || params.has('seed')) && params.has('net')) {
-    throw new UsageError('--preset cannot be combined with --widths/--seed');
-  }
-  if (options.netFile !== null && params.has('net')) throw new UsageError('give either --net or --preset');
+  checkNetFlags(params, options.netFile !== null);
+  options.settings = settingsFromFlags(params, options.settings);
   if (options.plot !== null && options.line === null) throw new UsageError('--plot needs --line');
   if (!options.help && options.line === null && options.view === null) {
     throw new UsageError('give --line X0,Y0,X1,Y1 and/or --view CX,CY,SPAN');

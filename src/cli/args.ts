@@ -5,12 +5,14 @@
 import {
   cloneSettings,
   kDefaultSettings,
+  kLimits,
   type Settings,
   settingsFromHash,
   settingsFromParams,
 } from '../app/settings.ts';
 import { kColourModes } from '../gpu/layout.ts';
 import { parsePreset } from '../model/presetSpec.ts';
+import { escaped } from '../model/quote.ts';
 import { readFlags, UsageError } from './flags.ts';
 
 export { UsageError };
@@ -120,10 +122,15 @@ export function parseShotArgs(argv: readonly string[], base: ShotOptions = defau
         break;
       }
       case 'size': {
-        const size = /^(\d+)x(\d+)$/.exec(value);
-        if (!size) throw new UsageError(`--size ${value}: expected WxH, e.g. 1024x768`);
-        options.width = positiveInteger(size[1] ?? '', 'size', kMaxImageSide);
-        options.height = positiveInteger(size[2] ?? '', 'size', kMaxImageSide);
+        const size = /^(\d{1,9})x(\d{1,9})$/.exec(value);
+        const [width, height] = [Number(size?.[1]), Number(size?.[2])];
+        if (!size || !(width >= 1 && height >= 1 && width <= kMaxImageSide && height <= kMaxImageSide)) {
+          throw new UsageError(
+            `--size ${escaped(value, 40)}: expected WxH, each from 1 to ${kMaxImageSide}, e.g. 1024x768`,
+          );
+        }
+        options.width = width;
+        options.height = height;
         break;
       }
       case 'out':
@@ -154,15 +161,47 @@ export function parseShotArgs(argv: readonly string[], base: ShotOptions = defau
     }
   }
   if (url !== null) {
-    const fromUrl = settingsFromHash(url.slice(url.indexOf('#') + 1), options.settings);
+    const fromUrl = settingsFromHash(url.slice(url.indexOf('#') + 1), options.settings, { strict: true });
     if (fromUrl.messages.length > 0) throw new UsageError(`--url: ${fromUrl.messages.join('; ')}`);
     options.settings = fromUrl.settings;
   }
-  const fromFlags = settingsFromParams(params, options.settings);
-  if (fromFlags.messages.length > 0) throw new UsageError(fromFlags.messages.join('; '));
-  options.settings = fromFlags.settings;
-  if (params.has('widths') || params.has('seed') || params.has('sigmaB')) options.settings.net = '';
+  checkNetFlags(params, options.netFile !== null && options.netFile !== base.netFile);
+  options.settings = settingsFromFlags(params, options.settings);
+  // Explicit random-net flags replace a net named by the URL or the batch defaults (sigma_b alone does not: it is
+  // also the theorem mode's bias density for any net).
+  if (params.has('widths') || params.has('seed')) options.settings.net = '';
+  if (options.netFile !== null && options.netFile !== base.netFile) options.settings.net = '';
+  if (params.has('net') && base.netFile !== null && options.netFile === base.netFile) options.netFile = null;
+  const span = checkSpan(options.to, '--to');
+  if (span !== null) throw new UsageError(span);
   return options;
+}
+
+/**
+ * Settings from flags (given as their URL keys in `params`) over `base`, through the URL's parsers in strict mode:
+ * an out-of-range value is refused, not clamped. Messages name the flags.
+ */
+export function settingsFromFlags(params: URLSearchParams, base: Settings): Settings {
+  const { settings, messages } = settingsFromParams(params, base, { strict: true });
+  if (messages.length === 0) return settings;
+  const flagOf = new Map(Object.entries(kSettingFlags).map(([flag, key]) => [key, flag]));
+  const named = messages.map((m) =>
+    m.replace(/^(\w+)(=|: )/, (all, key: string) => (flagOf.has(key) ? `--${flagOf.get(key)} ` : all)),
+  );
+  throw new UsageError(named.join('; '));
+}
+
+/** One net per command line: --net FILE, --preset NAME, or the random net's --widths/--seed. */
+export function checkNetFlags(params: URLSearchParams, netFile: boolean): void {
+  const random = params.has('widths') || params.has('seed');
+  const named = [netFile && '--net', params.has('net') && '--preset', random && '--widths/--seed'].filter((n) => n);
+  if (named.length > 1) throw new UsageError(`give one net: ${named.join(' and ')} name different nets`);
+}
+
+/** Why a span (a zoom's end) is outside the app's range, or null. */
+export function checkSpan(span: number | null, flag: string): string | null {
+  if (span === null || (span >= kLimits.minSpan && span <= kLimits.maxSpan)) return null;
+  return `${flag} ${span}: a span must be in [${kLimits.minSpan}, ${kLimits.maxSpan}]`;
 }
 
 /** Checks what a single job needs (after batch defaults are applied). */
@@ -170,6 +209,9 @@ export function checkJob(options: ShotOptions): void {
   if (!options.out) throw new UsageError('--out FILE.png is required');
   if (!options.out.endsWith('.png')) throw new UsageError(`--out ${options.out}: the file name must end in .png`);
   if (options.sweep === 'zoom' && options.to === null) throw new UsageError('--sweep zoom needs --to SPAN');
+  if (options.settings.mode === 'theorem' && !(options.settings.sigmaB > 0)) {
+    throw new UsageError('--mode theorem needs --sigma-b above 0 (the bias density of the main formula)');
+  }
   if (options.settings.net !== '' && options.netFile === null && parsePreset(options.settings.net) === null) {
     throw new UsageError(
       `the URL names a net stored in a browser (net=${options.settings.net}): pass its file with --net`,
@@ -177,16 +219,15 @@ export function checkJob(options: ShotOptions): void {
   }
 }
 
-/** Turns one batch entry ({"sigma-b": 0.1, "out": "a.png", "gpu": true, ...}) into flags. */
+/** Turns one batch entry ({"sigma-b": 0.1, "out": "a.png", ...}) into flags. */
 export function batchEntryArgs(entry: unknown, index: number): string[] {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     throw new UsageError(`batch entry ${index} must be an object of flags`);
   }
   const args: string[] = [];
   for (const [key, value] of Object.entries(entry)) {
-    if (kSwitches.includes(key)) {
-      if (value === true) args.push(`--${key}`);
-      continue;
+    if (kSwitches.includes(key) || key === 'batch') {
+      throw new UsageError(`batch entry ${index}: "${key}" applies to the whole run, not to one entry`);
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new UsageError(`batch entry ${index}: "${key}" must be a string or a number`);

@@ -6,8 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { Algorithm } from '../gpu/layout.ts';
-import { startHarness } from './harness.ts';
-import { NoWebGPUAdapterError, Shooter } from './shooter.ts';
+import { resolveNet } from '../model/netSource.ts';
+import { startHarness, WebGpuUnavailableError } from './harness.ts';
+import { handleSignals } from './lifecycle.ts';
+import { Shooter } from './shooter.ts';
 
 interface BenchCase {
   readonly widths: number[];
@@ -147,21 +149,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   const unknown = [...flags].filter((f) => !known.includes(f));
   const frames = value('--frames', 5);
   const maxSeconds = value('--max-seconds', 60);
-  if (flags.has('--help') || unknown.length > 0 || !(frames >= 1) || !(maxSeconds > 0)) {
-    process.stderr.write(`${unknown.length ? `bench: unknown flag ${unknown[0]}\n` : ''}${kUsage}\n`);
-    return flags.has('--help') ? 0 : 2;
+  const only = flags.has('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  const problem =
+    unknown.length > 0
+      ? `unknown flag ${unknown[0]}`
+      : !Number.isInteger(frames) || frames < 1
+        ? '--frames: expected a positive integer'
+        : !(maxSeconds > 0)
+          ? '--max-seconds: expected a positive number'
+          : flags.has('--only') && only !== 'fast' && only !== 'brute'
+            ? `--only ${only ?? ''}: expected fast or brute`
+            : null;
+  if (flags.has('--help') || problem) {
+    process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}${kUsage}\n`);
+    return problem ? 2 : 0;
   }
+  handleSignals('bench');
   const gpu = flags.has('--gpu');
   const cases = flags.has('--smoke') ? kSmokeCases : kCases.filter((c) => !c.extra || flags.has('--all'));
-  const harness = await startHarness({ gpu });
+  let harness: Awaited<ReturnType<typeof startHarness>> | null = null;
   const rows: BenchRow[] = [];
   try {
+    harness = await startHarness({ gpu });
     const shooter = await Shooter.open(harness);
     process.stderr.write(`WebGPU adapter: ${shooter.info.adapter}\n`);
     for (const c of cases) {
-      await shooter.setNet({ random: { widths: c.widths, sigmaB: 0.1, seed: 1 } });
-      const only = argv[argv.indexOf('--only') + 1];
-      for (const algorithm of (['brute', 'fast'] as const).filter((a) => !flags.has('--only') || a === only)) {
+      const source = { kind: 'random', spec: { widths: c.widths, sigmaB: 0.1, seed: 1 } } as const;
+      await shooter.setNet(source, resolveNet(source));
+      for (const algorithm of (['brute', 'fast'] as const).filter((a) => only === undefined || a === only)) {
         let { width, height } = c;
         let measuredPixels: number | undefined;
         if (algorithm === 'brute' && !gpu && macsPerPixel(c.widths) * width * height > kCpuMacBudget) {
@@ -211,9 +226,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n`);
-    return error instanceof NoWebGPUAdapterError ? 3 : 1;
+    return error instanceof WebGpuUnavailableError ? 3 : 1;
   } finally {
-    await harness.close();
+    await harness?.close();
   }
   process.stdout.write(flags.has('--json') ? `${JSON.stringify(rows, null, 1)}\n` : `${table(rows)}\n`);
   return 0;

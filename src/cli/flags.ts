@@ -1,4 +1,5 @@
 /** The command lines' shared grammar: `--flag value`, `--flag=value`, and switches without a value. */
+import { quoted } from '../model/quote.ts';
 
 /** A bad command line: the commands print it with their usage and exit 2. */
 export class UsageError extends Error {}
@@ -18,7 +19,7 @@ export function* readFlags(
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
+    if (!match) throw new UsageError(`unexpected argument ${quoted(arg, 60)}`);
     const name = match[1] ?? '';
     if (switches.includes(name)) {
       yield { name, value: null };

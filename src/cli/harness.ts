@@ -1,15 +1,25 @@
 /**
  * The one headless harness (CLI, benchmarks, tests): a Vite server on 127.0.0.1 at a free port, serving this repo,
  * and Chromium driven by puppeteer with WebGPU. SwiftShader (WebGPU on the CPU) unless `gpu` is set, in which case
- * Chromium uses the machine's GPU through Vulkan. Always close it: `await harness.close()` (also on errors).
+ * Chromium uses the machine's GPU through Vulkan. Always close it: `await harness.close()` (also on errors); a
+ * signal to the process closes it too (lifecycle.ts), and Chromium, talking to node over a pipe, exits with node.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import { onInterrupt } from './lifecycle.ts';
+import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
+
+export { WebGpuUnavailableError };
 
 export const kChromium = process.env.RELUSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const kProfilePrefix = 'reluscope-chromium-';
+/** Where the harness serves bytes published from node (nets too large to pass through the debugging protocol). */
+export const kPublishedPath = '/__reluscope/';
 
 /** Flags checked on this machine kind (shared/notes/webgpu-headless.md). */
 export function chromiumFlags(gpu: boolean, userDataDir: string): string[] {
@@ -31,49 +41,149 @@ function extraArgs(): string[] {
   return (process.env.RELUSCOPE_CHROMIUM_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 }
 
+let version: string | null = null;
+/** `chromium --version`, or why it could not be run. */
+export function chromiumVersion(): string {
+  if (version === null) {
+    const run = spawnSync(kChromium, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    version = run.error ? `not runnable: ${run.error.message}` : run.stdout.trim() || `exit code ${run.status}`;
+  }
+  return version;
+}
+
+/** Profiles left by harnesses whose process died without cleaning up (SIGKILL): removed at the next start. */
+function removeStaleProfiles(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^reluscope-chromium-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 export interface Harness {
   readonly origin: string;
   readonly browser: Browser;
   newPage(path: string): Promise<{ page: Page; consoleErrors: string[] }>;
+  /** Serves `bytes` at the returned path of this harness's server (replacing what `name` served before). */
+  publish(name: string, bytes: Uint8Array): string;
+  /** One paragraph for a user: what was tried (Chromium, flags, the page's answer) and what to install. */
+  noWebGpu(answer: string): WebGpuUnavailableError;
   close(): Promise<void>;
+}
+
+function diagnosis(flags: readonly string[], answer: string, said: readonly string[]): WebGpuUnavailableError {
+  const chromium = `${kChromium} (${chromiumVersion()})`;
+  const log = said.length > 0 ? ` Chromium said: ${said.slice(-3).join(' | ')}.` : '';
+  return new WebGpuUnavailableError(
+    `no WebGPU in headless Chromium. Tried ${chromium} with ${flags.join(' ')}; the answer: ${answer.replace(/\.+$/, '')}.${log} ` +
+      "Without a GPU, WebGPU runs on SwiftShader, which needs Debian's chromium and libvulkan1 (the Vulkan loader): " +
+      '`sudo apt-get install chromium libvulkan1` (npm test and npm run shot install them when run as root). On a ' +
+      'machine with a GPU pass --gpu; more Chromium flags go in RELUSCOPE_CHROMIUM_ARGS, another binary in ' +
+      'RELUSCOPE_CHROMIUM.',
+  );
 }
 
 export async function startHarness(options: { gpu?: boolean; root?: string } = {}): Promise<Harness> {
   const root = resolve(options.root ?? process.cwd());
+  removeStaleProfiles();
+  const published = new Map<string, Uint8Array>();
+  // Before Vite's own middlewares (configureServer's direct `use`), which would answer with index.html.
+  const publisher: Plugin = {
+    name: 'reluscope-publish',
+    configureServer(dev) {
+      dev.middlewares.use((request, response, next) => {
+        const bytes = request.url?.startsWith(kPublishedPath) ? published.get(request.url) : undefined;
+        if (!bytes) return next();
+        response.setHeader('Content-Type', 'application/octet-stream');
+        response.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      });
+    },
+  };
+  // Middleware mode, served by our own HTTP server: a Vite server of its own would exit the process on SIGTERM or
+  // when stdin ends, before the browser profile and staged outputs are cleaned up (lifecycle.ts does that).
   const server: ViteDevServer = await createServer({
     root,
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    plugins: [publisher],
+    appType: 'spa',
+    server: { middlewareMode: true, hmr: false },
   });
-  const userDataDir = mkdtempSync(join(tmpdir(), 'reluscope-chromium-'));
+  const http = createHttpServer(server.middlewares);
+  const userDataDir = mkdtempSync(join(tmpdir(), `${kProfilePrefix}${process.pid}-`));
+  const flags = [...chromiumFlags(options.gpu ?? false, userDataDir), ...extraArgs()];
+  const said: string[] = [];
   let browser: Browser | null = null;
-  const close = async (): Promise<void> => {
-    if (browser) {
-      const closing = browser.close().catch(() => undefined);
-      const timeout = new Promise((done) => setTimeout(done, 10_000).unref());
-      await Promise.race([closing, timeout]);
-      browser.process()?.kill('SIGKILL');
-    }
-    await server.close().catch(() => undefined);
-    rmSync(userDataDir, { recursive: true, force: true });
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      unregister();
+      const child = browser?.process();
+      if (browser && child?.exitCode === null) {
+        const closed = browser.close().catch(() => undefined);
+        await Promise.race([closed, new Promise((done) => setTimeout(done, 5_000).unref())]);
+      }
+      if (child?.pid && child.exitCode === null && child.signalCode === null) {
+        // The whole process group: the GPU and renderer processes too.
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
+      http.closeAllConnections();
+      await new Promise((done) => http.close(done));
+      await server.close().catch(() => undefined);
+      rmSync(userDataDir, { recursive: true, force: true });
+    })();
+    return closing;
   };
+  const unregister = onInterrupt(close);
   try {
-    await server.listen();
-    const address = server.httpServer?.address();
+    await new Promise<void>((done, fail) => {
+      http.once('error', fail);
+      http.listen(0, '127.0.0.1', done);
+    });
+    const address = http.address();
     if (!address || typeof address === 'string') throw new Error('the local server did not start');
     const origin = `http://127.0.0.1:${address.port}`;
-    browser = await puppeteer.launch({
-      executablePath: kChromium,
-      headless: true,
-      args: [...chromiumFlags(options.gpu ?? false, userDataDir), ...extraArgs()],
-      protocolTimeout: 3_600_000,
+    try {
+      browser = await puppeteer.launch({
+        executablePath: kChromium,
+        headless: true,
+        pipe: true,
+        args: [...flags], // a copy: puppeteer takes --enable-features out of the array it is given
+        protocolTimeout: 3_600_000,
+        // lifecycle.ts handles signals: puppeteer's own handlers would exit before the profile is removed.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+    } catch (error) {
+      throw diagnosis(flags, `Chromium did not start (${(error as Error).message.split('\n')[0]})`, said);
+    }
+    browser.process()?.stderr?.on('data', (chunk: Buffer) => {
+      for (const line of String(chunk).split('\n')) {
+        if (/vulkan|webgpu|gpu process|swiftshader|adapter/i.test(line)) said.push(line.trim().slice(0, 200));
+      }
+      said.splice(0, Math.max(0, said.length - 10));
     });
     const launched = browser;
     return {
       origin,
       browser: launched,
       close,
+      noWebGpu: (answer) => diagnosis(flags, answer, said),
+      publish(name, bytes) {
+        const path = `${kPublishedPath}${encodeURIComponent(name)}`;
+        published.set(path, bytes);
+        return path;
+      },
       async newPage(path: string) {
         const page = await launched.newPage();
         const consoleErrors: string[] = [];

@@ -1,17 +1,11 @@
 /** PNG files and contact sheets, from RGBA bytes. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 
-export function writePng(path: string, width: number, height: number, rgba: Uint8Array): void {
+/** The bytes of a PNG file of the image (written by the caller, all or nothing: outputs.ts). */
+export function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array {
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  writeFile(path, PNG.sync.write(png));
-}
-
-export function writeFile(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, bytes);
+  return PNG.sync.write(png);
 }
 
 export interface Image {

@@ -3,11 +3,13 @@
  * image and the fields. Tiles are computed in the whole image's pixel coordinates, so seams cannot show.
  */
 import type { Page } from 'puppeteer';
+import { kPixelField, structSize } from '../gpu/layout.ts';
 import { distinctPatterns, type FieldsRecords } from '../model/fieldsFile.ts';
+import type { Net } from '../model/net.ts';
+import type { NetSource } from '../model/netSource.ts';
+import { netToSafetensors } from '../model/netTensors.ts';
 import type { Harness } from './harness.ts';
-import type { BenchReply, NetSource, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
-
-export class NoWebGPUAdapterError extends Error {}
+import type { BenchReply, PageNet, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
 
 /** What one picture needs: everything but the net. */
 export interface ShotRequest {
@@ -39,12 +41,12 @@ export interface ShotResult {
 }
 
 const kDefaultMaxTile = 2048;
-const kFieldBytes = 24;
 
 export class Shooter {
   private constructor(
     private readonly page: Page,
     readonly info: ShotPageInfo,
+    private readonly harness: Harness,
   ) {}
 
   static async open(harness: Harness): Promise<Shooter> {
@@ -54,15 +56,20 @@ export class Shooter {
       | { ok: true; info: ShotPageInfo }
       | { ok: false; noWebGPU: boolean; error: string };
     if (!ready.ok) {
-      if (ready.noWebGPU) throw new NoWebGPUAdapterError(ready.error);
+      if (ready.noWebGPU) throw harness.noWebGpu(ready.error);
       throw new Error(ready.error);
     }
-    return new Shooter(page, ready.info);
+    return new Shooter(page, ready.info, harness);
   }
 
-  /** Uploads a net; throws with the validator's message. */
-  async setNet(source: NetSource): Promise<{ widths: number[]; neurons: number }> {
-    return this.call('setNet', source) as Promise<{ widths: number[]; neurons: number }>;
+  /**
+   * Uploads a net resolved in node: a random net by its spec (the page makes the same weights), any other as exact
+   * float64 bytes served by the harness. Throws with the message of what refused it (the device's limits).
+   */
+  async setNet(source: NetSource, net: Net): Promise<{ widths: number[]; neurons: number }> {
+    const page: PageNet =
+      source.kind === 'random' ? { random: source.spec } : { url: this.harness.publish('net', netToSafetensors(net)) };
+    return this.call('setNet', page) as Promise<{ widths: number[]; neurons: number }>;
   }
 
   private async call(name: string, argument: unknown): Promise<unknown> {
@@ -106,7 +113,7 @@ export class Shooter {
 
   tileSide(request: ShotRequest): number {
     const byTexture = this.info.maxTextureDimension2D;
-    const byFields = Math.floor(Math.sqrt(this.info.maxStorageBufferBindingSize / kFieldBytes));
+    const byFields = Math.floor(Math.sqrt(this.info.maxStorageBufferBindingSize / structSize(kPixelField)));
     return Math.max(1, Math.min(request.maxTile ?? kDefaultMaxTile, byTexture, byFields));
   }
 

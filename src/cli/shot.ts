@@ -1,58 +1,66 @@
 /**
  * `npm run shot`: pictures and per-pixel data from the command line, rendered by the app's own renderer in headless
- * Chromium. One browser for all the shots of a run; the browser and the server are closed on every exit path.
+ * Chromium. Everything that can be checked is checked before the browser starts (arguments, nets, output paths);
+ * one browser serves all the shots of a run; the files are written all or nothing at the end (outputs.ts).
  */
-import { readFileSync } from 'node:fs';
 import { layersShown } from '../app/settings.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
-import { serializeNet } from '../model/netFile.ts';
-import { parsePreset, presetNet } from '../model/presetSpec.ts';
+import type { Net } from '../model/net.ts';
+import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
+import { escaped } from '../model/quote.ts';
 import { batchEntryArgs, checkJob, kUsage, parseShotArgs, type ShotOptions, UsageError } from './args.ts';
-import { type Harness, startHarness } from './harness.ts';
-import { contactSheet, type Image, writeFile, writePng } from './png.ts';
-import { NoWebGPUAdapterError, Shooter, type ShotRequest } from './shooter.ts';
-import type { NetSource } from './shotPage.ts';
+import type { Harness } from './harness.ts';
+import { handleSignals, stopping } from './lifecycle.ts';
+import { netSource, readBounded } from './netChoice.ts';
+import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
+import { contactSheet, encodePng, type Image } from './png.ts';
+import { Shooter, type ShotRequest } from './shooter.ts';
+import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
 
-interface Written {
-  path: string;
-  seconds: number;
-  regions: number | null;
+/** A shot with its net resolved in node and the files it will write. */
+interface Job {
+  readonly options: ShotOptions;
+  readonly source: NetSource;
+  readonly net: Net;
+  /** Identifies the net: consecutive jobs of the same net upload it once. */
+  readonly key: string;
+  readonly files: string[];
 }
-
-class NetError extends Error {}
 
 function suffixed(path: string, suffix: string): string {
   const dot = path.lastIndexOf('.');
   return dot > path.lastIndexOf('/') ? `${path.slice(0, dot)}${suffix}${path.slice(dot)}` : `${path}${suffix}`;
 }
 
-function netSource(options: ShotOptions): NetSource {
-  if (options.netFile !== null) {
-    try {
-      return { json: readFileSync(options.netFile, 'utf8') };
-    } catch (error) {
-      throw new NetError(`cannot read ${options.netFile}: ${(error as Error).message}`);
-    }
+const frameName = (f: number): string => `-${String(f + 1).padStart(4, '0')}`;
+
+/** The files a job writes, in order (a sweep writes one per layer or frame, and a sheet). */
+function filesOf(options: ShotOptions, depth: number): string[] {
+  const out = options.out ?? 'out.png';
+  const fields = options.fieldsOut;
+  const pair = (suffix: string): string[] =>
+    [suffixed(out, suffix), ...(fields ? [suffixed(fields, suffix)] : [])].filter((p) => p !== '');
+  if (options.sweep === 'layers') {
+    return [...Array.from({ length: depth }, (_, k) => pair(`-k${k + 1}`)).flat(), suffixed(out, '-sheet')];
   }
-  const preset = parsePreset(options.settings.net);
-  if (preset !== null && typeof preset !== 'string') return { json: serializeNet(presetNet(preset)) };
-  const { widths, sigmaB, seed } = options.settings;
-  return { random: { widths, sigmaB, seed } };
+  if (options.sweep === 'zoom') return Array.from({ length: options.frames }, (_, f) => pair(frameName(f))).flat();
+  return pair('');
 }
 
-function jobsOf(options: ShotOptions): ShotOptions[] {
-  if (options.batch === null) {
-    checkJob(options);
+async function optionsOf(argv: readonly string[]): Promise<ShotOptions[]> {
+  const options = parseShotArgs(argv);
+  if (options.help || options.batch === null) {
+    if (!options.help) checkJob(options);
     return [options];
   }
   let entries: unknown;
   try {
-    entries = JSON.parse(readFileSync(options.batch, 'utf8'));
+    const bytes = await readBounded(options.batch, 16 * 2 ** 20);
+    entries = JSON.parse(new TextDecoder().decode(bytes).replace(/^\ufeff/, ''));
   } catch (error) {
-    throw new UsageError(`--batch ${options.batch}: ${(error as Error).message}`);
+    throw new UsageError(`--batch: ${escaped((error as Error).message, 160)}`);
   }
-  if (!Array.isArray(entries) || entries.length === 0)
-    throw new UsageError(`--batch ${options.batch}: expected a non-empty array`);
+  if (!Array.isArray(entries) || entries.length === 0) throw new UsageError('--batch: expected a non-empty array');
   return entries.map((entry, index) => {
     const job = parseShotArgs(batchEntryArgs(entry, index), { ...options, batch: null });
     checkJob(job);
@@ -60,153 +68,184 @@ function jobsOf(options: ShotOptions): ShotOptions[] {
   });
 }
 
+/** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
+async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
+  const nets = new Map<string, { source: NetSource; net: Net }>();
+  const jobs: Job[] = [];
+  for (const options of all) {
+    const { widths, sigmaB, seed, net } = options.settings;
+    const key =
+      options.netFile !== null
+        ? `file:${options.netFile}`
+        : net !== ''
+          ? `preset:${net}`
+          : `random:${JSON.stringify([widths, sigmaB, seed])}`;
+    let resolved = nets.get(key);
+    if (!resolved) {
+      const source = await netSource(options.netFile, options.settings);
+      resolved = { source, net: resolveNet(source) };
+      nets.set(key, resolved);
+    }
+    const depth = resolved.net.hidden.length;
+    if (options.settings.layers > depth) {
+      throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
+    }
+    jobs.push({ options, ...resolved, key, files: filesOf(options, depth) });
+  }
+  const problem = checkOutputPaths(jobs.flatMap((job) => job.files));
+  if (problem) throw new UsageError(problem);
+  return jobs;
+}
+
+function requestOf(options: ShotOptions, depth: number): ShotRequest {
+  const { settings } = options;
+  return {
+    view: { cx: settings.cx, cy: settings.cy, span: settings.span },
+    width: options.width,
+    height: options.height,
+    layersShown: layersShown(settings, depth),
+    mode: settings.mode,
+    palette: settings.palette,
+    edgeWidth: settings.edgeWidth,
+    algorithm: settings.algorithm,
+    sigmaB: settings.sigmaB,
+    pixels: true,
+    fields: options.fieldsOut !== null || options.sweep === 'layers',
+    ...(options.maxTile === null ? {} : { maxTile: options.maxTile }),
+  };
+}
+
 class Run {
-  readonly written: Written[] = [];
-  private shots = 0;
-  private lastSource = '';
+  readonly summary: { path: string; seconds: number; regions: number | null }[] = [];
+  private done = 0;
+  private lastKey = '';
 
   constructor(
     private readonly shooter: Shooter,
-    private total: number,
+    private readonly outputs: Outputs,
+    private readonly total: number,
   ) {}
 
-  private progress(path: string, seconds: number, regions: number | null): void {
-    this.shots++;
-    const count = regions === null ? '' : `, ${regions} regions in view`;
-    process.stderr.write(`[${this.shots}/${this.total}] ${path} (${seconds.toFixed(1)} s${count})\n`);
-  }
-
-  async job(options: ShotOptions): Promise<void> {
-    const source = netSource(options);
-    const key = JSON.stringify(source);
-    let depth: number;
-    try {
-      const net = await this.shooter.setNet(source);
-      depth = net.widths.length;
-      if (key !== this.lastSource) process.stderr.write(`net: ${net.widths.join(',')} (${net.neurons} neurons)\n`);
-    } catch (error) {
-      throw new NetError(`${options.netFile ?? 'the net'}: ${(error as Error).message}`);
+  async job(job: Job): Promise<void> {
+    if (job.key !== this.lastKey) {
+      const shown = await this.shooter.setNet(job.source, job.net);
+      process.stderr.write(`net: ${shown.widths.join(',')} (${shown.neurons} neurons)\n`);
+      this.lastKey = job.key;
     }
-    this.lastSource = key;
-    const { settings } = options;
-    if (settings.layers > depth) throw new NetError(`--layers ${settings.layers}: the net has ${depth} hidden layers`);
-    const request: ShotRequest = {
-      view: { cx: settings.cx, cy: settings.cy, span: settings.span },
-      width: options.width,
-      height: options.height,
-      layersShown: layersShown(settings, depth),
-      mode: settings.mode,
-      palette: settings.palette,
-      edgeWidth: settings.edgeWidth,
-      algorithm: settings.algorithm,
-      sigmaB: settings.sigmaB,
-      pixels: true,
-      fields: options.fieldsOut !== null || options.sweep === 'layers',
-      ...(options.maxTile === null ? {} : { maxTile: options.maxTile }),
-    };
+    const { options } = job;
+    const depth = job.net.hidden.length;
+    const request = requestOf(options, depth);
     const out = options.out ?? 'out.png';
+    const fields = options.fieldsOut;
     if (options.sweep === 'layers') {
-      this.total += depth; // counted as one before the depth was known: k = 1..L and the sheet
       const sheet: Image[] = [];
       for (let k = 1; k <= depth; k++) {
-        const image = await this.write(
-          { ...request, layersShown: k },
-          suffixed(out, `-k${k}`),
-          options.fieldsOut && suffixed(options.fieldsOut, `-k${k}`),
+        const name = `-k${k}`;
+        sheet.push(
+          await this.shoot({ ...request, layersShown: k }, suffixed(out, name), fields && suffixed(fields, name)),
         );
-        sheet.push(image);
       }
       const start = performance.now();
-      const contact = contactSheet(
-        sheet,
-        256,
-        8,
-        sheet.map((_, k) => `k=${k + 1}`),
-      );
+      const labels = sheet.map((_, k) => `k=${k + 1}`);
+      const contact = contactSheet(sheet, 256, 8, labels);
       const path = suffixed(out, '-sheet');
-      writePng(path, contact.width, contact.height, contact.rgba);
+      this.outputs.stage(path, encodePng(contact.width, contact.height, contact.rgba));
       this.record(path, (performance.now() - start) / 1000, null);
     } else if (options.sweep === 'zoom') {
-      const frames = options.frames;
-      const to = options.to ?? settings.span;
-      for (let f = 0; f < frames; f++) {
-        const span = settings.span * (to / settings.span) ** (frames === 1 ? 1 : f / (frames - 1));
-        const name = `-${String(f + 1).padStart(4, '0')}`;
-        await this.write(
-          { ...request, view: { ...request.view, span } },
-          suffixed(out, name),
-          options.fieldsOut && suffixed(options.fieldsOut, name),
-        );
+      const { span } = request.view;
+      const to = options.to ?? span;
+      for (let f = 0; f < options.frames; f++) {
+        const frameSpan = span * (to / span) ** (options.frames === 1 ? 1 : f / (options.frames - 1));
+        const name = frameName(f);
+        const frame = { ...request, view: { ...request.view, span: frameSpan } };
+        await this.shoot(frame, suffixed(out, name), fields && suffixed(fields, name));
       }
     } else {
-      await this.write(request, out, options.fieldsOut);
+      await this.shoot(request, out, fields);
     }
   }
 
-  private async write(request: ShotRequest, path: string, fieldsPath: string | null): Promise<Image> {
+  private async shoot(request: ShotRequest, path: string, fieldsPath: string | null): Promise<Image> {
     const onTile = (done: number, total: number): void => {
       process.stderr.write(`  ${path}: tile ${done}/${total}\n`);
     };
     const result = await this.shooter.shoot({ ...request, onTile });
-    writePng(path, request.width, request.height, result.rgba);
-    if (fieldsPath && result.fields) writeFile(fieldsPath, encodeFieldsFile(result.fields));
+    this.outputs.stage(path, encodePng(request.width, request.height, result.rgba));
     this.record(path, result.seconds, result.regions);
-    if (fieldsPath) this.written.push({ path: fieldsPath, seconds: 0, regions: result.regions });
+    if (fieldsPath && result.fields) {
+      this.outputs.stage(fieldsPath, encodeFieldsFile(result.fields));
+      this.summary.push({ path: fieldsPath, seconds: 0, regions: result.regions });
+    }
     return { width: request.width, height: request.height, rgba: result.rgba };
   }
 
   private record(path: string, seconds: number, regions: number | null): void {
-    this.written.push({ path, seconds, regions });
-    this.progress(path, seconds, regions);
+    this.summary.push({ path, seconds, regions });
+    this.done++;
+    const count = regions === null ? '' : `, ${regions} regions in view`;
+    process.stderr.write(`[${this.done}/${this.total}] ${path} (${seconds.toFixed(1)} s${count})\n`);
   }
 }
 
-function countShots(jobs: readonly ShotOptions[]): number {
-  return jobs.reduce((n, job) => n + (job.sweep === 'zoom' ? job.frames : 1), 0);
+/** Shots (PNG files) a job makes: its files less the fields files. */
+function shotsOf(job: Job): number {
+  return job.files.filter((f) => f.endsWith('.png')).length;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let jobs: ShotOptions[];
-  let options: ShotOptions;
+  handleSignals('shot');
+  let jobs: Job[];
   try {
-    options = parseShotArgs(argv);
-    if (options.help) {
+    const all = await optionsOf(argv);
+    if (all[0]?.help) {
       process.stdout.write(`${kUsage}\n`);
       return 0;
     }
-    jobs = jobsOf(options);
+    jobs = await prepare(all);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`shot: ${error.message}\n\n${kUsage}\n`);
-    return 2;
+    if (error instanceof UsageError) {
+      process.stderr.write(`shot: ${error.message}\n\n${kUsage}\n`);
+      return 2;
+    }
+    if (error instanceof NetError) {
+      process.stderr.write(`shot: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
   }
   const started = performance.now();
+  const outputs = new Outputs();
   let harness: Harness | null = null;
-  const interrupt = (signal: string): void => {
-    process.stderr.write(`\nshot: ${signal}: closing the browser\n`);
-    void (harness?.close() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', () => interrupt('interrupted'));
-  process.once('SIGTERM', () => interrupt('terminated'));
   try {
-    harness = await startHarness({ gpu: options.gpu });
+    // Loaded only now: Vite and puppeteer take a second to import, and bad arguments are answered before that.
+    const { startHarness } = await import('./harness.ts');
+    harness = await startHarness({ gpu: jobs[0]?.options.gpu ?? false });
     const shooter = await Shooter.open(harness);
     process.stderr.write(`WebGPU adapter: ${shooter.info.adapter || 'unnamed'}\n`);
-    const run = new Run(shooter, countShots(jobs));
+    const run = new Run(
+      shooter,
+      outputs,
+      jobs.reduce((n, job) => n + shotsOf(job), 0),
+    );
     for (const job of jobs) await run.job(job);
+    outputs.commit();
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`wrote ${run.written.length} files in ${seconds.toFixed(1)} s:\n`);
-    for (const w of run.written) {
+    process.stdout.write(`wrote ${run.summary.length} files in ${seconds.toFixed(1)} s:\n`);
+    for (const w of run.summary) {
       const regions = w.regions === null ? '' : `  ${w.regions} regions in view`;
       process.stdout.write(`  ${w.path}${w.seconds > 0 ? `  ${w.seconds.toFixed(2)} s` : ''}${regions}\n`);
     }
     return 0;
   } catch (error) {
-    if (error instanceof NoWebGPUAdapterError) {
-      process.stderr.write(`shot: no WebGPU adapter: ${error.message}\n`);
+    outputs.abort();
+    if (stopping()) return 1;
+    if (error instanceof WebGpuUnavailableError) {
+      process.stderr.write(`shot: ${error.message}\n`);
       return 3;
     }
-    process.stderr.write(`shot: ${(error as Error).message}\n`);
+    const message = (error as Error).message;
+    const browserGone = !(error instanceof OutputError) && harness !== null && !harness.browser.connected;
+    process.stderr.write(`shot: ${browserGone ? `the browser exited (${message})` : message}\n`);
     return 1;
   } finally {
     await harness?.close();

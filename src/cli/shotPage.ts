@@ -6,11 +6,16 @@ import { NoWebGPUError, requestDevice } from '../gpu/device.ts';
 import type { Algorithm, ColourMode, Palette } from '../gpu/layout.ts';
 import { Renderer } from '../gpu/renderer.ts';
 import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
-import { parseNet } from '../model/netFile.ts';
-import { type RandomNetSpec, randomNet } from '../model/random.ts';
+import { resolveNet } from '../model/netSource.ts';
+import { netFromSafetensors } from '../model/netTensors.ts';
+import type { RandomNetSpec } from '../model/random.ts';
 import type { View } from '../model/view.ts';
 
-export type NetSource = { json: string } | { random: RandomNetSpec };
+/**
+ * How node hands the page a net: the random net's spec (made here, bit-identical), or the path where the harness
+ * serves the net checked in node as float64 safetensors (any size, exact).
+ */
+export type PageNet = { random: RandomNetSpec } | { url: string };
 
 export interface TileRequest {
   view: View;
@@ -81,15 +86,15 @@ function renderer(): Renderer {
   return state.renderer;
 }
 
-/** Validates and uploads a net; throws with the validator's message. */
-function setNet(source: NetSource): { widths: number[]; neurons: number } {
+/** Uploads a net; throws with the message of what refused it (the limits, the device). */
+async function setNet(source: PageNet): Promise<{ widths: number[]; neurons: number }> {
   let net: Net;
-  if ('json' in source) {
-    const parsed = parseNet(source.json);
-    if (!parsed.ok) throw new Error(parsed.error);
-    net = parsed.net;
+  if ('url' in source) {
+    const response = await fetch(source.url);
+    if (!response.ok) throw new Error(`the harness did not serve the net (${response.status})`);
+    net = netFromSafetensors(new Uint8Array(await response.arrayBuffer()));
   } else {
-    net = randomNet(source.random);
+    net = resolveNet({ kind: 'random', spec: source.random });
   }
   renderer().setNet(net);
   return { widths: hiddenWidths(net), neurons: neuronCount(net) };

@@ -4,12 +4,13 @@
  * mean distance to the boundary x neurons, exact 2D regions in a fixed window / (#neurons^2 / 2). Also Telgarsky's
  * sawtooth: regions along [0, 1] as a random perturbation grows. Writes study.csv, study.json and SVG plots.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sawtoothCounts } from '../analysis/sawtooth.ts';
 import { measureNet, type StudyMeasures } from '../analysis/study.ts';
 import { randomNet } from '../model/random.ts';
 import { parseCommandLine } from './flags.ts';
+import { handleSignals } from './lifecycle.ts';
+import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
 import { kStudyUsage, parseStudyArgs, type StudyArgs } from './studyArgs.ts';
 import { type Panel, panelsSvg, type Series } from './svgPlot.ts';
 
@@ -103,7 +104,9 @@ function csv(rows: readonly Row[]): string {
   return `${[header.join(','), ...lines].join('\n')}\n`;
 }
 
-function sawtoothPart(args: StudyArgs, outDir: string): unknown {
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function sawtoothPart(args: StudyArgs, outputs: Outputs): unknown {
   if (args.sawtooth === 0) return null;
   const counts = sawtoothCounts(args.sawtooth, args.perturb, args.seeds);
   const positive = counts.filter((c) => c.epsilon > 0);
@@ -122,7 +125,7 @@ function sawtoothPart(args: StudyArgs, outDir: string): unknown {
       ],
     },
   ]);
-  if (positive.length > 0) writeFileSync(join(outDir, 'study-sawtooth.svg'), svg);
+  if (positive.length > 0) outputs.stage(join(args.out, 'study-sawtooth.svg'), text(svg));
   for (const c of counts) {
     process.stdout.write(
       `sawtooth k=${args.sawtooth} ε=${c.epsilon}: ${c.meanRegions} regions (${c.counts.join(' ')})\n`,
@@ -132,9 +135,16 @@ function sawtoothPart(args: StudyArgs, outDir: string): unknown {
 }
 
 function main(argv: readonly string[]): number {
+  handleSignals('study');
   const args = parseCommandLine('study', kStudyUsage, parseStudyArgs, argv);
   if (typeof args === 'number') return args;
-  mkdirSync(args.out, { recursive: true });
+  const names = ['study.csv', 'study.json', 'study-depth.svg', 'study-size.svg', 'study-sawtooth.svg'];
+  const problem = checkOutputPaths(names.map((name) => join(args.out, name)));
+  if (problem) {
+    process.stderr.write(`study: --out: ${problem}\n${kStudyUsage}\n`);
+    return 2;
+  }
+  const outputs = new Outputs();
   const rows: Row[] = [];
   process.stdout.write(`${['widths', 'seed', 'regions', ...kColumns, 'seconds'].join('\t')}\n`);
   for (const { family, widths } of architectures(args)) {
@@ -148,10 +158,17 @@ function main(argv: readonly string[]): number {
       process.stdout.write(`${[...cells, row.seconds.toFixed(1)].join('\t')}\n`);
     }
   }
-  writeFileSync(join(args.out, 'study.csv'), csv(rows));
-  const sawtooth = sawtoothPart(args, args.out);
-  writeFileSync(join(args.out, 'study.json'), `${JSON.stringify({ settings: args, rows, sawtooth }, null, 1)}\n`);
-  for (const [name, svg] of Object.entries(plots(rows, args))) writeFileSync(join(args.out, name), svg);
+  outputs.stage(join(args.out, 'study.csv'), text(csv(rows)));
+  const sawtooth = sawtoothPart(args, outputs);
+  outputs.stage(join(args.out, 'study.json'), text(`${JSON.stringify({ settings: args, rows, sawtooth }, null, 1)}\n`));
+  for (const [name, svg] of Object.entries(plots(rows, args))) outputs.stage(join(args.out, name), text(svg));
+  try {
+    outputs.commit();
+  } catch (error) {
+    if (!(error instanceof OutputError)) throw error;
+    process.stderr.write(`study: ${error.message}\n`);
+    return 1;
+  }
   process.stdout.write(`wrote ${args.out}/study.csv, study.json and the SVG plots\n`);
   return 0;
 }

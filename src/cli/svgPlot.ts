@@ -40,14 +40,25 @@ function label(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 }
 
+/** [min, max] of any number of values (a spread into Math.min overflows the stack for long series). */
+function extent(values: readonly number[]): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 function panel(p: Panel, ox: number): string {
   const all = p.series.flatMap((s) => s.points);
   const tx = (x: number): number => (p.logX ? Math.log10(x) : x);
   const xs = all.map(([x]) => tx(x));
   const lows = all.map(([, y, e]) => y - e);
   const highs = all.map(([, y, e]) => y + e);
-  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [p.fromZero ? 0 : Math.min(...lows), Math.max(...highs)];
+  let [x0, x1] = extent(xs);
+  let [y0, y1] = [p.fromZero ? 0 : extent(lows)[0], extent(highs)[1]];
   if (!(x1 > x0)) [x0, x1] = [x0 - 1, x0 + 1];
   if (!(y1 > y0)) [y0, y1] = [y0 - 1, y0 + 1];
   y1 += (y1 - y0) * 0.05;

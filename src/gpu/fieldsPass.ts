@@ -8,6 +8,7 @@ import commonWgsl from '../../shaders/common.wgsl?raw';
 import fieldsWgsl from '../../shaders/fields.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
+import { scaleByPowerOfTwo } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
 import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
 import { preActivations } from '../model/oracle.ts';
@@ -43,12 +44,15 @@ export class NetTooLargeError extends Error {
 }
 
 /**
- * Every hidden neuron's pre-activation less its own bias at the view centre, z(c) - b (float64, then rounded): the
- * argument of the bias density in theorem mode, as z(x) - b = (z(c) - b) + dz.
+ * Theorem mode's per-neuron numbers: every hidden neuron's pre-activation less its own bias at the view centre,
+ * z(c) - b (float64, then rounded), the argument of the bias density as z(x) - b = (z(c) - b) + dz; then every
+ * neuron's 1 / sigma_b in the neuron's own scale (the net is balanced: neuron n's z is 2^e_n times the original's,
+ * so its bias density has the standard deviation 2^e_n sigma_b), held within float32's range.
  */
-function centreWithoutBias(net: Net, view: View): Float32Array<ArrayBuffer> {
+function theoremValues(net: Net, view: View, exponents: Int32Array, sigmaB: number): Float32Array<ArrayBuffer> {
   const centre = preActivations(net, view.cx, view.cy);
-  const values = new Float32Array(neuronCount(net));
+  const neurons = neuronCount(net);
+  const values = new Float32Array(2 * neurons);
   let offset = 0;
   centre.hidden.forEach((z, l) => {
     const bias = net.hidden[l]?.bias;
@@ -58,6 +62,10 @@ function centreWithoutBias(net: Net, view: View): Float32Array<ArrayBuffer> {
     );
     offset += z.length;
   });
+  for (let n = 0; n < neurons; n++) {
+    const inverse = 1 / scaleByPowerOfTwo(sigmaB, exponents[n] ?? 0);
+    values[neurons + n] = Math.min(Math.max(inverse, 1e-30), 1e30);
+  }
   return values;
 }
 
@@ -85,6 +93,8 @@ export interface FieldsRequest {
    * bias density of this standard deviation. Only the brute-force pass computes it.
    */
   readonly theoremSigmaB?: number;
+  /** Per hidden neuron: the net's z is 2^e times the original net's (src/model/balance.ts); the theorem needs it. */
+  readonly neuronExponents?: Int32Array;
 }
 
 interface NetBuffers {
@@ -216,10 +226,10 @@ export class FieldsPass {
       if (l > 0) mapped.set(layer.weight, weightOffsets[l]);
     });
     weights.unmap();
-    // z(c) for every neuron and the output, then z(c) - b for every neuron (theorem mode).
+    // z(c) for every neuron and the output, then z(c) - b and 1 / sigma_b for every neuron (theorem mode).
     const centre = this.device.createBuffer({
       label: 'FieldsPass.centre',
-      size: (2 * neuronCount(net) + 1) * 4,
+      size: (3 * neuronCount(net) + 1) * 4,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
     const steps = this.device.createBuffer({
@@ -257,6 +267,7 @@ export class FieldsPass {
     const fullSize = request.fullSize ?? request.size;
     const [ox, oy] = request.origin ?? [0, 0];
     const sigmaB = request.theoremSigmaB ?? 0;
+    const neurons = neuronCount(nb.net);
     const frame = packStruct(kFrame, {
       width: request.size.width,
       height: request.size.height,
@@ -267,8 +278,8 @@ export class FieldsPass {
       v0: oy + 0.5 - fullSize.height / 2,
       theorem: sigmaB > 0 ? 1 : 0,
       gradientScale: 1 / pixelSize(request.view, fullSize),
-      sigmaB,
-      withoutBiasBase: neuronCount(nb.net) + 1,
+      withoutBiasBase: neurons + 1,
+      inverseSigmaBase: 2 * neurons + 1,
     });
     this.device.queue.writeBuffer(this.frame, 0, frame);
 
@@ -298,7 +309,9 @@ export class FieldsPass {
     this.device.queue.writeBuffer(nb.weights, 0, Float32Array.from(folded));
     this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
     if (request.theoremSigmaB) {
-      this.device.queue.writeBuffer(nb.centre, (neuronCount(nb.net) + 1) * 4, centreWithoutBias(nb.net, request.view));
+      const exponents = request.neuronExponents ?? new Int32Array(neuronCount(nb.net));
+      const values = theoremValues(nb.net, request.view, exponents, request.theoremSigmaB);
+      this.device.queue.writeBuffer(nb.centre, (neuronCount(nb.net) + 1) * 4, values);
     }
   }
 

@@ -106,8 +106,8 @@ export const kFrame: StructLayout = {
     ['v0', 'f32'],
     ['theorem', 'u32'],
     ['gradientScale', 'f32'],
-    ['sigmaB', 'f32'],
     ['withoutBiasBase', 'u32'],
+    ['inverseSigmaBase', 'u32'],
   ],
 };
 

@@ -1,4 +1,5 @@
 /** Reading GPU results back to the CPU: buffers, textures, and the per-pixel fields decoded from their layout. */
+import { scaleByPowerOfTwo } from '../model/balance.ts';
 import type { ImageSize } from '../model/view.ts';
 import { fieldIndex, kNoBoundary, kPixelField, structSize } from './layout.ts';
 
@@ -12,7 +13,8 @@ export interface FieldsData {
   /** The same in pixels. */
   readonly distancePixels: Float64Array;
   readonly layer: Uint32Array;
-  readonly output: Float32Array;
+  /** The network output (float64: the GPU's value of the balanced net, scaled back exactly; may be Infinity). */
+  readonly output: Float64Array;
 }
 
 /** A copy of a buffer's contents (the buffer needs COPY_SRC). */
@@ -53,8 +55,11 @@ export async function readTexture(device: GPUDevice, texture: GPUTexture): Promi
   return texels;
 }
 
-/** Splits the fields buffer's records (kPixelField) into columns; `pixelSize` converts distances to input units. */
-export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: number): FieldsData {
+/**
+ * Splits the fields buffer's records (kPixelField) into columns; `pixelSize` converts distances to input units, and
+ * outputs are 2^-outputExponent times the records' (the GPU draws the balanced net, src/model/balance.ts).
+ */
+export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: number, outputExponent = 0): FieldsData {
   const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
   const stride = structSize(kPixelField) / 4;
   const pixels = size.width * size.height;
@@ -67,7 +72,7 @@ export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: num
     distance: new Float64Array(pixels),
     distancePixels: new Float64Array(pixels),
     layer: new Uint32Array(pixels),
-    output: new Float32Array(pixels),
+    output: new Float64Array(pixels),
   };
   for (let p = 0; p < pixels; p++) {
     const base = p * stride;
@@ -78,7 +83,7 @@ export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: num
     data.distancePixels[p] = inPixels;
     data.distance[p] = inPixels * pixelSize;
     data.layer[p] = words[base + (layer ?? 0)] ?? 0;
-    data.output[p] = floats[base + (output ?? 0)] ?? 0;
+    data.output[p] = scaleByPowerOfTwo(floats[base + (output ?? 0)] ?? 0, -outputExponent);
   }
   return data;
 }

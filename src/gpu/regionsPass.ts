@@ -186,6 +186,11 @@ export class RegionsPass {
     return list.length;
   }
 
+  /** Bind groups kept (tests: at most one for each of the renderer's two fields buffers). */
+  get bindGroupCount(): number {
+    return this.sizeBuffers?.bindGroups.size ?? 0;
+  }
+
   /** Tiles one step may label (bounded by the scratch memory). */
   get maxTilesPerStep(): number {
     return this.sizeBuffers?.tilesPerStep ?? 1;
@@ -211,8 +216,13 @@ export class RegionsPass {
     const tiles = tilesX * Math.ceil(height / kTileSide);
     const cached = this.sizeBuffers;
     if (cached && cached.tiles === tiles) {
-      // The renderer alternates between two fields buffers: a bind group for each.
-      if (!cached.bindGroups.has(target.fields)) cached.bindGroups.set(target.fields, this.bindGroup(cached, target));
+      // The renderer alternates between two fields buffers: a bind group for each, and only for the two it uses now
+      // (a buffer it replaced is destroyed; its bind group must not be kept).
+      if (!cached.bindGroups.has(target.fields)) {
+        const oldest = cached.bindGroups.keys().next().value;
+        if (cached.bindGroups.size >= 2 && oldest) cached.bindGroups.delete(oldest);
+        cached.bindGroups.set(target.fields, this.bindGroup(cached, target));
+      }
       return cached;
     }
     this.destroySize();

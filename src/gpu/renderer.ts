@@ -4,6 +4,7 @@
  * mode); colour settings alone re-run only the colour pass. Theorem mode always runs the brute-force pass: the
  * region-seeded pass does not compute the main formula's integrand.
  */
+import { type BalancedNet, balanceNet } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings } from './colourPass.ts';
@@ -47,6 +48,8 @@ export interface RenderOptions {
   readonly stepTiles?: number;
   /** Asked between submissions: true abandons the frame. */
   readonly cancelled?: () => boolean;
+  /** Awaited between submissions, before `cancelled` is asked (tests hold a frame half-done with it). */
+  readonly between?: () => Promise<void>;
 }
 
 /** What the last fields computation cost. */
@@ -60,6 +63,8 @@ export interface FieldsCost {
 
 export class Renderer {
   private net: Net | null = null;
+  /** What the passes draw: the net balanced (exactly the same partition and distances, numbers near 1). */
+  private balanced: BalancedNet | null = null;
   private fieldsKey = '';
   private fieldsSize: ImageSize = { width: 0, height: 0 };
   private fieldsImageSize: ImageSize = { width: 0, height: 0 };
@@ -103,11 +108,16 @@ export class Renderer {
     return new Renderer(device, format, fieldsPass, regionsPass, colourPass, stats, frontStats);
   }
 
-  /** Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. */
+  /**
+   * Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. The passes get the
+   * net balanced (src/model/balance.ts), so weights anywhere in float64's range draw the exact partition.
+   */
   setNet(net: Net): void {
-    this.fieldsPass.setNet(net); // checks first: it throws before any pass changed
-    this.regionsPass.setNet(net);
+    const balanced = balanceNet(net);
+    this.fieldsPass.setNet(balanced.net); // checks first: it throws before any pass changed
+    this.regionsPass.setNet(balanced.net);
     this.net = net;
+    this.balanced = balanced;
     this.invalidateFields();
   }
 
@@ -172,6 +182,11 @@ export class Renderer {
     return this.net;
   }
 
+  /** Bind groups the region-seeded pass keeps (tests check that they do not pile up). */
+  get regionsBindGroups(): number {
+    return this.regionsPass.bindGroupCount;
+  }
+
   /**
    * Computes the fields if needed and colours them into `target` (whose size is the fields' size). The fast pass
    * runs in steps of `options.stepTiles` tiles, each its own submission; between steps `options.cancelled` may
@@ -234,7 +249,9 @@ export class Renderer {
       computeOutput: settings.mode === 'output',
       origin: settings.origin ?? [0, 0],
       fullSize: imageSize,
-      ...(theorem ? { theoremSigmaB: sigmaB } : {}),
+      ...(theorem
+        ? { theoremSigmaB: sigmaB, neuronExponents: this.balanced?.neuronExponents ?? new Int32Array(0) }
+        : {}),
     };
     // Only the brute-force pass computes the main formula's integrand.
     const algorithm = theorem ? 'brute' : (settings.algorithm ?? 'fast');
@@ -261,6 +278,7 @@ export class Renderer {
         this.device.queue.submit([encoder.finish()]);
         if (options.cancelled && first + step < tiles) {
           await this.device.queue.onSubmittedWorkDone();
+          await options.between?.();
           if (options.cancelled()) return null;
         }
       }
@@ -300,7 +318,8 @@ export class Renderer {
     const view = this.fieldsView;
     if (!fields || !view) throw new GpuError('no fields computed yet');
     const words = new Uint32Array(await readBuffer(this.device, fields));
-    return decodeFields(words, this.fieldsSize, pixelSize(view, this.fieldsImageSize));
+    const outputExponent = this.balanced?.outputExponent ?? 0;
+    return decodeFields(words, this.fieldsSize, pixelSize(view, this.fieldsImageSize), outputExponent);
   }
 
   /**

@@ -4,7 +4,9 @@
  *   "output": { "weight": [[...]], "bias": [...] } }   ("output" optional, linear).
  * Parsing never throws: it returns a message naming the first problem and where it is.
  */
+import { kNetLimits, netLimitProblem } from './limits.ts';
 import type { Layer, Net } from './net.ts';
+import { escaped, quoted } from './quote.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 
@@ -24,7 +26,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === null) return 'null (a NaN or infinity written by JSON.stringify?)';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return typeof value === 'string' ? `the string "${value.slice(0, 20)}"` : String(value);
+  return typeof value === 'string' ? `the string ${quoted(value, 20)}` : escaped(String(value), 40);
 }
 
 function readNumber(value: unknown, where: string): number {
@@ -32,8 +34,18 @@ function readNumber(value: unknown, where: string): number {
   return value;
 }
 
+/** Every key of `value` must be one of `known`: a key this reader does not know is refused, never ignored. */
+function checkKeys(value: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) fail(`${where}unknown key ${quoted(key, 40)} (known: ${known.join(', ')})`);
+  }
+}
+
+const kFileKeys = ['format', 'version', 'inputDim', 'hidden', 'output', 'activation', 'metadata'];
+
 function readLayer(value: unknown, where: string, inDim: number): Layer {
   if (!isRecord(value)) fail(`${where} must be an object with "weight" and "bias"`);
+  checkKeys(value, ['weight', 'bias'], `${where}: `);
   const rows = value.weight;
   if (!Array.isArray(rows) || rows.length === 0) fail(`${where}.weight must be a non-empty array of rows`);
   const outDim = rows.length;
@@ -59,6 +71,11 @@ export function netFromJson(value: unknown): ParseResult {
   try {
     if (!isRecord(value)) fail('the file is not a JSON object');
     if (value.format !== 'relu-mlp') fail(`"format" must be "relu-mlp", found ${describe(value.format)}`);
+    checkKeys(value, kFileKeys, '');
+    if (value.activation !== undefined && value.activation !== 'relu') {
+      fail(`"activation" is ${describe(value.activation)}: ReLUscope draws ReLU nets only ("relu")`);
+    }
+    if (value.metadata !== undefined && !isRecord(value.metadata)) fail('"metadata" must be an object');
     if (value.version !== 1) fail(`"version" must be 1, found ${describe(value.version)}`);
     if (value.inputDim !== kInputDim) {
       fail(`"inputDim" must be ${kInputDim} (ReLUscope draws 2-D input planes), found ${describe(value.inputDim)}`);
@@ -74,22 +91,44 @@ export function netFromJson(value: unknown): ParseResult {
     });
     const output =
       value.output === undefined || value.output === null ? null : readLayer(value.output, 'output', inDim);
-    return { ok: true, net: { inputDim: kInputDim, hidden, output } };
+    const net = { inputDim: kInputDim, hidden, output };
+    const problem = netLimitProblem(net);
+    if (problem) fail(problem);
+    return { ok: true, net };
   } catch (error) {
     if (error instanceof NetFileError) return { ok: false, error: error.message };
     throw error;
   }
 }
 
-/** Parses the text of a relu-mlp file. */
+/** Parses the text of a relu-mlp file (a leading byte-order mark is skipped). */
 export function parseNet(text: string): ParseResult {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.startsWith('\ufeff') ? text.slice(1) : text);
   } catch (error) {
-    return { ok: false, error: `not valid JSON: ${(error as Error).message}` };
+    return { ok: false, error: `not valid JSON: ${escaped((error as Error).message, 160)}` };
   }
   return netFromJson(value);
+}
+
+/** Parses the bytes of a relu-mlp file: UTF-8 JSON; a binary file gets a message, not its bytes echoed. */
+export function parseNetBytes(bytes: Uint8Array): ParseResult {
+  const nul = bytes.subarray(0, 4096).indexOf(0);
+  if (nul >= 0) return { ok: false, error: `not a text file (a zero byte at offset ${nul}): expected relu-mlp JSON` };
+  if (bytes.byteLength > kNetLimits.maxJsonChars) {
+    return {
+      ok: false,
+      error: `${bytes.byteLength} bytes is too long for JSON text (at most ${kNetLimits.maxJsonChars})`,
+    };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, error: 'not UTF-8 text (a binary file?): expected relu-mlp JSON' };
+  }
+  return parseNet(text);
 }
 
 function layerToJson(layer: Layer): { weight: number[][]; bias: number[] } {

@@ -8,13 +8,14 @@ import { walkSegment } from '../../src/analysis/segment.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { runCli } from '../support/cli.ts';
+import { testSeed } from '../support/seed.ts';
 
 const kAnalyze = 'src/cli/analyze.ts';
 const dir = mkdtempSync(join(tmpdir(), 'reluscope-analyze-'));
 
 describe('npm run analyze', () => {
   it('prints the exact line and view numbers of a net file as JSON', async () => {
-    const seed = Date.now() % 100000;
+    const seed = testSeed('e2e/analyze.test.ts#1') % 100000;
     const net = randomNet({ widths: [12, 12], sigmaB: 0.4, seed });
     const file = join(dir, `net-${seed}.json`);
     writeFileSync(file, serializeNet(net));

@@ -7,6 +7,7 @@ import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { appErrors, openApp, pixelDifference, pixelStats, pixels, urlHash, waitIdle } from '../support/appPage.ts';
+import { controlCharacters } from '../support/cli.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -66,35 +67,72 @@ describe('the app', () => {
     await reloaded.close();
   });
 
-  it('while a big net computes, input moves the last picture at once and stale frames are given up', async () => {
-    const { page, consoleErrors } = await openApp(harness, '#widths=160,160,160&sigmaB=0.5&seed=3&span=3');
+  it('while a frame computes, input moves the last picture at once and the stale frame is given up', async () => {
+    const { page, consoleErrors } = await openApp(harness, small);
+    // Only the canvas: the readout and the panel change by themselves.
+    await page.addStyleTag({ content: '.overlay, .lil-gui, #analysis { visibility: hidden !important; }' });
     const shotOfCanvas = async (): Promise<Buffer> =>
-      Buffer.from(await page.screenshot({ clip: { x: 0, y: 60, width: 240, height: 120 } }));
+      Buffer.from(await page.screenshot({ clip: { x: 0, y: 0, width: 240, height: 180 } }));
     const before = await shotOfCanvas();
-    await page.mouse.move(120, 120);
+    expect((await shotOfCanvas()).equals(before), 'the screenshot is stable while nothing changes').toBe(true);
+    // Hold every frame after its first step (one tile a step): the frame is half-done for as long as the test says,
+    // however fast the machine is.
+    await page.evaluate(`(() => {
+      const app = window.reluscope.app;
+      app.testHooks.stepTiles = 1;
+      app.testHooks.gate = new Promise((release) => { window.releaseFrames = release; });
+    })()`);
+    const abandonedBefore = (await page.evaluate('window.reluscope.app.abandoned')) as number;
+    await page.mouse.move(120, 90);
     await page.mouse.wheel({ deltaY: -200 });
     await page.waitForFunction('!window.reluscope.app.idle');
-    await new Promise((resolve) => setTimeout(resolve, 200));
     await page.mouse.wheel({ deltaY: -200 });
-    // While the new picture is computed the screen must already show the zoom (the moved, scaled last picture).
-    // The compositor may lag behind a busy GPU process for a moment: look again until the computation ends.
+    // The second zoom arrives while the first frame is held: the screen must show it at once (the last picture,
+    // moved and scaled). The compositor may take a moment to show what was presented: look until it does.
     let previewSeen = false;
-    let busy = true;
-    for (let look = 0; look < 40 && busy && !previewSeen; look++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      busy = (await page.evaluate('!window.reluscope.app.idle')) as boolean;
-      previewSeen = busy && !(await shotOfCanvas()).equals(before);
+    for (let look = 0; look < 50 && !previewSeen; look++) {
+      previewSeen = !(await shotOfCanvas()).equals(before);
+      if (!previewSeen) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await page.mouse.wheel({ deltaY: -200 });
+    expect(previewSeen, 'the preview shows the zoom while the frame is held').toBe(true);
+    expect(await page.evaluate('window.reluscope.app.idle')).toBe(false);
+    await page.evaluate(`(() => {
+      const app = window.reluscope.app;
+      app.testHooks.gate = null;
+      app.testHooks.stepTiles = null;
+      window.releaseFrames();
+    })()`);
     await waitIdle(page);
-    expect(previewSeen || !busy, 'the preview shows the zoom before the new picture is ready').toBe(true);
-    expect((await page.evaluate('window.reluscope.app.abandoned')) as number).toBeGreaterThan(0);
+    // The held frame was of the first zoom's view: stale once the second arrived, so it was given up.
+    expect((await page.evaluate('window.reluscope.app.abandoned')) as number).toBeGreaterThan(abandonedBefore);
     const finalHash = await urlHash(page);
     const final = await pixelStats(page);
     const { page: fresh } = await openApp(harness, finalHash);
     expect((await pixelStats(fresh)).digest).toBe(final.digest);
     expect(consoleErrors).toEqual([]);
     await fresh.close();
+    await page.close();
+  });
+
+  it('a resize just before a frame is presented: not presented at the old size, the new size is, no GPU errors', async () => {
+    const { page, consoleErrors } = await openApp(harness, small);
+    // Frames are computed in one step and held just before they are presented; the gate says when one waits.
+    await page.evaluate(`(() => {
+      const hooks = window.reluscope.app.testHooks;
+      hooks.stepTiles = 1e6;
+      hooks.gate = { then(release) { window.held = true; window.releaseFrames = release; } };
+    })()`);
+    await page.keyboard.press('+');
+    await page.waitForFunction('window.held === true');
+    await page.setViewport({ width: 200, height: 150, deviceScaleFactor: 1 });
+    await page.waitForFunction('window.reluscope.app.size.width === 200');
+    await page.evaluate('window.reluscope.app.testHooks.gate = null; window.releaseFrames()');
+    await waitIdle(page);
+    const stats = await pixelStats(page);
+    expect([stats.width, stats.height]).toEqual([200, 150]);
+    expect(stats.distinctColours).toBeGreaterThan(20);
+    expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 
@@ -111,6 +149,17 @@ describe('the app', () => {
     const params = new URLSearchParams((await urlHash(page)).slice(1));
     expect([params.get('cy')]).toEqual(['0.2']);
     expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the frame log keeps the last 100 frames, not every frame ever drawn', async () => {
+    const { page } = await openApp(harness, small, { width: 64, height: 48 });
+    const length = await page.evaluate(`(async () => {
+      const app = window.reluscope.app;
+      for (let i = 0; i < 110; i++) await app.nextFrame();
+      return app.frameLog.length;
+    })()`);
+    expect(length).toBe(100);
     await page.close();
   });
 
@@ -185,7 +234,13 @@ describe('the app', () => {
     expect(loadedHash).toMatch(/widths=10,12/);
     const loaded = await pixelStats(page);
 
-    const cases: [string, string, RegExp][] = [
+    const cases: [string, string | Uint8Array, RegExp][] = [
+      ['binary.json', Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 0x1b, 0x5b, 0x32, 0x4a, 0, 0]), /not a text file/],
+      [
+        'tanh.json',
+        serializeNet(randomNet({ widths: [3], sigmaB: 1, seed: 1 })).replace('{', '{"activation":"tanh",'),
+        /ReLU nets only/,
+      ],
       [
         'nan.json',
         '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[NaN,1]],"bias":[0]}]}',
@@ -211,6 +266,7 @@ describe('the app', () => {
       const errors = await appErrors(page);
       expect(errors.at(-1)).toMatch(message);
       expect(errors.at(-1)).toContain(name);
+      expect(controlCharacters(errors.at(-1) ?? '')).toEqual([]);
       await waitIdle(page);
       expect(await urlHash(page)).toBe(loadedHash);
       expect((await pixelStats(page)).digest).toBe(loaded.digest);
@@ -225,7 +281,7 @@ describe('the app', () => {
   it('a tampered URL is rejected or clamped with a message, never a crash', async () => {
     const { page, consoleErrors } = await openApp(
       harness,
-      '#widths=16,abc&seed=-5&span=0&mode=nope&cx=NaN&layers=2.5&bogus=1',
+      `#widths=16,abc&seed=-5&span=0&mode=nope&cx=NaN&layers=2.5&bogus=1&palette=${'p'.repeat(100_000)}`,
     );
     const errors = await appErrors(page);
     expect(errors.join('\n')).toMatch(/widths: "abc" is not an integer/);
@@ -235,6 +291,9 @@ describe('the app', () => {
     expect(errors.join('\n')).toMatch(/cx="NaN" is not a finite number/);
     expect(errors.join('\n')).toMatch(/unknown setting "bogus"/);
     expect(errors.join('\n')).toMatch(/layers="2.5" is not an integer/);
+    // A 100 KB value is quoted in part, not echoed in full.
+    expect(errors.join('\n')).toMatch(/palette="p{40}"…\(99960 more characters\) is not one of/);
+    expect(Math.max(...errors.map((e) => e.length))).toBeLessThan(300);
     // span=0 was clamped to the smallest span: the app still renders (one region fills such a view).
     expect(await urlHash(page)).toMatch(/span=1e-12/);
     expect((await pixelStats(page)).distinctColours).toBeGreaterThan(0);

@@ -12,6 +12,8 @@ import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
+import { kExtremeFactors, rescaled } from '../support/nets.ts';
+import { testSeed } from '../support/seed.ts';
 
 let gpu: GpuTestPage;
 beforeAll(async () => {
@@ -40,6 +42,8 @@ async function compareWithOracle(
   computeOutput: boolean,
   algorithm: Algorithm,
   before?: View,
+  /** The net the oracle evaluates: `net` itself, or a net with the same partition and output. */
+  reference: Net = net,
 ): Promise<Comparison> {
   const call = { netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm };
   const fields = await gpu.fields(call, before);
@@ -56,7 +60,7 @@ async function compareWithOracle(
   };
   const refs = [];
   for (let j = 0; j < size.height; j++) {
-    for (let i = 0; i < size.width; i++) refs.push(evaluatePoint(net, ...pixelCentre(view, size, i, j), layers));
+    for (let i = 0; i < size.width; i++) refs.push(evaluatePoint(reference, ...pixelCentre(view, size, i, j), layers));
   }
   const outputRange = Math.max(...refs.map((ref) => Math.abs(ref.output)));
   refs.forEach((ref, p) => {
@@ -85,7 +89,8 @@ async function compareWithOracle(
 }
 
 describe('fields kernel against the float64 oracle', () => {
-  const rng = new Random(Date.now() >>> 0);
+  const fileSeed = testSeed('gpu/fields.test.ts: kernel against the oracle');
+  const rng = new Random(fileSeed);
   const cases: { name: string; widths: number[]; size: ImageSize; zoom: number; layers?: number; output?: boolean }[] =
     [
       { name: 'one layer of 8', widths: [8], size: { width: 48, height: 32 }, zoom: 1 },
@@ -114,11 +119,12 @@ describe('fields kernel against the float64 oracle', () => {
     for (const algorithm of kAlgorithms) {
       it(`${c.name} (${algorithm})`, async () => {
         const seed = rng.nextU32();
-        const net = randomNet({ widths: c.widths, sigmaB: 0.05 + rng.uniform(), seed });
+        const sigmaB = 0.05 + rng.uniform();
+        const net = randomNet({ widths: c.widths, sigmaB, seed });
         const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: (1 + 3 * rng.uniform()) / c.zoom };
         const layers = c.layers ?? c.widths.length;
         const r = await compareWithOracle(net, view, c.size, layers, c.output ?? false, algorithm);
-        const context = `widths ${c.widths}, sigma_b from seed ${seed}, view ${JSON.stringify(view)}`;
+        const context = `widths ${c.widths}, seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
         const pixels = c.size.width * c.size.height;
         if (algorithm === 'brute') expect(r.evaluations).toBe(pixels);
         else
@@ -154,8 +160,33 @@ describe('fields kernel against the float64 oracle', () => {
   });
 });
 
+describe('nets whose weights span the float64 range', () => {
+  const fileSeed = testSeed('gpu/fields.test.ts: extreme weights');
+  const rng = new Random(fileSeed);
+  for (const factors of kExtremeFactors) {
+    for (const algorithm of kAlgorithms) {
+      it(`layers scaled by ${factors.join(', ')}: the partition, distances and output of the unscaled net (${algorithm})`, async () => {
+        const seed = rng.nextU32();
+        const sigmaB = 0.2 + rng.uniform();
+        const net = randomNet({ widths: [16, 16, 16], sigmaB, seed });
+        const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: 1 + 2 * rng.uniform() };
+        const size = { width: 40, height: 32 };
+        const r = await compareWithOracle(rescaled(net, factors), view, size, 3, true, algorithm, undefined, net);
+        const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+        expect(r.hashMismatches, context).toEqual([]);
+        expect(r.worstRelative, context).toBeLessThan(1e-3);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+        expect(r.layerMismatches, context).toBe(0);
+        expect(r.worstOutput, context).toBeLessThan(1e-4);
+        expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
+      });
+    }
+  }
+});
+
 describe('pan reuse', () => {
-  const rng = new Random((Date.now() >>> 0) ^ 0x5a5a);
+  const fileSeed = testSeed('gpu/fields.test.ts: pan reuse');
+  const rng = new Random(fileSeed);
   const pans: [number, number][] = [
     [37, -11],
     [-5, 40],
@@ -169,7 +200,7 @@ describe('pan reuse', () => {
       const before = { cx: rng.normal() * 0.3, cy: rng.normal() * 0.3, span: 1 + 2 * rng.uniform() };
       const view = panBy(before, size, -dx, -dy);
       const r = await compareWithOracle(net, view, size, 3, false, 'fast', before);
-      const context = `seed ${seed}, view ${JSON.stringify(view)}`;
+      const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
       expect(r.reusedPixels, context).toBe((size.width - Math.abs(dx)) * (size.height - Math.abs(dy)));
       expect(r.hashMismatches, context).toEqual([]);
       expect(r.worstRelative, context).toBeLessThan(1e-3);
@@ -178,6 +209,20 @@ describe('pan reuse', () => {
       expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
     });
   }
+});
+
+describe('GPU objects', () => {
+  it('resizes keep two bind groups of the region-seeded pass, not one per buffer ever made', async () => {
+    const netJson = serializeNet(randomNet({ widths: [8, 8], sigmaB: 0.5, seed: 5 }));
+    const kept = await gpu.page.evaluate(
+      (json) =>
+        (
+          window as unknown as { gpuTest: { bindGroupsAfterResizes(j: string): Promise<number> } }
+        ).gpuTest.bindGroupsAfterResizes(json),
+      netJson,
+    );
+    expect(kept).toBeLessThanOrEqual(2);
+  });
 });
 
 describe('device limits', () => {

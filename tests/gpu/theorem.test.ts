@@ -4,15 +4,18 @@
  * boundaries, where float32 may disagree about which neurons are active), the integral over the view, and a tiled
  * CLI picture equal to an untiled one.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { theoremIntegral, theoremIntegrand } from '../../src/analysis/theorem.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { Shooter, type ShotRequest } from '../../src/cli/shooter.ts';
 import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
+import { resolveNet } from '../../src/model/netSource.ts';
 import { evaluatePoint, preActivations } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
+import { testSeed } from '../support/seed.ts';
 import type { TheoremCall, TheoremReply } from '../support/theoremPage.ts';
 
 let harness: Harness;
@@ -130,7 +133,7 @@ function killHalf(net: Net, l: number, view: View, size: ImageSize): number {
 }
 
 describe('theorem mode against the float64 main formula', () => {
-  const rng = new Random(Date.now() >>> 0);
+  const rng = new Random(testSeed('gpu/theorem.test.ts#1'));
   const cases: { name: string; widths: number[]; size: ImageSize; zoom: number; layers?: number }[] = [
     { name: 'one layer of 16', widths: [16], size: { width: 32, height: 32 }, zoom: 1 },
     { name: '3 x 32', widths: [32, 32, 32], size: { width: 32, height: 32 }, zoom: 1 },
@@ -170,8 +173,9 @@ describe('theorem mode against the float64 main formula', () => {
 describe('theorem mode in the CLI', () => {
   it('a tiled picture equals an untiled one (one colour scale for all tiles)', async () => {
     const shooter = await Shooter.open(harness);
-    const seed = new Random(Date.now() >>> 0).nextU32();
-    await shooter.setNet({ random: { widths: [16, 16], sigmaB: 0.5, seed } });
+    const seed = new Random(testSeed('gpu/theorem.test.ts#2')).nextU32();
+    const source = { kind: 'random', spec: { widths: [16, 16], sigmaB: 0.5, seed } } as const;
+    await shooter.setNet(source, resolveNet(source));
     const request: ShotRequest = {
       view: { cx: 0.1, cy: -0.2, span: 3 },
       width: 45,

@@ -9,12 +9,15 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Runs `script` with node as the npm scripts do (`node --import tsx`), or, when `program` is set, runs it itself. */
 export function runCli(
   script: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  program = false,
 ): Promise<CliResult> & { child: ReturnType<typeof spawn> } {
-  const child = spawn('node_modules/.bin/tsx', [script, ...args], { env: { ...process.env, ...env } });
+  const [command, all] = program ? [script, args] : [process.execPath, ['--import', 'tsx', script, ...args]];
+  const child = spawn(command, all, { env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
@@ -45,4 +48,12 @@ export function distinctColours(data: Buffer): number {
 export function harnessChromiums(): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return ps.stdout.split('\n').filter((line) => line.includes('reluscope-chromium-') && !line.includes('ps -eo'));
+}
+
+/** The control characters in `text` other than newline and tab (a message must never carry raw bytes). */
+export function controlCharacters(text: string): string[] {
+  return [...text].filter((c) => {
+    const code = c.charCodeAt(0);
+    return (code < 0x20 && c !== '\n' && c !== '\t') || code === 0x7f;
+  });
 }

@@ -66,7 +66,20 @@ async function fields(call: FieldsCall, before?: View): Promise<FieldsReply> {
   };
 }
 
-Object.assign(window, { gpuTest: { fields, ready: renderer.then(() => true) } });
+/** Renders one net at sizes of the same tile count (new fields buffers each time): the bind groups kept. */
+async function bindGroupsAfterResizes(netJson: string): Promise<number> {
+  const parsed = parseNet(netJson);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const r = await renderer;
+  r.setNet(parsed.net);
+  for (let width = 33; width <= 40; width++) {
+    await r.computeFields({ width, height: 20 }, { view: { cx: 0, cy: 0, span: 2 }, layersShown: 1 });
+  }
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  return r.regionsBindGroups;
+}
+
+Object.assign(window, { gpuTest: { fields, bindGroupsAfterResizes, ready: renderer.then(() => true) } });
 
 /** setNet of a net over the default binding limit (128 MiB) on a device with default limits: the message. */
 async function tooLargeMessage(): Promise<string> {

@@ -3,8 +3,9 @@ import { histogram, sampleDistances } from '../../src/analysis/distance.ts';
 import { enumerateRegions, type Rect } from '../../src/analysis/polygons.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { PolygonLookup } from '../support/polygonLookup.ts';
+import { testSeed } from '../support/seed.ts';
 
-const seed = Date.now() >>> 0;
+const seed = testSeed('unit/distance.test.ts#1');
 const rng = new Random(seed);
 
 function randomRect(): Rect {

@@ -12,6 +12,7 @@ import {
   kPixelField,
   kRegionsFrame,
   kTileChunk,
+  packStruct,
   type StructLayout,
   structSize,
   wgslConstants,
@@ -23,6 +24,31 @@ function wgslStruct(file: string, name: string): [string, string][] {
   const body = new RegExp(`struct ${name} \\{([^}]*)\\}`).exec(text)?.[1];
   if (!body) throw new Error(`struct ${name} not found in ${file}`);
   return [...body.matchAll(/^\s*(\w+)\s*:\s*([\w<>]+)\s*,/gm)].map((m) => [m[1] ?? '', m[2] ?? '']);
+}
+
+/** Size and alignment of the WGSL types our structs may hold (WGSL spec, "Alignment and Size"). */
+const kWgslTypes: Record<string, { size: number; align: number }> = {
+  u32: { size: 4, align: 4 },
+  i32: { size: 4, align: 4 },
+  f32: { size: 4, align: 4 },
+  'vec2<f32>': { size: 8, align: 8 },
+  'vec3<f32>': { size: 12, align: 16 },
+  'vec4<f32>': { size: 16, align: 16 },
+};
+
+/** Byte offsets of a WGSL struct's members and its size, by the WGSL layout rules. */
+function wgslLayout(members: [string, string][]): { offsets: number[]; size: number } {
+  let end = 0;
+  let align = 1;
+  const offsets = members.map(([name, type]) => {
+    const t = kWgslTypes[type];
+    if (!t) throw new Error(`member ${name}: no layout rule for ${type}`);
+    const offset = Math.ceil(end / t.align) * t.align;
+    end = offset + t.size;
+    align = Math.max(align, t.align);
+    return offset;
+  });
+  return { offsets, size: Math.ceil(end / align) * align };
 }
 
 describe('layouts shared by TypeScript and WGSL', () => {
@@ -38,9 +64,19 @@ describe('layouts shared by TypeScript and WGSL', () => {
     ['blit.wgsl', kBlitParams],
   ];
   for (const [file, layout] of pairs) {
-    it(`${layout.name} in ${file} has the fields, order and types of the TypeScript layout`, () => {
-      expect(wgslStruct(file, layout.name)).toEqual(layout.fields.map(([n, t]) => [n, t]));
-      expect(structSize(layout)).toBe(4 * layout.fields.length);
+    it(`${layout.name} in ${file} has the fields, order, types, offsets and size of the TypeScript layout`, () => {
+      const members = wgslStruct(file, layout.name);
+      expect(members).toEqual(layout.fields.map(([n, t]) => [n, t]));
+      // packStruct writes field i at word i: the WGSL offsets must be those, and the sizes the same.
+      const wgsl = wgslLayout(members);
+      expect(wgsl.offsets).toEqual(layout.fields.map((_, i) => 4 * i));
+      expect(structSize(layout)).toBe(wgsl.size);
+      const packed = packStruct(layout, Object.fromEntries(layout.fields.map(([n], i) => [n, i + 1])));
+      expect(packed.byteLength).toBe(wgsl.size);
+      layout.fields.forEach(([name, type], i) => {
+        const word = type === 'u32' ? packed[i] : new Float32Array(packed.buffer)[i];
+        expect(word, name).toBe(i + 1);
+      });
     });
   }
 

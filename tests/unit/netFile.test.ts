@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNet, serializeNet } from '../../src/model/netFile.ts';
+import { parseNet, parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
 
 const good = {
@@ -115,6 +115,51 @@ describe('relu-mlp files', () => {
       }),
       /output\.weight\[0\] has 2 entries, expected 3/,
     ],
+    [
+      'another activation',
+      withChange((f) => {
+        f.activation = 'tanh';
+      }),
+      /"activation" is the string "tanh": ReLUscope draws ReLU nets only/,
+    ],
+    [
+      'an unknown key (never silently ignored)',
+      withChange((f) => {
+        f.dropout = 0.5;
+      }),
+      /unknown key "dropout" \(known: format, version/,
+    ],
+    [
+      'an unknown key in a layer',
+      withChange((f) => {
+        (f.hidden as Record<string, unknown>[])[0]!.scale = 2;
+      }),
+      /hidden\[0\]: unknown key "scale" \(known: weight, bias\)/,
+    ],
+    [
+      'more than 64 hidden layers',
+      withChange((f) => {
+        const square = {
+          weight: [
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ],
+          bias: [0, 0, 0],
+        };
+        f.hidden = [(f.hidden as unknown[])[0], ...Array.from({ length: 64 }, () => square)];
+      }),
+      /the net has 65 hidden layers; at most 64 are shown/,
+    ],
+    [
+      'a layer wider than 8192',
+      JSON.stringify({
+        ...good,
+        hidden: [{ weight: Array.from({ length: 8193 }, () => [1, 0]), bias: Array(8193).fill(0) }],
+        output: undefined,
+      }),
+      /a hidden layer has 8193 neurons; at most 8192 are shown/,
+    ],
   ];
   for (const [name, text, message] of bad) {
     it(`rejects ${name} with a message naming the problem`, () => {
@@ -123,6 +168,30 @@ describe('relu-mlp files', () => {
       if (!parsed.ok) expect(parsed.error).toMatch(message);
     });
   }
+});
+
+describe('net file bytes', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it('a UTF-8 byte-order mark is skipped', () => {
+    const parsed = parseNetBytes(Uint8Array.from([0xef, 0xbb, 0xbf, ...bytes(JSON.stringify(good))]));
+    expect(parsed.ok).toBe(true);
+  });
+
+  it('a binary file gets a message, not its bytes echoed (no terminal escapes)', () => {
+    const binary = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 0x1b, 0x5b, 0x32, 0x4a, 0, 1, 2]);
+    const parsed = parseNetBytes(binary);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.error).toMatch(/not a text file \(a zero byte at offset 8\)/);
+      expect(parsed.error).not.toContain('\u001b');
+    }
+    const latin1 = parseNetBytes(Uint8Array.from([0x7b, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a]));
+    expect(latin1.ok ? '' : latin1.error).toMatch(/not UTF-8 text/);
+    const escapes = parseNet('{"format": \u001b[2J}');
+    expect(escapes.ok ? '' : escapes.error).not.toContain('\u001b');
+    expect(escapes.ok ? '' : escapes.error).toMatch(/not valid JSON/);
+  });
 });
 
 describe('seeded random nets', () => {

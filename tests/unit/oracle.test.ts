@@ -3,6 +3,7 @@ import { finalizeHash, neuronKey, patternHash } from '../../src/model/hash.ts';
 import { makeLayer, type Net } from '../../src/model/net.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
+import { testSeed } from '../support/seed.ts';
 
 function layer(rows: number[][], bias: number[]) {
   const l = makeLayer(rows[0]?.length ?? 0, rows.length);
@@ -15,7 +16,7 @@ function layer(rows: number[][], bias: number[]) {
   return l;
 }
 
-const rng = new Random(Date.now() >>> 0);
+const rng = new Random(testSeed('unit/oracle.test.ts#1'));
 
 describe('float64 oracle', () => {
   it('one neuron: the distance is the distance to its line, the pattern its side', () => {

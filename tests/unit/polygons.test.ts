@@ -5,8 +5,9 @@ import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { pixelCentre, type View } from '../../src/model/view.ts';
 import { layer, minWidth, PolygonLookup } from '../support/polygonLookup.ts';
+import { testSeed } from '../support/seed.ts';
 
-const seed = Date.now() >>> 0;
+const seed = testSeed('unit/polygons.test.ts#1');
 const rng = new Random(seed);
 
 function viewRect(view: View): Rect {

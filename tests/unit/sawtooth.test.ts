@@ -4,8 +4,9 @@ import { walkSegment } from '../../src/analysis/segment.ts';
 import { neuronCount } from '../../src/model/net.ts';
 import { perturbedSawtooth, sawtooth } from '../../src/model/presets.ts';
 import { Random } from '../../src/model/random.ts';
+import { testSeed } from '../support/seed.ts';
 
-const seed = Date.now() >>> 0;
+const seed = testSeed('unit/sawtooth.test.ts#1');
 const rng = new Random(seed);
 
 describe('Telgarsky sawtooth', () => {

@@ -4,10 +4,11 @@ import { makeLayer, type Net } from '../../src/model/net.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { perturbedSawtooth } from '../../src/model/presets.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
+import { testSeed } from '../support/seed.ts';
 
 type Point = readonly [number, number];
 
-const seed = Date.now() >>> 0;
+const seed = testSeed('unit/segment.test.ts#1');
 const rng = new Random(seed);
 
 function layer(rows: number[][], bias: number[]) {

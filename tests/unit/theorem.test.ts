@@ -8,6 +8,7 @@ import { biasDensity, theoremIntegral, theoremIntegrand } from '../../src/analys
 import { makeLayer, type Net, outputUnit } from '../../src/model/net.ts';
 import { preActivations } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
+import { testSeed } from '../support/seed.ts';
 
 /** Length of the line w.x + b = 0 inside `rect` (Liang-Barsky clipping). */
 function clippedLength(w: [number, number], b: number, rect: Rect): number {
@@ -88,7 +89,7 @@ function tailOutput(net: Net, z: Float64Array[], l: number, n: number, by: numbe
 }
 
 describe('the main formula, float64', () => {
-  const rng = new Random(Date.now() >>> 0);
+  const rng = new Random(testSeed('unit/theorem.test.ts#1'));
 
   it('on one hidden layer the integral over a window is the sum of the expected clipped line lengths', () => {
     for (let trial = 0; trial < 3; trial++) {

@@ -1,0 +1,57 @@
+/**
+ * The one net resolver: where a net comes from (the seeded random net, a built-in preset, the bytes of a file) and
+ * the net it is, checked against the limits every part of ReLUscope shares. The app, the command line and the shot
+ * page all go through it; reading the bytes (disk, browser storage) is theirs.
+ */
+import { kNetLimits, netLimitProblem, weightCount } from './limits.ts';
+import type { Net } from './net.ts';
+import { parseNetBytes } from './netFile.ts';
+import { parsePreset, presetNet } from './presetSpec.ts';
+import { quoted } from './quote.ts';
+import { type RandomNetSpec, randomNet } from './random.ts';
+
+/** A net that cannot be had: the message says why, for a user (exit code 1 on the command line). */
+export class NetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetError';
+  }
+}
+
+export type NetSource =
+  | { readonly kind: 'random'; readonly spec: RandomNetSpec }
+  | { readonly kind: 'preset'; readonly name: string }
+  /** `name` only names the file in messages. */
+  | { readonly kind: 'file'; readonly name: string; readonly bytes: Uint8Array };
+
+export function resolveNet(source: NetSource): Net {
+  switch (source.kind) {
+    case 'random': {
+      const { widths } = source.spec;
+      const weights = weightCount(2, widths);
+      if (weights > kNetLimits.maxWeights) {
+        throw new NetError(
+          `widths ${widths.join(',')} has ${weights} weights; at most ${kNetLimits.maxWeights} are generated`,
+        );
+      }
+      const net = randomNet(source.spec);
+      const problem = netLimitProblem(net);
+      if (problem) throw new NetError(problem);
+      return net;
+    }
+    case 'preset': {
+      const spec = parsePreset(source.name);
+      if (spec === null) throw new NetError(`${quoted(source.name, 40)} is not a built-in net (sawtooth:K)`);
+      if (typeof spec === 'string') throw new NetError(spec);
+      return presetNet(spec);
+    }
+    case 'file': {
+      if (source.bytes.byteLength > kNetLimits.maxFileBytes) {
+        throw new NetError(`${source.name}: larger than ${kNetLimits.maxFileBytes / 2 ** 20} MiB`);
+      }
+      const parsed = parseNetBytes(source.bytes);
+      if (!parsed.ok) throw new NetError(`${source.name}: ${parsed.error}`);
+      return parsed.net;
+    }
+  }
+}

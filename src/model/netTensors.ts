@@ -1,0 +1,82 @@
+/**
+ * A net as named tensors, the way PyTorch names an nn.Sequential of Linear and ReLU: "0.weight" [out, in],
+ * "0.bias" [out], "2.weight", ... The last Linear is the output layer; metadata {"output": "none"} marks a net
+ * without one (all its Linears are hidden). This is the layout of the .safetensors files ReLUscope writes, and the
+ * exact float64 form in which the command line hands a net to its browser page.
+ */
+import type { Layer, Net } from './net.ts';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.ts';
+
+function tensorsOf(layer: Layer, index: number): [string, { shape: number[]; data: Float64Array }][] {
+  return [
+    [`${index}.weight`, { shape: [layer.outDim, layer.inDim], data: layer.weight }],
+    [`${index}.bias`, { shape: [layer.outDim], data: layer.bias }],
+  ];
+}
+
+/** The net as safetensors bytes, in float64 (exact) or float32 (PyTorch's default). */
+export function netToSafetensors(net: Net, dtype: 'F64' | 'F32' = 'F64'): Uint8Array {
+  const layers = [...net.hidden, ...(net.output ? [net.output] : [])];
+  const tensors = new Map(layers.flatMap((layer, i) => tensorsOf(layer, 2 * i)));
+  const metadata: Record<string, string> = { format: 'relu-mlp', inputDim: String(net.inputDim) };
+  if (!net.output) metadata.output = 'none';
+  return encodeSafetensors(tensors, dtype, metadata);
+}
+
+/** "fc10" after "fc9", "10" after "2": digit runs compare as numbers. */
+function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/**
+ * The net held by named tensors: `PREFIX.weight` / `PREFIX.bias` pairs in module order (the order given, or the
+ * natural order of the prefixes when `sorted` is set, as in safetensors files, whose keys are sorted). Throws with a
+ * message naming the key and the expected shape.
+ */
+export function netFromTensors(
+  tensors: ReadonlyMap<string, Pick<Tensor, 'shape' | 'data'>>,
+  options: { readonly sorted: boolean; readonly hasOutput: boolean },
+): Net {
+  const prefixes: string[] = [];
+  for (const key of tensors.keys()) {
+    const match = /^(.*)\.(weight|bias)$/.exec(key);
+    if (!match) throw new Error(`tensor "${key}" is not a Linear layer's weight or bias`);
+    if (!prefixes.includes(match[1] ?? '')) prefixes.push(match[1] ?? '');
+  }
+  if (options.sorted) prefixes.sort(naturalCompare);
+  if (prefixes.length === 0) throw new Error('no tensors');
+  const layers: Layer[] = [];
+  for (const prefix of prefixes) {
+    const weight = tensors.get(`${prefix}.weight`);
+    const bias = tensors.get(`${prefix}.bias`);
+    if (!weight) throw new Error(`"${prefix}.bias" has no "${prefix}.weight"`);
+    if (weight.shape.length !== 2) {
+      const kind = weight.shape.length === 4 ? ' (a convolution: only Linear layers are read)' : '';
+      throw new Error(`"${prefix}.weight" has shape [${weight.shape.join(', ')}]; expected [out, in]${kind}`);
+    }
+    const [outDim = 0, inDim = 0] = weight.shape;
+    const below = layers.at(-1)?.outDim;
+    if (below !== undefined && inDim !== below) {
+      throw new Error(
+        `"${prefix}.weight" has shape [${outDim}, ${inDim}]; expected [${outDim}, ${below}] (the layer below has ${below} outputs)`,
+      );
+    }
+    if (!bias) throw new Error(`"${prefix}.bias" is missing (expected shape [${outDim}]): ReLUscope needs biases`);
+    if (bias.shape.length !== 1 || bias.shape[0] !== outDim) {
+      throw new Error(`"${prefix}.bias" has shape [${bias.shape.join(', ')}]; expected [${outDim}]`);
+    }
+    layers.push({ inDim, outDim, weight: Float64Array.from(weight.data), bias: Float64Array.from(bias.data) });
+  }
+  const first = layers[0];
+  if (!first) throw new Error('no layers');
+  const output = options.hasOutput ? (layers.pop() ?? null) : null;
+  if (layers.length === 0)
+    throw new Error('one Linear layer is an output layer without hidden layers: nothing to draw');
+  return { inputDim: first.inDim, hidden: layers, output };
+}
+
+/** A net from safetensors bytes written by netToSafetensors (or PyTorch's Sequential naming). */
+export function netFromSafetensors(bytes: Uint8Array): Net {
+  const file = decodeSafetensors(bytes);
+  return netFromTensors(file.tensors, { sorted: true, hasOutput: file.metadata.output !== 'none' });
+}
