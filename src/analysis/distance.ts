@@ -5,7 +5,7 @@
  */
 import { balanceNet } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
-import { evaluatePoint } from '../model/oracle.ts';
+import { pointOracle } from '../model/oracle.ts';
 import { Random } from '../model/random.ts';
 import type { Rect } from './polygons.ts';
 
@@ -29,14 +29,14 @@ export function sampleDistances(
 ): DistanceSample {
   const rng = new Random(seed);
   // Distances are the same on the balanced net (exactly), which float64 carries through any depth.
-  const balanced = balanceNet(net).net;
+  const oracle = pointOracle(balanceNet(net).net, layers);
   const distances = new Float64Array(samples);
   let sum = 0;
   let finite = 0;
   for (let i = 0; i < samples; i++) {
     const x = rect.x0 + (rect.x1 - rect.x0) * rng.uniform();
     const y = rect.y0 + (rect.y1 - rect.y0) * rng.uniform();
-    const d = evaluatePoint(balanced, x, y, layers).distance;
+    const d = oracle(x, y).distance;
     distances[i] = d;
     if (Number.isFinite(d)) {
       sum += d;

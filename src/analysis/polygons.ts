@@ -3,12 +3,20 @@
  * rectangle"). Start from the rectangle; for each layer, cut every polygon of the partition so far by that layer's
  * lines, one neuron after another. On a polygon of the partition after layer l-1 every neuron of layer l is affine
  * (its local map), so the maps are computed once per polygon and reused for all its pieces; a piece's next-layer maps
- * are its parent's maps masked by the piece's signs (localMaps.ts).
+ * are its parent's maps masked by the piece's signs (the forward pass's local maps, forward.ts).
  *
  * Depth-first: a polygon is carried through all layers before its sibling, so memory stays small for any count.
  * Synchronous and DOM-free, so it also runs inside a Web Worker; progress goes through a callback.
  */
 import { balanceNet } from '../model/balance.ts';
+import {
+  addMapColumn,
+  type ColumnLayer,
+  columnLayer,
+  firstLayerMaps,
+  mapsOnRegion,
+  mapValue,
+} from '../model/forward.ts';
 import { finalizeHash, neuronKey } from '../model/hash.ts';
 import type { Net } from '../model/net.ts';
 import {
@@ -21,7 +29,6 @@ import {
   polygonPerimeter,
   rectPolygon,
 } from './convex.ts';
-import { addNeuron, baseMaps, firstLayerMaps, mapValue, transposeWeights } from './localMaps.ts';
 
 /** An axis-aligned rectangle in input units (corners in any order). */
 export interface Rect {
@@ -86,9 +93,8 @@ interface LayerCut {
   readonly crossing: readonly number[];
   /** Index of the layer's first key in `keys`. */
   readonly key: number;
-  /** The next layer's weights as [in][out], and its width (0 when this is the last layer shown). */
-  readonly transposed: Float64Array;
-  readonly nextDim: number;
+  /** The next layer, column-major (null when this is the last layer shown). */
+  readonly next: ColumnLayer | null;
 }
 
 class RegionWalk {
@@ -98,8 +104,8 @@ class RegionWalk {
   private readonly keys: Uint32Array;
   /** Index of the first neuron of each layer in the global numbering. */
   private readonly bases: number[] = [];
-  /** transposed[l]: layer l's weights as [in][out] (unused for l = 0). */
-  private readonly transposed: Float64Array[] = [];
+  /** The shown layers, column-major. */
+  private readonly columns: ColumnLayer[] = [];
   private readonly splitter = new LineSplitter();
   private readonly polygons: RegionPolygon[] | null;
   private readonly rect: Float64Array;
@@ -117,9 +123,9 @@ class RegionWalk {
     this.layers = Math.max(0, Math.min(options.layers ?? net.hidden.length, net.hidden.length));
     const shown = net.hidden.slice(0, this.layers);
     let base = 0;
-    for (const [l, layer] of shown.entries()) {
+    for (const layer of shown) {
       this.bases.push(base);
-      this.transposed.push(l === 0 ? new Float64Array(0) : transposeWeights(layer));
+      this.columns.push(columnLayer(layer));
       base += layer.outDim;
     }
     this.neurons = base;
@@ -155,10 +161,9 @@ class RegionWalk {
       baseLo ^= this.keys[key + 2 * n] ?? 0;
       baseHi ^= this.keys[key + 2 * n + 1] ?? 0;
     }
-    const next = l + 1 < this.layers ? this.net.hidden[l + 1] : undefined;
-    const transposed = this.transposed[l + 1] ?? new Float64Array(0);
-    const nextMaps = next ? baseMaps(next, transposed, maps, active) : null;
-    const cut: LayerCut = { l, maps, crossing, key, transposed, nextDim: next?.outDim ?? 0 };
+    const next = (l + 1 < this.layers ? this.columns[l + 1] : undefined) ?? null;
+    const nextMaps = next ? mapsOnRegion(next, maps, active) : null;
+    const cut: LayerCut = { l, maps, crossing, key, next };
     this.cut(cut, polygon, 0, nextMaps, baseLo, baseHi);
   }
 
@@ -185,11 +190,11 @@ class RegionWalk {
       if (side === kCrosses) {
         const [above, below] = this.splitter.split();
         const aboveMaps = nextMaps ? nextMaps.slice() : null;
-        if (aboveMaps) addNeuron(aboveMaps, cut.transposed, cut.nextDim, n, maps);
+        if (aboveMaps && cut.next) addMapColumn(cut.next, n, maps, aboveMaps);
         this.cut(cut, above, i + 1, aboveMaps, currentLo ^ keyLo, currentHi ^ keyHi);
         current = below;
       } else if (side === kAbove || (side === kOnlyOn && this.valueInside(maps, n, current) > 0)) {
-        if (nextMaps) addNeuron(nextMaps, cut.transposed, cut.nextDim, n, maps);
+        if (nextMaps && cut.next) addMapColumn(cut.next, n, maps, nextMaps);
         currentLo ^= keyLo;
         currentHi ^= keyHi;
       }

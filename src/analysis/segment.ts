@@ -7,8 +7,8 @@
  * nearest of those roots; stepping there and evaluating again costs one forward pass per region crossed.
  */
 import { balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
-import { type Layer, type Net, outputUnit } from '../model/net.ts';
-import { affineWithSlope, columnMajor, liveInputs } from './tangentKernel.ts';
+import { type ActivityRule, ForwardPass } from '../model/forward.ts';
+import type { Net } from '../model/net.ts';
 
 /**
  * Two crossings closer than this (in t, the segment's own parameter in [0, 1]) are one breakpoint: at a breakpoint
@@ -84,77 +84,66 @@ function equalPatterns(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** One partition layer's buffers, kept between steps. */
-interface LayerState {
-  readonly layer: Layer;
-  /** The layer's weights, column-major (tangentKernel.ts). */
-  readonly columns: Float64Array;
-  /** Value c and derivative d = dc/dt of every neuron at the current t. */
-  readonly c: Float64Array;
-  readonly d: Float64Array;
-  /** The masked value and derivative (the post-activation just after t), the next layer's input. */
-  readonly h: Float64Array;
-  readonly dh: Float64Array;
-  /** Indices of the inputs that are nonzero: inactive neurons below contribute nothing, so they are skipped. */
-  readonly live: Int32Array;
-}
-
 /**
- * The forward pass along the segment. For the partition layers it carries the value c and the derivative d of every
- * neuron and the pattern taken just after t; deeper layers carry values only, for the output.
+ * The forward pass along the segment (forward.ts, one direction: the segment's). For the partition layers it gives
+ * the value c and the derivative d = dc/dt of every neuron, and the pattern taken just after t.
  */
 class SegmentPass {
   readonly neurons: number;
   /** The pattern just after the last run(t), partition neurons layer by layer. */
   readonly pattern: Uint8Array;
-  private readonly states: readonly LayerState[];
-  private readonly partition: readonly Layer[];
-  private readonly deeper: readonly Layer[];
-  private readonly output: Layer;
+  private readonly pass: ForwardPass;
+  /** Values only, for the output at the segment's end. */
+  private readonly values: ForwardPass;
+  private readonly direction: Float64Array;
+  private readonly shown: number;
 
   constructor(
     net: Net,
     private readonly p0: Point,
-    private readonly p1: Point,
+    p1: Point,
     layers: number,
   ) {
-    const shown = Math.max(0, Math.min(layers, net.hidden.length));
-    this.partition = net.hidden.slice(0, shown);
-    this.deeper = net.hidden.slice(shown);
-    this.output = outputUnit(net);
-    this.neurons = this.partition.reduce((sum, layer) => sum + layer.outDim, 0);
+    this.shown = Math.max(0, Math.min(layers, net.hidden.length));
+    this.neurons = net.hidden.slice(0, this.shown).reduce((sum, layer) => sum + layer.outDim, 0);
     this.pattern = new Uint8Array(this.neurons);
-    this.states = this.partition.map((layer) => ({
-      layer,
-      columns: columnMajor(layer),
-      c: new Float64Array(layer.outDim),
-      d: new Float64Array(layer.outDim),
-      h: new Float64Array(layer.outDim),
-      dh: new Float64Array(layer.outDim),
-      live: new Int32Array(layer.inDim),
-    }));
+    this.pass = new ForwardPass(net, 1);
+    this.values = new ForwardPass(net, 0);
+    this.direction = Float64Array.of(p1[0] - p0[0], p1[1] - p0[1]);
   }
 
   /** Evaluates every neuron at t; returns the output there and leaves the pattern just after t in `pattern`. */
   run(t: number): number {
     const [x0, y0] = this.p0;
-    const [dx, dy] = [this.p1[0] - x0, this.p1[1] - y0];
-    let h: Float64Array = Float64Array.of(x0 + t * dx, y0 + t * dy);
-    let dh: Float64Array = Float64Array.of(dx, dy);
+    const [dx = 0, dy = 0] = this.direction;
+    this.pass.run([x0 + t * dx, y0 + t * dy], [this.direction], this.rule);
     let first = 0;
-    for (const state of this.states) {
-      const count = liveInputs(h, dh, state.live);
-      affineWithSlope(state.columns, state.layer.bias, h, dh, state.live, count, state.c, state.d);
-      this.activate(state, first);
-      ({ h, dh } = state);
-      first += state.layer.outDim;
+    for (let l = 0; l < this.shown; l++) {
+      const active = this.pass.layers[l]?.active ?? new Uint8Array(0);
+      this.pattern.set(active, first);
+      first += active.length;
     }
-    return this.outputThrough(this.deeper, h);
+    return this.pass.output.value[0] ?? 0;
   }
+
+  /**
+   * The pattern just after t: a tie in a partition layer (|c| tiny next to |d|: the neuron is crossing at t) takes
+   * the sign of d. Deeper layers see this pattern, which is why ties are resolved layer by layer. Dead neurons
+   * (c = d = 0) stay inactive. Layers below the partition only give the output: z > 0.
+   */
+  private readonly rule: ActivityRule = (l, z, active) => {
+    const slope = z.tangents[0] ?? new Float64Array(0);
+    for (let n = 0; n < active.length; n++) {
+      const value = z.value[n] ?? 0;
+      const d = slope[n] ?? 0;
+      active[n] = (l < this.shown && Math.abs(value) <= kTie * Math.abs(d) ? d > 0 : value > 0) ? 1 : 0;
+    }
+  };
 
   /** The output at a point (value only), for the end of the segment. */
   outputAt(point: Point): number {
-    return this.outputThrough([...this.partition, ...this.deeper], Float64Array.of(point[0], point[1]));
+    this.values.run(point);
+    return this.values.output.value[0] ?? 0;
   }
 
   /**
@@ -164,49 +153,15 @@ class SegmentPass {
    */
   nextBreakpoint(t: number): number {
     let step = Number.POSITIVE_INFINITY;
-    let neuron = 0;
-    for (const { c, d } of this.states) {
-      for (let n = 0; n < d.length; n++, neuron++) {
+    for (let l = 0; l < this.shown; l++) {
+      const { z, active } = this.pass.layers[l] ?? { z: { value: [], tangents: [] }, active: [] };
+      const d = z.tangents[0] ?? new Float64Array(0);
+      for (let n = 0; n < active.length; n++) {
         const slope = d[n] ?? 0;
-        const towardsZero = this.pattern[neuron] === 1 ? slope < 0 : slope > 0;
-        if (towardsZero) step = Math.min(step, -(c[n] ?? 0) / slope);
+        const towardsZero = active[n] === 1 ? slope < 0 : slope > 0;
+        if (towardsZero) step = Math.min(step, -(z.value[n] ?? 0) / slope);
       }
     }
     return t + step;
   }
-
-  /**
-   * The pattern just after t for one partition layer, and its masked value and derivative. A tie (|c| tiny next to
-   * |d|: the neuron is crossing at t) takes the sign of d. Deeper layers see this pattern, which is why ties are
-   * resolved layer by layer. Dead neurons (c = d = 0) stay inactive.
-   */
-  private activate({ c, d, h, dh }: LayerState, first: number): void {
-    for (let n = 0; n < c.length; n++) {
-      const value = c[n] ?? 0;
-      const slope = d[n] ?? 0;
-      const on = Math.abs(value) <= kTie * Math.abs(slope) ? slope > 0 : value > 0;
-      this.pattern[first + n] = on ? 1 : 0;
-      h[n] = on ? value : 0;
-      dh[n] = on ? slope : 0;
-    }
-  }
-
-  /** Values only (no pattern is needed there) through `layers` and the output unit. */
-  private outputThrough(layers: readonly Layer[], input: Float64Array): number {
-    let h = input;
-    for (const layer of layers) h = affineValue(layer, h).map((v) => Math.max(v, 0));
-    return affineValue(this.output, h)[0] ?? 0;
-  }
-}
-
-function affineValue(layer: Layer, h: Float64Array): Float64Array {
-  const { inDim, outDim, weight, bias } = layer;
-  const z = new Float64Array(outDim);
-  for (let n = 0; n < outDim; n++) {
-    let value = bias[n] ?? 0;
-    const row = n * inDim;
-    for (let k = 0; k < inDim; k++) value += (weight[row + k] ?? 0) * (h[k] ?? 0);
-    z[n] = value;
-  }
-  return z;
 }

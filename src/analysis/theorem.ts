@@ -7,6 +7,7 @@
  * theorem colour mode, which replaces the indicator by its general-position form (see shaders/fields.wgsl).
  */
 import { balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
+import { ForwardPass } from '../model/forward.ts';
 import { type Layer, type Net, outputUnit } from '../model/net.ts';
 import type { Rect } from './polygons.ts';
 
@@ -17,48 +18,13 @@ export function biasDensity(t: number, sigmaB: number): number {
   return Math.exp(-0.5 * r * r) / (sigmaB * Math.sqrt(2 * Math.PI));
 }
 
-/** One hidden layer at a point: pre-activations, their gradients in input units, and the pre-activations less bias. */
-interface LayerState {
-  readonly z: Float64Array;
-  readonly gradientNorm: Float64Array;
-  readonly withoutBias: Float64Array;
-}
-
-/** Forward pass with tangents through hidden layers 1..k. */
-function forward(net: Net, x: number, y: number, k: number): LayerState[] {
-  let h: Float64Array = Float64Array.of(x, y);
-  let hx: Float64Array = Float64Array.of(1, 0);
-  let hy: Float64Array = Float64Array.of(0, 1);
-  return net.hidden.slice(0, k).map((layer) => {
-    const { inDim, outDim, weight, bias } = layer;
-    const z = new Float64Array(outDim);
-    const zx = new Float64Array(outDim);
-    const zy = new Float64Array(outDim);
-    for (let n = 0; n < outDim; n++) {
-      for (let i = 0; i < inDim; i++) {
-        const w = weight[n * inDim + i] ?? 0;
-        z[n] = (z[n] ?? 0) + w * (h[i] ?? 0);
-        zx[n] = (zx[n] ?? 0) + w * (hx[i] ?? 0);
-        zy[n] = (zy[n] ?? 0) + w * (hy[i] ?? 0);
-      }
-    }
-    const withoutBias = z.slice();
-    z.forEach((v, n) => {
-      z[n] = v + (bias[n] ?? 0);
-    });
-    const active = (a: Float64Array): Float64Array => a.map((v, n) => ((z[n] ?? 0) > 0 ? v : 0));
-    h = active(z);
-    hx = active(zx);
-    hy = active(zy);
-    return { z, gradientNorm: zx.map((gx, n) => Math.hypot(gx, zy[n] ?? 0)), withoutBias };
-  });
-}
+const kAxes = [Float64Array.of(1, 0), Float64Array.of(0, 1)];
 
 /** dN/dZ_{l-1} = W_l^T (mask_l * dN/dZ_l): one step of the backward pass. */
-function backward(layer: Layer, z: Float64Array, delta: Float64Array): Float64Array {
+function backward(layer: Layer, active: Uint8Array, delta: Float64Array): Float64Array {
   const below = new Float64Array(layer.inDim);
   for (let n = 0; n < layer.outDim; n++) {
-    const d = (z[n] ?? 0) > 0 ? (delta[n] ?? 0) : 0;
+    const d = active[n] ? (delta[n] ?? 0) : 0;
     if (d === 0) continue;
     for (let i = 0; i < layer.inDim; i++) below[i] = (below[i] ?? 0) + (layer.weight[n * layer.inDim + i] ?? 0) * d;
   }
@@ -72,14 +38,23 @@ function backward(layer: Layer, z: Float64Array, delta: Float64Array): Float64Ar
  * backward pass, so an exact cancellation counts as zero.
  */
 export function theoremIntegrand(net: Net, x: number, y: number, sigmaB: number, layers = net.hidden.length): number {
-  return integrand(net, x, y, () => sigmaB, layers);
+  return integrand(new ForwardPass(net, 2), net, x, y, () => sigmaB, layers);
 }
 
 /** The integrand with neuron n's bias density of standard deviation sigmaOf(n) (neurons numbered layer by layer). */
-function integrand(net: Net, x: number, y: number, sigmaOf: (neuron: number) => number, layers: number): number {
+function integrand(
+  pass: ForwardPass,
+  net: Net,
+  x: number,
+  y: number,
+  sigmaOf: (neuron: number) => number,
+  layers: number,
+): number {
   const L = net.hidden.length;
   const k = Math.max(1, Math.min(L, Math.round(layers)));
-  const states = forward(net, x, y, k);
+  // Pre-activations and their gradients in input units (forward.ts).
+  pass.run([x, y], kAxes);
+  const states = pass.layers;
   const lastWidth = net.hidden[k - 1]?.outDim ?? 0;
   let delta: Float64Array = k === L ? Float64Array.from(outputUnit(net).weight) : new Float64Array(lastWidth).fill(1);
   let sum = 0;
@@ -89,11 +64,14 @@ function integrand(net: Net, x: number, y: number, sigmaOf: (neuron: number) => 
     const layer = net.hidden[l];
     if (!state || !layer) break;
     first -= layer.outDim;
+    const [dx = new Float64Array(0), dy = new Float64Array(0)] = state.z.tangents;
     for (let n = 0; n < layer.outDim; n++) {
       if ((delta[n] ?? 0) === 0) continue;
-      sum += (state.gradientNorm[n] ?? 0) * biasDensity(state.withoutBias[n] ?? 0, sigmaOf(first + n));
+      // z - b_z: the pre-activation without its own bias, the argument of that bias's density.
+      const withoutBias = (state.z.value[n] ?? 0) - (layer.bias[n] ?? 0);
+      sum += Math.hypot(dx[n] ?? 0, dy[n] ?? 0) * biasDensity(withoutBias, sigmaOf(first + n));
     }
-    delta = backward(layer, state.z, delta);
+    delta = backward(layer, state.active, delta);
   }
   return sum;
 }
@@ -110,10 +88,11 @@ export function theoremIntegral(net: Net, rect: Rect, sigmaB: number, grid = 256
   const balanced = balanceNet(net);
   const sigmas = Float64Array.from(balanced.neuronExponents, (e) => scaleByPowerOfTwo(sigmaB, e));
   const sigmaOf = (n: number): number => sigmas[n] ?? sigmaB;
+  const pass = new ForwardPass(balanced.net, 2);
   let sum = 0;
   for (let j = 0; j < grid; j++) {
     for (let i = 0; i < grid; i++) {
-      sum += integrand(balanced.net, rect.x0 + (i + 0.5) * dx, rect.y0 + (j + 0.5) * dy, sigmaOf, layers);
+      sum += integrand(pass, balanced.net, rect.x0 + (i + 0.5) * dx, rect.y0 + (j + 0.5) * dy, sigmaOf, layers);
     }
   }
   return sum * Math.abs(dx * dy);

@@ -10,7 +10,7 @@ import { layersShown } from '../app/settings.ts';
 import { balanceNet } from '../model/balance.ts';
 import { distinctPatterns } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
-import { evaluatePoint } from '../model/oracle.ts';
+import { pointOracle } from '../model/oracle.ts';
 import { pixelCentre } from '../model/view.ts';
 import { type AnalyzeOptions, kAnalyzeUsage, parseAnalyzeArgs } from './analyzeArgs.ts';
 import { parseCommandLine } from './flags.ts';
@@ -62,14 +62,15 @@ interface Plot {
 
 /** Distinct patterns among the view's pixel centres: what a picture of that size can show. */
 function pixelPatterns(raw: Net, cx: number, cy: number, span: number, side: number, layers: number): number {
-  const net = balanceNet(raw).net; // the same patterns, with numbers float64 carries through any depth
+  // The balanced net has the same patterns, with numbers float64 carries through any depth.
+  const oracle = pointOracle(balanceNet(raw).net, layers);
   const size = { width: side, height: side };
   const hashLo = new Uint32Array(side * side);
   const hashHi = new Uint32Array(side * side);
   for (let j = 0; j < side; j++) {
     for (let i = 0; i < side; i++) {
       const [x, y] = pixelCentre({ cx, cy, span }, size, i, j);
-      [hashLo[j * side + i], hashHi[j * side + i]] = evaluatePoint(net, x, y, layers).hash;
+      [hashLo[j * side + i], hashHi[j * side + i]] = oracle(x, y).hash;
     }
   }
   return distinctPatterns({ hashLo, hashHi });

@@ -1,9 +1,10 @@
 /**
- * The float64 reference ("oracle"): what is right for any point, decided without a GPU.
- * Forward-mode tangents carry h, dh/dx, dh/dy through the layers; ReLU masks value and tangents alike.
+ * The float64 reference ("oracle"): what is right for any point, decided without a GPU. The forward pass
+ * (forward.ts) carries h, dh/dx, dh/dy through the layers; ReLU masks value and tangents alike.
  */
+import { ForwardPass } from './forward.ts';
 import { finalizeHash, neuronKey } from './hash.ts';
-import { type Layer, type Net, outputUnit } from './net.ts';
+import type { Net } from './net.ts';
 
 export interface PointFields {
   /** 64-bit pattern hash of the first `layers` hidden layers, as (lo, hi). */
@@ -21,85 +22,63 @@ export interface PointFields {
   readonly outputGradient: [number, number];
 }
 
-interface Tangent {
-  value: Float64Array;
-  dx: Float64Array;
-  dy: Float64Array;
-}
+const kAxes = [Float64Array.of(1, 0), Float64Array.of(0, 1)];
 
-function affine(layer: Layer, input: Tangent): Tangent {
-  const { inDim, outDim, weight, bias } = layer;
-  const value = new Float64Array(outDim);
-  const dx = new Float64Array(outDim);
-  const dy = new Float64Array(outDim);
-  for (let n = 0; n < outDim; n++) {
-    let v = bias[n] ?? 0;
-    let gx = 0;
-    let gy = 0;
-    const row = n * inDim;
-    for (let k = 0; k < inDim; k++) {
-      const w = weight[row + k] ?? 0;
-      v += w * (input.value[k] ?? 0);
-      gx += w * (input.dx[k] ?? 0);
-      gy += w * (input.dy[k] ?? 0);
-    }
-    value[n] = v;
-    dx[n] = gx;
-    dy[n] = gy;
-  }
-  return { value, dx, dy };
-}
-
-function relu(z: Tangent): Tangent {
-  const mask = (a: Float64Array): Float64Array => a.map((x, n) => ((z.value[n] ?? 0) > 0 ? x : 0));
-  return { value: mask(z.value), dx: mask(z.dx), dy: mask(z.dy) };
-}
-
-/** Pattern, hash, distance and output at input point (x, y), the pattern restricted to the first `layers` layers. */
-export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidden.length): PointFields {
+/**
+ * The oracle of one net, its forward pass made once: call it for many points (the same results as evaluatePoint).
+ * The pattern and distances are those of the first `layers` hidden layers; the output uses the whole net.
+ */
+export function pointOracle(net: Net, layers = net.hidden.length): (x: number, y: number) => PointFields {
   const shown = Math.max(0, Math.min(layers, net.hidden.length));
-  let h: Tangent = { value: Float64Array.of(x, y), dx: Float64Array.of(1, 0), dy: Float64Array.of(0, 1) };
-  const pattern = new Uint8Array(net.hidden.slice(0, shown).reduce((s, l) => s + l.outDim, 0));
-  let lo = 0;
-  let hi = 0;
-  let distance = Number.POSITIVE_INFINITY;
-  let nearestLayer = 0;
-  const layerDistances: number[] = [];
-  let neuron = 0;
-  net.hidden.forEach((layer, l) => {
-    const z = affine(layer, h);
-    if (l < shown) {
-      layerDistances.push(Number.POSITIVE_INFINITY);
-      for (let n = 0; n < layer.outDim; n++, neuron++) {
-        const v = z.value[n] ?? 0;
-        if (v > 0) {
+  const pass = new ForwardPass(net, 2);
+  const neurons = net.hidden.slice(0, shown).reduce((s, l) => s + l.outDim, 0);
+  return (x, y) => {
+    pass.run([x, y], kAxes);
+    const pattern = new Uint8Array(neurons);
+    let lo = 0;
+    let hi = 0;
+    let distance = Number.POSITIVE_INFINITY;
+    let nearestLayer = 0;
+    const layerDistances: number[] = [];
+    let neuron = 0;
+    for (let l = 0; l < shown; l++) {
+      const { z, active } = pass.layers[l] ?? { z: { value: [], tangents: [] }, active: [] };
+      const [dx = new Float64Array(0), dy = new Float64Array(0)] = z.tangents;
+      let nearest = Number.POSITIVE_INFINITY;
+      for (let n = 0; n < active.length; n++, neuron++) {
+        if (active[n]) {
           pattern[neuron] = 1;
           const [klo, khi] = neuronKey(neuron);
           lo ^= klo;
           hi ^= khi;
         }
-        const g = Math.hypot(z.dx[n] ?? 0, z.dy[n] ?? 0);
+        const g = Math.hypot(dx[n] ?? 0, dy[n] ?? 0);
         if (g === 0) continue;
-        const d = Math.abs(v) / g;
-        layerDistances[l] = Math.min(layerDistances[l] ?? d, d);
+        const d = Math.abs(z.value[n] ?? 0) / g;
+        nearest = Math.min(nearest, d);
         if (d < distance) {
           distance = d;
           nearestLayer = l + 1;
         }
       }
+      layerDistances.push(nearest);
     }
-    h = relu(z);
-  });
-  const out = affine(outputUnit(net), h);
-  return {
-    hash: finalizeHash(lo, hi),
-    distance,
-    nearestLayer,
-    layerDistances,
-    pattern,
-    output: out.value[0] ?? 0,
-    outputGradient: [out.dx[0] ?? 0, out.dy[0] ?? 0],
+    const [gx = new Float64Array(1), gy = new Float64Array(1)] = pass.output.tangents;
+    return {
+      hash: finalizeHash(lo, hi),
+      distance,
+      nearestLayer,
+      layerDistances,
+      pattern,
+      output: pass.output.value[0] ?? 0,
+      outputGradient: [gx[0] ?? 0, gy[0] ?? 0],
+    };
   };
+}
+
+/** Pattern, hash, distance and output at input point (x, y), the pattern restricted to the first `layers` layers. */
+export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidden.length): PointFields {
+  return pointOracle(net, layers)(x, y);
 }
 
 /**
@@ -107,15 +86,7 @@ export function evaluatePoint(net: Net, x: number, y: number, layers = net.hidde
  * (same convention as PointFields.output). The GPU propagates differences from these (perturbation).
  */
 export function preActivations(net: Net, x: number, y: number): { hidden: Float64Array[]; output: number } {
-  // Tangents are not needed here: zero-length arrays read as zeros.
-  const none = new Float64Array(0);
-  let h = Float64Array.of(x, y);
-  const hidden: Float64Array[] = [];
-  for (const layer of net.hidden) {
-    const z = affine(layer, { value: h, dx: none, dy: none }).value;
-    hidden.push(z);
-    h = z.map((v) => Math.max(v, 0));
-  }
-  const output = affine(outputUnit(net), { value: h, dx: none, dy: none }).value[0] ?? 0;
-  return { hidden, output };
+  const pass = new ForwardPass(net, 0);
+  pass.run([x, y]);
+  return { hidden: pass.layers.map((l) => l.z.value.slice()), output: pass.output.value[0] ?? 0 };
 }
