@@ -12,8 +12,8 @@ import { distinctPatterns } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
 import { pointOracle } from '../model/oracle.ts';
 import { pixelCentre } from '../model/view.ts';
-import { type AnalyzeOptions, kAnalyzeUsage, parseAnalyzeArgs } from './analyzeArgs.ts';
-import { parseCommandLine } from './flags.ts';
+import { type AnalyzeOptions, analyzeOptions, kAnalyzeCommand } from './analyzeArgs.ts';
+import { runCommand, usage } from './commandLine.ts';
 import { handleSignals } from './lifecycle.ts';
 import { chooseNet, NetError } from './netChoice.ts';
 import { OutputError, Outputs } from './outputs.ts';
@@ -168,7 +168,7 @@ function nonFinite(value: unknown, path: string): string[] {
 
 export async function main(argv: readonly string[]): Promise<number> {
   handleSignals('analyze');
-  const options = parseCommandLine('analyze', kAnalyzeUsage, parseAnalyzeArgs, argv);
+  const options = runCommand(kAnalyzeCommand, argv, analyzeOptions);
   if (typeof options === 'number') return options;
   let net: Net;
   try {
@@ -181,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const depth = net.hidden.length;
   if (options.settings.layers > depth) {
     process.stderr.write(
-      `analyze: --layers ${options.settings.layers}: the net has ${depth} hidden layers\n${kAnalyzeUsage}\n`,
+      `analyze: --layers ${options.settings.layers}: the net has ${depth} hidden layers\n${usage(kAnalyzeCommand)}\n`,
     );
     return 2;
   }

@@ -7,6 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import type { Algorithm } from '../gpu/layout.ts';
 import { resolveNet } from '../model/netSource.ts';
+import { escaped } from '../model/quote.ts';
+import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
 import { startHarness, WebGpuUnavailableError } from './harness.ts';
 import { handleSignals } from './lifecycle.ts';
 import { Shooter } from './shooter.ts';
@@ -55,14 +57,48 @@ const kSmokeCases: BenchCase[] = [
 /** Brute force on a machine without a GPU: frames above this many multiply-adds are timed on a crop. */
 const kCpuMacBudget = 2e10;
 
-const kUsage = `Usage: npm run bench -- [--json] [--frames N] [--max-seconds S] [--all] [--gpu] [--no-baseline]
-  --frames N       frames timed after one warm-up (default 5)
-  --max-seconds S  stop timing a case after S seconds (default 60; at least one frame)
-  --all            also the long cases (1920x1080 and 3840x2160 frames)
-  --gpu            use the machine's GPU (default: SwiftShader)
-  --no-baseline    skip the numpy baseline
-  --only MODE      only fast or only brute
-  --smoke          tiny cases, to check that the benchmark runs`;
+export const kBenchCommand: Command = {
+  name: 'bench',
+  summary: `Fixed cases rendered in headless Chromium: the median of several frames after a warm-up, each recomputing
+the fields and waiting for the GPU; a numpy baseline of the same per-pixel computation beside them.`,
+  flags: [
+    { name: 'frames', value: 'N', help: 'frames timed after one warm-up', group: 'cases', default: '5' },
+    {
+      name: 'max-seconds',
+      value: 'S',
+      help: 'stop timing a case after S seconds (at least one frame)',
+      group: 'cases',
+      default: '60',
+    },
+    { name: 'all', help: 'also the long cases (1920x1080 and 3840x2160 frames)', group: 'cases' },
+    { name: 'only', value: 'fast|brute', help: 'only one algorithm', group: 'cases' },
+    { name: 'smoke', help: 'tiny cases, to check that the benchmark runs', group: 'cases' },
+    { name: 'gpu', help: "use the machine's GPU (default: SwiftShader)", group: 'cases' },
+    { name: 'no-baseline', help: 'skip the numpy baseline', group: 'cases' },
+    { name: 'json', help: 'an array of rows instead of the table', group: 'output' },
+  ],
+  epilogue: 'Exit codes: 0 done, 1 failed, 2 bad arguments, 3 no WebGPU.',
+};
+
+interface BenchOptions {
+  readonly frames: number;
+  readonly maxSeconds: number;
+  readonly only: Algorithm | null;
+  readonly values: Values;
+}
+
+function benchOptions(values: Values): BenchOptions {
+  const only = textFlag(values, 'only');
+  if (only !== null && only !== 'fast' && only !== 'brute') {
+    throw new UsageError(`--only ${escaped(only, 20)}: expected fast or brute`);
+  }
+  return {
+    frames: integerFlag(values, 'frames', 1, 10_000, 5),
+    maxSeconds: numberFlag(values, 'max-seconds', 0.001, 1e6, 60),
+    only,
+    values,
+  };
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -130,43 +166,12 @@ function table(rows: readonly BenchRow[]): string {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const flags = new Set(argv.filter((a) => a.startsWith('--')));
-  const value = (name: string, fallback: number): number => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
-  };
-  const known = [
-    '--json',
-    '--frames',
-    '--max-seconds',
-    '--all',
-    '--gpu',
-    '--no-baseline',
-    '--only',
-    '--smoke',
-    '--help',
-  ];
-  const unknown = [...flags].filter((f) => !known.includes(f));
-  const frames = value('--frames', 5);
-  const maxSeconds = value('--max-seconds', 60);
-  const only = flags.has('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-  const problem =
-    unknown.length > 0
-      ? `unknown flag ${unknown[0]}`
-      : !Number.isInteger(frames) || frames < 1
-        ? '--frames: expected a positive integer'
-        : !(maxSeconds > 0)
-          ? '--max-seconds: expected a positive number'
-          : flags.has('--only') && only !== 'fast' && only !== 'brute'
-            ? `--only ${only ?? ''}: expected fast or brute`
-            : null;
-  if (flags.has('--help') || problem) {
-    process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}${kUsage}\n`);
-    return problem ? 2 : 0;
-  }
+  const options = runCommand(kBenchCommand, argv, benchOptions);
+  if (typeof options === 'number') return options;
+  const { frames, maxSeconds, only, values } = options;
   handleSignals('bench');
-  const gpu = flags.has('--gpu');
-  const cases = flags.has('--smoke') ? kSmokeCases : kCases.filter((c) => !c.extra || flags.has('--all'));
+  const gpu = values.gpu === true;
+  const cases = values.smoke ? kSmokeCases : kCases.filter((c) => !c.extra || values.all);
   let harness: Awaited<ReturnType<typeof startHarness>> | null = null;
   const rows: BenchRow[] = [];
   try {
@@ -176,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const c of cases) {
       const source = { kind: 'random', spec: { widths: c.widths, sigmaB: 0.1, seed: 1 } } as const;
       await shooter.setNet(source, resolveNet(source));
-      for (const algorithm of (['brute', 'fast'] as const).filter((a) => only === undefined || a === only)) {
+      for (const algorithm of (['brute', 'fast'] as const).filter((a) => only === null || a === only)) {
         let { width, height } = c;
         let measuredPixels: number | undefined;
         if (algorithm === 'brute' && !gpu && macsPerPixel(c.widths) * width * height > kCpuMacBudget) {
@@ -216,7 +221,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         rows.push(row);
         process.stderr.write(`${table([row]).split('\n')[2]}\n`);
       }
-      if (!flags.has('--no-baseline') && !c.layers) {
+      if (!values['no-baseline'] && !c.layers) {
         const baseline = numpyBaseline(c, Math.min(frames, 3), maxSeconds);
         if (baseline) {
           rows.push(baseline);
@@ -230,7 +235,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await harness?.close();
   }
-  process.stdout.write(flags.has('--json') ? `${JSON.stringify(rows, null, 1)}\n` : `${table(rows)}\n`);
+  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 1)}\n` : `${table(rows)}\n`);
   return 0;
 }
 

@@ -3,13 +3,23 @@
  * WebGPU adapter with its limits; exits 3 with one paragraph of what was tried and what to install when WebGPU
  * cannot start. CI prints it before the tests.
  */
+import { type Command, runCommand } from './commandLine.ts';
 import { chromiumFlags, chromiumVersion, kChromium, startHarness, WebGpuUnavailableError } from './harness.ts';
 import { handleSignals } from './lifecycle.ts';
 import { Shooter } from './shooter.ts';
 
+const kDoctorCommand: Command = {
+  name: 'doctor',
+  summary: 'What the headless renderer runs on: Chromium, its flags, the WebGPU adapter and its limits.',
+  flags: [{ name: 'gpu', help: "the flags for the machine's GPU (default: SwiftShader)", group: 'flags' }],
+  epilogue: 'Exit codes: 0 WebGPU works, 1 failed otherwise, 2 bad arguments, 3 no WebGPU (with what was tried).',
+};
+
 async function main(argv: readonly string[]): Promise<number> {
+  const options = runCommand(kDoctorCommand, argv, (values) => ({ gpu: values.gpu === true }));
+  if (typeof options === 'number') return options;
   handleSignals('doctor');
-  const gpu = argv.includes('--gpu');
+  const { gpu } = options;
   process.stdout.write(`Chromium: ${kChromium} (${chromiumVersion()})\n`);
   process.stdout.write(`flags: ${chromiumFlags(gpu, 'PROFILE').join(' ')}\n`);
   const harness = await startHarness({ gpu }).catch((error: Error) => error);

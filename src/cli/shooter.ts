@@ -4,7 +4,7 @@
  */
 import type { Page } from 'puppeteer';
 import { kPixelField, structSize } from '../gpu/layout.ts';
-import { distinctPatterns, type FieldsRecords } from '../model/fieldsFile.ts';
+import { distinctPatterns, emptyFields, type FieldsRecords, readFieldsRecords } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
 import type { NetSource } from '../model/netSource.ts';
 import { netToSafetensors } from '../model/netTensors.ts';
@@ -138,15 +138,7 @@ export class Shooter {
     }
     const pixels = request.width * request.height;
     const rgba = new Uint8Array(request.pixels ? pixels * 4 : 0);
-    const fields = request.fields
-      ? {
-          width: request.width,
-          height: request.height,
-          hashLo: new Uint32Array(pixels),
-          hashHi: new Uint32Array(pixels),
-          distance: new Float32Array(pixels),
-        }
-      : null;
+    const fields = request.fields ? emptyFields(request.width, request.height) : null;
     for (const [index, tile] of tiles.entries()) {
       const reply = (await this.call('renderTile', { ...base, ...tile })) as TileReply;
       if (tiles.length > 1) request.onTile?.(index + 1, tiles.length);
@@ -156,14 +148,7 @@ export class Shooter {
       for (let j = 0; j < tile.height; j++) {
         const row = (tile.y + j) * request.width + tile.x;
         if (request.pixels) rgba.set(tilePixels.subarray(j * tile.width * 4, (j + 1) * tile.width * 4), row * 4);
-        if (fields) {
-          for (let i = 0; i < tile.width; i++) {
-            const at = (j * tile.width + i) * 12;
-            fields.hashLo[row + i] = records.getUint32(at, true);
-            fields.hashHi[row + i] = records.getUint32(at + 4, true);
-            fields.distance[row + i] = records.getFloat32(at + 8, true);
-          }
-        }
+        if (fields) readFieldsRecords(records, j * tile.width, fields, tile.y + j, tile.x, tile.width);
       }
     }
     return {

@@ -8,13 +8,14 @@ import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
 import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
-import { batchEntryArgs, checkJob, kUsage, parseShotArgs, type ShotOptions, UsageError } from './args.ts';
+import { parseCommand, UsageError, usage } from './commandLine.ts';
 import type { Harness } from './harness.ts';
 import { handleSignals, stopping } from './lifecycle.ts';
 import { netSource, readBounded } from './netChoice.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
 import { contactSheet, encodePng, type Image } from './png.ts';
 import { Shooter, type ShotRequest } from './shooter.ts';
+import { batchEntry, checkJob, kShotCommand, type ShotOptions, shotOptions } from './shotArgs.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
 
 /** A shot with its net resolved in node and the files it will write. */
@@ -47,10 +48,13 @@ function filesOf(options: ShotOptions, depth: number): string[] {
   return pair('');
 }
 
-async function optionsOf(argv: readonly string[]): Promise<ShotOptions[]> {
-  const options = parseShotArgs(argv);
-  if (options.help || options.batch === null) {
-    if (!options.help) checkJob(options);
+/** Every job of the command line: itself, or the entries of its --batch file over it. Null for --help. */
+async function optionsOf(argv: readonly string[]): Promise<ShotOptions[] | null> {
+  const values = parseCommand(kShotCommand, argv);
+  if (values.help) return null;
+  const options = shotOptions(values);
+  if (options.batch === null) {
+    checkJob(options);
     return [options];
   }
   let entries: unknown;
@@ -61,11 +65,7 @@ async function optionsOf(argv: readonly string[]): Promise<ShotOptions[]> {
     throw new UsageError(`--batch: ${escaped((error as Error).message, 160)}`);
   }
   if (!Array.isArray(entries) || entries.length === 0) throw new UsageError('--batch: expected a non-empty array');
-  return entries.map((entry, index) => {
-    const job = parseShotArgs(batchEntryArgs(entry, index), { ...options, batch: null });
-    checkJob(job);
-    return job;
-  });
+  return entries.map((entry, index) => batchEntry(entry, index, options));
 }
 
 /** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
@@ -197,14 +197,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   let jobs: Job[];
   try {
     const all = await optionsOf(argv);
-    if (all[0]?.help) {
-      process.stdout.write(`${kUsage}\n`);
+    if (all === null) {
+      process.stdout.write(`${usage(kShotCommand)}\n`);
       return 0;
     }
     jobs = await prepare(all);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`shot: ${error.message}\n\n${kUsage}\n`);
+      process.stderr.write(`shot: ${error.message}\n${usage(kShotCommand)}\n`);
       return 2;
     }
     if (error instanceof NetError) {

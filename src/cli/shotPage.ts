@@ -5,6 +5,7 @@
 import { NoWebGPUError, requestDevice } from '../gpu/device.ts';
 import type { Algorithm, ColourMode, Palette } from '../gpu/layout.ts';
 import { Renderer } from '../gpu/renderer.ts';
+import { encodeFieldsRecords } from '../model/fieldsFile.ts';
 import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
 import { resolveNet } from '../model/netSource.ts';
 import { netFromSafetensors } from '../model/netTensors.ts';
@@ -43,7 +44,7 @@ export interface TileRequest {
 export interface TileReply {
   /** RGBA bytes, base64. */
   pixels: string;
-  /** RLF1 records (12 bytes a pixel), base64. */
+  /** RLF1 records (src/model/fieldsFile.ts), base64. */
   fields: string;
   gpuMs: number;
 }
@@ -137,17 +138,10 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
   };
   const start = performance.now();
   const pixels = request.pixels ? await r.readPixels(size, settings) : new Uint8Array(0);
-  let fields = new Uint8Array(0);
+  let fields: Uint8Array = new Uint8Array(0);
   if (request.fields) {
     if (!request.pixels) await r.computeFields(size, settings);
-    const data = await r.readFields();
-    fields = new Uint8Array(data.hashLo.length * 12);
-    const view = new DataView(fields.buffer);
-    for (let p = 0; p < data.hashLo.length; p++) {
-      view.setUint32(p * 12, data.hashLo[p] ?? 0, true);
-      view.setUint32(p * 12 + 4, data.hashHi[p] ?? 0, true);
-      view.setFloat32(p * 12 + 8, data.distance[p] ?? 0, true);
-    }
+    fields = encodeFieldsRecords(await r.readFields());
   }
   const gpuMs = performance.now() - start;
   if (state.errors.length > 0) throw new Error(`GPU errors: ${state.errors.join('; ')}`);

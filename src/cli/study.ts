@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { sawtoothCounts } from '../analysis/sawtooth.ts';
 import { measureNet, type StudyMeasures } from '../analysis/study.ts';
 import { randomNet } from '../model/random.ts';
-import { parseCommandLine } from './flags.ts';
+import { runCommand, usage } from './commandLine.ts';
 import { handleSignals } from './lifecycle.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
-import { kStudyUsage, parseStudyArgs, type StudyArgs } from './studyArgs.ts';
+import { kStudyCommand, type StudyArgs, studyArgs } from './studyArgs.ts';
 import { type Panel, panelsSvg, type Series } from './svgPlot.ts';
 
 interface Row extends StudyMeasures {
@@ -136,12 +136,12 @@ function sawtoothPart(args: StudyArgs, outputs: Outputs): unknown {
 
 function main(argv: readonly string[]): number {
   handleSignals('study');
-  const args = parseCommandLine('study', kStudyUsage, parseStudyArgs, argv);
+  const args = runCommand(kStudyCommand, argv, studyArgs);
   if (typeof args === 'number') return args;
   const names = ['study.csv', 'study.json', 'study-depth.svg', 'study-size.svg', 'study-sawtooth.svg'];
   const problem = checkOutputPaths(names.map((name) => join(args.out, name)));
   if (problem) {
-    process.stderr.write(`study: --out: ${problem}\n${kStudyUsage}\n`);
+    process.stderr.write(`study: --out: ${problem}\n${usage(kStudyCommand)}\n`);
     return 2;
   }
   const outputs = new Outputs();

@@ -5,7 +5,9 @@
 
 export const kFieldsMagic = 'RLF1';
 const kHeaderBytes = 12;
-const kRecordBytes = 12;
+/** Bytes of one pixel's record: u32 hash_lo, u32 hash_hi, f32 distance. */
+export const kFieldsRecordBytes = 12;
+const kRecordBytes = kFieldsRecordBytes;
 
 export interface FieldsRecords {
   readonly width: number;
@@ -16,6 +18,49 @@ export interface FieldsRecords {
   readonly distance: Float32Array;
 }
 
+/** The records alone (no header), as the shot page hands a tile to node. */
+export function encodeFieldsRecords(
+  fields: Pick<FieldsRecords, 'hashLo' | 'hashHi'> & { distance: ArrayLike<number> },
+): Uint8Array {
+  const bytes = new Uint8Array(fields.hashLo.length * kRecordBytes);
+  writeRecords(new DataView(bytes.buffer), 0, fields);
+  return bytes;
+}
+
+function writeRecords(
+  view: DataView,
+  offset: number,
+  fields: Pick<FieldsRecords, 'hashLo' | 'hashHi'> & { distance: ArrayLike<number> },
+): void {
+  for (let p = 0; p < fields.hashLo.length; p++) {
+    const at = offset + p * kRecordBytes;
+    view.setUint32(at, fields.hashLo[p] ?? 0, true);
+    view.setUint32(at + 4, fields.hashHi[p] ?? 0, true);
+    view.setFloat32(at + 8, fields.distance[p] ?? 0, true);
+  }
+}
+
+/**
+ * Reads `width` records starting at record `from` of `records` into row `row` from column `column` of `into` (a
+ * tile placed in a larger image).
+ */
+export function readFieldsRecords(
+  records: DataView,
+  from: number,
+  into: FieldsRecords,
+  row: number,
+  column: number,
+  width: number,
+): void {
+  for (let i = 0; i < width; i++) {
+    const at = (from + i) * kRecordBytes;
+    const p = row * into.width + column + i;
+    into.hashLo[p] = records.getUint32(at, true);
+    into.hashHi[p] = records.getUint32(at + 4, true);
+    into.distance[p] = records.getFloat32(at + 8, true);
+  }
+}
+
 export function encodeFieldsFile(fields: FieldsRecords): Uint8Array {
   const { width, height } = fields;
   const bytes = new Uint8Array(kHeaderBytes + width * height * kRecordBytes);
@@ -23,12 +68,7 @@ export function encodeFieldsFile(fields: FieldsRecords): Uint8Array {
   for (let i = 0; i < 4; i++) bytes[i] = kFieldsMagic.charCodeAt(i);
   view.setUint32(4, width, true);
   view.setUint32(8, height, true);
-  for (let p = 0; p < width * height; p++) {
-    const at = kHeaderBytes + p * kRecordBytes;
-    view.setUint32(at, fields.hashLo[p] ?? 0, true);
-    view.setUint32(at + 4, fields.hashHi[p] ?? 0, true);
-    view.setFloat32(at + 8, fields.distance[p] ?? 0, true);
-  }
+  writeRecords(view, kHeaderBytes, fields);
   return bytes;
 }
 
@@ -43,16 +83,21 @@ export function decodeFieldsFile(bytes: Uint8Array): FieldsRecords {
       `fields file of ${width}x${height} should have ${kHeaderBytes + width * height * kRecordBytes} bytes`,
     );
   }
-  const hashLo = new Uint32Array(width * height);
-  const hashHi = new Uint32Array(width * height);
-  const distance = new Float32Array(width * height);
-  for (let p = 0; p < width * height; p++) {
-    const at = kHeaderBytes + p * kRecordBytes;
-    hashLo[p] = view.getUint32(at, true);
-    hashHi[p] = view.getUint32(at + 4, true);
-    distance[p] = view.getFloat32(at + 8, true);
-  }
-  return { width, height, hashLo, hashHi, distance };
+  const fields = emptyFields(width, height);
+  const records = new DataView(bytes.buffer, bytes.byteOffset + kHeaderBytes, width * height * kRecordBytes);
+  for (let j = 0; j < height; j++) readFieldsRecords(records, j * width, fields, j, 0, width);
+  return fields;
+}
+
+export function emptyFields(width: number, height: number): FieldsRecords {
+  const pixels = width * height;
+  return {
+    width,
+    height,
+    hashLo: new Uint32Array(pixels),
+    hashHi: new Uint32Array(pixels),
+    distance: new Float32Array(pixels),
+  };
 }
 
 /** Distinct patterns among the pixels: the regions a picture shows (sub-pixel regions are missed). */

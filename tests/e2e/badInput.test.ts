@@ -84,7 +84,11 @@ const analyzeCases: Record<string, Case> = {
   'a line of three numbers': { args: ['--line', '0,0,1'], code: 2, stderr: /--line 0,0,1: expected 4 numbers/ },
   'a negative span': { args: ['--view', '0,0,-1'], code: 2, stderr: /the span must be in \[1e-12, 1000000\]/ },
   'a span of 1e-300': { args: ['--view', '0,0,1e-300'], code: 2, stderr: /the span must be in/ },
-  'coordinates past float64 overflow': { args: ['--line', '-1e308,0,1.7e308,0'], code: 2, stderr: /within ±1000000/ },
+  'coordinates past float64 overflow': {
+    args: ['--line', '-1e308,0,1.7e308,0'],
+    code: 2,
+    stderr: /"-1e308" is not a number in \[-1000000, 1000000\]/,
+  },
   'a segment of no length': { args: ['--line', '1,1,1,1'], code: 2, stderr: /the segment has no length/ },
   'widths that are not numbers': {
     args: ['--widths', 'abc', ...line],
@@ -92,6 +96,12 @@ const analyzeCases: Record<string, Case> = {
     stderr: /--widths.*"abc" is not an integer/,
   },
   'an unknown flag': { args: ['--bogus', '1'], code: 2, stderr: /unknown flag --bogus/ },
+  'a flag where a value belongs (--seed --help)': {
+    args: ['--seed', '--help', ...line],
+    code: 2,
+    stderr: /--seed needs a value \(a value that starts with a dash is written --seed=-X\)/,
+  },
+  'a value given to a switch': { args: ['--json=yes', ...line], code: 2, stderr: /--json takes no value/ },
   'a stray word with terminal escapes': {
     args: ['\u001b[2Jx', ...line],
     code: 2,
@@ -303,7 +313,7 @@ const otherCases: Record<string, Case & { readonly script: string }> = {
     script: 'src/cli/bench.ts',
     args: ['--frames', '0'],
     code: 2,
-    stderr: /--frames: expected a positive integer/,
+    stderr: /--frames 0: expected an integer in \[1, 10000\]/,
   },
   'study --out inside a file': {
     script: 'src/cli/study.ts',
