@@ -10,7 +10,8 @@
 // kNeuronBlock x kInputBlock tile of the layer's weights in workgroup memory and runs its pixels against it.
 // Activations of the chunk live in `scratchIn`/`scratchOut` as (dh, dh/du, dh/dv), neuron-major.
 //
-// Theorem mode (frame.theorem == 1) also accumulates the integrand of Hanin & Rolnick's main formula,
+// Compiled in variants (src/gpu/shaderSource.ts): OUTPUT also evaluates the network output, THEOREM accumulates the
+// integrand of Hanin & Rolnick's main formula,
 //   sum over neurons z of ||grad z|| rho_b(z - b_z) 1{dN/dZ != 0}   (src/analysis/theorem.ts is the oracle).
 // A backward pass per pixel would need per-invocation arrays as long as a layer. Instead, for weights in general
 // position (no zero weight, no exact cancellation) the indicator of a neuron of layer l is "every later hidden
@@ -23,11 +24,9 @@ struct Frame {
   width: u32,          // fields buffer width in pixels
   height: u32,         // fields buffer height in pixels
   layersShown: u32,    // k: the pattern and distance use hidden layers 0..k-1
-  computeOutput: u32,  // 1: run every layer and the output; 0: stop after layer k
   scratchStride: u32,  // pixels per chunk: the stride of one neuron's row in scratch
   u0: f32,             // pixel offset from the view centre of pixel (0, 0), x (right)
   v0: f32,             // pixel offset from the view centre of pixel (0, 0), y (down)
-  theorem: u32,        // 1: accumulate the main formula's integrand in `theorem`; 0: leave it alone
   gradientScale: f32,  // 1 / pixel size: turns per-pixel gradients into input units
   withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (float64 on the CPU, then rounded)
   inverseSigmaBase: u32, // index in `centre` of the first neuron's 1 / sigma_b in its own (balanced) scale
@@ -84,9 +83,10 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   if (step.index > 0u) {
     field = fields[pixel];
   }
-  let accumulate = shown && frame.theorem == 1u;
+#if THEOREM
   var layerActive = false;
   var layerSum = 0.0;
+#endif
 
   for (var nb = 0u; nb < step.outDim; nb += kNeuronBlock) {
     var acc = array<vec3<f32>, kNeuronBlock>();
@@ -134,12 +134,12 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
               field.layer = step.index + 1u;
             }
           }
-          if (accumulate) {
-            layerActive = layerActive || isActive;
-            let inverseSigma = centre[frame.inverseSigmaBase + step.neuronBase + n];
-            let r = (centre[frame.withoutBiasBase + step.neuronBase + n] + dz) * inverseSigma;
-            layerSum += sqrt(g2) * exp(-0.5 * r * r) * inverseSigma;
-          }
+#if THEOREM
+          layerActive = layerActive || isActive;
+          let inverseSigma = centre[frame.inverseSigmaBase + step.neuronBase + n];
+          let r = (centre[frame.withoutBiasBase + step.neuronBase + n] + dz) * inverseSigma;
+          layerSum += sqrt(g2) * exp(-0.5 * r * r) * inverseSigma;
+#endif
         }
         let masked = select(vec2<f32>(0.0), gradient, isActive);
         scratchOut[n * frame.scratchStride + p] = vec4<f32>(reluDifference(zc, dz), masked, 0.0);
@@ -148,7 +148,8 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   }
   if (inChunk) {
     fields[pixel] = field;
-    if (accumulate) {
+#if THEOREM
+    if (shown) {
       var reaching = 0.0;
       if (step.index > 0u && layerActive) {
         reaching = theorem[pixel];
@@ -156,6 +157,7 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
       // 1 / sqrt(2 pi) = 0.39894228.
       theorem[pixel] = reaching + layerSum * frame.gradientScale * 0.39894228;
     }
+#endif
   }
 }
 
@@ -171,17 +173,17 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   let hash = finalizeHash(vec2<u32>(field.hashLo, field.hashHi));
   field.hashLo = hash.x;
   field.hashHi = hash.y;
-  if (frame.computeOutput == 1u) {
-    var acc = vec3<f32>(0.0);
-    for (var k = 0u; k < step.inDim; k++) {
-      acc += weights[step.weightOffset + k] * scratchIn[k * frame.scratchStride + p].xyz;
-    }
-    field.output = centre[step.neuronBase] + acc.x;
-    field.outputSlope = length(acc.yz);
-    atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+#if OUTPUT
+  var acc = vec3<f32>(0.0);
+  for (var k = 0u; k < step.inDim; k++) {
+    acc += weights[step.weightOffset + k] * scratchIn[k * frame.scratchStride + p].xyz;
   }
-  if (frame.theorem == 1u) {
-    atomicMax(&stats[2], bitcast<u32>(theorem[pixel]));
-  }
+  field.output = centre[step.neuronBase] + acc.x;
+  field.outputSlope = length(acc.yz);
+  atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+#endif
+#if THEOREM
+  atomicMax(&stats[2], bitcast<u32>(theorem[pixel]));
+#endif
   fields[pixel] = field;
 }

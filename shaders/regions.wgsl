@@ -17,7 +17,6 @@ struct RegionsFrame {
   height: u32,         // fields buffer height in pixels
   layersShown: u32,    // k: the pattern and distance use hidden layers 0..k-1
   layersRun: u32,      // layers evaluated: k, or all of them when the output is needed
-  computeOutput: u32,  // 1: also the output (regions are then those of every layer run)
   tilesX: u32,         // tiles per row
   slotStride: u32,     // vec4s of scratch a workgroup owns: two activation rows, then its kept lines
   maxWidth: u32,       // widest layer: the length of an activation row
@@ -111,7 +110,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     let seedPixel = tilePixel(tileX, tileY, seed);
     let seedUV = vec2<f32>(frame.u0 + f32(seedPixel.x), frame.v0 + f32(seedPixel.y));
 
-    // The evaluation at the seed, layer by layer; each invocation computes every kTilePixels-th neuron.
+    // The evaluation at the seed, layer by layer; the workgroup shares each layer, groups of four neurons an
+    // invocation.
     var lo = 0u;
     var hi = 0u;
     for (var l = 0u; l < frame.layersRun; l++) {
@@ -181,7 +181,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
 
     // The output's affine map on the region: a reduction over the last layer.
     var output = vec3<f32>(0.0);
-    if (frame.computeOutput == 1u) {
+#if OUTPUT
+    {
       let info = layers[frame.layersRun];
       let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
       var acc = vec3<f32>(0.0);
@@ -199,6 +200,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       output = partial[0];
       output.x += centre[info.neuronBase];
     }
+#endif
     workgroupBarrier();
     if (t == 0u) {
       atomicAdd(&stats[1], 1u);
@@ -242,11 +244,11 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
           }
         }
         var field = PixelField(hash.x, hash.y, best, bestLayer, 0.0, 0.0);
-        if (frame.computeOutput == 1u) {
-          field.output = output.x + dot(output.yz, d);
-          field.outputSlope = length(output.yz);
-          atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
-        }
+#if OUTPUT
+        field.output = output.x + dot(output.yz, d);
+        field.outputSlope = length(output.yz);
+        atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+#endif
         fields[p.y * frame.width + p.x] = field;
         labelled[s] = true;
       }

@@ -13,6 +13,7 @@ import {
   type Palette,
   packStruct,
 } from './layout.ts';
+import { NamedBindings } from './passKit.ts';
 import { buildShader } from './shaderSource.ts';
 
 export interface ColourSettings {
@@ -33,6 +34,8 @@ export interface ColourSource {
   readonly theorem: GPUBuffer;
 }
 
+type Binding = 'params' | 'fields' | 'stats' | 'theorem';
+
 export class ColourPass {
   private readonly params: GPUBuffer;
   private bindGroup: GPUBindGroup | null = null;
@@ -40,7 +43,7 @@ export class ColourPass {
 
   private constructor(
     private readonly device: GPUDevice,
-    private readonly layout: GPUBindGroupLayout,
+    private readonly bindings: NamedBindings<Binding>,
     private readonly pipeline: GPURenderPipeline,
     private readonly stats: GPUBuffer,
   ) {
@@ -54,15 +57,14 @@ export class ColourPass {
       buildShader([commonWgsl, fullscreenWgsl, colourWgsl]),
     );
     return withErrorScopes(device, 'creating the colour pipeline', () => {
-      const layout = device.createBindGroupLayout({
-        label: 'ColourPass.bindGroupLayout',
-        entries: [
-          { binding: 0, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
-          { binding: 1, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
-          { binding: 2, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
-          { binding: 3, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } },
-        ],
+      const read = { visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } } as const;
+      const bindings = new NamedBindings<Binding>(device, 'ColourPass', colourWgsl, {
+        params: { visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
+        fields: read,
+        stats: read,
+        theorem: read,
       });
+      const layout = bindings.layout;
       const pipeline = device.createRenderPipeline({
         label: 'ColourPass.pipeline',
         layout: device.createPipelineLayout({ label: 'ColourPass.pipelineLayout', bindGroupLayouts: [layout] }),
@@ -70,7 +72,7 @@ export class ColourPass {
         fragment: { module, entryPoint: 'colourPixel', targets: [{ format }] },
         primitive: { topology: 'triangle-list' },
       });
-      return new ColourPass(device, layout, pipeline, stats);
+      return new ColourPass(device, bindings, pipeline, stats);
     });
   }
 
@@ -88,15 +90,11 @@ export class ColourPass {
   ): void {
     if (source.fields !== this.source?.fields || source.theorem !== this.source.theorem) {
       this.source = source;
-      this.bindGroup = this.device.createBindGroup({
-        label: 'ColourPass.bindGroup',
-        layout: this.layout,
-        entries: [
-          { binding: 0, resource: { buffer: this.params } },
-          { binding: 1, resource: { buffer: source.fields } },
-          { binding: 2, resource: { buffer: this.stats } },
-          { binding: 3, resource: { buffer: source.theorem } },
-        ],
+      this.bindGroup = this.bindings.group('bindGroup', {
+        params: { buffer: this.params },
+        fields: { buffer: source.fields },
+        stats: { buffer: this.stats },
+        theorem: { buffer: source.theorem },
       });
     }
     const params = packStruct(kColourParams, {

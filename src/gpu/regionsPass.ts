@@ -1,6 +1,8 @@
 /**
  * The region-seeded fields pass (shaders/regions.wgsl): the same fields as the brute-force FieldsPass, labelling
- * 16 x 16 tiles region by region, one network evaluation per (region, tile) pair.
+ * 32 x 32 tiles region by region, one network evaluation per (region, tile) pair. A frame is a list of tiles in steps
+ * of a chosen number of tiles; each step has its own uniform slot (a dynamic offset), so the steps can be recorded
+ * and submitted in any grouping.
  */
 import commonWgsl from '../../shaders/common.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
@@ -9,16 +11,19 @@ import regionsWgsl from '../../shaders/regions.wgsl?raw';
 import type { Layer, Net } from '../model/net.ts';
 import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
 import { foldFirstLayer } from '../model/view.ts';
-import { createCheckedModule, GpuError, withErrorScopes } from './device.ts';
-import { centreValues, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
+import { GpuError } from './device.ts';
+import { centreValues, type FieldsRequest, type FieldsTarget } from './fieldsRequest.ts';
 import { createUniform, kLayerInfo, kRegionsFrame, kTileChunk, kTileSide, packStruct, structSize } from './layout.ts';
-import { buildShader } from './shaderSource.ts';
+import { BufferSet, kCompute, NamedBindings, ShaderVariants } from './passKit.ts';
 
-/** Scratch the tiles of one dispatch may use: it bounds the tiles per dispatch, not the image. */
+/** Scratch the tiles of one step may use: it bounds the tiles per step, not the image. */
 const kScratchBudgetBytes = 128 * 2 ** 20;
+
+type Binding = 'frame' | 'chunk' | 'layers' | 'weights' | 'centre' | 'scratch' | 'fields' | 'stats' | 'tileIds';
 
 interface NetBuffers {
   readonly net: Net;
+  readonly buffers: BufferSet;
   readonly layers: GPUBuffer;
   readonly weights: GPUBuffer;
   readonly centre: GPUBuffer;
@@ -27,64 +32,63 @@ interface NetBuffers {
 }
 
 interface SizeBuffers {
+  readonly buffers: BufferSet;
   /** Tiles of the whole fields buffer. */
   readonly tiles: number;
   readonly tilesPerStep: number;
   readonly scratch: GPUBuffer;
   readonly tileIds: GPUBuffer;
-  /** By fields buffer; `target` is the one `encodeStep` writes. */
+  /** One TileChunk a step, at dynamic offsets; grown when a frame has more steps. */
+  chunks: GPUBuffer;
+  /** By fields buffer: the renderer alternates between two. */
   readonly bindGroups: Map<GPUBuffer, GPUBindGroup>;
-  target: FieldsTarget;
+}
+
+/** A frame ready to be recorded: its steps, and the pipeline of its shader variant. */
+export interface RegionsFrame {
+  readonly steps: number;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  /** Tiles of each step (the last may have fewer). */
+  readonly stepTiles: number;
+  /** Tiles of the whole frame. */
+  readonly tiles: number;
 }
 
 export class RegionsPass {
   private readonly frame: GPUBuffer;
-  private readonly step: GPUBuffer;
+  private readonly slot: number;
+  private readonly bindings: NamedBindings<Binding>;
+  private readonly variants: ShaderVariants<GPUComputePipeline>;
   private netBuffers: NetBuffers | null = null;
   private sizeBuffers: SizeBuffers | null = null;
 
-  private constructor(
-    private readonly device: GPUDevice,
-    private readonly layout: GPUBindGroupLayout,
-    private readonly pipeline: GPUComputePipeline,
-  ) {
-    this.step = createUniform(device, 'RegionsPass.step', kTileChunk);
+  constructor(private readonly device: GPUDevice) {
+    this.slot = Math.max(device.limits.minUniformBufferOffsetAlignment, 256);
     this.frame = createUniform(device, 'RegionsPass.frame', kRegionsFrame);
-  }
-
-  static async create(device: GPUDevice): Promise<RegionsPass> {
-    const module = await createCheckedModule(
-      device,
-      'regions.wgsl',
-      buildShader([commonWgsl, hashWgsl, perturbationWgsl, regionsWgsl]),
-    );
-    return withErrorScopes(device, 'creating the regions pipeline', () => {
-      const buffer = (binding: number, type: GPUBufferBindingType): GPUBindGroupLayoutEntry => ({
-        binding,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type },
-      });
-      const layout = device.createBindGroupLayout({
-        label: 'RegionsPass.bindGroupLayout',
-        entries: [
-          buffer(0, 'uniform'),
-          buffer(1, 'uniform'),
-          buffer(2, 'read-only-storage'),
-          buffer(3, 'read-only-storage'),
-          buffer(4, 'read-only-storage'),
-          buffer(5, 'storage'),
-          buffer(6, 'storage'),
-          buffer(7, 'storage'),
-          buffer(8, 'read-only-storage'),
-        ],
-      });
-      const pipeline = device.createComputePipeline({
-        label: 'RegionsPass.labelTile',
-        layout: device.createPipelineLayout({ label: 'RegionsPass.pipelineLayout', bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint: 'labelTile' },
-      });
-      return new RegionsPass(device, layout, pipeline);
+    this.bindings = new NamedBindings<Binding>(device, 'RegionsPass', regionsWgsl, {
+      frame: kCompute.uniform(),
+      chunk: kCompute.uniform(true, structSize(kTileChunk)),
+      layers: kCompute.read(),
+      weights: kCompute.read(),
+      centre: kCompute.read(),
+      scratch: kCompute.write(),
+      fields: kCompute.write(),
+      stats: kCompute.write(),
+      tileIds: kCompute.read(),
     });
+    const layout = device.createPipelineLayout({
+      label: 'RegionsPass.pipelineLayout',
+      bindGroupLayouts: [this.bindings.layout],
+    });
+    const parts = [commonWgsl, hashWgsl, perturbationWgsl, regionsWgsl];
+    this.variants = new ShaderVariants(device, 'regions.wgsl', parts, (module) =>
+      device.createComputePipeline({
+        label: 'RegionsPass.labelTile',
+        layout,
+        compute: { module, entryPoint: 'labelTile' },
+      }),
+    );
   }
 
   /**
@@ -92,67 +96,57 @@ export class RegionsPass {
    * invocation reads one vec4 an input and neighbouring invocations read neighbouring vec4s.
    */
   setNet(net: Net): void {
-    this.destroyNet();
+    this.netBuffers?.buffers.destroy();
+    this.sizeBuffers?.buffers.destroy();
+    this.sizeBuffers = null;
     const layers = [...net.hidden, outputUnit(net)];
     const bases = [...neuronBases(net), neuronCount(net)];
     const info = new Uint32Array(layers.length * (structSize(kLayerInfo) / 4));
     const groups = (layer: Layer): number => Math.ceil(layer.outDim / 4);
     let total = 0;
     layers.forEach((layer, l) => {
-      info.set(
-        packStruct(kLayerInfo, {
-          inDim: layer.inDim,
-          outDim: layer.outDim,
-          weightOffset: total,
-          neuronBase: bases[l] ?? 0,
-        }),
-        l * 4,
-      );
+      const values = { inDim: layer.inDim, outDim: layer.outDim, weightOffset: total, neuronBase: bases[l] ?? 0 };
+      info.set(packStruct(kLayerInfo, values), l * 4);
       total += layer.inDim * groups(layer);
     });
-    const weights = this.device.createBuffer({
-      label: 'RegionsPass.weights',
-      size: total * 16,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-      mappedAtCreation: true,
-    });
-    const mapped = new Float32Array(weights.getMappedRange());
+    const weights = new Float32Array(total * 4);
     let offset = 0;
     for (const layer of layers) {
       const stride = 4 * groups(layer);
       for (let n = 0; n < layer.outDim; n++) {
-        for (let k = 0; k < layer.inDim; k++) mapped[offset + k * stride + n] = layer.weight[n * layer.inDim + k] ?? 0;
+        for (let k = 0; k < layer.inDim; k++) weights[offset + k * stride + n] = layer.weight[n * layer.inDim + k] ?? 0;
       }
       offset += layer.inDim * stride;
     }
-    weights.unmap();
-    const layerBuffer = this.device.createBuffer({
-      label: 'RegionsPass.layers',
-      size: info.byteLength,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
-    this.device.queue.writeBuffer(layerBuffer, 0, info);
-    const centre = this.device.createBuffer({
-      label: 'RegionsPass.centre',
-      size: (neuronCount(net) + 1) * 4,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
+    const buffers = new BufferSet(this.device, 'RegionsPass');
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const maxWidth = Math.max(...net.hidden.map((l) => l.outDim));
-    const slotStride = 2 * maxWidth + neuronCount(net);
-    this.netBuffers = { net, layers: layerBuffer, weights, centre, maxWidth, slotStride };
-    this.destroySize();
+    this.netBuffers = {
+      net,
+      buffers,
+      layers: buffers.make('layers', info.byteLength, storage, info),
+      weights: buffers.make('weights', weights.byteLength, storage, weights),
+      centre: buffers.make('centre', (neuronCount(net) + 1) * 4, storage),
+      maxWidth,
+      slotStride: 2 * maxWidth + neuronCount(net),
+    };
   }
 
   /**
    * Uploads what a frame needs (the view-dependent first layer and centre values, the frame uniform, the list of
-   * tiles to label: all of them, or `tiles`). Then `encodeStep` records the tiles [first, first + count) of the
-   * list; each step must be submitted before the next is encoded (it rewrites the step uniform).
+   * tiles to label: all of them, or `tiles`, and one chunk uniform per step of at most `stepTiles` tiles), and
+   * compiles its shader variant on first use. Then `encodeStep` records any step, in any order.
    */
-  prepare(request: FieldsRequest, target: FieldsTarget, tiles: Uint32Array | null = null): number {
+  async prepare(
+    request: FieldsRequest,
+    target: FieldsTarget,
+    tiles: Uint32Array | null,
+    stepTiles: number,
+  ): Promise<RegionsFrame> {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('RegionsPass.prepare before setNet');
-    const sb = this.ensureSize(nb, request, target);
-    sb.target = target;
+    const pipeline = await this.variants.get({ OUTPUT: request.computeOutput });
+    const sb = this.ensureSize(nb, request);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
     const fullSize = request.fullSize ?? request.size;
@@ -173,7 +167,6 @@ export class RegionsPass {
       height: request.size.height,
       layersShown: shown,
       layersRun: request.computeOutput ? L : shown,
-      computeOutput: request.computeOutput ? 1 : 0,
       tilesX: Math.ceil(request.size.width / kTileSide),
       slotStride: nb.slotStride,
       maxWidth: nb.maxWidth,
@@ -183,49 +176,38 @@ export class RegionsPass {
     this.device.queue.writeBuffer(this.frame, 0, frame);
     const list = tiles ?? Uint32Array.from({ length: sb.tiles }, (_, i) => i);
     this.device.queue.writeBuffer(sb.tileIds, 0, list);
-    return list.length;
+    const step = Math.max(1, Math.min(stepTiles, sb.tilesPerStep));
+    const steps = Math.ceil(list.length / step);
+    const chunkWords = new Uint32Array((steps * this.slot) / 4);
+    for (let s = 0; s < steps; s++) {
+      const chunk = { tileBase: s * step, tileCount: Math.min(step, list.length - s * step) };
+      chunkWords.set(packStruct(kTileChunk, chunk), (s * this.slot) / 4);
+    }
+    if (sb.chunks.size < chunkWords.byteLength) {
+      // Grown (twice what is needed, so that it rarely grows again); the old one goes with the set.
+      const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+      sb.chunks = sb.buffers.make('chunks', 2 * chunkWords.byteLength, usage);
+      sb.bindGroups.clear();
+    }
+    this.device.queue.writeBuffer(sb.chunks, 0, chunkWords);
+    const bindGroup = this.bindGroupFor(nb, sb, target);
+    return { steps, pipeline, bindGroup, stepTiles: step, tiles: list.length };
   }
 
-  /** Bind groups kept (tests: at most one for each of the renderer's two fields buffers). */
-  get bindGroupCount(): number {
-    return this.sizeBuffers?.bindGroups.size ?? 0;
-  }
-
-  /** Tiles one step may label (bounded by the scratch memory). */
-  get maxTilesPerStep(): number {
-    return this.sizeBuffers?.tilesPerStep ?? 1;
-  }
-
-  encodeStep(encoder: GPUCommandEncoder, first: number, count: number): void {
-    const sb = this.sizeBuffers;
-    if (!sb) throw new GpuError('RegionsPass.encodeStep before prepare');
-    const n = Math.min(count, sb.tilesPerStep);
-    this.device.queue.writeBuffer(this.step, 0, packStruct(kTileChunk, { tileBase: first, tileCount: n }));
+  /** Records step `s` of a prepared frame. */
+  encodeStep(encoder: GPUCommandEncoder, frame: RegionsFrame, s: number): void {
     const pass = encoder.beginComputePass({ label: 'RegionsPass.pass' });
-    pass.setPipeline(this.pipeline);
-    const bindGroup = sb.bindGroups.get(sb.target.fields);
-    if (!bindGroup) throw new GpuError('RegionsPass.encodeStep without a bind group');
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(n);
+    pass.setPipeline(frame.pipeline);
+    pass.setBindGroup(0, frame.bindGroup, [s * this.slot]);
+    pass.dispatchWorkgroups(Math.min(frame.stepTiles, frame.tiles - s * frame.stepTiles));
     pass.end();
   }
 
-  private ensureSize(nb: NetBuffers, request: FieldsRequest, target: FieldsTarget): SizeBuffers {
+  private ensureSize(nb: NetBuffers, request: FieldsRequest): SizeBuffers {
     const { width, height } = request.size;
-    const tilesX = Math.ceil(width / kTileSide);
-    const tiles = tilesX * Math.ceil(height / kTileSide);
-    const cached = this.sizeBuffers;
-    if (cached && cached.tiles === tiles) {
-      // The renderer alternates between two fields buffers: a bind group for each, and only for the two it uses now
-      // (a buffer it replaced is destroyed; its bind group must not be kept).
-      if (!cached.bindGroups.has(target.fields)) {
-        const oldest = cached.bindGroups.keys().next().value;
-        if (cached.bindGroups.size >= 2 && oldest) cached.bindGroups.delete(oldest);
-        cached.bindGroups.set(target.fields, this.bindGroup(cached, target));
-      }
-      return cached;
-    }
-    this.destroySize();
+    const tiles = Math.ceil(width / kTileSide) * Math.ceil(height / kTileSide);
+    if (this.sizeBuffers?.tiles === tiles) return this.sizeBuffers;
+    this.sizeBuffers?.buffers.destroy();
     const slotBytes = nb.slotStride * 16;
     const budget = Math.min(kScratchBudgetBytes, this.device.limits.maxStorageBufferBindingSize);
     if (slotBytes > budget) {
@@ -235,61 +217,49 @@ export class RegionsPass {
       1,
       Math.min(tiles, Math.floor(budget / slotBytes), this.device.limits.maxComputeWorkgroupsPerDimension),
     );
-    const scratch = this.device.createBuffer({
-      label: 'RegionsPass.scratch',
-      size: tilesPerStep * slotBytes,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const tileIds = this.device.createBuffer({
-      label: 'RegionsPass.tileIds',
-      size: tiles * 4,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
-    const sized = { tiles, tilesPerStep, scratch, tileIds, bindGroups: new Map<GPUBuffer, GPUBindGroup>(), target };
-    sized.bindGroups.set(target.fields, this.bindGroup(sized, target));
-    this.sizeBuffers = sized;
-    return sized;
+    const buffers = new BufferSet(this.device, 'RegionsPass');
+    const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    this.sizeBuffers = {
+      buffers,
+      tiles,
+      tilesPerStep,
+      scratch: buffers.make('scratch', tilesPerStep * slotBytes, GPUBufferUsage.STORAGE),
+      tileIds: buffers.make('tileIds', tiles * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST),
+      chunks: buffers.make('chunks', this.slot * Math.min(tiles, 64), uniform),
+      bindGroups: new Map(),
+    };
+    return this.sizeBuffers;
   }
 
-  private bindGroup(sized: Pick<SizeBuffers, 'scratch' | 'tileIds'>, target: FieldsTarget): GPUBindGroup {
-    const nb = this.netBuffers;
-    if (!nb) throw new GpuError('RegionsPass bind group before setNet');
-    return this.device.createBindGroup({
-      label: 'RegionsPass.bindGroup',
-      layout: this.layout,
-      entries: [
-        { binding: 0, resource: { buffer: this.frame } },
-        { binding: 1, resource: { buffer: this.step } },
-        { binding: 2, resource: { buffer: nb.layers } },
-        { binding: 3, resource: { buffer: nb.weights } },
-        { binding: 4, resource: { buffer: nb.centre } },
-        { binding: 5, resource: { buffer: sized.scratch } },
-        { binding: 6, resource: { buffer: target.fields } },
-        { binding: 7, resource: { buffer: target.stats } },
-        { binding: 8, resource: { buffer: sized.tileIds } },
-      ],
+  /** The bind group writing `target`; only the two of the renderer's current fields buffers are kept. */
+  private bindGroupFor(nb: NetBuffers, sb: SizeBuffers, target: FieldsTarget): GPUBindGroup {
+    let group = sb.bindGroups.get(target.fields);
+    if (group) return group;
+    const oldest = sb.bindGroups.keys().next().value;
+    if (sb.bindGroups.size >= 2 && oldest) sb.bindGroups.delete(oldest);
+    group = this.bindings.group('bindGroup', {
+      frame: { buffer: this.frame },
+      chunk: { buffer: sb.chunks, size: structSize(kTileChunk) },
+      layers: { buffer: nb.layers },
+      weights: { buffer: nb.weights },
+      centre: { buffer: nb.centre },
+      scratch: { buffer: sb.scratch },
+      fields: { buffer: target.fields },
+      stats: { buffer: target.stats },
+      tileIds: { buffer: sb.tileIds },
     });
+    sb.bindGroups.set(target.fields, group);
+    return group;
   }
 
-  private destroyNet(): void {
-    if (!this.netBuffers) return;
-    this.netBuffers.layers.destroy();
-    this.netBuffers.weights.destroy();
-    this.netBuffers.centre.destroy();
-    this.netBuffers = null;
-  }
-
-  private destroySize(): void {
-    if (!this.sizeBuffers) return;
-    this.sizeBuffers.scratch.destroy();
-    this.sizeBuffers.tileIds.destroy();
-    this.sizeBuffers = null;
+  /** Bind groups kept (tests: at most one for each of the renderer's two fields buffers). */
+  get bindGroupCount(): number {
+    return this.sizeBuffers?.bindGroups.size ?? 0;
   }
 
   destroy(): void {
-    this.destroyNet();
-    this.destroySize();
+    this.netBuffers?.buffers.destroy();
+    this.sizeBuffers?.buffers.destroy();
     this.frame.destroy();
-    this.step.destroy();
   }
 }

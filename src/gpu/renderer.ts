@@ -9,7 +9,8 @@ import type { Net } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
-import { FieldsPass, type FieldsRequest, type FieldsTarget } from './fieldsPass.ts';
+import { FieldsPass } from './fieldsPass.ts';
+import type { FieldsRequest, FieldsTarget } from './fieldsRequest.ts';
 import { type Algorithm, type ColourMode, kPixelField, kStatsWords, structSize } from './layout.ts';
 import { encodeShift, exposedTiles, panShift } from './panReuse.ts';
 import { decodeFields, type FieldsData, readBuffer, readTexture } from './readback.ts';
@@ -102,8 +103,10 @@ export class Renderer {
       });
     const stats = statsBuffer('Renderer.stats');
     const frontStats = statsBuffer('Renderer.frontStats');
-    const fieldsPass = await FieldsPass.create(device);
-    const regionsPass = await RegionsPass.create(device);
+    const [fieldsPass, regionsPass] = await withErrorScopes(device, 'creating the fields passes', () => [
+      new FieldsPass(device),
+      new RegionsPass(device),
+    ]);
     const colourPass = await ColourPass.create(device, format, frontStats);
     return new Renderer(device, format, fieldsPass, regionsPass, colourPass, stats, frontStats);
   }
@@ -270,13 +273,20 @@ export class Renderer {
         this.device.queue.submit([encoder.finish()]);
         list = exposedTiles(size, reuse.dx, reuse.dy);
       }
-      const tiles = this.regionsPass.prepare(request, target, list);
-      const step = Math.max(1, Math.min(options.stepTiles ?? tiles, this.regionsPass.maxTilesPerStep));
-      for (let first = 0; first < tiles; first += step) {
-        const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsStep' });
-        this.regionsPass.encodeStep(encoder, first, step);
+      const frame = await this.regionsPass.prepare(
+        request,
+        target,
+        list,
+        options.stepTiles ?? Number.POSITIVE_INFINITY,
+      );
+      // Each step its own submission when the frame may be given up between them; else all in one.
+      const steps = options.cancelled ? 1 : frame.steps;
+      for (let first = 0; first < frame.steps; first += steps) {
+        const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsSteps' });
+        for (let s = first; s < Math.min(first + steps, frame.steps); s++)
+          this.regionsPass.encodeStep(encoder, frame, s);
         this.device.queue.submit([encoder.finish()]);
-        if (options.cancelled && first + step < tiles) {
+        if (options.cancelled && first + steps < frame.steps) {
           await this.device.queue.onSubmittedWorkDone();
           await options.between?.();
           if (options.cancelled()) return null;
@@ -284,7 +294,7 @@ export class Renderer {
       }
     } else {
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
-      this.fieldsPass.encode(encoder, request, target);
+      await this.fieldsPass.encode(encoder, request, target);
       this.device.queue.submit([encoder.finish()]);
     }
     // Complete: the back buffer becomes the front one, with its statistics.

@@ -17,6 +17,7 @@ import {
   structSize,
   wgslConstants,
 } from '../../src/gpu/layout.ts';
+import { bindingsOf } from '../../src/gpu/passKit.ts';
 import { preprocess } from '../../src/gpu/shaderSource.ts';
 
 function wgslStruct(file: string, name: string): [string, string][] {
@@ -95,5 +96,42 @@ describe('shader preprocessing', () => {
     expect(preprocess(source, { FAST: true }).replace(/\s+/g, ' ').trim()).toBe('a fast b');
     expect(preprocess(source, { FAST: false }).replace(/\s+/g, ' ').trim()).toBe('a slow b');
     expect(() => preprocess(source, {})).toThrow(/FAST is not set/);
+  });
+});
+
+describe('shader variants and bindings', () => {
+  const shader = (file: string): string => readFileSync(new URL(`../../shaders/${file}`, import.meta.url), 'utf8');
+
+  it('each variant keeps exactly its own code: the output and the theorem are compiled in or out', () => {
+    const fields = shader('fields.wgsl');
+    const variant = (OUTPUT: boolean, THEOREM: boolean): string => preprocess(fields, { OUTPUT, THEOREM });
+    expect(variant(false, false)).not.toMatch(/stats\[0\]|stats\[2\]|let inverseSigma/);
+    expect(variant(true, false)).toMatch(/atomicMax\(&stats\[0\]/);
+    expect(variant(true, false)).not.toMatch(/let inverseSigma/);
+    expect(variant(false, true)).toMatch(/let inverseSigma/);
+    expect(variant(false, true)).not.toMatch(/stats\[0\]/);
+    const regions = shader('regions.wgsl');
+    expect(preprocess(regions, { OUTPUT: false })).not.toMatch(/stats\[0\]/);
+    expect(preprocess(regions, { OUTPUT: true })).toMatch(/atomicMax\(&stats\[0\]/);
+  });
+
+  it('bindings are read from the WGSL by variable name, each number once', () => {
+    for (const file of ['fields.wgsl', 'regions.wgsl', 'colour.wgsl']) {
+      const bindings = bindingsOf(shader(file));
+      expect(bindings.size, file).toBeGreaterThan(3);
+      expect(new Set(bindings.values()).size, file).toBe(bindings.size);
+    }
+    expect([...bindingsOf(shader('fields.wgsl')).keys()]).toEqual([
+      'frame',
+      'step',
+      'chunk',
+      'weights',
+      'centre',
+      'scratchIn',
+      'scratchOut',
+      'fields',
+      'stats',
+      'theorem',
+    ]);
   });
 });
