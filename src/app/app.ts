@@ -1,92 +1,78 @@
 /**
  * The app: settings -> net -> renderer -> canvas, on demand. One settings object drives the GUI and the URL;
  * every change goes through `update`, which rebuilds only what it invalidates and keeps the previous net, settings
- * and picture when the new ones fail.
+ * and picture when the new ones fail. The GPU (gpuContext.ts), the frames (frameScheduler.ts) and the URL
+ * (urlState.ts) each have their own module.
  */
-import { BlitPass } from '../gpu/blitPass.ts';
-import { GpuError, requestDevice, withErrorScopes } from '../gpu/device.ts';
-import { kPixelField, kTileSide, structSize } from '../gpu/layout.ts';
-import { readTexture } from '../gpu/readback.ts';
-import { type FieldsCost, type FieldsData, type FrameResult, Renderer, type RenderSettings } from '../gpu/renderer.ts';
+import { kPixelField, structSize } from '../gpu/layout.ts';
+import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
 import { resolveNet } from '../model/netSource.ts';
 import { parsePreset } from '../model/presetSpec.ts';
 import type { ImageSize, View } from '../model/view.ts';
+import { FrameScheduler } from './frameScheduler.ts';
+import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
 import type { Messages } from './messages.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
-import {
-  cloneSettings,
-  kDefaultSettings,
-  layersShown,
-  type Settings,
-  settingsFromHash,
-  settingsToHash,
-} from './settings.ts';
+import { cloneSettings, kDefaultSettings, layersShown, type Settings, settingsFromHash } from './settings.ts';
+import { UrlState } from './urlState.ts';
 
 const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
-const kFrameLog = 100;
-/** Target duration of one submission of the fast pass while interacting. */
-const kStepMs = 40;
-
-interface Gpu {
-  device: GPUDevice;
-  renderer: Renderer;
-  blitPass: BlitPass;
-  context: GPUCanvasContext;
-}
 
 export interface AppListener {
   /** Called after the settings changed (the GUI refreshes itself). */
-  settingsChanged(settings: Settings, depth: number): void;
+  settingsChanged?(settings: Settings, depth: number): void;
+  /** Called when a frame is on screen (the readout refreshes). */
+  frameShown?(): void;
 }
 
 export class App {
   settings: Settings;
   net: Net;
-  frames = 0;
-  lastFrame: FrameResult | null = null;
-  lastCost: FieldsCost | null = null;
-  /** The theorem's predicted boundary length of the last computed view (theorem mode; null otherwise). */
-  lastTheoremIntegral: number | null = null;
-  /** Frames given up because the view or settings changed while they were computed. */
-  abandoned = 0;
-  /** The last kFrameLog frames, for tests and debugging. */
-  readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' }[] = [];
-  private renderedView: View | null = null;
-  private readonly wakeUp = new MessageChannel();
-  private readonly frameWaiters: (() => void)[] = [];
-  private stepTiles = 64;
   readonly listeners: AppListener[] = [];
-  /** For tests: tiles per step instead of the adaptive count, and a promise each step and each present wait for. */
-  readonly testHooks: { stepTiles: number | null; gate: Promise<void> | null } = { stepTiles: null, gate: null };
-  private gpu: Gpu;
-  private frameTexture: GPUTexture | null = null;
-  private scheduled = false;
-  private busy = false;
-  private pending = false;
+  readonly scheduler: FrameScheduler;
+  private readonly url: UrlState;
   private destroyed = false;
 
   private constructor(
-    private readonly canvas: HTMLCanvasElement,
+    readonly canvas: HTMLCanvasElement,
     private readonly messages: Messages,
-    gpu: Gpu,
+    private gpu: Gpu,
     settings: Settings,
     net: Net,
   ) {
-    this.gpu = gpu;
     this.settings = settings;
     this.net = net;
-    this.watchDevice();
-    this.watchErrors(gpu.device);
-    this.wakeUp.port1.onmessage = () => {
-      this.scheduled = false;
-      void this.frame();
-    };
+    this.scheduler = new FrameScheduler({
+      gpu: () => this.gpu,
+      canvas,
+      renderSettings: () => this.renderSettings(),
+      error: (text) => messages.error(text),
+      shown: () => {
+        for (const listener of this.listeners) listener.frameShown?.();
+      },
+    });
+    watchGpu(gpu, canvas, {
+      error: (text) => messages.error(text),
+      net: () => this.net,
+      ended: () => this.destroyed,
+      replaced: (next) => {
+        this.gpu = next;
+        this.scheduler.deviceReplaced();
+      },
+    });
+    this.url = new UrlState(
+      () => this.settings,
+      (next, urlMessages) => {
+        for (const message of urlMessages) this.messages.error(`URL: ${message}`);
+        this.update(next);
+      },
+    );
   }
 
   static async start(canvas: HTMLCanvasElement, messages: Messages): Promise<App> {
-    const gpu = await App.createGpu(canvas);
+    const gpu = await createGpu(canvas);
     const { settings, messages: urlMessages } = settingsFromHash(location.hash);
     for (const message of urlMessages) messages.error(`URL: ${message}`);
     let net: Net;
@@ -95,44 +81,16 @@ export class App {
       gpu.renderer.setNet(net);
     } catch (error) {
       messages.error(`${(error as Error).message}; showing the default net instead`);
-      Object.assign(settings, {
-        widths: [...kDefaultSettings.widths],
-        sigmaB: kDefaultSettings.sigmaB,
-        seed: kDefaultSettings.seed,
-        net: '',
-      });
+      const { widths, sigmaB, seed } = kDefaultSettings;
+      Object.assign(settings, { widths: [...widths], sigmaB, seed, net: '' });
       net = App.netFor(settings);
       gpu.renderer.setNet(net);
     }
     if (settings.net !== '') settings.widths = hiddenWidths(net);
     const app = new App(canvas, messages, gpu, settings, net);
     app.settings.layers = Math.min(app.settings.layers, net.hidden.length);
-    app.writeUrl();
-    window.addEventListener('hashchange', () => app.applyHash());
+    app.url.write(app.settings);
     return app;
-  }
-
-  private static async createGpu(canvas: HTMLCanvasElement): Promise<Gpu> {
-    const device = await requestDevice(navigator.gpu);
-    const context = canvas.getContext('webgpu');
-    if (!context) throw new GpuError('the canvas has no WebGPU context');
-    const format = navigator.gpu.getPreferredCanvasFormat();
-    context.configure({
-      device,
-      format,
-      alphaMode: 'opaque',
-      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST,
-    });
-    const renderer = await Renderer.create(device, format);
-    const blitPass = await BlitPass.create(device, format);
-    return { device, renderer, blitPass, context };
-  }
-
-  /** GPU errors outside every error scope (none are expected): shown, never silent. */
-  private watchErrors(device: GPUDevice): void {
-    device.addEventListener('uncapturederror', (event) => {
-      this.messages.error(`GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
-    });
   }
 
   /**
@@ -179,14 +137,14 @@ export class App {
     }
     next.layers = Math.min(next.layers, this.net.hidden.length);
     this.settings = next;
-    this.writeUrl();
+    this.url.write(this.settings);
     this.notify();
-    this.requestRender();
+    this.scheduler.requestRender();
     return true;
   }
 
   private notify(): void {
-    for (const listener of this.listeners) listener.settingsChanged(this.settings, this.net.hidden.length);
+    for (const listener of this.listeners) listener.settingsChanged?.(this.settings, this.net.hidden.length);
   }
 
   /** Hidden layers that make the partition shown. */
@@ -219,22 +177,10 @@ export class App {
     return shown;
   }
 
-  private applyHash(): void {
-    if (location.hash === settingsToHash(this.settings)) return;
-    const { settings, messages } = settingsFromHash(location.hash, this.settings);
-    for (const message of messages) this.messages.error(`URL: ${message}`);
-    this.update(settings);
-  }
-
-  private writeUrl(): void {
-    const hash = settingsToHash(this.settings);
-    if (location.hash !== hash) history.replaceState(null, '', hash);
-  }
-
   renderSettings(): RenderSettings {
     return {
       view: this.view,
-      layersShown: layersShown(this.settings, this.net.hidden.length),
+      layersShown: this.layers,
       mode: this.settings.mode,
       palette: this.settings.palette,
       edgeWidth: this.settings.edgeWidth,
@@ -254,170 +200,44 @@ export class App {
     if (w === this.canvas.width && h === this.canvas.height) return;
     this.canvas.width = w;
     this.canvas.height = h;
-    this.requestRender();
+    this.scheduler.requestRender();
   }
 
-  requestRender(): void {
-    if (this.scheduled || this.destroyed) return;
-    this.scheduled = true;
-    // A message, not requestAnimationFrame or setTimeout: Chromium holds animation frames back while its GPU
-    // process is busy with a long computation, and may align timers to whole seconds, and the point here is to
-    // react (preview, cancel) while a computation runs.
-    this.wakeUp.port2.postMessage(null);
+  // The frame state, as the tests and the readout read it.
+  get frames(): number {
+    return this.scheduler.frames;
   }
-
-  /** Resolves when the next frame is on screen (the performance demo paces itself with it). */
-  nextFrame(): Promise<void> {
-    return new Promise((resolve) => {
-      this.frameWaiters.push(resolve);
-      this.requestRender();
-    });
+  get lastFrame() {
+    return this.scheduler.lastFrame;
   }
-
-  /** True when the last requested picture is on screen. */
+  get lastCost() {
+    return this.scheduler.lastCost;
+  }
+  get lastTheoremIntegral(): number | null {
+    return this.scheduler.lastTheoremIntegral;
+  }
+  get abandoned(): number {
+    return this.scheduler.abandoned;
+  }
+  get frameLog() {
+    return this.scheduler.frameLog;
+  }
+  get testHooks() {
+    return this.scheduler.testHooks;
+  }
   get idle(): boolean {
-    return this.frames > 0 && !this.busy && !this.scheduled && !this.pending;
+    return this.scheduler.idle;
   }
-
-  /** Identifies the picture the settings and the canvas ask for now. */
-  private pictureKey(): string {
-    return JSON.stringify([this.renderSettings(), this.canvas.width, this.canvas.height]);
+  nextFrame(): Promise<void> {
+    return this.scheduler.nextFrame();
   }
-
-  /**
-   * Draws the last finished picture moved and scaled to the current view, at once: what the user sees while the
-   * picture of the new view is computed (a big net on a slow GPU takes seconds).
-   */
-  private preview(): void {
-    const texture = this.frameTexture;
-    const from = this.renderedView;
-    if (!texture || !from || texture.width !== this.canvas.width || texture.height !== this.canvas.height) return;
-    // Its own error scope, pushed and popped synchronously: a frame's scopes may be open (it awaits the GPU).
-    this.gpu.device.pushErrorScope('validation');
-    const encoder = this.gpu.device.createCommandEncoder({ label: 'App.preview' });
-    this.gpu.blitPass.encode(encoder, texture, from, this.view, this.gpu.context.getCurrentTexture().createView());
-    this.gpu.device.queue.submit([encoder.finish()]);
-    void this.gpu.device.popErrorScope().then((error) => {
-      if (error) this.messages.error(`preview failed: ${error.message}`);
-    });
-  }
-
-  private async frame(): Promise<void> {
-    if (this.busy) {
-      this.pending = true;
-      this.preview();
-      return;
-    }
-    this.busy = true;
-    try {
-      const texture = this.ensureFrameTexture();
-      const settings = this.renderSettings();
-      const key = this.pictureKey();
-      const frame = await this.gpu.renderer.render(texture, settings, {
-        stepTiles: this.testHooks.stepTiles ?? this.stepTiles,
-        cancelled: () => this.pictureKey() !== key,
-        between: async () => {
-          await this.testHooks.gate;
-        },
-      });
-      this.frameLog.push({ span: settings.view.span, outcome: frame === null ? 'abandoned' : 'shown' });
-      this.frameLog.splice(0, Math.max(0, this.frameLog.length - kFrameLog));
-      if (frame === null) {
-        this.abandoned++;
-        return;
-      }
-      this.lastFrame = frame;
-      if (frame.computedFields) {
-        this.lastCost = await this.gpu.renderer.fieldsCost();
-        this.lastTheoremIntegral = await this.gpu.renderer.theoremIntegral();
-        // Steps of about kStepMs keep the queue short, so that previews and input are never behind by more.
-        const tiles = Math.ceil(texture.width / kTileSide) * Math.ceil(texture.height / kTileSide);
-        const msPerTile = frame.gpuMs / tiles;
-        this.stepTiles = Math.max(4, Math.min(65535, Math.round(kStepMs / Math.max(msPerTile, 1e-3))));
-      }
-      this.renderedView = settings.view;
-      await this.testHooks.gate;
-      // Present only a frame that rendered without errors (the previous picture stays otherwise), and only at the
-      // canvas's size now: a resize during the frame's awaits makes it stale, and a new frame is on its way.
-      const current = this.gpu.context.getCurrentTexture();
-      if (current.width !== texture.width || current.height !== texture.height) {
-        this.pending = true;
-        return;
-      }
-      await withErrorScopes(this.gpu.device, 'presenting a frame', () => {
-        const encoder = this.gpu.device.createCommandEncoder({ label: 'App.present' });
-        encoder.copyTextureToTexture({ texture }, { texture: current }, [texture.width, texture.height]);
-        this.gpu.device.queue.submit([encoder.finish()]);
-      });
-      this.frames++;
-      for (const waiting of this.frameWaiters.splice(0)) waiting();
-    } catch (error) {
-      this.messages.error(`rendering failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-      if (this.pending) {
-        this.pending = false;
-        this.requestRender();
-      }
-    }
-  }
-
-  private ensureFrameTexture(): GPUTexture {
-    const { width, height } = this.canvas;
-    if (this.frameTexture?.width === width && this.frameTexture.height === height) return this.frameTexture;
-    this.frameTexture?.destroy();
-    this.frameTexture = this.gpu.device.createTexture({
-      label: 'App.frameTexture',
-      size: [width, height],
-      format: this.gpu.renderer.format,
-      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC | GPUTextureUsage.TEXTURE_BINDING,
-    });
-    return this.frameTexture;
-  }
-
-  /** The pixels on screen, as RGBA bytes (tests and the CLI). */
-  async readPixels(): Promise<{ width: number; height: number; rgba: Uint8Array }> {
-    const texture = this.frameTexture;
-    if (!texture) throw new GpuError('nothing rendered yet');
-    const { width, height } = texture;
-    const texels = await readTexture(this.gpu.device, texture);
-    // The canvas format may be BGRA: swap to RGBA.
-    const rgba = new Uint8Array(texels.length);
-    const [red, blue] = this.gpu.renderer.format === 'bgra8unorm' ? [2, 0] : [0, 2];
-    for (let i = 0; i < texels.length; i += 4) {
-      rgba[i] = texels[i + red] ?? 0;
-      rgba[i + 1] = texels[i + 1] ?? 0;
-      rgba[i + 2] = texels[i + blue] ?? 0;
-      rgba[i + 3] = texels[i + 3] ?? 0;
-    }
-    return { width, height, rgba };
-  }
-
-  /** Device loss (driver reset, GPU process crash): re-create the device and everything on it, keep the settings. */
-  private watchDevice(): void {
-    const device = this.gpu.device;
-    void device.lost.then(async (info) => {
-      // Only App.destroy ends the app; any other loss, even a destroy() from elsewhere, is recovered from.
-      if (this.destroyed) return;
-      this.messages.error(`the GPU device was lost (${info.message || 'no reason given'}); re-creating it`);
-      try {
-        const gpu = await App.createGpu(this.canvas);
-        gpu.renderer.setNet(this.net);
-        this.gpu = gpu;
-        this.watchErrors(gpu.device);
-        this.frameTexture = null;
-        this.renderedView = null;
-        this.busy = false;
-        this.watchDevice();
-        this.requestRender();
-      } catch (error) {
-        this.messages.error(`could not re-create the GPU device: ${(error as Error).message}`);
-      }
-    });
+  readPixels(): Promise<{ width: number; height: number; rgba: Uint8Array }> {
+    return this.scheduler.readPixels();
   }
 
   destroy(): void {
     this.destroyed = true;
+    this.scheduler.stop();
     this.gpu.renderer.destroy();
     this.gpu.device.destroy();
   }

@@ -6,7 +6,7 @@ import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
 import { downloadNet, readNetFile } from './netStore.ts';
-import { layersShown, parseWidths, type Settings } from './settings.ts';
+import { kLimits, layersShown, type Settings, settingsFromParams } from './settings.ts';
 
 export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   const gui = new GUI({ title: 'ReLUscope' });
@@ -31,7 +31,21 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   });
   attachDrop(loadFile);
 
-  // The panel edits this proxy; onFinishChange hands the values to the app, which may refuse them.
+  /**
+   * A value typed or picked in the panel goes through the settings table's parser, as a URL value does: a bad one is
+   * refused with a message, an out-of-range one clamped with a message. The app may still refuse the net.
+   */
+  const apply = (key: keyof Settings, value: string | number, extra: Partial<Settings> = {}): void => {
+    const { settings, messages: problems } = settingsFromParams(
+      new URLSearchParams({ [key]: String(value) }),
+      app.settings,
+    );
+    for (const problem of problems) messages.error(problem);
+    if (!app.update({ [key]: settings[key], ...extra }) || problems.length > 0)
+      refresh(app.settings, app.net.hidden.length);
+  };
+
+  // The panel edits this proxy; onFinishChange hands the values to `apply`.
   const proxy = {
     widths: '',
     sigmaB: 0,
@@ -59,24 +73,19 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   network
     .add(proxy, 'widths')
     .name('hidden widths')
-    .onFinishChange((text: string) => {
-      const parsed = parseWidths(text);
-      if (typeof parsed === 'string') {
-        messages.error(parsed);
-        refresh(app.settings, app.net.hidden.length);
-      } else {
-        app.update({ widths: parsed.value, layers: 0 });
-      }
-    });
+    .onFinishChange((text: string) => apply('widths', text, { layers: 0 }));
+  // A number field, not a slider: sigma_b ranges over [0, kLimits.maxSigmaB], and useful values are below 2.
   network
-    .add(proxy, 'sigmaB', 0, 2, 0.01)
+    .add(proxy, 'sigmaB')
+    .min(0)
+    .step(0.01)
     .name('sigma_b')
-    .onFinishChange((v: number) => app.update({ sigmaB: v }));
+    .onFinishChange((v: number) => apply('sigmaB', v));
   network
     .add(proxy, 'seed')
     .step(1)
     .name('seed')
-    .onFinishChange((v: number) => app.update({ seed: Math.round(v) >>> 0 }));
+    .onFinishChange((v: number) => apply('seed', v));
   network.add(proxy, 'resample').name('resample (new seed)');
   network.add(proxy, 'load').name('load relu-mlp file…');
   network.add(proxy, 'save').name('save net as relu-mlp');
@@ -90,19 +99,19 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   picture
     .add(proxy, 'mode', [...kColourModes])
     .name('colour mode')
-    .onChange((mode: Settings['mode']) => app.update({ mode }));
+    .onChange((mode: Settings['mode']) => apply('mode', mode));
   picture
-    .add(proxy, 'edgeWidth', 0, 8, 0.25)
+    .add(proxy, 'edgeWidth', 0, kLimits.maxEdgeWidth, 0.25)
     .name('edge width (px)')
-    .onChange((v: number) => app.update({ edgeWidth: v }));
+    .onChange((v: number) => apply('edgeWidth', v));
   picture
     .add(proxy, 'palette', [...kPalettes])
     .name('palette')
-    .onChange((palette: Settings['palette']) => app.update({ palette }));
+    .onChange((palette: Settings['palette']) => apply('palette', palette));
   picture
     .add(proxy, 'algorithm', [...kAlgorithms])
     .name('algorithm')
-    .onChange((algorithm: Settings['algorithm']) => app.update({ algorithm }));
+    .onChange((algorithm: Settings['algorithm']) => apply('algorithm', algorithm));
   picture.add(proxy, 'resetView').name('reset view (0)');
   const performance = gui.addFolder('Performance');
   performance.add(proxy, 'demo').name('fly a zoom path (start / stop)');

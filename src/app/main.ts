@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const panel = new AnalysisPanel(canvas, app, messages);
   handle.analysis = panel;
   addAnalysisFolder(gui, app, panel);
-  app.listeners.push({ settingsChanged: () => panel.refresh() });
+  app.listeners.push({ settingsChanged: () => panel.refresh(), frameShown: () => panel.refresh() });
   panel.refresh();
   attachInput(canvas, {
     view: () => app.view,
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const frame = app.lastFrame;
     const { width, height } = app.size;
     const ms = frame
-      ? `${frame.gpuMs.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})`
+      ? `${frame.ms.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})`
       : '…';
     const cost = app.lastCost;
     const reused =
@@ -120,12 +120,9 @@ async function main(): Promise<void> {
   } catch {
     observer.observe(canvas);
   }
-  const tick = (): void => {
-    showReadout();
-    panel.refresh();
-    setTimeout(tick, 250);
-  };
-  tick();
+  // The readout follows the frames and the settings (no polling); the panel refreshes itself on settings changes.
+  app.listeners.push({ frameShown: showReadout, settingsChanged: showReadout });
+  showReadout();
 }
 
 void main();

@@ -46,7 +46,8 @@ export interface TileReply {
   pixels: string;
   /** RLF1 records (src/model/fieldsFile.ts), base64. */
   fields: string;
-  gpuMs: number;
+  /** Wall-clock milliseconds of the tile in the page (rendering and reading back). */
+  ms: number;
 }
 
 export interface ShotPageInfo {
@@ -143,9 +144,9 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
     if (!request.pixels) await r.computeFields(size, settings);
     fields = encodeFieldsRecords(await r.readFields());
   }
-  const gpuMs = performance.now() - start;
+  const ms = performance.now() - start;
   if (state.errors.length > 0) throw new Error(`GPU errors: ${state.errors.join('; ')}`);
-  return { pixels: toBase64(pixels), fields: toBase64(fields), gpuMs };
+  return { pixels: toBase64(pixels), fields: toBase64(fields), ms };
 }
 
 export interface BenchReply {

@@ -38,8 +38,8 @@ export interface FieldsSettings {
 export interface RenderSettings extends ColourSettings, FieldsSettings {}
 
 export interface FrameResult {
-  /** Milliseconds from submission until the GPU finished the frame. */
-  readonly gpuMs: number;
+  /** Wall-clock milliseconds from the start of render() (the float64 view upload included) until the GPU finished. */
+  readonly ms: number;
   /** Whether the fields were recomputed (false: colours only). */
   readonly computedFields: boolean;
 }
@@ -209,7 +209,7 @@ export class Renderer {
       this.colourPass.encode(encoder, target.createView(), { fields, theorem }, size, settings, imageWidth);
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
-      return { gpuMs: performance.now() - start, computedFields };
+      return { ms: performance.now() - start, computedFields };
     });
   }
 

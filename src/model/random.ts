@@ -61,7 +61,7 @@ export class Random {
 }
 
 export interface RandomNetSpec {
-  /** Hidden layer widths, input first. */
+  /** Hidden layer widths, from the layer next to the input to the last. */
   readonly widths: readonly number[];
   /** Standard deviation of the biases. */
   readonly sigmaB: number;
