@@ -8,8 +8,7 @@ import { kPixelField, structSize } from '../gpu/layout.ts';
 import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
-import { resolveNet } from '../model/netSource.ts';
-import { parsePreset } from '../model/presetSpec.ts';
+import { resolveNet, settingsNetSource } from '../model/netSource.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import { FrameScheduler } from './frameScheduler.ts';
 import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
@@ -98,10 +97,8 @@ export class App {
    * through the one net resolver. Throws with a message.
    */
   private static netFor(settings: Settings): Net {
-    if (settings.net !== '' && parsePreset(settings.net) === null) return loadStoredNet(settings.net);
-    if (settings.net !== '') return resolveNet({ kind: 'preset', name: settings.net });
-    const { widths, sigmaB, seed } = settings;
-    return resolveNet({ kind: 'random', spec: { widths, sigmaB, seed } });
+    const source = settingsNetSource(settings);
+    return source.kind === 'stored' ? loadStoredNet(source.id) : resolveNet(source);
   }
 
   get view(): View {

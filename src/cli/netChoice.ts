@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import type { Settings } from '../app/settings.ts';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
+import { NetError, type NetSource, resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { quoted } from '../model/quote.ts';
 
 export { NetError };
@@ -58,8 +58,11 @@ export async function netSource(netFile: string | null, settings: Settings): Pro
   if (netFile !== null) {
     return { kind: 'file', name: quoted(netFile, 200), bytes: await readBounded(netFile, kNetLimits.maxFileBytes) };
   }
-  if (settings.net !== '') return { kind: 'preset', name: settings.net };
-  return { kind: 'random', spec: { widths: settings.widths, sigmaB: settings.sigmaB, seed: settings.seed } };
+  const source = settingsNetSource(settings);
+  if (source.kind === 'stored') {
+    throw new NetError(`net ${quoted(source.id, 40)} is stored in a browser: pass its file with --net`);
+  }
+  return source;
 }
 
 export async function chooseNet(netFile: string | null, settings: Settings): Promise<Net> {

@@ -24,6 +24,24 @@ export type NetSource =
   /** `name` only names the file in messages. */
   | { readonly kind: 'file'; readonly name: string; readonly bytes: Uint8Array };
 
+/** What names a net in the settings (src/app/settings.ts): a built-in's name or a stored net's id, else widths etc. */
+export interface NetSettings {
+  readonly net: string;
+  readonly widths: readonly number[];
+  readonly sigmaB: number;
+  readonly seed: number;
+}
+
+/**
+ * The source the settings name: the preset, the random net, or (a content id in `net`) a net stored in a browser,
+ * which only the app can read.
+ */
+export function settingsNetSource(settings: NetSettings): NetSource | { readonly kind: 'stored'; readonly id: string } {
+  const { net, widths, sigmaB, seed } = settings;
+  if (net === '') return { kind: 'random', spec: { widths, sigmaB, seed } };
+  return parsePreset(net) === null ? { kind: 'stored', id: net } : { kind: 'preset', name: net };
+}
+
 export function resolveNet(source: NetSource): Net {
   switch (source.kind) {
     case 'random': {
