@@ -175,26 +175,30 @@ export function settingsFromFlags(values: Values, base: Settings): Settings {
   return settings;
 }
 
-/** An integer flag in [min, max], or `fallback` when it is not given. */
-export function integerFlag(values: Values, name: string, min: number, max: number, fallback: number): number {
+/** A number flag in [min, max] (finite; an integer when `integer`), or `fallback` when it is not given. */
+export function numberFlag(
+  values: Values,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+  integer = false,
+): number {
   const text = values[name];
   if (typeof text !== 'string') return fallback;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} ${escaped(text, 40)}: expected an integer in [${min}, ${max}]`);
+  const ok = Number.isFinite(value) && (!integer || Number.isInteger(value));
+  if (text.trim() === '' || !ok || value < min || value > max) {
+    throw new UsageError(
+      `--${name} ${escaped(text, 40)}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`,
+    );
   }
   return value;
 }
 
-/** A number flag in [min, max] (finite), or `fallback` when it is not given. */
-export function numberFlag(values: Values, name: string, min: number, max: number, fallback: number): number {
-  const text = values[name];
-  if (typeof text !== 'string') return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`--${name} ${escaped(text, 40)}: expected a number in [${min}, ${max}]`);
-  }
-  return value;
+/** An integer flag in [min, max], or `fallback` when it is not given. */
+export function integerFlag(values: Values, name: string, min: number, max: number, fallback: number): number {
+  return numberFlag(values, name, min, max, fallback, true);
 }
 
 /** Comma-separated numbers ("1,2,3"; "" is the empty list), each checked like integerFlag/numberFlag. */
