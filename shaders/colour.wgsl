@@ -1,4 +1,6 @@
 // The colour pass: turns the fields into pixels. One fragment per field pixel (the target has the fields' size).
+// A computation in progress (params.partial: its coarsest stride) is shown as far as it went: each pixel takes the
+// fields of the nearest pixel done on the finest grid that has one (`labels`), so a coarse picture sharpens.
 
 // Layout mirrored by kColourParams in src/gpu/layout.ts.
 struct ColourParams {
@@ -11,6 +13,8 @@ struct ColourParams {
   outputScale: f32,  // |output| that saturates the heat map; 0: the largest |output| of this frame (stats[0])
   imageWidth: u32,   // width of the whole image (tiles of a large image share it), for the distance shading
   theoremScale: f32, // integrand at the top of the theorem colour scale; 0: the largest of this frame (stats[2])
+  partial: u32,      // 0: every pixel is done; else the coarsest stride of the computation in progress
+  tilesX: u32,       // 32 x 32 tiles per row, for `labels`
 }
 
 @group(0) @binding(0) var<uniform> params: ColourParams;
@@ -18,6 +22,30 @@ struct ColourParams {
 @group(0) @binding(2) var<storage, read> stats: array<u32>;
 // The main formula's integrand per pixel (written by the fields pass in theorem mode only).
 @group(0) @binding(3) var<storage, read> theorem: array<f32>;
+// Which pixels a computation in progress did: a bit a pixel, kTilePixels / 32 words a tile (regions.wgsl).
+@group(0) @binding(4) var<storage, read> labels: array<u32>;
+
+fn done(x: u32, y: u32) -> bool {
+  let tile = (y / kTileSide) * params.tilesX + x / kTileSide;
+  let q = (y % kTileSide) * kTileSide + x % kTileSide;
+  return ((labels[tile * kLabelWords + q / 32u] >> (q % 32u)) & 1u) == 1u;
+}
+
+// The pixel whose fields colour pixel (i, j): itself when done, else the nearest done on the finest coarser grid;
+// the width (none is done yet) when nothing is.
+fn source(i: u32, j: u32) -> u32 {
+  if (params.partial == 0u) {
+    return j * params.width + i;
+  }
+  for (var s = 1u; s <= params.partial; s *= 2u) {
+    let x = i - i % s;
+    let y = j - j % s;
+    if (done(x, y)) {
+      return y * params.width + x;
+    }
+  }
+  return params.width * params.height;
+}
 
 // OKLCh (lightness, chroma, hue in turns) to gamma-encoded sRGB.
 fn oklch(l: f32, c: f32, h: f32) -> vec3<f32> {
@@ -107,8 +135,21 @@ fn theoremColour(integrand: f32) -> vec3<f32> {
 fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
   let i = min(u32(position.x), params.width - 1u);
   let j = min(u32(position.y), params.height - 1u);
-  let f = fields[j * params.width + i];
-  let edge = edgeCoverage(f.distance, params.edgeWidth);
+  let pixel = source(i, j);
+  if (pixel == params.width * params.height) {
+    return vec4<f32>(0.12, 0.12, 0.12, 1.0);
+  }
+  let f = fields[pixel];
+  var edge = edgeCoverage(f.distance, params.edgeWidth);
+  if (pixel != j * params.width + i) {
+    // A pixel standing in for its block: its distance is not this pixel's. The block's edge is drawn where the next
+    // block belongs to another region instead.
+    let right = source(min(i + 1u, params.width - 1u), j);
+    let below = source(i, min(j + 1u, params.height - 1u));
+    let other = (right != pixel && right < params.width * params.height && fields[right].hashLo != f.hashLo) ||
+      (below != pixel && below < params.width * params.height && fields[below].hashLo != f.hashLo);
+    edge = select(0.0, min(1.0, params.edgeWidth), other);
+  }
   var colour: vec3<f32>;
   switch params.mode {
     case 1u: {
@@ -125,7 +166,7 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
       colour = outputColour(f);
     }
     case 5u: {
-      colour = mix(theoremColour(theorem[j * params.width + i]), vec3<f32>(1.0), edge * 0.6);
+      colour = mix(theoremColour(theorem[pixel]), vec3<f32>(1.0), edge * 0.6);
     }
     default: {
       colour = mix(regionColour(f), vec3<f32>(0.08), edge);

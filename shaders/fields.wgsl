@@ -6,6 +6,9 @@
 // its relative precision near boundaries however far the view is zoomed. Coordinates are pixel offsets from the
 // view centre: layer 0's weights arrive folded with the view map (src/model/view.ts).
 //
+// Coarse to fine: a frame at a stride s computes only the pixels whose coordinates are multiples of s (the pixels of
+// a coarser stride 2s already done are skipped), numbered row by row on that grid, and marks them as done.
+//
 // One dispatch per (chunk of pixels, layer). Each invocation owns one pixel; a workgroup stages a
 // kNeuronBlock x kInputBlock tile of the layer's weights in workgroup memory and runs its pixels against it.
 // Activations of the chunk live in `scratchIn`/`scratchOut` as (dh, dh/du, dh/dv), neuron-major.
@@ -30,6 +33,10 @@ struct Frame {
   gradientScale: f32,  // 1 / pixel size: turns per-pixel gradients into input units
   withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (float64 on the CPU, then rounded)
   inverseSigmaBase: u32, // index in `centre` of the first neuron's 1 / sigma_b in its own (balanced) scale
+  stride: u32,         // pixels computed: multiples of stride in x and y
+  gridWidth: u32,      // ceil(width / stride): the row length of the grid chunks count on
+  coarse: u32,         // 2 * stride when the coarser grid is already done (its pixels are skipped), else 0
+  tilesX: u32,         // 32 x 32 tiles per row, for the bits of the pixels done
 }
 
 // The layer being computed (dynamic offset). Layout mirrored by kLayerStep.
@@ -43,7 +50,7 @@ struct LayerStep {
 
 // The pixels of this dispatch (dynamic offset). Layout mirrored by kChunk.
 struct Chunk {
-  pixelBase: u32,      // first pixel (row-major index into the fields buffer)
+  pixelBase: u32,      // first pixel (row-major index on the stride's grid)
   pixelCount: u32,     // pixels in the chunk
 }
 
@@ -55,13 +62,20 @@ struct Chunk {
 @group(0) @binding(5) var<storage, read> scratchIn: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> scratchOut: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> fields: array<PixelField>;
-@group(0) @binding(8) var<storage, read_write> stats: array<atomic<u32>>;
+// The frame's statistics (kStatsWords words from 0), then from kLabelsBase which pixels are done (regions.wgsl).
+@group(0) @binding(8) var<storage, read_write> counters: array<atomic<u32>>;
 @group(0) @binding(9) var<storage, read_write> theorem: array<f32>;
 
 var<workgroup> tile: array<f32, kNeuronBlock * kInputBlock>;
 
-fn pixelOffset(pixel: u32) -> vec2<f32> {
-  return vec2<f32>(frame.u0 + f32(pixel % frame.width), frame.v0 + f32(pixel / frame.width));
+// Grid pixel g of the stride's grid, in fields-buffer coordinates.
+fn gridPixel(g: u32) -> vec2<u32> {
+  return vec2<u32>((g % frame.gridWidth) * frame.stride, (g / frame.gridWidth) * frame.stride);
+}
+
+// Done at a coarser stride: left as it is.
+fn coarseDone(xy: vec2<u32>) -> bool {
+  return frame.coarse != 0u && xy.x % frame.coarse == 0u && xy.y % frame.coarse == 0u;
 }
 
 // Input k of the current layer for chunk pixel p: (dh, dh/du, dh/dv).
@@ -75,9 +89,10 @@ fn layerInput(k: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
 @compute @workgroup_size(kWorkgroupSize)
 fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let p = wid.x * kWorkgroupSize + lid;
-  let inChunk = p < chunk.pixelCount;
-  let pixel = chunk.pixelBase + min(p, chunk.pixelCount - 1u);
-  let uv = pixelOffset(pixel);
+  let xy = gridPixel(chunk.pixelBase + min(p, chunk.pixelCount - 1u));
+  let inChunk = p < chunk.pixelCount && xy.x < frame.width && xy.y < frame.height && !coarseDone(xy);
+  let pixel = xy.y * frame.width + xy.x;
+  let uv = vec2<f32>(frame.u0 + f32(xy.x), frame.v0 + f32(xy.y));
   let shown = step.index < frame.layersShown;
   var field = PixelField(0u, 0u, kNoBoundary, 0u, 0.0, 0.0);
   if (step.index > 0u) {
@@ -165,10 +180,11 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
 @compute @workgroup_size(kWorkgroupSize)
 fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x;
-  if (p >= chunk.pixelCount) {
+  let xy = gridPixel(chunk.pixelBase + p);
+  if (p >= chunk.pixelCount || xy.x >= frame.width || xy.y >= frame.height || coarseDone(xy)) {
     return;
   }
-  let pixel = chunk.pixelBase + p;
+  let pixel = xy.y * frame.width + xy.x;
   var field = fields[pixel];
   let hash = finalizeHash(vec2<u32>(field.hashLo, field.hashHi));
   field.hashLo = hash.x;
@@ -180,10 +196,15 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   field.output = centre[step.neuronBase] + acc.x;
   field.outputSlope = length(acc.yz);
-  atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+  atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
 #endif
 #if THEOREM
-  atomicMax(&stats[2], bitcast<u32>(theorem[pixel]));
+  atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));
 #endif
   fields[pixel] = field;
+  let q = (xy.y % kTileSide) * kTileSide + xy.x % kTileSide;
+  let tile = (xy.y / kTileSide) * frame.tilesX + xy.x / kTileSide;
+  atomicOr(&counters[kLabelsBase + tile * kLabelWords + q / 32u], 1u << (q % 32u));
+  atomicAdd(&counters[4], 1u);
+  atomicAdd(&counters[1], 1u);
 }

@@ -10,6 +10,17 @@
 // A line that misses the tile keeps its sign over the whole tile, so the tests are exact; the seed always passes
 // its own tests, so every round labels at least one pixel. Evaluations: one per (region, tile) pair.
 // Evaluations use the same perturbation form as fields.wgsl (differences from the view centre, in pixel units).
+//
+// Bounded and progressive: a dispatch evaluates at most chunk.maxSeeds seeds per tile, and only the pixels on the
+// grid of frame.stride (every stride-th pixel in x and y: a coarse picture, exact at its own pixels). Which pixels
+// are done is kept in `counters` (a bit per pixel, then a word per tile saying the tile is done at this stride), so
+// the next dispatch goes on where this one stopped, and a finer stride fills in the pixels between.
+//
+// Compiled in variants: OUTPUT also gives the output's affine map on each region; THEOREM gives each pixel the
+// integrand of Hanin & Rolnick's main formula, sum over neurons z of ||grad z|| rho_b(z - b_z) 1{dN/dZ != 0}, from
+// every neuron's affine map on the region (O(#neurons) a pixel, no forward pass per pixel). The indicator of a
+// neuron of layer l is, for weights in general position, "every later layer shown has an active neuron": constant
+// on a region (src/analysis/theorem.ts is the oracle).
 
 // Per-frame settings. Layout mirrored by kRegionsFrame in src/gpu/layout.ts.
 struct RegionsFrame {
@@ -18,10 +29,16 @@ struct RegionsFrame {
   layersShown: u32,    // k: the pattern and distance use hidden layers 0..k-1
   layersRun: u32,      // layers evaluated: k, or all of them when the output is needed
   tilesX: u32,         // tiles per row
-  slotStride: u32,     // vec4s of scratch a workgroup owns: two activation rows, then its kept lines
+  slotStride: u32,     // vec4s of scratch a workgroup owns: two activation rows, kept lines, the theorem's list
   maxWidth: u32,       // widest layer: the length of an activation row
+  neurons: u32,        // hidden neurons: the room for kept lines, and the theorem's list
   u0: f32,             // pixel offset from the view centre of pixel (0, 0), x (right)
   v0: f32,             // pixel offset from the view centre of pixel (0, 0), y (down)
+  stride: u32,         // only pixels whose coordinates are multiples of this are labelled (coarse to fine)
+  tiles: u32,          // tiles of the fields buffer: the per-tile words start after their bits
+  gradientScale: f32,  // 1 / pixel size: turns per-pixel gradients into input units (theorem)
+  withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (theorem)
+  inverseSigmaBase: u32, // index in `centre` of the first neuron's 1 / sigma_b in its own scale (theorem)
 }
 
 // A layer, hidden or the output (the last entry). Layout mirrored by kLayerInfo.
@@ -32,10 +49,11 @@ struct LayerInfo {
   neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
 }
 
-// The tiles of this dispatch. Layout mirrored by kTileChunk.
+// The tiles of one step, at a dynamic offset. Layout mirrored by kTileChunk.
 struct TileChunk {
-  tileBase: u32,       // first entry of `tileIds` this dispatch labels
-  tileCount: u32,      // tiles in this dispatch (one workgroup each)
+  tileBase: u32,       // first entry of `tileIds` this step labels
+  tileCount: u32,      // tiles in this step (one workgroup each)
+  maxSeeds: u32,       // evaluations a tile may do in this step (the step's time bound)
 }
 
 @group(0) @binding(0) var<uniform> frame: RegionsFrame;
@@ -45,20 +63,27 @@ struct TileChunk {
 @group(0) @binding(4) var<storage, read> centre: array<f32>;
 @group(0) @binding(5) var<storage, read_write> scratch: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> fields: array<PixelField>;
-@group(0) @binding(7) var<storage, read_write> stats: array<atomic<u32>>;
+// The frame's statistics (kStatsWords words from 0, src/gpu/layout.ts), then from kLabelsBase which pixels are done:
+// kTilePixels / 32 words a tile (a bit a pixel), then one word a tile (1: done at this stride).
+@group(0) @binding(7) var<storage, read_write> counters: array<atomic<u32>>;
 @group(0) @binding(8) var<storage, read> tileIds: array<u32>;  // tiles to label (row-major tile indices)
+@group(0) @binding(9) var<storage, read_write> theorem: array<f32>;  // the main formula's integrand per pixel
 
 const kNone = 0xffffffffu;
 const kShownTag = 0x80000000u;
+const kMaxLayers = 64u;
 
 var<workgroup> seedMin: atomic<u32>;
 var<workgroup> seedShared: u32;
+var<workgroup> doneShared: u32;
 var<workgroup> hashLo: atomic<u32>;
 var<workgroup> hashHi: atomic<u32>;
 var<workgroup> nearestBits: atomic<u32>;
 var<workgroup> crossingCount: atomic<u32>;  // kept lines that cross the tile: from the start of the list
 var<workgroup> nearCount: atomic<u32>;      // kept lines that only may be nearest: from the end of the list
+var<workgroup> labelledCount: atomic<u32>;
 var<workgroup> partial: array<vec3<f32>, kWorkgroupThreads>;
+var<workgroup> layerActive: array<atomic<u32>, kMaxLayers>;
 
 // Pixel q of the tile (row-major), in the fields buffer.
 fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
@@ -68,21 +93,38 @@ fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
 @compute @workgroup_size(kWorkgroupThreads)
 fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let tile = tileIds[chunk.tileBase + wid.x];
+  if (t == 0u) {
+    doneShared = atomicLoad(&counters[kLabelsBase + frame.tiles * kLabelWords + tile]);
+  }
+  if (workgroupUniformLoad(&doneShared) != 0u) {
+    return;
+  }
   let slot = wid.x * frame.slotStride;
   let keptBase = slot + 2u * frame.maxWidth;
-  let keptEnd = slot + frame.slotStride - 1u;
+  let keptEnd = keptBase + frame.neurons - 1u;
   let tileX = (tile % frame.tilesX) * kTileSide;
   let tileY = (tile / frame.tilesX) * kTileSide;
   let halfSide = 0.5 * f32(kTileSide - 1u);
   let tileCentre = vec2<f32>(frame.u0 + f32(tileX) + halfSide, frame.v0 + f32(tileY) + halfSide);
   let halfDiagonal = halfSide * 1.41421356;
-  // This invocation's pixels: q = t + s * kWorkgroupThreads.
+  let labelBase = tile * kLabelWords;
+  // This invocation's pixels: q = t + s * kWorkgroupThreads, bit t % 32 of word t / 32 + 2 s. `labelled` says a pixel
+  // needs nothing more in this dispatch (outside the image, off the stride's grid, or labelled before or now).
   var labelled: array<bool, kPixelsPerThread>;
+  var labelledNow: array<bool, kPixelsPerThread>;
   for (var s = 0u; s < kPixelsPerThread; s++) {
     let p = tilePixel(tileX, tileY, t + s * kWorkgroupThreads);
-    labelled[s] = p.x >= frame.width || p.y >= frame.height;
+    let bit = (atomicLoad(&counters[kLabelsBase + labelBase + t / 32u + 2u * s]) >> (t % 32u)) & 1u;
+    let offGrid = p.x % frame.stride != 0u || p.y % frame.stride != 0u;
+    labelled[s] = p.x >= frame.width || p.y >= frame.height || offGrid || bit == 1u;
+    labelledNow[s] = false;
+  }
+  if (t == 0u) {
+    atomicStore(&labelledCount, 0u);
   }
 
+  var seeds = 0u;
+  var complete = false;
   loop {
     if (t == 0u) {
       atomicStore(&seedMin, kNone);
@@ -91,6 +133,9 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       atomicStore(&nearestBits, bitcast<u32>(kNoBoundary));
       atomicStore(&crossingCount, 0u);
       atomicStore(&nearCount, 0u);
+    }
+    if (t < kMaxLayers) {
+      atomicStore(&layerActive[t], 0u);
     }
     workgroupBarrier();
     for (var s = 0u; s < kPixelsPerThread; s++) {
@@ -105,8 +150,13 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     }
     let seed = workgroupUniformLoad(&seedShared);
     if (seed == kNone) {
+      complete = true;
       break;
     }
+    if (seeds == chunk.maxSeeds) {
+      break;
+    }
+    seeds++;
     let seedPixel = tilePixel(tileX, tileY, seed);
     let seedUV = vec2<f32>(frame.u0 + f32(seedPixel.x), frame.v0 + f32(seedPixel.y));
 
@@ -119,6 +169,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       let inBase = slot + (l % 2u) * frame.maxWidth;
       let outBase = slot + ((l + 1u) % 2u) * frame.maxWidth;
       let shown = l < frame.layersShown;
+      var anyActive = false;
       // Each invocation computes groups of four neurons: one vec4 of weights a (input, group).
       let groups = (info.outDim + 3u) / 4u;
       for (var group = t; group < groups; group += kWorkgroupThreads) {
@@ -146,6 +197,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
           let z = zc + value[j];
           let gradient = vec2<f32>(du[j], dv[j]);
           let isActive = z > 0.0;
+          anyActive = anyActive || isActive;
           if (shown && isActive) {
             let key = neuronKey(info.neuronBase + n);
             lo ^= key.x;
@@ -169,9 +221,20 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
               scratch[keptEnd - atomicAdd(&nearCount, 1u)] = line;
             }
           }
+#if THEOREM
+          if (shown) {
+            // z - b at the seed, the gradient, and 1 / sigma_b in this neuron's scale: its term at any pixel.
+            let n0 = info.neuronBase + n;
+            let withoutBias = centre[frame.withoutBiasBase + n0] + value[j];
+            scratch[keptBase + frame.neurons + n0] = vec4<f32>(withoutBias, gradient, centre[frame.inverseSigmaBase + n0]);
+          }
+#endif
           let masked = select(vec2<f32>(0.0), gradient, isActive);
           scratch[outBase + n] = vec4<f32>(reluDifference(zc, value[j]), masked, 0.0);
         }
+      }
+      if (anyActive) {
+        atomicStore(&layerActive[l], 1u);
       }
       storageBarrier();
       workgroupBarrier();
@@ -203,7 +266,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
 #endif
     workgroupBarrier();
     if (t == 0u) {
-      atomicAdd(&stats[1], 1u);
+      atomicAdd(&counters[1], 1u);
     }
 
     let crossings = atomicLoad(&crossingCount);
@@ -247,12 +310,49 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
 #if OUTPUT
         field.output = output.x + dot(output.yz, d);
         field.outputSlope = length(output.yz);
-        atomicMax(&stats[0], bitcast<u32>(abs(field.output)));
+        atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
 #endif
-        fields[p.y * frame.width + p.x] = field;
+        let pixel = p.y * frame.width + p.x;
+        fields[pixel] = field;
+#if THEOREM
+        // Layers from the last shown down: a layer's neurons count while every layer after it has an active neuron.
+        var integrand = 0.0;
+        var reaches = true;
+        for (var l = frame.layersShown; l > 0u && reaches; l--) {
+          let info = layers[l - 1u];
+          for (var n = 0u; n < info.outDim; n++) {
+            let e = scratch[keptBase + frame.neurons + info.neuronBase + n];
+            let r = (e.x + dot(e.yz, d)) * e.w;
+            integrand += length(e.yz) * exp(-0.5 * r * r) * e.w;
+          }
+          reaches = atomicLoad(&layerActive[l - 1u]) != 0u;
+        }
+        // 1 / sqrt(2 pi) = 0.39894228.
+        theorem[pixel] = integrand * frame.gradientScale * 0.39894228;
+        atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));
+#endif
         labelled[s] = true;
+        labelledNow[s] = true;
       }
     }
     workgroupBarrier();
+  }
+
+  // What this dispatch labelled, for the next one and the colour pass; the tile's word when it is done.
+  var count = 0u;
+  for (var s = 0u; s < kPixelsPerThread; s++) {
+    if (labelledNow[s]) {
+      atomicOr(&counters[kLabelsBase + labelBase + t / 32u + 2u * s], 1u << (t % 32u));
+      count++;
+    }
+  }
+  atomicAdd(&labelledCount, count);
+  workgroupBarrier();
+  if (t == 0u) {
+    atomicAdd(&counters[4], atomicLoad(&labelledCount));
+    if (complete) {
+      atomicStore(&counters[kLabelsBase + frame.tiles * kLabelWords + tile], 1u);
+      atomicAdd(&counters[3], 1u);
+    }
   }
 }

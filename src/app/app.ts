@@ -149,8 +149,12 @@ export class App {
     return layersShown(this.settings, this.net.hidden.length);
   }
 
-  /** The fields of the picture on screen (the analysis panel's pixel counts and distances). */
-  readFields(): Promise<FieldsData> {
+  /**
+   * The fields of the picture the settings ask for (the analysis panel's pixel counts and distances), computed in
+   * full first if the picture on screen is a preview.
+   */
+  async readFields(): Promise<FieldsData> {
+    await this.scheduler.finishedPicture();
     return this.gpu.renderer.readFields();
   }
 

@@ -1,18 +1,25 @@
 /**
- * Frames on demand: one frame at a time, rendered into a texture of the canvas's size and presented only when it
- * rendered without errors and the canvas still has that size. While a frame computes, new input shows the last
- * picture moved and scaled at once (the preview pass), and the frame is given up at its next step if the picture
- * it computes is no longer the one asked for. Steps are sized from the last frame's time, about kStepMs each.
+ * Frames on demand, one at a time, in bounded steps. A picture's fields are computed coarse to fine (the renderer's
+ * computations), each step about kStepMs of GPU work, so that input is answered at once: a change of view shows the
+ * last picture moved and scaled (the preview pass) and gives the computation up at its next step; a change of colour
+ * settings alone re-colours what is computed. Each finished grid is shown (marked as a preview until the last), and
+ * a picture stops at its last grid that ends within kConfirmMs until the user asks for full detail.
+ * A frame is presented only when it rendered without errors and the canvas still has its size.
  */
 import { GpuError, withErrorScopes } from '../gpu/device.ts';
-import { kTileSide } from '../gpu/layout.ts';
 import { readTexture } from '../gpu/readback.ts';
-import type { FieldsCost, FrameResult, RenderSettings } from '../gpu/renderer.ts';
-import type { View } from '../model/view.ts';
+import type { Computation, FieldsCost, FrameResult, JobProgress, RenderSettings } from '../gpu/renderer.ts';
+import type { ImageSize, View } from '../model/view.ts';
 import type { Gpu } from './gpuContext.ts';
 
-/** Target duration of one submission of the fast pass while interacting. */
-const kStepMs = 40;
+/** Target duration of one submission (a step) while interacting: input is answered within about this. */
+const kStepMs = 100;
+/** What the first, coarsest picture of a view should cost. */
+const kFirstPictureMs = 600;
+/** Coarser grids than this are no use (a 1280-pixel wide canvas shows 5 pixels across). */
+const kMaxStride = 256;
+/** A picture is computed unasked for this long at most: a finer grid that would end later waits for the user. */
+export const kConfirmMs = 20_000;
 const kFrameLog = 100;
 
 /** What the scheduler needs from the app. */
@@ -22,27 +29,51 @@ export interface FrameSource {
   /** What the settings ask for now. */
   renderSettings(): RenderSettings;
   error(text: string): void;
-  /** A frame is on screen (the readout refreshes). */
+  /** A picture (finished or not) is on screen, or the computation advanced (the readout refreshes). */
   shown(): void;
 }
 
+/** The computation of the fields the settings ask for, while it runs or waits. */
+interface Active {
+  readonly fieldsKey: string;
+  readonly computation: Computation;
+  readonly start: number;
+  /** A coarse grid is done: there is something to show. */
+  shown: boolean;
+  /** Waiting for the user: the rest would take `progress.msLeft`. */
+  paused: boolean;
+}
+
 export class FrameScheduler {
+  /** Pictures presented as the answer to the settings: finished ones, and previews paused as too expensive. */
   frames = 0;
   lastFrame: FrameResult | null = null;
   lastCost: FieldsCost | null = null;
   /** The theorem's predicted boundary length of the last computed view (theorem mode; null otherwise). */
   lastTheoremIntegral: number | null = null;
-  /** Frames given up because the view or settings changed while they were computed. */
+  /** Computations given up because the view or settings changed while they ran. */
   abandoned = 0;
   /** The last kFrameLog frames, for tests and debugging. */
-  readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' }[] = [];
-  /** For tests: tiles per step instead of the adaptive count, and a promise each step and each present wait for. */
-  readonly testHooks: { stepTiles: number | null; gate: Promise<void> | null } = { stepTiles: null, gate: null };
+  readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' | 'paused' }[] = [];
+  /** For tests: a step's budget instead of kStepMs, and a promise each step and each present wait for. */
+  readonly testHooks: { budgetMs: number | null; gate: Promise<void> | null } = { budgetMs: null, gate: null };
+  /** True while the picture on screen is a computation's coarse stage, not the finished picture. */
+  showingPreview = false;
+  /**
+   * The last kFrameLog pictures presented, with performance.now() when they were submitted: `moved` (the last picture
+   * moved and scaled at once on input), `coarse` (a computation's finished grid), `finished` (benchmarks, tests).
+   */
+  readonly presentLog: { at: number; kind: 'moved' | 'coarse' | 'finished'; stride: number }[] = [];
+  private active: Active | null = null;
+  /** The computation of these fields goes on to full detail even if expensive (the user asked). */
+  private confirmedKey = '';
   private renderedView: View | null = null;
+  /** The picture key of what is on screen (a colour change alone re-presents it). */
+  private presentedKey = '';
   private frameTexture: GPUTexture | null = null;
   private readonly wakeUp = new MessageChannel();
   private readonly frameWaiters: (() => void)[] = [];
-  private stepTiles = 64;
+  private readonly finishedWaiters: (() => void)[] = [];
   private scheduled = false;
   private busy = false;
   private pending = false;
@@ -64,7 +95,7 @@ export class FrameScheduler {
     this.wakeUp.port2.postMessage(null);
   }
 
-  /** Resolves when the next frame is on screen (the performance demo paces itself with it). */
+  /** Resolves when the next picture is on screen (the performance demo paces itself with it). */
   nextFrame(): Promise<void> {
     return new Promise((resolve) => {
       this.frameWaiters.push(resolve);
@@ -72,15 +103,23 @@ export class FrameScheduler {
     });
   }
 
-  /** True when the last requested picture is on screen. */
+  /** True when the last requested picture is on screen (or its preview, paused as too expensive). */
   get idle(): boolean {
     return this.frames > 0 && !this.busy && !this.scheduled && !this.pending;
+  }
+
+  /** Where the computation of the picture on its way stands (null when the picture on screen is the one asked for). */
+  get progress(): (JobProgress & { readonly paused: boolean }) | null {
+    const active = this.active;
+    const progress = active?.computation.progress;
+    return active && progress ? { ...progress, paused: active.paused } : null;
   }
 
   /** A new device replaced a lost one: what was made on the old one is gone. */
   deviceReplaced(): void {
     this.frameTexture = null;
     this.renderedView = null;
+    this.active = null;
     this.busy = false;
     this.requestRender();
   }
@@ -89,15 +128,36 @@ export class FrameScheduler {
     this.stopped = true;
   }
 
-  /** Identifies the picture the settings and the canvas ask for now. */
+  /** Full detail for the picture on screen, which was paused as too expensive. */
+  computeFullDetail(): void {
+    this.confirmedKey = this.fieldsKey(this.source.gpu());
+    this.requestRender();
+  }
+
+  /** Resolves when the finished picture the settings ask for now is on screen (computed in full if it was paused). */
+  finishedPicture(): Promise<void> {
+    if (this.idle && !this.showingPreview) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.finishedWaiters.push(resolve);
+      this.computeFullDetail();
+    });
+  }
+
+  /** Identifies the fields the settings and the canvas ask for now. */
+  private fieldsKey(gpu: Gpu): string {
+    const { canvas } = this.source;
+    return gpu.renderer.fieldsKey({ width: canvas.width, height: canvas.height }, this.source.renderSettings());
+  }
+
+  /** Identifies the picture the settings and the canvas ask for now (fields and colours). */
   private pictureKey(): string {
     const { canvas } = this.source;
     return JSON.stringify([this.source.renderSettings(), canvas.width, canvas.height]);
   }
 
   /**
-   * Draws the last finished picture moved and scaled to the current view, at once: what the user sees while the
-   * picture of the new view is computed (a big net on a slow GPU takes seconds).
+   * Draws the last picture moved and scaled to the current view, at once: what the user sees while the picture of
+   * the new view is computed.
    */
   private preview(): void {
     const texture = this.frameTexture;
@@ -111,6 +171,7 @@ export class FrameScheduler {
     const to = this.source.renderSettings().view;
     blitPass.encode(encoder, texture, from, to, context.getCurrentTexture().createView());
     device.queue.submit([encoder.finish()]);
+    this.logPresent('moved', 0);
     void device.popErrorScope().then((error) => {
       if (error) this.source.error(`preview failed: ${error.message}`);
     });
@@ -140,46 +201,129 @@ export class FrameScheduler {
     const gpu = this.source.gpu();
     const texture = this.ensureFrameTexture(gpu);
     const settings = this.source.renderSettings();
-    const key = this.pictureKey();
-    const frame = await gpu.renderer.render(texture, settings, {
-      stepTiles: this.testHooks.stepTiles ?? this.stepTiles,
-      cancelled: () => this.pictureKey() !== key,
-      between: async () => {
-        await this.testHooks.gate;
-      },
-    });
-    this.frameLog.push({ span: settings.view.span, outcome: frame === null ? 'abandoned' : 'shown' });
-    this.frameLog.splice(0, Math.max(0, this.frameLog.length - kFrameLog));
-    if (frame === null) {
-      this.abandoned++;
-      return;
+    const fieldsKey = this.fieldsKey(gpu);
+    let active = this.active;
+    if (active?.fieldsKey !== fieldsKey) {
+      active?.computation.abandon();
+      this.active = null;
+      const size = { width: texture.width, height: texture.height };
+      const strides = this.strides(gpu, size);
+      const computation = await gpu.renderer.beginFields(size, settings, strides);
+      active = computation ? { fieldsKey, computation, start: performance.now(), shown: false, paused: false } : null;
+      this.active = active;
     }
-    this.lastFrame = frame;
-    if (frame.computedFields) {
+    if (active) {
+      if (active.paused && this.confirmedKey === fieldsKey) active.paused = false;
+      if (!active.paused) {
+        const outcome = await this.compute(gpu, active, texture);
+        if (outcome === 'abandoned') return;
+      }
+      if (active.paused) {
+        // The preview is the answer until the user asks for more: shown with the current colour settings.
+        await this.testHooks.gate;
+        if (!(await this.present(gpu, texture, active.computation))) return;
+        this.finishFrame({ ms: performance.now() - active.start, computedFields: true }, 'paused');
+        return;
+      }
+      this.active = null;
       this.lastCost = await gpu.renderer.fieldsCost();
       this.lastTheoremIntegral = await gpu.renderer.theoremIntegral();
-      // Steps of about kStepMs keep the queue short, so that previews and input are never behind by more.
-      const tiles = Math.ceil(texture.width / kTileSide) * Math.ceil(texture.height / kTileSide);
-      const msPerTile = frame.ms / tiles;
-      this.stepTiles = Math.max(4, Math.min(65535, Math.round(kStepMs / Math.max(msPerTile, 1e-3))));
     }
-    this.renderedView = settings.view;
     await this.testHooks.gate;
+    const start = active?.start ?? performance.now();
+    if (!(await this.present(gpu, texture, null))) return;
+    this.finishFrame({ ms: performance.now() - start, computedFields: active !== null }, 'shown');
+  }
+
+  private finishFrame(frame: FrameResult, outcome: 'shown' | 'paused'): void {
+    this.lastFrame = frame;
+    this.log(outcome);
+    this.frames++;
+    for (const waiting of this.frameWaiters.splice(0)) waiting();
+    if (outcome === 'shown') for (const waiting of this.finishedWaiters.splice(0)) waiting();
+    this.source.shown();
+  }
+
+  /**
+   * Steps a computation until it is done, given up (the fields asked for changed) or paused (the rest would take
+   * longer than kConfirmMs and nobody asked for it). Shows each finished grid, and re-colours what is done when only
+   * colour settings changed.
+   */
+  private async compute(gpu: Gpu, active: Active, texture: GPUTexture): Promise<'done' | 'abandoned' | 'paused'> {
+    const { computation, fieldsKey } = active;
+    for (;;) {
+      const progress = await computation.step(this.testHooks.budgetMs ?? kStepMs);
+      this.source.shown();
+      await this.testHooks.gate;
+      if (this.fieldsKey(gpu) !== fieldsKey) {
+        computation.abandon();
+        if (this.active === active) this.active = null;
+        this.abandoned++;
+        this.log('abandoned');
+        return 'abandoned';
+      }
+      if (progress.done) return 'done';
+      if (progress.strideDone) active.shown = true;
+      if (active.shown && (progress.strideDone || this.pictureKey() !== this.presentedKey)) {
+        await this.present(gpu, texture, computation);
+      }
+      // A picture gets kConfirmMs of computing unasked: before a grid that would end later, keep this picture until
+      // the user asks for full detail.
+      const elapsed = performance.now() - active.start;
+      if (active.shown && elapsed + progress.gridMs > kConfirmMs && this.confirmedKey !== fieldsKey) {
+        active.paused = true;
+        return 'paused';
+      }
+    }
+  }
+
+  /** Colours the front fields (or the computation's so far) into the frame texture and presents it. */
+  private async present(gpu: Gpu, texture: GPUTexture, computation: Computation | null): Promise<boolean> {
     // Present only a frame that rendered without errors (the previous picture stays otherwise), and only at the
     // canvas's size now: a resize during the frame's awaits makes it stale, and a new frame is on its way.
     const current = gpu.context.getCurrentTexture();
     if (current.width !== texture.width || current.height !== texture.height) {
       this.pending = true;
-      return;
+      return false;
     }
+    const settings = this.source.renderSettings();
+    const key = this.pictureKey();
     await withErrorScopes(gpu.device, 'presenting a frame', () => {
       const encoder = gpu.device.createCommandEncoder({ label: 'App.present' });
+      gpu.renderer.encodeColour(encoder, texture, settings, computation);
       encoder.copyTextureToTexture({ texture }, { texture: current }, [texture.width, texture.height]);
       gpu.device.queue.submit([encoder.finish()]);
     });
-    this.frames++;
-    for (const waiting of this.frameWaiters.splice(0)) waiting();
-    this.source.shown();
+    this.renderedView = computation?.stored.view ?? settings.view;
+    this.presentedKey = key;
+    this.logPresent(computation ? 'coarse' : 'finished', computation?.progress?.stride ?? 1);
+    this.showingPreview = computation !== null;
+    return true;
+  }
+
+  /**
+   * The grids a new picture is computed on, coarsest first: the first must cost about kFirstPictureMs at this
+   * device's speed (learnt), at one evaluation a pixel.
+   */
+  private strides(gpu: Gpu, size: ImageSize): number[] {
+    // The coarse grids with a pixel a tile are brute force's (fieldsJob.ts): one evaluation a pixel.
+    const msPerPixel = (gpu.renderer.macsPerEvaluation * gpu.renderer.pace.brute.nsPerMac) / 1e6;
+    const affordable = kFirstPictureMs / Math.max(msPerPixel, 1e-9);
+    let stride = 1;
+    while (stride < kMaxStride && (size.width / stride) * (size.height / stride) > affordable) stride *= 2;
+    const strides: number[] = [];
+    for (let s = stride; s >= 1; s /= 2) strides.push(s);
+    return strides;
+  }
+
+  private logPresent(kind: 'moved' | 'coarse' | 'finished', stride: number): void {
+    this.presentLog.push({ at: performance.now(), kind, stride });
+    this.presentLog.splice(0, Math.max(0, this.presentLog.length - kFrameLog));
+  }
+
+  private log(outcome: 'abandoned' | 'shown' | 'paused'): void {
+    this.frameLog.push({ span: this.source.renderSettings().view.span, outcome });
+    this.frameLog.splice(0, Math.max(0, this.frameLog.length - kFrameLog));
   }
 
   private ensureFrameTexture(gpu: Gpu): GPUTexture {

@@ -9,7 +9,9 @@ import {
   createUniform,
   kColourModes,
   kColourParams,
+  kLabelsBase,
   kPalettes,
+  kTileSide,
   type Palette,
   packStruct,
 } from './layout.ts';
@@ -28,13 +30,20 @@ export interface ColourSettings {
   readonly theoremScale?: number;
 }
 
-/** What the colour pass reads: the fields and the theorem mode's per-pixel integrand (same pixels). */
+/**
+ * What the colour pass reads: the fields, the theorem mode's per-pixel integrand (same pixels), the statistics of
+ * the computation (the heat maps' tops), and, for one in progress, which pixels it did.
+ */
 export interface ColourSource {
   readonly fields: GPUBuffer;
   readonly theorem: GPUBuffer;
+  readonly stats: GPUBuffer;
+  readonly labels: GPUBuffer;
+  /** 0: every pixel is done; else the coarsest stride of the computation in progress. */
+  readonly partial: number;
 }
 
-type Binding = 'params' | 'fields' | 'stats' | 'theorem';
+type Binding = 'params' | 'fields' | 'stats' | 'theorem' | 'labels';
 
 export class ColourPass {
   private readonly params: GPUBuffer;
@@ -45,12 +54,11 @@ export class ColourPass {
     private readonly device: GPUDevice,
     private readonly bindings: NamedBindings<Binding>,
     private readonly pipeline: GPURenderPipeline,
-    private readonly stats: GPUBuffer,
   ) {
     this.params = createUniform(device, 'ColourPass.params', kColourParams);
   }
 
-  static async create(device: GPUDevice, format: GPUTextureFormat, stats: GPUBuffer): Promise<ColourPass> {
+  static async create(device: GPUDevice, format: GPUTextureFormat): Promise<ColourPass> {
     const module = await createCheckedModule(
       device,
       'colour.wgsl',
@@ -63,6 +71,7 @@ export class ColourPass {
         fields: read,
         stats: read,
         theorem: read,
+        labels: read,
       });
       const layout = bindings.layout;
       const pipeline = device.createRenderPipeline({
@@ -72,7 +81,7 @@ export class ColourPass {
         fragment: { module, entryPoint: 'colourPixel', targets: [{ format }] },
         primitive: { topology: 'triangle-list' },
       });
-      return new ColourPass(device, bindings, pipeline, stats);
+      return new ColourPass(device, bindings, pipeline);
     });
   }
 
@@ -88,15 +97,19 @@ export class ColourPass {
     settings: ColourSettings,
     imageWidth = size.width,
   ): void {
-    if (source.fields !== this.source?.fields || source.theorem !== this.source.theorem) {
-      this.source = source;
+    const same =
+      this.source && (['fields', 'theorem', 'stats', 'labels'] as const).every((k) => this.source?.[k] === source[k]);
+    if (!same || !this.bindGroup) {
       this.bindGroup = this.bindings.group('bindGroup', {
         params: { buffer: this.params },
         fields: { buffer: source.fields },
-        stats: { buffer: this.stats },
+        stats: { buffer: source.stats },
         theorem: { buffer: source.theorem },
+        // The labels start at word kLabelsBase of a computation's counters (a 256-byte aligned offset).
+        labels: { buffer: source.labels, offset: kLabelsBase * 4 },
       });
     }
+    this.source = source;
     const params = packStruct(kColourParams, {
       width: size.width,
       height: size.height,
@@ -107,6 +120,8 @@ export class ColourPass {
       outputScale: settings.outputScale ?? 0,
       imageWidth,
       theoremScale: settings.theoremScale ?? 0,
+      partial: source.partial,
+      tilesX: Math.ceil(size.width / kTileSide),
     });
     this.device.queue.writeBuffer(this.params, 0, params);
     const pass = encoder.beginRenderPass({

@@ -20,7 +20,16 @@ import {
   NetTooLargeError,
   theoremValues,
 } from './fieldsRequest.ts';
-import { createUniform, kChunk, kFrame, kLayerStep, kWorkgroupSize, packStruct, structSize } from './layout.ts';
+import {
+  createUniform,
+  kChunk,
+  kFrame,
+  kLayerStep,
+  kTileSide,
+  kWorkgroupSize,
+  packStruct,
+  structSize,
+} from './layout.ts';
 import { BufferSet, kCompute, NamedBindings, ShaderVariants } from './passKit.ts';
 
 /** Multiply-adds one dispatch may do: small enough that no single dispatch runs for long on a real GPU. */
@@ -37,7 +46,7 @@ type Binding =
   | 'scratchIn'
   | 'scratchOut'
   | 'fields'
-  | 'stats'
+  | 'counters'
   | 'theorem';
 
 interface Pipelines {
@@ -60,18 +69,34 @@ interface NetBuffers {
 interface SizeBuffers {
   readonly buffers: BufferSet;
   readonly pixels: number;
+  /** The most pixels a chunk may have (scratch memory, and the cost of one dispatch). */
   readonly chunkPixels: number;
   readonly scratch: readonly [GPUBuffer, GPUBuffer];
-  /** One Chunk a slot (dynamic offsets). */
-  readonly chunks: GPUBuffer;
-  /** The fields and theorem buffers the bind groups write. */
+  /** One Chunk a slot (dynamic offsets); grown when a level has more chunks. */
+  chunks: GPUBuffer;
+  /** The buffers the bind groups write. */
   readonly fields: GPUBuffer;
   readonly theorem: GPUBuffer;
+  readonly counters: GPUBuffer;
   /** By layer parity: even layers read scratch 0 and write scratch 1, odd layers the other way. */
   readonly bindGroups: { readonly even: GPUBindGroup; readonly odd: GPUBindGroup };
 }
 
 const kParts = [commonWgsl, hashWgsl, perturbationWgsl, fieldsWgsl];
+
+/** A frame being computed: its shader variant, its uniform's values, and the current level's chunks. */
+export interface BruteFrame {
+  readonly pipelines: Pipelines;
+  readonly values: Record<string, number>;
+  /** Hidden layers run: all of them with the output, else the layers shown. */
+  readonly layersRun: number;
+  /** Multiply-adds a pixel of each hidden layer (with tangents). */
+  readonly layerMacs: readonly number[];
+  readonly maxChunkPixels: number;
+  chunkPixels: number;
+  chunks: number;
+  gridPixels: number;
+}
 
 export class FieldsPass {
   private readonly frame: GPUBuffer;
@@ -94,7 +119,7 @@ export class FieldsPass {
       scratchIn: kCompute.read(),
       scratchOut: kCompute.write(),
       fields: kCompute.write(),
-      stats: kCompute.write(),
+      counters: kCompute.write(),
       theorem: kCompute.write(),
     });
     const layout = device.createPipelineLayout({
@@ -161,25 +186,22 @@ export class FieldsPass {
     };
   }
 
-  /** Compiles the shader variant `request` needs (once); call before encode. */
-  async prepare(request: FieldsRequest): Promise<void> {
-    await this.variants.get(defines(request));
-  }
-
-  /** Records the fields computation for `request` into `encoder` (after prepare). */
-  async encode(encoder: GPUCommandEncoder, request: FieldsRequest, target: FieldsTarget): Promise<void> {
+  /**
+   * Uploads what a frame needs (the view's first layer and centre values) and compiles its shader variant on first
+   * use. Then, for each stride, `setLevel`, and `encodeDispatch` for each (chunk, layer) of it in order.
+   */
+  async begin(request: FieldsRequest, target: FieldsTarget): Promise<BruteFrame> {
     const nb = this.netBuffers;
-    if (!nb) throw new GpuError('FieldsPass.encode before setNet');
+    if (!nb) throw new GpuError('FieldsPass.begin before setNet');
     const pipelines = await this.variants.get(defines(request));
     const sb = this.ensureSize(nb, request.size, target);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
-    const layersRun = request.computeOutput ? L : shown;
     this.uploadView(nb, request);
     const fullSize = request.fullSize ?? request.size;
     const [ox, oy] = request.origin ?? [0, 0];
     const neurons = neuronCount(nb.net);
-    const frame = packStruct(kFrame, {
+    const values = {
       width: request.size.width,
       height: request.size.height,
       layersShown: shown,
@@ -189,22 +211,72 @@ export class FieldsPass {
       gradientScale: 1 / pixelSize(request.view, fullSize),
       withoutBiasBase: neurons + 1,
       inverseSigmaBase: 2 * neurons + 1,
-    });
-    this.device.queue.writeBuffer(this.frame, 0, frame);
+      stride: 1,
+      gridWidth: request.size.width,
+      coarse: 0,
+      tilesX: Math.ceil(request.size.width / kTileSide),
+    };
+    return {
+      pipelines,
+      values,
+      layersRun: request.computeOutput ? L : shown,
+      layerMacs: nb.net.hidden.map((l) => 3 * l.inDim * l.outDim),
+      maxChunkPixels: sb.chunkPixels,
+      chunkPixels: sb.chunkPixels,
+      chunks: 0,
+      gridPixels: 0,
+    };
+  }
 
-    const pass = encoder.beginComputePass({ label: 'FieldsPass.pass' });
-    const bindGroup = (l: number): GPUBindGroup => (l % 2 === 0 ? sb.bindGroups.even : sb.bindGroups.odd);
-    for (let base = 0, c = 0; base < sb.pixels; base += sb.chunkPixels, c++) {
-      const groups = Math.ceil(Math.min(sb.chunkPixels, sb.pixels - base) / kWorkgroupSize);
-      pass.setPipeline(pipelines.hiddenLayer);
-      for (let l = 0; l < layersRun; l++) {
-        pass.setBindGroup(0, bindGroup(l), [l * this.slot, c * this.slot]);
-        pass.dispatchWorkgroups(groups);
-      }
-      pass.setPipeline(pipelines.finish);
-      pass.setBindGroup(0, bindGroup(layersRun), [L * this.slot, c * this.slot]);
-      pass.dispatchWorkgroups(groups);
+  /**
+   * Sets the grid of the next dispatches: the pixels at multiples of `stride` (those at multiples of `coarse` are
+   * done already; 0: none), in chunks of `chunkPixels` (at most the scratch holds). Returns the number of chunks.
+   */
+  setLevel(frame: BruteFrame, stride: number, coarse: number, chunkPixels: number): number {
+    const sb = this.sizeBuffers;
+    const nb = this.netBuffers;
+    if (!sb || !nb) throw new GpuError('FieldsPass.setLevel before begin');
+    const gridWidth = Math.ceil((frame.values.width ?? 1) / stride);
+    const gridPixels = gridWidth * Math.ceil((frame.values.height ?? 1) / stride);
+    const wanted = Math.floor(chunkPixels / kWorkgroupSize) * kWorkgroupSize;
+    const chunk = Math.max(kWorkgroupSize, Math.min(frame.maxChunkPixels, wanted));
+    const chunks = Math.ceil(gridPixels / chunk);
+    Object.assign(frame.values, { stride, gridWidth, coarse, scratchStride: chunk });
+    this.device.queue.writeBuffer(this.frame, 0, packStruct(kFrame, frame.values));
+    const words = new Uint32Array((chunks * this.slot) / 4);
+    for (let c = 0; c < chunks; c++) {
+      const count = Math.min(chunk, gridPixels - c * chunk);
+      words.set(packStruct(kChunk, { pixelBase: c * chunk, pixelCount: count }), (c * this.slot) / 4);
     }
+    if (sb.chunks.size < words.byteLength) {
+      // Grown (twice what is needed); the old one goes with the set, and the bind groups with it.
+      sb.chunks = sb.buffers.make('chunks', 2 * words.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      this.sizeBuffers = { ...sb, bindGroups: this.bindGroups(nb, sb, sb) };
+    }
+    this.device.queue.writeBuffer(sb.chunks, 0, words);
+    Object.assign(frame, { chunkPixels: chunk, chunks, gridPixels });
+    return chunks;
+  }
+
+  /** Multiply-adds of dispatch (chunk c, layer l) of the current level (l = layersRun: the finish step, cheap). */
+  dispatchMacs(frame: BruteFrame, c: number, l: number): number {
+    const pixels = Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels);
+    return pixels * (frame.layerMacs[l] ?? 0);
+  }
+
+  /** Records layer l of chunk c (l = layersRun: the output and the hash finalizer) of the current level. */
+  encodeDispatch(encoder: GPUCommandEncoder, frame: BruteFrame, c: number, l: number): void {
+    const sb = this.sizeBuffers;
+    if (!sb) throw new GpuError('FieldsPass.encodeDispatch before begin');
+    const groups = Math.ceil(Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels) / kWorkgroupSize);
+    const finish = l === frame.layersRun;
+    const pass = encoder.beginComputePass({ label: 'FieldsPass.pass' });
+    pass.setPipeline(finish ? frame.pipelines.finish : frame.pipelines.hiddenLayer);
+    // Layer l reads scratch l % 2; the finish step reads the last layer's output, from the output's step slot.
+    const bindGroup = l % 2 === 0 ? sb.bindGroups.even : sb.bindGroups.odd;
+    const stepSlot = finish ? (this.netBuffers?.net.hidden.length ?? 0) : l;
+    pass.setBindGroup(0, bindGroup, [stepSlot * this.slot, c * this.slot]);
+    pass.dispatchWorkgroups(groups);
     pass.end();
   }
 
@@ -225,7 +297,8 @@ export class FieldsPass {
     const pixels = size.width * size.height;
     const cached = this.sizeBuffers;
     if (cached?.pixels === pixels) {
-      if (cached.fields === target.fields && cached.theorem === target.theorem) return cached;
+      const same = cached.fields === target.fields && cached.theorem === target.theorem;
+      if (same && cached.counters === target.counters) return cached;
       // The renderer alternates between two fields buffers: keep the scratch, bind the other buffer.
       this.sizeBuffers = { ...cached, ...target, bindGroups: this.bindGroups(nb, cached, target) };
       return this.sizeBuffers;
@@ -244,13 +317,7 @@ export class FieldsPass {
       GPUBuffer,
       GPUBuffer,
     ];
-    const chunkCount = Math.ceil(pixels / chunkPixels);
-    const chunkWords = new Uint32Array((chunkCount * this.slot) / 4);
-    for (let c = 0; c < chunkCount; c++) {
-      const count = Math.min(chunkPixels, pixels - c * chunkPixels);
-      chunkWords.set(packStruct(kChunk, { pixelBase: c * chunkPixels, pixelCount: count }), (c * this.slot) / 4);
-    }
-    const chunks = buffers.make('chunks', chunkWords.byteLength, GPUBufferUsage.UNIFORM, chunkWords);
+    const chunks = buffers.make('chunks', this.slot * 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     const sized = { buffers, pixels, chunkPixels, scratch, chunks };
     this.sizeBuffers = { ...sized, ...target, bindGroups: this.bindGroups(nb, sized, target) };
     return this.sizeBuffers;
@@ -272,7 +339,7 @@ export class FieldsPass {
         scratchIn: { buffer: read },
         scratchOut: { buffer: write },
         fields: { buffer: target.fields },
-        stats: { buffer: target.stats },
+        counters: { buffer: target.counters },
         theorem: { buffer: target.theorem },
       });
     return { even: group(a, b, 'even'), odd: group(b, a, 'odd') };

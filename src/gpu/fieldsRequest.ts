@@ -32,10 +32,13 @@ export interface FieldsRequest {
 export interface FieldsTarget {
   /** Per-pixel records (kPixelField). */
   readonly fields: GPUBuffer;
-  /** Frame statistics (kStatsWords). */
-  readonly stats: GPUBuffer;
-  /** Per-pixel f32 integrand of the main formula in input units (written by the brute-force pass in theorem mode). */
+  /** Per-pixel f32 integrand of the main formula in input units (written in theorem mode). */
   readonly theorem: GPUBuffer;
+  /**
+   * The frame's statistics (kStatsWords words), then, from word kLabelsBase, which pixels are done (a bit a pixel,
+   * kLabelWords words a tile, then a word a tile): coarse to fine.
+   */
+  readonly counters: GPUBuffer;
 }
 
 export class NetTooLargeError extends Error {

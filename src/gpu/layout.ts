@@ -28,6 +28,8 @@ export const kShaderConstants: Readonly<Record<string, { value: number; type: 'u
   kPixelsPerThread: { value: kPixelsPerThread, type: 'u32' },
   kWorkgroupThreads: { value: (kTileSide * kTileSide) / kPixelsPerThread, type: 'u32' },
   kKeySalt: { value: kKeySalt, type: 'u32' },
+  kLabelWords: { value: (kTileSide * kTileSide) / 32, type: 'u32' },
+  kLabelsBase: { value: 64, type: 'u32' },
   kFeistelSalt0: { value: kFeistelSalts[0], type: 'u32' },
   kFeistelSalt1: { value: kFeistelSalts[1], type: 'u32' },
   kFeistelSalt2: { value: kFeistelSalts[2], type: 'u32' },
@@ -106,6 +108,10 @@ export const kFrame: StructLayout = {
     ['gradientScale', 'f32'],
     ['withoutBiasBase', 'u32'],
     ['inverseSigmaBase', 'u32'],
+    ['stride', 'u32'],
+    ['gridWidth', 'u32'],
+    ['coarse', 'u32'],
+    ['tilesX', 'u32'],
   ],
 };
 
@@ -141,8 +147,14 @@ export const kRegionsFrame: StructLayout = {
     ['tilesX', 'u32'],
     ['slotStride', 'u32'],
     ['maxWidth', 'u32'],
+    ['neurons', 'u32'],
     ['u0', 'f32'],
     ['v0', 'f32'],
+    ['stride', 'u32'],
+    ['tiles', 'u32'],
+    ['gradientScale', 'f32'],
+    ['withoutBiasBase', 'u32'],
+    ['inverseSigmaBase', 'u32'],
   ],
 };
 
@@ -163,6 +175,7 @@ export const kTileChunk: StructLayout = {
   fields: [
     ['tileBase', 'u32'],
     ['tileCount', 'u32'],
+    ['maxSeeds', 'u32'],
   ],
 };
 
@@ -191,19 +204,31 @@ export const kColourParams: StructLayout = {
     ['outputScale', 'f32'],
     ['imageWidth', 'u32'],
     ['theoremScale', 'f32'],
+    ['partial', 'u32'],
+    ['tilesX', 'u32'],
   ],
 };
 
 /**
  * Words of the stats buffer: [0] bits of max |output| over the frame (atomicMax on positive f32 bits),
  * [1] full network evaluations (the region-seeded pass counts its own; the brute-force pass does one a pixel),
- * [2] bits of the largest integrand of the main formula over the frame (theorem mode).
+ * [2] bits of the largest integrand of the main formula over the frame (theorem mode),
+ * [3] tiles (region-seeded) or chunks (brute force) done at the current stride, [4] pixels labelled so far.
  */
-export const kStatsWords = 4;
+export const kStatsWords = 8;
+export const kStat = { outputMax: 0, evaluations: 1, theoremMax: 2, unitsDone: 3, pixelsDone: 4 } as const;
+
+/** Words of the labels a tile has: a bit a pixel (then one word a tile for "done at this stride", after all tiles). */
+export const kLabelWords = (kTileSide * kTileSide) / 32;
+/**
+ * The counters buffer of a computation: the statistics (kStatsWords words) at 0, the labels (which pixels are done)
+ * from this word on (256 bytes: a binding of the labels alone may start there).
+ */
+export const kLabelsBase = 64;
 
 /**
  * `theorem`: the integrand of Hanin & Rolnick's main formula (expected boundary length per unit area), computed by
- * the brute-force pass only: the renderer picks it in this mode whatever the algorithm setting.
+ * both passes in their THEOREM variant.
  */
 export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output', 'theorem'] as const;
 export type ColourMode = (typeof kColourModes)[number];

@@ -10,16 +10,26 @@ import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import regionsWgsl from '../../shaders/regions.wgsl?raw';
 import type { Layer, Net } from '../model/net.ts';
 import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
-import { foldFirstLayer } from '../model/view.ts';
+import { foldFirstLayer, pixelSize } from '../model/view.ts';
 import { GpuError } from './device.ts';
-import { centreValues, type FieldsRequest, type FieldsTarget } from './fieldsRequest.ts';
+import { centreValues, type FieldsRequest, type FieldsTarget, theoremValues } from './fieldsRequest.ts';
 import { createUniform, kLayerInfo, kRegionsFrame, kTileChunk, kTileSide, packStruct, structSize } from './layout.ts';
 import { BufferSet, kCompute, NamedBindings, ShaderVariants } from './passKit.ts';
 
 /** Scratch the tiles of one step may use: it bounds the tiles per step, not the image. */
 const kScratchBudgetBytes = 128 * 2 ** 20;
 
-type Binding = 'frame' | 'chunk' | 'layers' | 'weights' | 'centre' | 'scratch' | 'fields' | 'stats' | 'tileIds';
+type Binding =
+  | 'frame'
+  | 'chunk'
+  | 'layers'
+  | 'weights'
+  | 'centre'
+  | 'scratch'
+  | 'fields'
+  | 'counters'
+  | 'tileIds'
+  | 'theorem';
 
 interface NetBuffers {
   readonly net: Net;
@@ -44,15 +54,24 @@ interface SizeBuffers {
   readonly bindGroups: Map<GPUBuffer, GPUBindGroup>;
 }
 
-/** A frame ready to be recorded: its steps, and the pipeline of its shader variant. */
+/** A frame being labelled: its shader variant, its tiles, and the steps last written. */
 export interface RegionsFrame {
-  readonly steps: number;
   readonly pipeline: GPUComputePipeline;
-  readonly bindGroup: GPUBindGroup;
-  /** Tiles of each step (the last may have fewer). */
-  readonly stepTiles: number;
-  /** Tiles of the whole frame. */
-  readonly tiles: number;
+  bindGroup: GPUBindGroup;
+  /** Tiles in the list of the current stride (those holding pixels of its grid). */
+  tiles: number;
+  /** The frame's tiles at stride 1 (all of them, or those a pan exposed). */
+  readonly list: Uint32Array;
+  /** The tiles the steps go over now (`tiles` of them). */
+  current: Uint32Array;
+  /** The most tiles one step can hold (scratch memory). */
+  readonly tilesPerStep: number;
+  /** The frame uniform's values (the stride changes per level). */
+  readonly values: Record<string, number>;
+  readonly target: FieldsTarget;
+  /** Of the steps last written: tiles a step, and the first tile. */
+  stepTiles: number;
+  first: number;
 }
 
 export class RegionsPass {
@@ -74,8 +93,9 @@ export class RegionsPass {
       centre: kCompute.read(),
       scratch: kCompute.write(),
       fields: kCompute.write(),
-      stats: kCompute.write(),
+      counters: kCompute.write(),
       tileIds: kCompute.read(),
+      theorem: kCompute.write(),
     });
     const layout = device.createPipelineLayout({
       label: 'RegionsPass.pipelineLayout',
@@ -126,26 +146,24 @@ export class RegionsPass {
       buffers,
       layers: buffers.make('layers', info.byteLength, storage, info),
       weights: buffers.make('weights', weights.byteLength, storage, weights),
-      centre: buffers.make('centre', (neuronCount(net) + 1) * 4, storage),
+      // z(c) for every neuron and the output, then z(c) - b and 1 / sigma_b for every neuron (theorem mode).
+      centre: buffers.make('centre', (3 * neuronCount(net) + 1) * 4, storage),
       maxWidth,
-      slotStride: 2 * maxWidth + neuronCount(net),
+      // Two activation rows, the kept lines, and the theorem's list of every neuron's map (THEOREM variant).
+      slotStride: 2 * maxWidth + 2 * neuronCount(net),
     };
   }
 
   /**
    * Uploads what a frame needs (the view-dependent first layer and centre values, the frame uniform, the list of
-   * tiles to label: all of them, or `tiles`, and one chunk uniform per step of at most `stepTiles` tiles), and
-   * compiles its shader variant on first use. Then `encodeStep` records any step, in any order.
+   * tiles to label: all of them, or `tiles`) and compiles its shader variant on first use. Then, for each stride,
+   * `setStride`, and for each run of steps `writeSteps` and `encodeStep`.
    */
-  async prepare(
-    request: FieldsRequest,
-    target: FieldsTarget,
-    tiles: Uint32Array | null,
-    stepTiles: number,
-  ): Promise<RegionsFrame> {
+  async begin(request: FieldsRequest, target: FieldsTarget, tiles: Uint32Array | null): Promise<RegionsFrame> {
     const nb = this.netBuffers;
-    if (!nb) throw new GpuError('RegionsPass.prepare before setNet');
-    const pipeline = await this.variants.get({ OUTPUT: request.computeOutput });
+    if (!nb) throw new GpuError('RegionsPass.begin before setNet');
+    const theorem = (request.theoremSigmaB ?? 0) > 0;
+    const pipeline = await this.variants.get({ OUTPUT: request.computeOutput, THEOREM: theorem });
     const sb = this.ensureSize(nb, request);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
@@ -154,15 +172,21 @@ export class RegionsPass {
     // The first layer folded with the view, laid out like the others: all a_n, then all b_n (padded to vec4s).
     const folded = foldFirstLayer(nb.net, request.view, fullSize);
     const width0 = folded.length / 2;
-    const stride = 4 * Math.ceil(width0 / 4);
-    const transposed = new Float32Array(2 * stride);
+    const rowStride = 4 * Math.ceil(width0 / 4);
+    const transposed = new Float32Array(2 * rowStride);
     for (let n = 0; n < width0; n++) {
       transposed[n] = folded[2 * n] ?? 0;
-      transposed[stride + n] = folded[2 * n + 1] ?? 0;
+      transposed[rowStride + n] = folded[2 * n + 1] ?? 0;
     }
     this.device.queue.writeBuffer(nb.weights, 0, transposed);
     this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
-    const frame = packStruct(kRegionsFrame, {
+    const neurons = neuronCount(nb.net);
+    if (theorem) {
+      const exponents = request.neuronExponents ?? new Int32Array(neurons);
+      const values = theoremValues(nb.net, request.view, exponents, request.theoremSigmaB ?? 1);
+      this.device.queue.writeBuffer(nb.centre, (neurons + 1) * 4, values);
+    }
+    const values = {
       width: request.size.width,
       height: request.size.height,
       layersShown: shown,
@@ -170,36 +194,99 @@ export class RegionsPass {
       tilesX: Math.ceil(request.size.width / kTileSide),
       slotStride: nb.slotStride,
       maxWidth: nb.maxWidth,
+      neurons,
       u0: ox + 0.5 - fullSize.width / 2,
       v0: oy + 0.5 - fullSize.height / 2,
-    });
-    this.device.queue.writeBuffer(this.frame, 0, frame);
+      stride: 1,
+      tiles: sb.tiles,
+      gradientScale: 1 / pixelSize(request.view, fullSize),
+      withoutBiasBase: neurons + 1,
+      inverseSigmaBase: 2 * neurons + 1,
+    };
+    this.device.queue.writeBuffer(this.frame, 0, packStruct(kRegionsFrame, values));
     const list = tiles ?? Uint32Array.from({ length: sb.tiles }, (_, i) => i);
     this.device.queue.writeBuffer(sb.tileIds, 0, list);
-    const step = Math.max(1, Math.min(stepTiles, sb.tilesPerStep));
-    const steps = Math.ceil(list.length / step);
-    const chunkWords = new Uint32Array((steps * this.slot) / 4);
-    for (let s = 0; s < steps; s++) {
-      const chunk = { tileBase: s * step, tileCount: Math.min(step, list.length - s * step) };
-      chunkWords.set(packStruct(kTileChunk, chunk), (s * this.slot) / 4);
-    }
-    if (sb.chunks.size < chunkWords.byteLength) {
-      // Grown (twice what is needed, so that it rarely grows again); the old one goes with the set.
-      const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-      sb.chunks = sb.buffers.make('chunks', 2 * chunkWords.byteLength, usage);
-      sb.bindGroups.clear();
-    }
-    this.device.queue.writeBuffer(sb.chunks, 0, chunkWords);
     const bindGroup = this.bindGroupFor(nb, sb, target);
-    return { steps, pipeline, bindGroup, stepTiles: step, tiles: list.length };
+    const tileCount = list.length;
+    return {
+      pipeline,
+      bindGroup,
+      tiles: tileCount,
+      list,
+      current: list,
+      tilesPerStep: sb.tilesPerStep,
+      values,
+      target,
+      stepTiles: 1,
+      first: 0,
+    };
   }
 
-  /** Records step `s` of a prepared frame. */
+  /**
+   * The grid the next steps label: every `stride`-th pixel in x and y (coarse to fine), in the tiles that hold pixels
+   * of it (a stride above the tile side leaves most tiles without any). Returns how many tiles that is.
+   */
+  setStride(frame: RegionsFrame, stride: number): number {
+    frame.values.stride = stride;
+    this.device.queue.writeBuffer(this.frame, 0, packStruct(kRegionsFrame, frame.values));
+    const tilesX = frame.values.tilesX ?? 1;
+    // Strides are powers of two: up to the tile side every tile holds grid pixels; above, those at multiples of it.
+    const holds = (tile: number): boolean =>
+      ((tile % tilesX) * kTileSide) % stride === 0 && (Math.floor(tile / tilesX) * kTileSide) % stride === 0;
+    const list = stride <= kTileSide ? frame.list : frame.list.filter(holds);
+    this.setTiles(frame, list);
+    return list.length;
+  }
+
+  /** The tiles the next steps go over (a subset of the stride's: those not done yet). */
+  setTiles(frame: RegionsFrame, list: Uint32Array): void {
+    const sb = this.sizeBuffers;
+    if (!sb) throw new GpuError('RegionsPass.setTiles before begin');
+    this.device.queue.writeBuffer(sb.tileIds, 0, list);
+    frame.tiles = list.length;
+    frame.current = list;
+  }
+
+  /**
+   * Writes the steps that label the frame's tiles from `first` on, `stepTiles` tiles a step (at most the scratch
+   * allows), each tile evaluating at most `maxSeeds` seeds a step. Returns the number of steps written; encodeStep
+   * records them, each from its own uniform slot, in any grouping.
+   */
+  writeSteps(
+    frame: RegionsFrame,
+    first: number,
+    stepTiles: number,
+    maxSeeds: number,
+    maxSteps = Number.POSITIVE_INFINITY,
+  ): { steps: number; tiles: number } {
+    const sb = this.sizeBuffers;
+    if (!sb) throw new GpuError('RegionsPass.writeSteps before begin');
+    const step = Math.max(1, Math.min(Math.floor(stepTiles), sb.tilesPerStep));
+    const steps = Math.min(maxSteps, Math.ceil((frame.tiles - first) / step));
+    const words = new Uint32Array((steps * this.slot) / 4);
+    for (let s = 0; s < steps; s++) {
+      const tileBase = first + s * step;
+      const chunk = { tileBase, tileCount: Math.min(step, frame.tiles - tileBase), maxSeeds: maxSeeds >>> 0 };
+      words.set(packStruct(kTileChunk, chunk), (s * this.slot) / 4);
+    }
+    if (sb.chunks.size < words.byteLength) {
+      // Grown (twice what is needed, so that it rarely grows again); the old one goes with the set.
+      sb.chunks = sb.buffers.make('chunks', 2 * words.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      sb.bindGroups.clear();
+      frame.bindGroup = this.bindGroupFor(this.netBuffers as NetBuffers, sb, frame.target);
+    }
+    this.device.queue.writeBuffer(sb.chunks, 0, words);
+    frame.stepTiles = step;
+    frame.first = first;
+    return { steps, tiles: step };
+  }
+
+  /** Records step `s` of the steps last written. */
   encodeStep(encoder: GPUCommandEncoder, frame: RegionsFrame, s: number): void {
     const pass = encoder.beginComputePass({ label: 'RegionsPass.pass' });
     pass.setPipeline(frame.pipeline);
     pass.setBindGroup(0, frame.bindGroup, [s * this.slot]);
-    pass.dispatchWorkgroups(Math.min(frame.stepTiles, frame.tiles - s * frame.stepTiles));
+    pass.dispatchWorkgroups(Math.min(frame.stepTiles, frame.tiles - frame.first - s * frame.stepTiles));
     pass.end();
   }
 
@@ -245,8 +332,9 @@ export class RegionsPass {
       centre: { buffer: nb.centre },
       scratch: { buffer: sb.scratch },
       fields: { buffer: target.fields },
-      stats: { buffer: target.stats },
+      counters: { buffer: target.counters },
       tileIds: { buffer: sb.tileIds },
+      theorem: { buffer: target.theorem },
     });
     sb.bindGroups.set(target.fields, group);
     return group;

@@ -1,22 +1,35 @@
 /**
  * The one renderer, shared by the app, the CLI and the tests: (net, view, settings) -> fields -> colours.
- * It recomputes the fields only when what they depend on changed (net, view, size, layers, output needed, theorem
- * mode); colour settings alone re-run only the colour pass. Theorem mode always runs the brute-force pass: the
- * region-seeded pass does not compute the main formula's integrand.
+ * It recomputes the fields only when what they depend on changed (net, view, size, layers, output or theorem
+ * needed); colour settings alone re-run only the colour pass. A computation (fieldsJob.ts) writes the back buffers,
+ * coarse to fine and in bounded steps when asked; the buffers swap when it completes, so an abandoned one never
+ * spoils the last complete fields, and a half-done one can be shown (its coarsest pixels stand in for the rest).
  */
 import { type BalancedNet, balanceNet } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
+import { neuronCount } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
-import { ColourPass, type ColourSettings } from './colourPass.ts';
+import { ColourPass, type ColourSettings, type ColourSource } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
+import { FieldsJob, type JobProgress, Pace } from './fieldsJob.ts';
 import { FieldsPass } from './fieldsPass.ts';
 import type { FieldsRequest, FieldsTarget } from './fieldsRequest.ts';
-import { type Algorithm, type ColourMode, kPixelField, kStatsWords, structSize } from './layout.ts';
+import {
+  type Algorithm,
+  type ColourMode,
+  kLabelsBase,
+  kLabelWords,
+  kPixelField,
+  kStat,
+  kStatsWords,
+  kTileSide,
+  structSize,
+} from './layout.ts';
 import { encodeShift, exposedTiles, panShift } from './panReuse.ts';
 import { decodeFields, type FieldsData, readBuffer, readTexture } from './readback.ts';
 import { RegionsPass } from './regionsPass.ts';
 
-export type { FieldsData };
+export type { FieldsData, JobProgress };
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
 export interface FieldsSettings {
@@ -44,15 +57,6 @@ export interface FrameResult {
   readonly computedFields: boolean;
 }
 
-export interface RenderOptions {
-  /** Tiles a submission of the fast pass labels (default: as many as its scratch memory holds). */
-  readonly stepTiles?: number;
-  /** Asked between submissions: true abandons the frame. */
-  readonly cancelled?: () => boolean;
-  /** Awaited between submissions, before `cancelled` is asked (tests hold a frame half-done with it). */
-  readonly between?: () => Promise<void>;
-}
-
 /** What the last fields computation cost. */
 export interface FieldsCost {
   readonly pixels: number;
@@ -62,25 +66,55 @@ export interface FieldsCost {
   readonly reusedPixels: number;
 }
 
+/** A pair of per-pixel buffers: the fields records, and the theorem mode's integrand. */
+interface Slot {
+  readonly fields: GPUBuffer;
+  readonly theorem: GPUBuffer;
+}
+
+/** What the front buffers hold. */
+interface Stored {
+  readonly key: string;
+  /** The same but for the view: pan reuse needs it equal. */
+  readonly reuseKey: string;
+  readonly size: ImageSize;
+  readonly imageSize: ImageSize;
+  readonly view: View;
+  readonly theorem: boolean;
+  readonly reusedPixels: number;
+}
+
+/** A computation of the fields in progress, from Renderer.beginFields. */
+export interface Computation {
+  readonly strides: readonly number[];
+  /** What the fields will hold. */
+  readonly stored: Stored;
+  /** Where it stands after its last step (null before the first). */
+  readonly progress: JobProgress | null;
+  /** One bounded step (null: the rest of the current stride); the fields swap to the front when the last ends. */
+  step(budgetMs: number | null): Promise<JobProgress>;
+  /** Gives the computation up; the front fields stay as they were. */
+  abandon(): void;
+}
+
 export class Renderer {
   private net: Net | null = null;
+  /** Counts the nets set: part of the fields' key. */
+  private netVersion = 0;
   /** What the passes draw: the net balanced (exactly the same partition and distances, numbers near 1). */
   private balanced: BalancedNet | null = null;
-  private fieldsKey = '';
-  private fieldsSize: ImageSize = { width: 0, height: 0 };
-  private fieldsImageSize: ImageSize = { width: 0, height: 0 };
-  private fieldsView: View | null = null;
-  private fieldsAlgorithm: Algorithm = 'fast';
-  /** What the stored fields are, but for the view: pan reuse needs it equal. Empty when they are not complete. */
-  private reuseKey = '';
-  /** Pixels the last fields computation moved instead of computing. */
-  reusedPixels = 0;
-  /** The complete fields of the last computation (front) and the buffer the next one writes (back). */
-  private front: GPUBuffer | null = null;
-  private back: GPUBuffer | null = null;
-  /** The main formula's integrand per pixel (f32, input units); current when `fieldsTheorem` is. */
-  private theorem: GPUBuffer | null = null;
-  private fieldsTheorem = false;
+  private stored: Stored | null = null;
+  private front: Slot | null = null;
+  private back: Slot | null = null;
+  /**
+   * What the computation in progress counts (kStatsWords words), then which pixels of the back buffers it did
+   * (from word kLabelsBase: kLabelWords words a tile, then a word a tile). Sized with the image.
+   */
+  private counters: GPUBuffer | null = null;
+  /** The computation writing the back buffers, if any. */
+  private running: (Computation & { readonly stored: Stored }) | null = null;
+  /** The device's speed, learnt from the steps of every computation. */
+  readonly pace = { fast: new Pace(), brute: new Pace() };
 
   private constructor(
     readonly device: GPUDevice,
@@ -88,27 +122,22 @@ export class Renderer {
     private readonly fieldsPass: FieldsPass,
     private readonly regionsPass: RegionsPass,
     private readonly colourPass: ColourPass,
-    /** What the fields computation in progress counts (kStatsWords). */
-    private readonly stats: GPUBuffer,
-    /** The same for the front fields: copied when a computation completes; the colour pass reads it. */
+    /** The statistics of the front fields: copied when a computation completes; the colour pass reads them. */
     private readonly frontStats: GPUBuffer,
   ) {}
 
   static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
-    const statsBuffer = (label: string): GPUBuffer =>
-      device.createBuffer({
-        label,
-        size: kStatsWords * 4,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-      });
-    const stats = statsBuffer('Renderer.stats');
-    const frontStats = statsBuffer('Renderer.frontStats');
+    const frontStats = device.createBuffer({
+      label: 'Renderer.frontStats',
+      size: kStatsWords * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+    });
     const [fieldsPass, regionsPass] = await withErrorScopes(device, 'creating the fields passes', () => [
       new FieldsPass(device),
       new RegionsPass(device),
     ]);
-    const colourPass = await ColourPass.create(device, format, frontStats);
-    return new Renderer(device, format, fieldsPass, regionsPass, colourPass, stats, frontStats);
+    const colourPass = await ColourPass.create(device, format);
+    return new Renderer(device, format, fieldsPass, regionsPass, colourPass, frontStats);
   }
 
   /**
@@ -121,68 +150,17 @@ export class Renderer {
     this.regionsPass.setNet(balanced.net);
     this.net = net;
     this.balanced = balanced;
+    this.netVersion++;
     this.invalidateFields();
-  }
-
-  /**
-   * A whole-pixel pan of the stored fields (same size, zoom, layers; no output, whose colour scale is the whole
-   * picture's): how far, or null when everything must be computed.
-   */
-  private reusable(request: FieldsRequest, algorithm: Algorithm): { dx: number; dy: number } | null {
-    if (algorithm !== 'fast' || request.computeOutput || !this.fieldsView) return null;
-    if (this.reuseKey !== JSON.stringify([{ ...request, view: null }, algorithm])) return null;
-    return panShift(this.fieldsView, request.view, request.size);
-  }
-
-  /** Forgets the stored fields, so that the next frame computes them again (benchmarks). */
-  invalidateFields(): void {
-    this.fieldsKey = '';
-    this.reuseKey = '';
-  }
-
-  /**
-   * The buffer the next fields computation writes, made anew only when the size changes. Computations write the
-   * back buffer and the buffers swap when one completes, so an abandoned frame never spoils the last complete
-   * fields (which pan reuse moves into the back buffer).
-   */
-  private backBuffer(size: ImageSize): GPUBuffer {
-    const bytes = size.width * size.height * structSize(kPixelField);
-    const limit = this.device.limits.maxStorageBufferBindingSize;
-    if (bytes > limit) {
-      throw new GpuError(
-        `an image of ${size.width}x${size.height} needs ${bytes} bytes of fields; the limit is ${limit}`,
-      );
-    }
-    const make = (name: string): GPUBuffer =>
-      this.device.createBuffer({
-        label: `Renderer.fields.${name}`,
-        size: bytes,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-      });
-    if (this.back?.size !== bytes) {
-      this.back?.destroy();
-      this.back = make(this.front ? 'b' : 'a');
-    }
-    const theoremBytes = size.width * size.height * 4;
-    if (this.theorem?.size !== theoremBytes) {
-      this.theorem?.destroy();
-      this.theorem = this.device.createBuffer({
-        label: 'Renderer.theorem',
-        size: theoremBytes,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-      });
-      this.fieldsTheorem = false;
-    }
-    if (this.front && this.front.size !== bytes) {
-      this.front.destroy();
-      this.front = null;
-      this.invalidateFields();
-    }
-    return this.back;
   }
 
   get currentNet(): Net | null {
     return this.net;
+  }
+
+  /** Multiply-adds of one full evaluation (with tangents) of the current net: the unit of the cost estimates. */
+  get macsPerEvaluation(): number {
+    return this.balanced ? 3 * this.balanced.net.hidden.reduce((s, l) => s + l.inDim * l.outDim, 0) : 0;
   }
 
   /** Bind groups the region-seeded pass keeps (tests check that they do not pile up). */
@@ -190,27 +168,244 @@ export class Renderer {
     return this.regionsPass.bindGroupCount;
   }
 
+  /** Pixels the last fields computation moved instead of computing. */
+  get reusedPixels(): number {
+    return this.stored?.reusedPixels ?? 0;
+  }
+
+  /** Forgets the stored fields, so that the next frame computes them again (benchmarks). */
+  invalidateFields(): void {
+    this.running?.abandon();
+    this.stored = null;
+  }
+
+  /** The request of `settings` at `size`; throws for a theorem mode without a bias density. */
+  private request(size: ImageSize, settings: FieldsSettings & { mode: ColourMode }): FieldsRequest {
+    const theorem = settings.mode === 'theorem';
+    const sigmaB = settings.sigmaB ?? Number.NaN;
+    if (theorem && !(sigmaB > 0 && Number.isFinite(sigmaB))) {
+      throw new Error(`the theorem mode needs the bias standard deviation sigmaB > 0 (got ${settings.sigmaB})`);
+    }
+    return {
+      view: settings.view,
+      size,
+      layersShown: settings.layersShown,
+      computeOutput: settings.mode === 'output',
+      origin: settings.origin ?? [0, 0],
+      fullSize: settings.imageSize ?? size,
+      ...(theorem
+        ? { theoremSigmaB: sigmaB, neuronExponents: this.balanced?.neuronExponents ?? new Int32Array(0) }
+        : {}),
+    };
+  }
+
   /**
-   * Computes the fields if needed and colours them into `target` (whose size is the fields' size). The fast pass
-   * runs in steps of `options.stepTiles` tiles, each its own submission; between steps `options.cancelled` may
-   * abandon the frame (it returns null then), so that a frame nobody wants any more stops within one step.
+   * What identifies the fields of `settings` at `size` (for the current net): equal keys, equal fields. Colour
+   * settings that the fields do not depend on (palette, edges, regions or layers mode) are not part of it.
    */
-  async render(target: GPUTexture, settings: RenderSettings, options: RenderOptions = {}): Promise<FrameResult | null> {
+  fieldsKey(size: ImageSize, settings: FieldsSettings & { mode: ColourMode }): string {
+    return this.keys(this.request(size, settings), settings.algorithm ?? 'fast').key;
+  }
+
+  private keys(request: FieldsRequest, algorithm: Algorithm): { reuseKey: string; key: string } {
+    const reuseKey = JSON.stringify([{ ...request, view: null, neuronExponents: null }, algorithm, this.netVersion]);
+    return { reuseKey, key: JSON.stringify([reuseKey, request.view]) };
+  }
+
+  /**
+   * Starts computing the fields of `settings` at `size`, on grids of `strides` (coarsest first, ending with 1), or
+   * returns null when the front fields are those already. A whole-pixel pan of the same picture moves the pixels
+   * still in view and computes only the tiles with new ones (at stride 1).
+   */
+  async beginFields(
+    size: ImageSize,
+    settings: FieldsSettings & { mode: ColourMode },
+    strides: readonly number[] = [1],
+  ): Promise<Computation | null> {
+    if (!this.net) throw new GpuError('no net to render');
+    const request = this.request(size, settings);
+    const algorithm = settings.algorithm ?? 'fast';
+    const { reuseKey, key } = this.keys(request, algorithm);
+    if (key === this.stored?.key) return null;
+    this.running?.abandon();
+    const slot = this.backSlot(size);
+    const counters = this.countersFor(size);
+    const tiles = Math.ceil(size.width / kTileSide) * Math.ceil(size.height / kTileSide);
+    const target: FieldsTarget = { ...slot, counters };
+    // Pan reuse: the output's colour scale and the theorem's are the whole picture's, so those are computed anew.
+    const heat = request.computeOutput || request.theoremSigmaB !== undefined;
+    const shift = algorithm === 'fast' && !heat && this.stored?.reuseKey === reuseKey;
+    const pan = shift && this.front && this.stored ? panShift(this.stored.view, settings.view, size) : null;
+    let list: Uint32Array | null = null;
+    const encoder = this.device.createCommandEncoder({ label: 'Renderer.beginFields' });
+    encoder.clearBuffer(counters);
+    if (pan && this.front) {
+      encodeShift(encoder, this.front.fields, slot.fields, size, pan.dx, pan.dy);
+      list = exposedTiles(size, pan.dx, pan.dy);
+    }
+    this.device.queue.submit([encoder.finish()]);
+    if (list) this.device.queue.writeBuffer(counters, kLabelsBase * 4, panLabels(tiles, list));
+    const used = pan ? [1] : strides;
+    const pixelsTotal = list ? list.length * kTileSide * kTileSide : size.width * size.height;
+    // Brute force also serves the region-seeded algorithm's coarse grids with too few tiles (fieldsJob.ts).
+    const fast =
+      algorithm === 'fast'
+        ? {
+            pass: this.regionsPass,
+            frame: await this.regionsPass.begin(request, target, list),
+            macsPerEval: this.macsPerEvaluation,
+          }
+        : null;
+    const bruteNeeded = algorithm === 'brute' || (!list && used.length > 1);
+    const brute = bruteNeeded ? { pass: this.fieldsPass, frame: await this.fieldsPass.begin(request, target) } : null;
+    const setup = { device: this.device, fast, brute, target, tiles, strides: used, pixelsTotal, pace: this.pace };
+    const job = new FieldsJob(setup);
+    const stored: Stored = {
+      key,
+      reuseKey,
+      size,
+      imageSize: request.fullSize ?? size,
+      view: settings.view,
+      theorem: request.theoremSigmaB !== undefined,
+      reusedPixels: pan ? (size.width - Math.abs(pan.dx)) * (size.height - Math.abs(pan.dy)) : 0,
+    };
+    let ended = false;
+    const computation = {
+      strides: used,
+      stored,
+      progress: null as JobProgress | null,
+      step: async (budgetMs: number | null): Promise<JobProgress> => {
+        if (ended) throw new GpuError('a step of a computation that ended');
+        const progress = await job.step(budgetMs);
+        computation.progress = progress;
+        if (progress.done) {
+          ended = true;
+          this.complete(stored, slot);
+          job.destroy();
+        }
+        return progress;
+      },
+      abandon: (): void => {
+        if (ended) return;
+        ended = true;
+        job.destroy();
+        if (this.running === computation) this.running = null;
+      },
+    };
+    this.running = computation;
+    return computation;
+  }
+
+  /** A computation completed: its buffers become the front ones, with its statistics. */
+  private complete(stored: Stored, slot: Slot): void {
+    const encoder = this.device.createCommandEncoder({ label: 'Renderer.complete' });
+    encoder.copyBufferToBuffer(this.counters as GPUBuffer, 0, this.frontStats, 0, kStatsWords * 4);
+    this.device.queue.submit([encoder.finish()]);
+    this.back = this.front;
+    this.front = slot;
+    this.stored = stored;
+    this.running = null;
+  }
+
+  /**
+   * The back buffers the next computation writes, made anew only when the size changes (the front ones then too:
+   * fields of another size are of no use).
+   */
+  private backSlot(size: ImageSize): Slot {
+    const bytes = size.width * size.height * structSize(kPixelField);
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new GpuError(
+        `an image of ${size.width}x${size.height} needs ${bytes} bytes of fields; the limit is ${limit}`,
+      );
+    }
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const make = (name: string): Slot => ({
+      fields: this.device.createBuffer({ label: `Renderer.fields.${name}`, size: bytes, usage }),
+      theorem: this.device.createBuffer({
+        label: `Renderer.theorem.${name}`,
+        size: size.width * size.height * 4,
+        usage,
+      }),
+    });
+    const destroy = (slot: Slot | null): void => {
+      slot?.fields.destroy();
+      slot?.theorem.destroy();
+    };
+    if (this.front && this.front.fields.size !== bytes) {
+      destroy(this.front);
+      this.front = null;
+      this.stored = null;
+    }
+    if (this.back?.fields.size !== bytes) {
+      destroy(this.back);
+      this.back = make(this.front ? 'b' : 'a');
+    }
+    return this.back;
+  }
+
+  private countersFor(size: ImageSize): GPUBuffer {
+    const tiles = Math.ceil(size.width / kTileSide) * Math.ceil(size.height / kTileSide);
+    const bytes = (kLabelsBase + tiles * (kLabelWords + 1)) * 4;
+    if (this.counters?.size !== bytes) {
+      this.running?.abandon();
+      this.counters?.destroy();
+      this.counters = this.device.createBuffer({
+        label: 'Renderer.counters',
+        size: bytes,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      });
+    }
+    return this.counters;
+  }
+
+  /**
+   * Computes the fields if needed and colours them into `target` (whose size is the fields' size), in one go (the
+   * command line, the tests). Returns how long it took and whether the fields were computed.
+   */
+  async render(target: GPUTexture, settings: RenderSettings): Promise<FrameResult> {
     const size = { width: target.width, height: target.height };
     return withErrorScopes(this.device, 'rendering a frame', async () => {
       const start = performance.now();
-      const computedFields = await this.computeFieldsIn(size, settings, options);
-      if (computedFields === null) return null;
-      const fields = this.front;
-      const theorem = this.theorem;
-      if (!fields || !theorem) throw new GpuError('no fields to colour');
+      const computation = await this.beginFields(size, settings);
+      if (computation) while (!(await computation.step(null)).done);
       const encoder = this.device.createCommandEncoder({ label: 'Renderer.colourEncoder' });
-      const imageWidth = settings.imageSize?.width ?? size.width;
-      this.colourPass.encode(encoder, target.createView(), { fields, theorem }, size, settings, imageWidth);
+      this.encodeColour(encoder, target, settings, null);
       this.device.queue.submit([encoder.finish()]);
       await this.device.queue.onSubmittedWorkDone();
-      return { ms: performance.now() - start, computedFields };
+      return { ms: performance.now() - start, computedFields: computation !== null };
     });
+  }
+
+  /**
+   * Records the colour pass into `target`: of the front fields, or, with `computation`, of the fields it has
+   * computed so far (each pixel shows the nearest pixel of the finest grid done: a coarse picture, then finer).
+   */
+  encodeColour(
+    encoder: GPUCommandEncoder,
+    target: GPUTexture,
+    settings: RenderSettings,
+    computation: Computation | null,
+  ): void {
+    const size = { width: target.width, height: target.height };
+    const partial = computation !== null && computation === this.running;
+    const slot = partial ? this.back : this.front;
+    const counters = this.counters;
+    if (!slot || !counters) throw new GpuError('no fields to colour');
+    const source: ColourSource = {
+      ...slot,
+      stats: partial ? counters : this.frontStats,
+      labels: counters,
+      partial: partial ? Math.max(...(computation?.strides ?? [1])) : 0,
+    };
+    this.colourPass.encode(
+      encoder,
+      target.createView(),
+      source,
+      size,
+      settings,
+      settings.imageSize?.width ?? size.width,
+    );
   }
 
   /**
@@ -224,112 +419,54 @@ export class Renderer {
   ): Promise<number> {
     const mode = settings.mode ?? (settings.computeOutput ? 'output' : 'regions');
     await withErrorScopes(this.device, 'computing fields', async () => {
-      await this.computeFieldsIn(size, { ...settings, mode }, {});
-      await this.device.queue.onSubmittedWorkDone();
+      const computation = await this.beginFields(size, { ...settings, mode });
+      if (computation) while (!(await computation.step(null)).done);
     });
     const stats = new Float32Array(await readBuffer(this.device, this.frontStats));
-    if (mode === 'output') return stats[0] ?? 0;
-    return mode === 'theorem' ? (stats[2] ?? 0) : 0;
+    if (mode === 'output') return stats[kStat.outputMax] ?? 0;
+    return mode === 'theorem' ? (stats[kStat.theoremMax] ?? 0) : 0;
   }
 
-  /** Submits the fields computation; true if it ran, false if the stored fields were current, null if cancelled. */
-  private async computeFieldsIn(
-    size: ImageSize,
-    settings: FieldsSettings & Pick<RenderSettings, 'mode'>,
-    options: RenderOptions,
-  ): Promise<boolean | null> {
-    if (!this.net) throw new GpuError('no net to render');
-    const imageSize = settings.imageSize ?? size;
-    const theorem = settings.mode === 'theorem';
-    const sigmaB = settings.sigmaB ?? Number.NaN;
-    if (theorem && !(sigmaB > 0 && Number.isFinite(sigmaB))) {
-      throw new Error(`the theorem mode needs the bias standard deviation sigmaB > 0 (got ${settings.sigmaB})`);
-    }
-    const request: FieldsRequest = {
-      view: settings.view,
-      size,
-      layersShown: settings.layersShown,
-      computeOutput: settings.mode === 'output',
-      origin: settings.origin ?? [0, 0],
-      fullSize: imageSize,
-      ...(theorem
-        ? { theoremSigmaB: sigmaB, neuronExponents: this.balanced?.neuronExponents ?? new Int32Array(0) }
-        : {}),
-    };
-    // Only the brute-force pass computes the main formula's integrand.
-    const algorithm = theorem ? 'brute' : (settings.algorithm ?? 'fast');
-    const key = JSON.stringify([request, settings.view, algorithm]);
-    if (key === this.fieldsKey) return false;
-    const back = this.backBuffer(size);
-    const reuse = this.reusable(request, algorithm);
-    if (!this.theorem) throw new GpuError('no theorem buffer');
-    const target: FieldsTarget = { fields: back, stats: this.stats, theorem: this.theorem };
-    this.device.queue.writeBuffer(this.stats, 0, new Uint32Array(kStatsWords));
-    if (algorithm === 'fast') {
-      let list: Uint32Array | null = null;
-      if (reuse && this.front) {
-        const encoder = this.device.createCommandEncoder({ label: 'Renderer.panReuse' });
-        encodeShift(encoder, this.front, back, size, reuse.dx, reuse.dy);
-        this.device.queue.submit([encoder.finish()]);
-        list = exposedTiles(size, reuse.dx, reuse.dy);
-      }
-      const frame = await this.regionsPass.prepare(
-        request,
-        target,
-        list,
-        options.stepTiles ?? Number.POSITIVE_INFINITY,
-      );
-      // Each step its own submission when the frame may be given up between them; else all in one.
-      const steps = options.cancelled ? 1 : frame.steps;
-      for (let first = 0; first < frame.steps; first += steps) {
-        const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsSteps' });
-        for (let s = first; s < Math.min(first + steps, frame.steps); s++)
-          this.regionsPass.encodeStep(encoder, frame, s);
-        this.device.queue.submit([encoder.finish()]);
-        if (options.cancelled && first + steps < frame.steps) {
-          await this.device.queue.onSubmittedWorkDone();
-          await options.between?.();
-          if (options.cancelled()) return null;
-        }
-      }
-    } else {
-      const encoder = this.device.createCommandEncoder({ label: 'Renderer.fieldsEncoder' });
-      await this.fieldsPass.encode(encoder, request, target);
-      this.device.queue.submit([encoder.finish()]);
-    }
-    // Complete: the back buffer becomes the front one, with its statistics.
-    const encoder = this.device.createCommandEncoder({ label: 'Renderer.frontStats' });
-    encoder.copyBufferToBuffer(this.stats, 0, this.frontStats, 0, kStatsWords * 4);
-    this.device.queue.submit([encoder.finish()]);
-    this.back = this.front ?? null;
-    this.front = back;
-    this.fieldsAlgorithm = algorithm;
-    this.fieldsTheorem = theorem;
-    this.fieldsKey = key;
-    this.reuseKey = JSON.stringify([{ ...request, view: null }, algorithm]);
-    this.reusedPixels = reuse ? (size.width - Math.abs(reuse.dx)) * (size.height - Math.abs(reuse.dy)) : 0;
-    this.fieldsSize = size;
-    this.fieldsImageSize = imageSize;
-    this.fieldsView = settings.view;
-    return true;
-  }
-
-  /** Network evaluations of the last fields computation (read back from the GPU for the fast pass). */
+  /** Network evaluations of the last fields computation (both passes count theirs). */
   async fieldsCost(): Promise<FieldsCost> {
-    const pixels = this.fieldsSize.width * this.fieldsSize.height;
-    if (this.fieldsAlgorithm === 'brute') return { pixels, evaluations: pixels, reusedPixels: 0 };
+    const size = this.stored?.size ?? { width: 0, height: 0 };
     const words = new Uint32Array(await readBuffer(this.device, this.frontStats));
-    return { pixels, evaluations: words[1] ?? 0, reusedPixels: this.reusedPixels };
+    return {
+      pixels: size.width * size.height,
+      evaluations: words[kStat.evaluations] ?? 0,
+      reusedPixels: this.reusedPixels,
+    };
   }
 
   /** Reads back the fields of the last computation. */
   async readFields(): Promise<FieldsData> {
-    const fields = this.front;
-    const view = this.fieldsView;
-    if (!fields || !view) throw new GpuError('no fields computed yet');
-    const words = new Uint32Array(await readBuffer(this.device, fields));
+    const stored = this.stored;
+    if (!this.front || !stored) throw new GpuError('no fields computed yet');
+    const words = new Uint32Array(await readBuffer(this.device, this.front.fields));
     const outputExponent = this.balanced?.outputExponent ?? 0;
-    return decodeFields(words, this.fieldsSize, pixelSize(view, this.fieldsImageSize), outputExponent);
+    return decodeFields(words, stored.size, pixelSize(stored.view, stored.imageSize), outputExponent);
+  }
+
+  /**
+   * The fields a computation in progress has written so far, and which pixels it did (1 in `done`): what a coarse
+   * stage shows (tests check that its pixels are exact).
+   */
+  async readInProgress(computation: Computation): Promise<{ data: FieldsData; done: Uint8Array }> {
+    if (computation !== this.running || !this.back || !this.counters) throw new GpuError('not the computation running');
+    const { size, view, imageSize } = computation.stored;
+    const words = new Uint32Array(await readBuffer(this.device, this.back.fields));
+    const data = decodeFields(words, size, pixelSize(view, imageSize), this.balanced?.outputExponent ?? 0);
+    const labels = new Uint32Array(await readBuffer(this.device, this.counters)).subarray(kLabelsBase);
+    const tilesX = Math.ceil(size.width / kTileSide);
+    const done = new Uint8Array(size.width * size.height);
+    for (let y = 0; y < size.height; y++) {
+      for (let x = 0; x < size.width; x++) {
+        const tile = Math.floor(y / kTileSide) * tilesX + Math.floor(x / kTileSide);
+        const q = (y % kTileSide) * kTileSide + (x % kTileSide);
+        done[y * size.width + x] = ((labels[tile * kLabelWords + (q >> 5)] ?? 0) >>> (q & 31)) & 1;
+      }
+    }
+    return { data, done };
   }
 
   /**
@@ -337,8 +474,8 @@ export class Renderer {
    * row-major from the top-left pixel); null when it was not computed in theorem mode.
    */
   async readTheorem(): Promise<Float32Array | null> {
-    if (!this.fieldsTheorem || !this.theorem) return null;
-    return new Float32Array(await readBuffer(this.device, this.theorem));
+    if (!this.stored?.theorem || !this.front) return null;
+    return new Float32Array(await readBuffer(this.device, this.front.theorem));
   }
 
   /**
@@ -347,9 +484,9 @@ export class Renderer {
    */
   async theoremIntegral(): Promise<number | null> {
     const integrand = await this.readTheorem();
-    const view = this.fieldsView;
-    if (!integrand || !view) return null;
-    const s = pixelSize(view, this.fieldsImageSize);
+    const stored = this.stored;
+    if (!integrand || !stored) return null;
+    const s = pixelSize(stored.view, stored.imageSize);
     return integrand.reduce((sum, value) => sum + value, 0) * s * s;
   }
 
@@ -369,14 +506,29 @@ export class Renderer {
     }
   }
 
+  /** Neurons of the current net (cost estimates). */
+  get neurons(): number {
+    return this.net ? neuronCount(this.net) : 0;
+  }
+
   destroy(): void {
-    this.front?.destroy();
-    this.back?.destroy();
-    this.theorem?.destroy();
-    this.stats.destroy();
+    this.running?.abandon();
+    for (const slot of [this.front, this.back]) {
+      slot?.fields.destroy();
+      slot?.theorem.destroy();
+    }
+    this.counters?.destroy();
     this.frontStats.destroy();
     this.regionsPass.destroy();
     this.fieldsPass.destroy();
     this.colourPass.destroy();
   }
+}
+
+/** Labels after a pan: every pixel of the tiles not in `list` done (moved), those in it to do. */
+function panLabels(tiles: number, list: Uint32Array): Uint32Array<ArrayBuffer> {
+  const words = new Uint32Array(tiles * (kLabelWords + 1));
+  words.fill(0xffffffff, 0, tiles * kLabelWords);
+  for (const tile of list) words.fill(0, tile * kLabelWords, (tile + 1) * kLabelWords);
+  return words;
 }

@@ -19,6 +19,17 @@ afterAll(async () => {
 
 const small = '#widths=16,16,16&sigmaB=0.5&seed=7&span=4';
 
+/**
+ * Two pictures of the same settings computed differently (pan reuse, other coarse-to-fine grids: a region's maps are
+ * computed at whichever pixel seeded it): float32 rounding may change the anti-aliasing of an edge pixel by a level,
+ * nothing more.
+ */
+function expectSamePicture(a: Buffer, b: Buffer): void {
+  const difference = pixelDifference(a, b);
+  expect(difference.pixels, JSON.stringify(difference)).toBeLessThan(0.002 * 240 * 180);
+  expect(difference.largest, JSON.stringify(difference)).toBeLessThanOrEqual(2);
+}
+
 describe('the app', () => {
   it('opens on a default net with many regions and no console errors', async () => {
     const { page, consoleErrors } = await openApp(harness);
@@ -59,9 +70,7 @@ describe('the app', () => {
     // tile grid: float32 rounding may change the anti-aliasing of an edge pixel by a level, nothing more.
     const { page: reloaded } = await openApp(harness, panned);
     expect(await urlHash(reloaded)).toBe(panned);
-    const difference = pixelDifference(await pixels(page), await pixels(reloaded));
-    expect(difference.pixels).toBeLessThan(0.002 * 240 * 180);
-    expect(difference.largest).toBeLessThanOrEqual(2);
+    expectSamePicture(await pixels(page), await pixels(reloaded));
     expect(consoleErrors).toEqual([]);
     await page.close();
     await reloaded.close();
@@ -79,7 +88,7 @@ describe('the app', () => {
     // however fast the machine is.
     await page.evaluate(`(() => {
       const app = window.reluscope.app;
-      app.testHooks.stepTiles = 1;
+      app.testHooks.budgetMs = 0.001;
       app.testHooks.gate = new Promise((release) => { window.releaseFrames = release; });
     })()`);
     const abandonedBefore = (await page.evaluate('window.reluscope.app.abandoned')) as number;
@@ -99,16 +108,15 @@ describe('the app', () => {
     await page.evaluate(`(() => {
       const app = window.reluscope.app;
       app.testHooks.gate = null;
-      app.testHooks.stepTiles = null;
+      app.testHooks.budgetMs = null;
       window.releaseFrames();
     })()`);
     await waitIdle(page);
     // The held frame was of the first zoom's view: stale once the second arrived, so it was given up.
     expect((await page.evaluate('window.reluscope.app.abandoned')) as number).toBeGreaterThan(abandonedBefore);
     const finalHash = await urlHash(page);
-    const final = await pixelStats(page);
     const { page: fresh } = await openApp(harness, finalHash);
-    expect((await pixelStats(fresh)).digest).toBe(final.digest);
+    expectSamePicture(await pixels(page), await pixels(fresh));
     expect(consoleErrors).toEqual([]);
     await fresh.close();
     await page.close();
@@ -119,7 +127,7 @@ describe('the app', () => {
     // Frames are computed in one step and held just before they are presented; the gate says when one waits.
     await page.evaluate(`(() => {
       const hooks = window.reluscope.app.testHooks;
-      hooks.stepTiles = 1e6;
+      hooks.budgetMs = 1e9;
       hooks.gate = { then(release) { window.held = true; window.releaseFrames = release; } };
     })()`);
     await page.keyboard.press('+');
@@ -233,6 +241,7 @@ describe('the app', () => {
     const loadedHash = await urlHash(page);
     expect(loadedHash).toMatch(/widths=10,12/);
     const loaded = await pixelStats(page);
+    const loadedPixels = await pixels(page);
 
     const cases: [string, string | Uint8Array, RegExp][] = [
       ['binary.json', Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 0x1b, 0x5b, 0x32, 0x4a, 0, 0]), /not a text file/],
@@ -273,7 +282,7 @@ describe('the app', () => {
     }
     // The stored net comes back with the URL.
     const { page: reloaded } = await openApp(harness, loadedHash);
-    expect((await pixelStats(reloaded)).digest).toBe(loaded.digest);
+    expectSamePicture(await pixels(reloaded), loadedPixels);
     await reloaded.close();
     await page.close();
   });

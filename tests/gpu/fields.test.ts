@@ -12,6 +12,7 @@ import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
+import type { FieldsReply } from '../support/gpuPage.ts';
 import { kExtremeFactors, rescaled } from '../support/nets.ts';
 import { testSeed } from '../support/seed.ts';
 
@@ -44,9 +45,13 @@ async function compareWithOracle(
   before?: View,
   /** The net the oracle evaluates: `net` itself, or a net with the same partition and output. */
   reference: Net = net,
+  /** Fields already computed (else computed here), and the pixels to compare (else all). */
+  given?: Pick<FieldsReply, 'hashLo' | 'hashHi' | 'distance'> & Partial<FieldsReply>,
+  only?: (i: number, j: number) => boolean,
 ): Promise<Comparison> {
   const call = { netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm };
-  const fields = await gpu.fields(call, before);
+  const computed = given ?? (await gpu.fields(call, before));
+  const fields = { layer: [], output: [], evaluations: 0, reusedPixels: 0, ...computed };
   const s = pixelSize(view, size);
   const r: Comparison = {
     compared: 0,
@@ -64,6 +69,7 @@ async function compareWithOracle(
   }
   const outputRange = Math.max(...refs.map((ref) => Math.abs(ref.output)));
   refs.forEach((ref, p) => {
+    if (only && !only(p % size.width, Math.floor(p / size.width))) return;
     const dPixels = ref.distance / s;
     const gpuDistance = fields.distance[p] === -1 ? Number.POSITIVE_INFINITY : (fields.distance[p] ?? Number.NaN);
     if (computeOutput)
@@ -76,7 +82,8 @@ async function compareWithOracle(
     // Another layer may be reported where its nearest line is as near, within float32 precision (a tie).
     const reported = ref.layerDistances[(fields.layer[p] ?? 0) - 1] ?? Number.POSITIVE_INFINITY;
     const tie = Math.abs(reported - ref.distance) <= 1e-4 * s + 1e-6 * ref.distance;
-    if (fields.layer[p] !== ref.nearestLayer && !tie) r.layerMismatches++;
+    // Layers are compared where the fields have them (a stage in progress is read without).
+    if (fields.layer.length > 0 && fields.layer[p] !== ref.nearestLayer && !tie) r.layerMismatches++;
     if (!Number.isFinite(ref.distance)) {
       r.worstRelative = Math.max(r.worstRelative, gpuDistance === ref.distance ? 0 : 1);
     } else if (dPixels >= 0.1) {
@@ -202,6 +209,48 @@ describe('pan reuse', () => {
       const r = await compareWithOracle(net, view, size, 3, false, 'fast', before);
       const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
       expect(r.reusedPixels, context).toBe((size.width - Math.abs(dx)) * (size.height - Math.abs(dy)));
+      expect(r.hashMismatches, context).toEqual([]);
+      expect(r.worstRelative, context).toBeLessThan(1e-3);
+      expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+      expect(r.layerMismatches, context).toBe(0);
+      expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
+    });
+  }
+});
+
+describe('coarse to fine, in bounded steps', () => {
+  const fileSeed = testSeed('gpu/fields.test.ts: coarse to fine');
+  const rng = new Random(fileSeed);
+  for (const algorithm of kAlgorithms) {
+    // Fast: at stride 32 a tile holds one grid pixel (brute force's); 8 and 2 are the region-seeded pass's.
+    const strides = algorithm === 'fast' ? [32, 8, 2, 1] : [8, 4, 2, 1];
+    it(`strides ${strides.join(', ')} in the smallest steps: each stride exact at its own pixels, the end as in one go (${algorithm})`, async () => {
+      const seed = rng.nextU32();
+      const sigmaB = 0.2 + rng.uniform();
+      const net = randomNet({ widths: [16, 16, 16], sigmaB, seed });
+      const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: 1 + 2 * rng.uniform() };
+      const size = algorithm === 'fast' ? { width: 140, height: 100 } : { width: 70, height: 50 };
+      const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+      const call = { netJson: serializeNet(net), view, ...size, layers: 3, computeOutput: false, algorithm };
+      const reply = await gpu.progressive(call, strides, 1e-6);
+      expect(
+        reply.stages.map((st) => [st.stride, st.pass]),
+        context,
+      ).toEqual(strides.slice(0, -1).map((s) => [s, algorithm === 'fast' && s === 32 ? 'brute' : algorithm]));
+      // A budget this small is one seed a tile (a few chunks) a step: far more steps than tiles.
+      expect(reply.steps, context).toBeGreaterThan(3 * 2 * 3);
+      for (const stage of reply.stages) {
+        const onGrid = (i: number, j: number): boolean => i % stage.stride === 0 && j % stage.stride === 0;
+        const expected = Array.from({ length: size.width * size.height }, (_, p) =>
+          onGrid(p % size.width, Math.floor(p / size.width)) ? 1 : 0,
+        );
+        expect(stage.done, `${context}, stride ${stage.stride}: exactly its grid is done`).toEqual(expected);
+        const r = await compareWithOracle(net, view, size, 3, false, algorithm, undefined, net, stage, onGrid);
+        expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
+        expect(r.worstRelative, context).toBeLessThan(1e-3);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+      }
+      const r = await compareWithOracle(net, view, size, 3, false, algorithm, undefined, net, reply.final);
       expect(r.hashMismatches, context).toEqual([]);
       expect(r.worstRelative, context).toBeLessThan(1e-3);
       expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);

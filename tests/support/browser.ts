@@ -2,13 +2,14 @@
 import type { Page } from 'puppeteer';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import type { View } from '../../src/model/view.ts';
-import type { FieldsCall, FieldsReply } from './gpuPage.ts';
+import type { FieldsCall, FieldsReply, ProgressiveReply } from './gpuPage.ts';
 
 export interface GpuTestPage {
   harness: Harness;
   page: Page;
   consoleErrors: string[];
   fields(call: FieldsCall, before?: View): Promise<FieldsReply>;
+  progressive(call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply>;
 }
 
 export async function openGpuTestPage(): Promise<GpuTestPage> {
@@ -17,10 +18,17 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
     const { page, consoleErrors } = await harness.newPage('/tests/support/gpu.html');
     await page.waitForFunction('window.gpuTest !== undefined');
     await page.evaluate('window.gpuTest.ready');
-    type Page = { gpuTest: { fields(c: FieldsCall, b?: View): Promise<FieldsReply> } };
+    type Page = {
+      gpuTest: {
+        fields(c: FieldsCall, b?: View): Promise<FieldsReply>;
+        progressive(c: FieldsCall, s: number[], m: number): Promise<ProgressiveReply>;
+      };
+    };
     const fields = (call: FieldsCall, before?: View): Promise<FieldsReply> =>
       page.evaluate((c, b) => (window as unknown as Page).gpuTest.fields(c, b ?? undefined), call, before ?? null);
-    return { harness, page, consoleErrors, fields };
+    const progressive = (call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply> =>
+      page.evaluate((c, s, m) => (window as unknown as Page).gpuTest.progressive(c, s, m), call, strides, budgetMs);
+    return { harness, page, consoleErrors, fields, progressive };
   } catch (error) {
     await harness.close();
     throw error;

@@ -66,6 +66,60 @@ async function fields(call: FieldsCall, before?: View): Promise<FieldsReply> {
   };
 }
 
+export interface ProgressiveReply {
+  /** Per stride (coarsest first), when it was completed: the pixels done and their fields. */
+  stages: { stride: number; pass: string; done: number[]; hashLo: number[]; hashHi: number[]; distance: number[] }[];
+  steps: number;
+  final: FieldsReply;
+}
+
+/**
+ * Computes `call` coarse to fine on `strides` in steps of `budgetMs` (tiny: a tile a step, a seed a tile), and
+ * records what each stride had done when it completed.
+ */
+async function progressive(call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply> {
+  const parsed = parseNet(call.netJson);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const r = await renderer;
+  r.setNet(parsed.net);
+  const size = { width: call.width, height: call.height };
+  const mode = call.computeOutput ? 'output' : 'regions';
+  const settings = { view: call.view, layersShown: call.layers, algorithm: call.algorithm, mode } as const;
+  const computation = await r.beginFields(size, settings, strides);
+  if (!computation) throw new Error('nothing to compute');
+  const stages: ProgressiveReply['stages'] = [];
+  let steps = 0;
+  for (;;) {
+    const progress = await computation.step(budgetMs);
+    steps++;
+    if (progress.done) break;
+    if (progress.strideDone) {
+      const { data, done } = await r.readInProgress(computation);
+      stages.push({
+        stride: progress.stride,
+        pass: progress.pass,
+        done: Array.from(done),
+        hashLo: Array.from(data.hashLo),
+        hashHi: Array.from(data.hashHi),
+        distance: Array.from(data.distance, (d) => (Number.isFinite(d) ? d : -1)),
+      });
+    }
+  }
+  const f = await r.readFields();
+  const cost = await r.fieldsCost();
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  const final = {
+    hashLo: Array.from(f.hashLo),
+    hashHi: Array.from(f.hashHi),
+    distance: Array.from(f.distance, (d) => (Number.isFinite(d) ? d : -1)),
+    layer: Array.from(f.layer),
+    output: Array.from(f.output),
+    evaluations: cost.evaluations,
+    reusedPixels: r.reusedPixels,
+  };
+  return { stages, steps, final };
+}
+
 /** Renders one net at sizes of the same tile count (new fields buffers each time): the bind groups kept. */
 async function bindGroupsAfterResizes(netJson: string): Promise<number> {
   const parsed = parseNet(netJson);
@@ -79,7 +133,7 @@ async function bindGroupsAfterResizes(netJson: string): Promise<number> {
   return r.regionsBindGroups;
 }
 
-Object.assign(window, { gpuTest: { fields, bindGroupsAfterResizes, ready: renderer.then(() => true) } });
+Object.assign(window, { gpuTest: { fields, progressive, bindGroupsAfterResizes, ready: renderer.then(() => true) } });
 
 /** setNet of a net over the default binding limit (128 MiB) on a device with default limits: the message. */
 async function tooLargeMessage(): Promise<string> {

@@ -105,14 +105,15 @@ describe('shader variants and bindings', () => {
   it('each variant keeps exactly its own code: the output and the theorem are compiled in or out', () => {
     const fields = shader('fields.wgsl');
     const variant = (OUTPUT: boolean, THEOREM: boolean): string => preprocess(fields, { OUTPUT, THEOREM });
-    expect(variant(false, false)).not.toMatch(/stats\[0\]|stats\[2\]|let inverseSigma/);
-    expect(variant(true, false)).toMatch(/atomicMax\(&stats\[0\]/);
+    expect(variant(false, false)).not.toMatch(/counters\[0\]|counters\[2\]|let inverseSigma/);
+    expect(variant(true, false)).toMatch(/atomicMax\(&counters\[0\]/);
     expect(variant(true, false)).not.toMatch(/let inverseSigma/);
     expect(variant(false, true)).toMatch(/let inverseSigma/);
-    expect(variant(false, true)).not.toMatch(/stats\[0\]/);
+    expect(variant(false, true)).not.toMatch(/counters\[0\]/);
     const regions = shader('regions.wgsl');
-    expect(preprocess(regions, { OUTPUT: false })).not.toMatch(/stats\[0\]/);
-    expect(preprocess(regions, { OUTPUT: true })).toMatch(/atomicMax\(&stats\[0\]/);
+    expect(preprocess(regions, { OUTPUT: false, THEOREM: false })).not.toMatch(/counters\[0\]|counters\[2\]/);
+    expect(preprocess(regions, { OUTPUT: true, THEOREM: false })).toMatch(/atomicMax\(&counters\[0\]/);
+    expect(preprocess(regions, { OUTPUT: false, THEOREM: true })).toMatch(/atomicMax\(&counters\[2\]/);
   });
 
   it('bindings are read from the WGSL by variable name, each number once', () => {
@@ -130,7 +131,7 @@ describe('shader variants and bindings', () => {
       'scratchIn',
       'scratchOut',
       'fields',
-      'stats',
+      'counters',
       'theorem',
     ]);
   });

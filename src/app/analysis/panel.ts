@@ -216,6 +216,9 @@ export class AnalysisPanel {
     this.viewText.textContent = 'enumerating the regions of the view…';
     try {
       const fields = await this.host.readFields();
+      if (JSON.stringify([this.host.view, this.host.size]) !== JSON.stringify([view, size])) {
+        throw new Error('the view changed while its pixels were computed; count again');
+      }
       const theoremLength = this.host.lastTheoremIntegral;
       const { regions: exact, seconds } = await this.regionsWorker.regions(net, rect, layers, (done, total) => {
         this.progress.max = total;

@@ -1,0 +1,333 @@
+/**
+ * One computation of the fields, coarse to fine and in bounded steps. The pixels are computed on grids of
+ * decreasing stride (every 16th pixel, then every 8th, ...; each grid exact at its own pixels); each step is one
+ * submission whose size comes from a time budget and the device's speed learnt from the steps before (`Pace`), so
+ * that on any device, for any net and view, input is answered within about one budget. Without a budget (the
+ * command line, the tests) a stride is one submission.
+ *
+ * A coarse grid with one pixel a tile, or too few tiles (a workgroup each), is computed by brute force (parallel over
+ * pixels and neurons): seeding gains nothing there, and a few workgroups evaluating a big net leave most of the device
+ * idle. Both passes write the same fields and mark the same pixels done, so the finer grids go on where they stopped.
+ */
+import type { BruteFrame, FieldsPass } from './fieldsPass.ts';
+import type { FieldsTarget } from './fieldsRequest.ts';
+import { type Algorithm, kLabelsBase, kLabelWords, kStat, kStatsWords, kTileSide } from './layout.ts';
+import type { RegionsFrame, RegionsPass } from './regionsPass.ts';
+
+/** Where a computation stands. */
+export interface JobProgress {
+  readonly pixelsDone: number;
+  readonly pixelsTotal: number;
+  /** Full network evaluations so far. */
+  readonly evaluations: number;
+  /** Stride of the grid being computed, or just completed (1: full resolution). */
+  readonly stride: number;
+  /** True after the step that completed a stride's grid. */
+  readonly strideDone: boolean;
+  readonly done: boolean;
+  /**
+   * An estimate of the time the rest takes at this device's speed. Brute force: the pixels left. Region-seeded:
+   * evaluations a pixel r of the current stride, and for each finer stride r' = min(1, r (1 + 3r) / 3) (a stride's
+   * new pixels are three times the last ones; where r is near 1 every pixel is its own region, where it is small the
+   * regions are already found and a finer grid adds little). Before the region-seeded pass measured r, its grids count
+   * for nothing: the estimate is a lower bound, and `measured` is false.
+   */
+  readonly msLeft: number;
+  readonly measured: boolean;
+  /**
+   * The estimated time to finish the grid being computed, or, after the step that completed one, the next grid (NaN:
+   * a grid of the region-seeded pass before it measured its evaluations a pixel).
+   */
+  readonly gridMs: number;
+  /** The pass that computed the last step (coarse grids with few tiles are brute force's). */
+  readonly pass: Algorithm;
+}
+
+/**
+ * The device's speed, learnt from the steps, shared by a renderer's jobs: a step takes overheadMs (submitting, mapping
+ * the statistics back: the least a step ever took) plus nsPerMac a multiply-add. Steps mostly overhead teach nothing
+ * about the speed (a coarse grid of a few pixels).
+ */
+export class Pace {
+  /** A cautious start: SwiftShader on two cores does about 0.3 to 0.6 G multiply-adds a second. */
+  nsPerMac = 5;
+  overheadMs = Number.POSITIVE_INFINITY;
+
+  learn(macs: number, ms: number): void {
+    if (!(ms > 0)) return;
+    this.overheadMs = Math.min(this.overheadMs, ms);
+    if (macs < 1e5 || ms < 2 * this.overheadMs) return;
+    const measured = ((ms - this.overheadMs) * 1e6) / macs;
+    this.nsPerMac = Math.min(1e3, Math.max(1e-4, 0.5 * this.nsPerMac + 0.5 * measured));
+  }
+
+  /** Multiply-adds that fit `ms` milliseconds. */
+  macsIn(ms: number): number {
+    return (ms * 1e6) / this.nsPerMac;
+  }
+}
+
+export interface Paces {
+  readonly fast: Pace;
+  readonly brute: Pace;
+}
+
+/** What the job needs of the renderer. */
+export interface JobSetup {
+  readonly device: GPUDevice;
+  /** The brute-force pass (null: region-seeded only, as for the tiles a pan exposed). */
+  readonly brute: { readonly pass: FieldsPass; readonly frame: BruteFrame } | null;
+  /** The region-seeded pass (null: brute force only). */
+  readonly fast: { readonly pass: RegionsPass; readonly frame: RegionsFrame; readonly macsPerEval: number } | null;
+  readonly target: FieldsTarget;
+  /** Tiles of the fields buffer (the labels' per-tile words follow their bits, in target.counters). */
+  readonly tiles: number;
+  /** Strides from the coarsest to 1. */
+  readonly strides: readonly number[];
+  readonly pixelsTotal: number;
+  /** Each pass's speed (a region-seeded evaluation also labels a tile's pixels: its own rate). */
+  readonly pace: Paces;
+}
+
+/** Evaluations a tile needs in a step, before the steps say: a guess that keeps the first steps small. */
+const kFirstSeedsPerTile = 16;
+/** A grid with fewer tiles than this for the region-seeded pass is computed by brute force (when allowed). */
+export const kMinFastTiles = 16;
+const kUnbounded = 0xffffffff;
+
+export class FieldsJob {
+  private level = 0;
+  private progress: JobProgress;
+  /** Fast pass: the next tile of the list. */
+  private cursor = 0;
+  private seedsPerTile = kFirstSeedsPerTile;
+  /** Brute force: the next dispatch (chunk, layer) of the current stride, and its chunks. */
+  private chunk = 0;
+  private layer = 0;
+  private chunks = 0;
+  private levelStarted = false;
+  /** Steps so far. */
+  private steps = 0;
+  /** Tiles of the current stride's grid (the region-seeded pass): the stride is done when they all are. */
+  private levelTiles = 0;
+  /** The current stride's grid is computed by the region-seeded pass. */
+  private levelFast = false;
+  /** r (evaluations a new pixel) of the region-seeded pass, once measured. */
+  private measuredR: number | null = null;
+  /** Pixels and evaluations when the current stride began. */
+  private levelStart = { pixels: 0, evaluations: 0 };
+  private readonly staging: GPUBuffer;
+
+  constructor(private readonly setup: JobSetup) {
+    this.progress = {
+      pixelsDone: 0,
+      pixelsTotal: setup.pixelsTotal,
+      evaluations: 0,
+      stride: setup.strides[0] ?? 1,
+      strideDone: false,
+      done: false,
+      msLeft: Number.POSITIVE_INFINITY,
+      measured: false,
+      gridMs: Number.NaN,
+      pass: setup.fast ? 'fast' : 'brute',
+    };
+    if (!setup.brute && !setup.fast) throw new Error('FieldsJob: no pass');
+    this.staging = setup.device.createBuffer({
+      label: 'FieldsJob.stats',
+      size: (kStatsWords + setup.tiles) * 4,
+      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+    });
+  }
+
+  get stride(): number {
+    return this.setup.strides[this.level] ?? 1;
+  }
+
+  /**
+   * One step: about `budgetMs` of GPU work (null: the rest of the current stride in one submission). Resolves when
+   * the GPU finished it, with where the computation stands.
+   */
+  async step(budgetMs: number | null): Promise<JobProgress> {
+    if (this.progress.done) return this.progress;
+    const { device } = this.setup;
+    const encoder = device.createCommandEncoder({ label: 'FieldsJob.step' });
+    if (!this.levelStarted) this.startLevel(encoder, budgetMs);
+    const start = performance.now();
+    const macs = this.levelFast ? this.encodeFast(encoder, budgetMs) : this.encodeBrute(encoder, budgetMs);
+    // The statistics, and each tile's word saying it is done at this stride.
+    const { counters } = this.setup.target;
+    const tiles = this.setup.tiles;
+    encoder.copyBufferToBuffer(counters, 0, this.staging, 0, kStatsWords * 4);
+    encoder.copyBufferToBuffer(
+      counters,
+      (kLabelsBase + tiles * kLabelWords) * 4,
+      this.staging,
+      kStatsWords * 4,
+      tiles * 4,
+    );
+    device.queue.submit([encoder.finish()]);
+    await this.staging.mapAsync(GPUMapMode.READ);
+    const words = new Uint32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    const ms = performance.now() - start;
+    const stats = words.subarray(0, kStatsWords);
+    // The first step of a computation may wait for the shaders' first use: no measure of the speed.
+    const learn = this.steps++ > 0;
+    const evaluations = stats[kStat.evaluations] ?? 0;
+    const pixelsDone = stats[kStat.pixelsDone] ?? 0;
+    const fast = this.setup.fast;
+    if (this.levelFast && fast) {
+      const evaluated = evaluations - this.progress.evaluations;
+      if (learn) this.setup.pace.fast.learn(evaluated * fast.macsPerEval, ms);
+      const stepTiles = fast.frame.stepTiles;
+      this.seedsPerTile = Math.max(1, 0.5 * this.seedsPerTile + (0.5 * evaluated) / Math.max(1, stepTiles));
+      const levelPixels = pixelsDone - this.levelStart.pixels;
+      if (levelPixels > 0) this.measuredR = (evaluations - this.levelStart.evaluations) / levelPixels;
+    } else {
+      if (learn) this.setup.pace.brute.learn(macs, ms);
+    }
+    const strideDone = this.strideComplete(stats[kStat.unitsDone] ?? 0);
+    const last = this.level === this.setup.strides.length - 1;
+    const grids = this.gridsMsLeft(pixelsDone);
+    this.progress = {
+      pixelsDone,
+      pixelsTotal: this.setup.pixelsTotal,
+      evaluations,
+      stride: this.stride,
+      strideDone,
+      done: strideDone && last,
+      msLeft: grids.reduce((sum, ms) => (Number.isNaN(ms) ? sum : sum + ms), 0),
+      measured: !grids.some(Number.isNaN),
+      gridMs: (strideDone ? grids[1] : grids[0]) ?? 0,
+      pass: this.levelFast ? 'fast' : 'brute',
+    };
+    if (strideDone && !last) {
+      this.level++;
+      this.levelStarted = false;
+      this.levelStart = { pixels: pixelsDone, evaluations };
+    } else if (!strideDone && this.levelFast && fast && this.cursor >= fast.frame.tiles) {
+      // A round over the list ended: the next goes over the tiles not done yet only.
+      const done = words.subarray(kStatsWords);
+      fast.pass.setTiles(
+        fast.frame,
+        fast.frame.current.filter((tile) => done[tile] === 0),
+      );
+      this.cursor = 0;
+    }
+    return this.progress;
+  }
+
+  /**
+   * The time each grid still takes, from the current one (what is left of it) to the finest, at the speeds learnt and
+   * the region-seeded pass's evaluations a pixel (see JobProgress.msLeft); NaN for its grids before it measured one.
+   */
+  private gridsMsLeft(pixelsDone: number): number[] {
+    const { strides, pixelsTotal, pace, fast, brute } = this.setup;
+    const bruteMacs = brute ? brute.frame.layerMacs.slice(0, brute.frame.layersRun).reduce((a, b) => a + b, 0) : 0;
+    const msPerFastEval = ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6;
+    const msPerBruteEval = (bruteMacs * pace.brute.nsPerMac) / 1e6;
+    // Pixels of each stride's grid that coarser strides did not do (a fraction of the whole: 1/s^2 - 1/(2s)^2).
+    const share = (level: number): number => {
+      const s = strides[level] ?? 1;
+      const coarser = strides[level - 1];
+      return pixelsTotal * (1 / (s * s) - (coarser ? 1 / (coarser * coarser) : 0));
+    };
+    let r = this.measuredR === null ? Number.NaN : Math.min(1, Math.max(this.measuredR, 1e-4));
+    const left = Math.max(0, share(this.level) - (pixelsDone - this.levelStart.pixels));
+    const grids = [this.levelFast ? left * r * msPerFastEval : left * msPerBruteEval];
+    for (let level = this.level + 1; level < strides.length; level++) {
+      const levelFast = this.fastAt(strides[level] ?? 1);
+      if (levelFast) r = Math.min(1, (r * (1 + 3 * r)) / 3);
+      grids.push(share(level) * (levelFast ? r * msPerFastEval : msPerBruteEval));
+    }
+    return grids;
+  }
+
+  /**
+   * Whether the grid of `stride` is the region-seeded pass's: full resolution always; a coarser grid when its tiles
+   * hold several pixels of it (one pixel a tile gains nothing from seeding) and there are enough of them.
+   */
+  private fastAt(stride: number): boolean {
+    const { fast, brute } = this.setup;
+    if (!fast || !brute || stride === 1) return fast !== null;
+    return stride < kTileSide && fast.frame.list.length >= kMinFastTiles;
+  }
+
+  /** Clears the labels' per-tile "done" words and the counter of units done, and sets the stride. */
+  private startLevel(encoder: GPUCommandEncoder, budgetMs: number | null): void {
+    const { target, tiles, device, fast, brute } = this.setup;
+    encoder.clearBuffer(target.counters, (kLabelsBase + tiles * kLabelWords) * 4, tiles * 4);
+    device.queue.writeBuffer(target.counters, kStat.unitsDone * 4, new Uint32Array(1));
+    const stride = this.stride;
+    this.levelFast = this.fastAt(stride);
+    if (this.levelFast && fast) {
+      this.levelTiles = fast.pass.setStride(fast.frame, stride);
+      this.cursor = 0;
+    } else if (brute) {
+      // Pixels of the coarser grid before are done (strides are powers of two, each a multiple of the next).
+      const coarse = this.setup.strides[this.level - 1] ?? 0;
+      const maxLayer = Math.max(1, ...brute.frame.layerMacs);
+      const chunkPixels =
+        budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs) / maxLayer;
+      this.chunks = brute.pass.setLevel(brute.frame, stride, coarse, chunkPixels);
+      this.chunk = 0;
+      this.layer = 0;
+    }
+    this.levelStarted = true;
+  }
+
+  /** Records the next steps of the region-seeded pass; returns their multiply-adds (unknown: 0). */
+  private encodeFast(encoder: GPUCommandEncoder, budgetMs: number | null): number {
+    const kind = this.setup.fast;
+    if (!kind) return 0;
+    const { pass, frame } = kind;
+    if (budgetMs === null) {
+      const { steps } = pass.writeSteps(frame, 0, Number.POSITIVE_INFINITY, kUnbounded);
+      for (let s = 0; s < steps; s++) pass.encodeStep(encoder, frame, s);
+      this.cursor = frame.tiles;
+      return 0;
+    }
+    // One step from the cursor, sized from the speed learnt so far: about budgetMs of evaluations, and no tile more
+    // than its share of them. A new round starts over the list when the cursor reaches its end (finished tiles
+    // return at once).
+    if (this.cursor >= frame.tiles) this.cursor = 0;
+    const evaluations = Math.max(1, this.setup.pace.fast.macsIn(budgetMs) / kind.macsPerEval);
+    const stepTiles = Math.max(1, Math.floor(evaluations / this.seedsPerTile));
+    const maxSeeds = Math.max(1, Math.ceil(evaluations / stepTiles));
+    pass.writeSteps(frame, this.cursor, stepTiles, maxSeeds, 1);
+    pass.encodeStep(encoder, frame, 0);
+    this.cursor = Math.min(frame.tiles, this.cursor + frame.stepTiles);
+    return 0;
+  }
+
+  /** Records the next (chunk, layer) dispatches of the brute-force pass; returns their multiply-adds. */
+  private encodeBrute(encoder: GPUCommandEncoder, budgetMs: number | null): number {
+    const kind = this.setup.brute;
+    if (!kind) return 0;
+    const { pass, frame } = kind;
+    const budget = budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs);
+    let macs = 0;
+    while (this.chunk < this.chunks) {
+      const cost = pass.dispatchMacs(frame, this.chunk, this.layer);
+      if (macs > 0 && macs + cost > budget) break;
+      pass.encodeDispatch(encoder, frame, this.chunk, this.layer);
+      macs += cost;
+      this.layer++;
+      if (this.layer > frame.layersRun) {
+        this.layer = 0;
+        this.chunk++;
+      }
+    }
+    return macs;
+  }
+
+  /** Whether the current stride's grid is done: every tile (fast) or every chunk (brute force). */
+  private strideComplete(unitsDone: number): boolean {
+    if (!this.levelFast) return this.chunk >= this.chunks;
+    return unitsDone >= this.levelTiles;
+  }
+
+  destroy(): void {
+    this.staging.destroy();
+  }
+}
