@@ -109,13 +109,27 @@ fn layerColour(layer: u32) -> vec3<f32> {
   return oklch(0.55, 0.16, f32(layer - 1u) / f32(k) + 0.05);
 }
 
+// Output mode: warm for positive outputs, cold for negative, darker further from zero. When the outputs in view change
+// sign (or with a fixed outputScale) white is 0 and the scale is symmetric; when they do not, the scale spans their
+// range (the view's least |output| white), so that a view far from the zero set is not one flat colour.
 fn outputColour(f: PixelField) -> vec3<f32> {
-  let scale = max(select(bitcast<f32>(stats[0]), params.outputScale, params.outputScale > 0.0), 1e-30);
-  let t = clamp(f.output / scale, -1.0, 1.0);
-  let s = sqrt(abs(t));
+  var low = fromOrderedKey(~stats[5]);
+  var high = fromOrderedKey(stats[6]);
+  let fixed = params.outputScale > 0.0;
+  if (fixed || stats[6] == 0u || (low <= 0.0 && high >= 0.0)) {
+    let scale = max(select(bitcast<f32>(stats[0]), params.outputScale, fixed), 1e-30);
+    low = 0.0;
+    high = scale;
+  } else if (high < 0.0) {
+    let top = -low;
+    low = -high;
+    high = top;
+  }
+  let t = clamp((abs(f.output) - low) / max(high - low, 1e-30), 0.0, 1.0);
+  let s = sqrt(t);
   let warm = oklch(0.97 - 0.42 * s, 0.17 * s, 0.08);
   let cold = oklch(0.97 - 0.42 * s, 0.15 * s, 0.68);
-  var colour = select(cold, warm, t > 0.0);
+  var colour = select(cold, warm, f.output > 0.0);
   let kink = edgeCoverage(f.distance, params.edgeWidth) * 0.35;
   colour = mix(colour, vec3<f32>(0.25), kink);
   var contour = 0.0;

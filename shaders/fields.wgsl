@@ -189,6 +189,14 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   let hash = finalizeHash(vec2<u32>(field.hashLo, field.hashHi));
   field.hashLo = hash.x;
   field.hashHi = hash.y;
+  if (frame.coarse != 0u) {
+    // Another region than the coarser grid's pixel at the corner of this one's block: how dense the regions are
+    // at this stride (src/gpu/fieldsJob.ts decides from it whether the region-seeded pass would do better).
+    let parent = fields[(xy.y - xy.y % frame.coarse) * frame.width + xy.x - xy.x % frame.coarse];
+    if (parent.hashLo != hash.x || parent.hashHi != hash.y) {
+      atomicAdd(&counters[7], 1u);
+    }
+  }
 #if OUTPUT
   var acc = vec3<f32>(0.0);
   for (var k = 0u; k < step.inDim; k++) {
@@ -197,6 +205,8 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   field.output = centre[step.neuronBase] + acc.x;
   field.outputSlope = length(acc.yz);
   atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
+  atomicMax(&counters[5], ~orderedKey(field.output));
+  atomicMax(&counters[6], orderedKey(field.output));
 #endif
 #if THEOREM
   atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));

@@ -311,6 +311,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         field.output = output.x + dot(output.yz, d);
         field.outputSlope = length(output.yz);
         atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
+        atomicMax(&counters[5], ~orderedKey(field.output));
+        atomicMax(&counters[6], orderedKey(field.output));
 #endif
         let pixel = p.y * frame.width + p.x;
         fields[pixel] = field;

@@ -87,7 +87,7 @@ export class App {
     }
     if (settings.net !== '') settings.widths = hiddenWidths(net);
     const app = new App(canvas, messages, gpu, settings, net);
-    app.settings.layers = Math.min(app.settings.layers, net.hidden.length);
+    app.settings.layers = app.clampLayers(app.settings.layers);
     app.url.write(app.settings);
     return app;
   }
@@ -132,12 +132,20 @@ export class App {
         return false;
       }
     }
-    next.layers = Math.min(next.layers, this.net.hidden.length);
+    next.layers = this.clampLayers(next.layers);
     this.settings = next;
     this.url.write(this.settings);
     this.notify();
     this.scheduler.requestRender();
     return true;
+  }
+
+  /** Layers shown, at most the net's depth: a clamp says so. */
+  private clampLayers(layers: number): number {
+    const depth = this.net.hidden.length;
+    if (layers <= depth) return layers;
+    this.messages.note(`layers=${layers}: the net has ${depth} hidden layers; showing all ${depth}`);
+    return depth;
   }
 
   private notify(): void {
@@ -199,6 +207,11 @@ export class App {
     const w = Math.max(1, Math.floor(width * scale));
     const h = Math.max(1, Math.floor(height * scale));
     if (w === this.canvas.width && h === this.canvas.height) return;
+    if (scale < 1) {
+      this.messages.note(
+        `this GPU draws at most ${w}×${h} pixels for a ${width}×${height} window: the picture is scaled`,
+      );
+    }
     this.canvas.width = w;
     this.canvas.height = h;
     this.scheduler.requestRender();
@@ -211,8 +224,8 @@ export class App {
   get lastFrame() {
     return this.scheduler.lastFrame;
   }
-  get lastCost() {
-    return this.scheduler.lastCost;
+  get lastSummary() {
+    return this.scheduler.lastSummary;
   }
   get lastTheoremIntegral(): number | null {
     return this.scheduler.lastTheoremIntegral;

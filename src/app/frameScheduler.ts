@@ -8,7 +8,7 @@
  */
 import { GpuError, withErrorScopes } from '../gpu/device.ts';
 import { readTexture } from '../gpu/readback.ts';
-import type { Computation, FieldsCost, FrameResult, JobProgress, RenderSettings } from '../gpu/renderer.ts';
+import type { Computation, FieldsSummary, FrameResult, JobProgress, RenderSettings } from '../gpu/renderer.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import type { Gpu } from './gpuContext.ts';
 
@@ -21,6 +21,17 @@ const kMaxStride = 256;
 /** A picture is computed unasked for this long at most: a finer grid that would end later waits for the user. */
 export const kConfirmMs = 20_000;
 const kFrameLog = 100;
+
+/** A picture presented. */
+export interface PresentRecord {
+  /** performance.now() when it was submitted, and when the GPU had done it (null until then). */
+  readonly at: number;
+  done: number | null;
+  /** `moved`: the last picture moved and scaled on input; `coarse`: a computation's grid; `finished`: the picture. */
+  readonly kind: 'moved' | 'coarse' | 'finished';
+  /** The grid's stride (1: full resolution; 0 for `moved`). */
+  readonly stride: number;
+}
 
 /** What the scheduler needs from the app. */
 export interface FrameSource {
@@ -40,6 +51,8 @@ interface Active {
   readonly start: number;
   /** A coarse grid is done: there is something to show. */
   shown: boolean;
+  /** The stride of the finest grid done (what a preview shows exactly). */
+  gridStride: number;
   /** Waiting for the user: the rest would take `progress.msLeft`. */
   paused: boolean;
 }
@@ -48,22 +61,27 @@ export class FrameScheduler {
   /** Pictures presented as the answer to the settings: finished ones, and previews paused as too expensive. */
   frames = 0;
   lastFrame: FrameResult | null = null;
-  lastCost: FieldsCost | null = null;
+  lastSummary: FieldsSummary | null = null;
   /** The theorem's predicted boundary length of the last computed view (theorem mode; null otherwise). */
   lastTheoremIntegral: number | null = null;
   /** Computations given up because the view or settings changed while they ran. */
   abandoned = 0;
   /** The last kFrameLog frames, for tests and debugging. */
   readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' | 'paused' }[] = [];
-  /** For tests: a step's budget instead of kStepMs, and a promise each step and each present wait for. */
-  readonly testHooks: { budgetMs: number | null; gate: Promise<void> | null } = { budgetMs: null, gate: null };
+  /**
+   * For tests: a step's budget, the first picture's cost and the time computed unasked instead of kStepMs,
+   * kFirstPictureMs and kConfirmMs, and a promise each step and each present wait for.
+   */
+  readonly testHooks: {
+    budgetMs: number | null;
+    firstPictureMs: number | null;
+    confirmMs: number | null;
+    gate: Promise<void> | null;
+  } = { budgetMs: null, firstPictureMs: null, confirmMs: null, gate: null };
   /** True while the picture on screen is a computation's coarse stage, not the finished picture. */
   showingPreview = false;
-  /**
-   * The last kFrameLog pictures presented, with performance.now() when they were submitted: `moved` (the last picture
-   * moved and scaled at once on input), `coarse` (a computation's finished grid), `finished` (benchmarks, tests).
-   */
-  readonly presentLog: { at: number; kind: 'moved' | 'coarse' | 'finished'; stride: number }[] = [];
+  /** The last kFrameLog pictures presented (benchmarks, tests). */
+  readonly presentLog: PresentRecord[] = [];
   private active: Active | null = null;
   /** The computation of these fields goes on to full detail even if expensive (the user asked). */
   private confirmedKey = '';
@@ -108,11 +126,22 @@ export class FrameScheduler {
     return this.frames > 0 && !this.busy && !this.scheduled && !this.pending;
   }
 
-  /** Where the computation of the picture on its way stands (null when the picture on screen is the one asked for). */
-  get progress(): (JobProgress & { readonly paused: boolean }) | null {
+  /**
+   * Where the computation of the picture on its way stands (null when the picture on screen is the one asked for):
+   * paused or not, and the stride of the finest grid done (0: none yet).
+   */
+  get progress(): (JobProgress & { readonly paused: boolean; readonly gridStride: number }) | null {
     const active = this.active;
     const progress = active?.computation.progress;
-    return active && progress ? { ...progress, paused: active.paused } : null;
+    return active && progress ? { ...progress, paused: active.paused, gridStride: active.gridStride } : null;
+  }
+
+  /** The summary of the picture on screen: a preview's so far, else the last finished picture's. */
+  get shownSummary(): FieldsSummary | null {
+    const active = this.active;
+    const progress = active?.computation.progress;
+    if (!this.showingPreview || !active || !progress) return this.lastSummary;
+    return this.source.gpu().renderer.summarize(progress.stats, active.computation.stored);
   }
 
   /** A new device replaced a lost one: what was made on the old one is gone. */
@@ -204,12 +233,18 @@ export class FrameScheduler {
     const fieldsKey = this.fieldsKey(gpu);
     let active = this.active;
     if (active?.fieldsKey !== fieldsKey) {
-      active?.computation.abandon();
+      if (active) {
+        // A paused preview's computation, of fields no longer asked for.
+        active.computation.abandon();
+        this.abandoned++;
+        this.log('abandoned');
+      }
       this.active = null;
       const size = { width: texture.width, height: texture.height };
       const strides = this.strides(gpu, size);
       const computation = await gpu.renderer.beginFields(size, settings, strides);
-      active = computation ? { fieldsKey, computation, start: performance.now(), shown: false, paused: false } : null;
+      const start = performance.now();
+      active = computation ? { fieldsKey, computation, start, shown: false, gridStride: 0, paused: false } : null;
       this.active = active;
     }
     if (active) {
@@ -226,7 +261,7 @@ export class FrameScheduler {
         return;
       }
       this.active = null;
-      this.lastCost = await gpu.renderer.fieldsCost();
+      this.lastSummary = await gpu.renderer.fieldsSummary();
       this.lastTheoremIntegral = await gpu.renderer.theoremIntegral();
     }
     await this.testHooks.gate;
@@ -263,14 +298,18 @@ export class FrameScheduler {
         return 'abandoned';
       }
       if (progress.done) return 'done';
-      if (progress.strideDone) active.shown = true;
+      if (progress.strideDone) {
+        active.shown = true;
+        active.gridStride = progress.stride;
+      }
       if (active.shown && (progress.strideDone || this.pictureKey() !== this.presentedKey)) {
         await this.present(gpu, texture, computation);
       }
       // A picture gets kConfirmMs of computing unasked: before a grid that would end later, keep this picture until
       // the user asks for full detail.
       const elapsed = performance.now() - active.start;
-      if (active.shown && elapsed + progress.gridMs > kConfirmMs && this.confirmedKey !== fieldsKey) {
+      const confirmMs = this.testHooks.confirmMs ?? kConfirmMs;
+      if (active.shown && elapsed + progress.gridMs > confirmMs && this.confirmedKey !== fieldsKey) {
         active.paused = true;
         return 'paused';
       }
@@ -308,7 +347,7 @@ export class FrameScheduler {
   private strides(gpu: Gpu, size: ImageSize): number[] {
     // The coarse grids with a pixel a tile are brute force's (fieldsJob.ts): one evaluation a pixel.
     const msPerPixel = (gpu.renderer.macsPerEvaluation * gpu.renderer.pace.brute.nsPerMac) / 1e6;
-    const affordable = kFirstPictureMs / Math.max(msPerPixel, 1e-9);
+    const affordable = (this.testHooks.firstPictureMs ?? kFirstPictureMs) / Math.max(msPerPixel, 1e-9);
     let stride = 1;
     while (stride < kMaxStride && (size.width / stride) * (size.height / stride) > affordable) stride *= 2;
     const strides: number[] = [];
@@ -316,8 +355,15 @@ export class FrameScheduler {
     return strides;
   }
 
-  private logPresent(kind: 'moved' | 'coarse' | 'finished', stride: number): void {
-    this.presentLog.push({ at: performance.now(), kind, stride });
+  private logPresent(kind: PresentRecord['kind'], stride: number): void {
+    const record: PresentRecord = { at: performance.now(), done: null, kind, stride };
+    void this.source
+      .gpu()
+      .device.queue.onSubmittedWorkDone()
+      .then(() => {
+        record.done = performance.now();
+      });
+    this.presentLog.push(record);
     this.presentLog.splice(0, Math.max(0, this.presentLog.length - kFrameLog));
   }
 

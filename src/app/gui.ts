@@ -6,7 +6,10 @@ import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
 import { downloadNet, readNetFile } from './netStore.ts';
-import { kLimits, layersShown, type Settings, settingsFromParams } from './settings.ts';
+import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from './settings.ts';
+
+/** Windows narrower than this start with the panel folded. */
+const kOpenWidth = 1000;
 
 export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   const gui = new GUI({ title: 'ReLUscope' });
@@ -70,25 +73,29 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     },
   };
   const network = gui.addFolder('Network');
-  network
+  const widths = network
     .add(proxy, 'widths')
     .name('hidden widths')
     .onFinishChange((text: string) => apply('widths', text, { layers: 0 }));
+  help(widths, kSettingsTable.widths.help);
   // A number field, not a slider: sigma_b ranges over [0, kLimits.maxSigmaB], and useful values are below 2.
-  network
+  const sigmaB = network
     .add(proxy, 'sigmaB')
     .min(0)
     .step(0.01)
     .name('sigma_b')
     .onFinishChange((v: number) => apply('sigmaB', v));
-  network
+  help(sigmaB, kSettingsTable.sigmaB.help);
+  const seed = network
     .add(proxy, 'seed')
     .step(1)
     .name('seed')
     .onFinishChange((v: number) => apply('seed', v));
-  network.add(proxy, 'resample').name('resample (new seed)');
-  network.add(proxy, 'load').name('load relu-mlp file…');
-  network.add(proxy, 'save').name('save net as relu-mlp');
+  help(seed, kSettingsTable.seed.help);
+  const resample = network.add(proxy, 'resample').name('resample (new seed)');
+  help(resample, 'the next seed: another random net of the same widths');
+  help(network.add(proxy, 'load').name('load relu-mlp file…'), 'show a net from a relu-mlp JSON file (or drop one)');
+  help(network.add(proxy, 'save').name('save net as relu-mlp'), 'download the net shown as a relu-mlp JSON file');
   const picture = gui.addFolder('Picture');
   const layers: Controller = picture
     .add(proxy, 'layers', 1, 1, 1)
@@ -96,26 +103,37 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     .onChange((k: number) => {
       app.update({ layers: k >= app.net.hidden.length ? 0 : k });
     });
-  picture
-    .add(proxy, 'mode', [...kColourModes])
-    .name('colour mode')
-    .onChange((mode: Settings['mode']) => apply('mode', mode));
-  picture
-    .add(proxy, 'edgeWidth', 0, kLimits.maxEdgeWidth, 0.25)
-    .name('edge width (px)')
-    .onChange((v: number) => apply('edgeWidth', v));
-  picture
-    .add(proxy, 'palette', [...kPalettes])
-    .name('palette')
-    .onChange((palette: Settings['palette']) => apply('palette', palette));
-  picture
-    .add(proxy, 'algorithm', [...kAlgorithms])
-    .name('algorithm')
-    .onChange((algorithm: Settings['algorithm']) => apply('algorithm', algorithm));
-  picture.add(proxy, 'resetView').name('reset view (0)');
+  help(layers, kSettingsTable.layers.help);
+  const choices = [
+    ['mode', 'colour mode', kColourModes],
+    ['palette', 'palette', kPalettes],
+    ['algorithm', 'algorithm', kAlgorithms],
+  ] as const;
+  for (const [key, name, values] of choices) {
+    const controller = picture
+      .add(proxy, key, [...values])
+      .name(name)
+      .onChange((value: string) => apply(key, value));
+    help(controller, kSettingsTable[key].help);
+    if (key === 'mode') {
+      const edge = picture
+        .add(proxy, 'edgeWidth', 0, kLimits.maxEdgeWidth, 0.25)
+        .name('edge width (px)')
+        .onChange((v: number) => apply('edgeWidth', v));
+      help(edge, kSettingsTable.edgeWidth.help);
+    }
+  }
+  help(picture.add(proxy, 'resetView').name('reset view (0)'), 'back to the default view: centre (0, 0), span 4');
   const performance = gui.addFolder('Performance');
-  performance.add(proxy, 'demo').name('fly a zoom path (start / stop)');
-  performance.add(proxy, 'bigDemo').name('zoom demo on a 4 x 1024 net');
+  help(
+    performance.add(proxy, 'demo').name('fly a zoom path (start / stop)'),
+    'zoom in and out along a fixed path and count frames a second',
+  );
+  help(
+    performance.add(proxy, 'bigDemo').name('zoom demo on a 4 x 1024 net'),
+    'the zoom path on a net of 4096 neurons (on a CPU-only WebGPU it shows coarse previews)',
+  );
+  performance.close();
 
   const refresh = (settings: Settings, depth: number): void => {
     proxy.widths = settings.widths.join(',');
@@ -127,12 +145,24 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     proxy.palette = settings.palette;
     proxy.algorithm = settings.algorithm;
     layers.max(depth);
+    // A loaded file or a built-in net has its own widths and weights: those controls do not apply. sigma_b still
+    // sets the theorem mode's bias density.
+    const random = settings.net === '';
+    for (const controller of [widths, seed, resample]) controller.enable(random);
+    widths.name(random ? 'hidden widths' : 'hidden widths (of the net shown)');
+    sigmaB.name(random ? 'sigma_b' : 'sigma_b (theorem density)');
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();
   };
   app.listeners.push({ settingsChanged: refresh });
-  if (window.innerWidth < 640) gui.close();
+  // On a narrow window the panel starts folded to its title: open, it would cover a third of the picture.
+  if (window.innerWidth < kOpenWidth) gui.close();
   refresh(app.settings, app.net.hidden.length);
   return gui;
+}
+
+/** A control's help, shown as its tooltip. */
+function help(controller: Controller, text: string): void {
+  controller.domElement.title = text;
 }
 
 function attachDrop(load: (file: File) => Promise<void>): void {

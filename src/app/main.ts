@@ -1,14 +1,14 @@
 /** Entry point of the browser app. */
 import { NoWebGPUError } from '../gpu/device.ts';
-import { neuronCount } from '../model/net.ts';
 import { addAnalysisFolder } from './analysis/guiFolder.ts';
 import { AnalysisPanel } from './analysis/panel.ts';
 import { App } from './app.ts';
 import { ZoomDemo } from './demo.ts';
 import { buildGui } from './gui.ts';
+import { Hover } from './hover.ts';
 import { attachInput } from './input.ts';
 import { Messages } from './messages.ts';
-import { layersShown } from './settings.ts';
+import { Readout } from './readout.ts';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -23,20 +23,6 @@ export interface AppHandle {
   analysis: AnalysisPanel | null;
   errors: string[];
   failed: string | null;
-}
-
-/** The edge colours of the `layers` mode, as shaders/colour.wgsl's layerColour makes them (OKLCh). */
-function layerLegend(layers: number): HTMLElement {
-  const legend = document.createElement('span');
-  legend.append('layer ');
-  for (let layer = 1; layer <= layers; layer++) {
-    const swatch = document.createElement('span');
-    swatch.textContent = String(layer);
-    swatch.className = 'swatch';
-    swatch.style.background = `oklch(0.55 0.16 ${(((layer - 1) / layers + 0.05) * 360).toFixed(1)})`;
-    legend.append(swatch);
-  }
-  return legend;
 }
 
 async function main(): Promise<void> {
@@ -66,7 +52,7 @@ async function main(): Promise<void> {
   });
   handle.demo = demo;
   const gui = buildGui(app, messages, demo);
-  const panel = new AnalysisPanel(canvas, app, messages);
+  const panel = new AnalysisPanel(canvas, app, messages, element('dock'));
   handle.analysis = panel;
   addAnalysisFolder(gui, app, panel);
   app.listeners.push({ settingsChanged: () => panel.refresh(), frameShown: () => panel.refresh() });
@@ -83,30 +69,17 @@ async function main(): Promise<void> {
       app.resetView();
     },
   });
-  const readout = element('readout');
-  const showReadout = (): void => {
-    const frame = app.lastFrame;
-    const { width, height } = app.size;
-    const ms = frame
-      ? `${frame.ms.toFixed(1)} ms/frame (${frame.computedFields ? 'fields + colour' : 'colour only'})`
-      : '…';
-    const cost = app.lastCost;
-    const reused =
-      cost && cost.reusedPixels > 0 ? `, ${Math.round((100 * cost.reusedPixels) / cost.pixels)}% of pixels reused` : '';
-    const evaluations = cost
-      ? `${(cost.evaluations / cost.pixels).toFixed(4)} evaluations/px (${app.settings.mode === 'theorem' ? 'brute: theorem mode' : app.settings.algorithm}${reused})`
-      : '';
-    const fps = demo.active
-      ? `demo: ${demo.framesPerSecond} frames/s, span ${app.settings.span.toExponential(2)}\n`
-      : '';
-    const theorem =
-      app.settings.mode === 'theorem' && app.lastTheoremIntegral !== null
-        ? `\ntheorem: predicted boundary length in view ${app.lastTheoremIntegral.toPrecision(4)}`
-        : '';
-    readout.textContent = `${fps}${ms}\n${evaluations}\n${neuronCount(app.net)} neurons · ${width}×${height} = ${(width * height).toLocaleString('en')} px${theorem}`;
-    if (app.settings.mode === 'layers')
-      readout.append('\n', layerLegend(layersShown(app.settings, app.net.hidden.length)));
-  };
+  const hover = new Hover(
+    canvas,
+    {
+      view: () => app.view,
+      size: () => app.size,
+      net: () => app.net,
+      layers: () => app.layers,
+    },
+    () => readout.refresh(),
+  );
+  const readout = new Readout(element('readout'), app, demo, hover);
   const observer = new ResizeObserver(([entry]) => {
     if (!entry) return;
     const device = entry.devicePixelContentBoxSize?.[0];
@@ -120,9 +93,16 @@ async function main(): Promise<void> {
   } catch {
     observer.observe(canvas);
   }
-  // The readout follows the frames and the settings (no polling); the panel refreshes itself on settings changes.
-  app.listeners.push({ frameShown: showReadout, settingsChanged: showReadout });
-  showReadout();
+  // The readout follows the frames and the settings (no polling); the pixel under the cursor is read again when the
+  // settings change (the view, the net, the layers).
+  app.listeners.push({
+    frameShown: () => readout.refresh(),
+    settingsChanged: () => {
+      hover.refresh();
+      readout.refresh();
+    },
+  });
+  readout.refresh();
 }
 
 void main();

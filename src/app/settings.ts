@@ -108,7 +108,9 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     format: String,
     flag: 'mode',
     value: kColourModes.join('|'),
-    help: 'colour mode',
+    help:
+      'colour mode: regions (a colour per activation pattern), edges, distance (to the nearest boundary), layers ' +
+      "(edges coloured by their neuron's layer), output (the network output), theorem (Hanin & Rolnick's integrand)",
   },
   edgeWidth: {
     parse: (t, l) => parseNumber(t, l, 0, kLimits.maxEdgeWidth),

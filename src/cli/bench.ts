@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: fixed cases rendered in headless Chromium (the harness of `npm run shot`), the median of several
- * frames after a warm-up, each frame recomputing the fields and waiting for the GPU. With `--json`, an array of rows
- * {"widths", "width", "height", "mode", "msPerFrame", "fullEvalsPerPixel", ...}. A CPU baseline (numpy float32
- * GEMMs of the same per-pixel computation) runs beside it when python3 has numpy.
+ * frames after a warm-up, each frame recomputing the fields and waiting for the GPU; then the interaction itself in
+ * the app (interactionBench.ts): time to the first picture and from an input to the next picture. With `--json`,
+ * {"frames": [{"widths", "width", "height", "mode", "msPerFrame", "fullEvalsPerPixel", ...}], "interaction": [...]}.
+ * A CPU baseline (numpy float32 GEMMs of the same per-pixel computation) runs beside it when python3 has numpy.
  */
 import { spawnSync } from 'node:child_process';
 import type { Algorithm } from '../gpu/layout.ts';
+import { formatDuration } from '../model/format.ts';
 import { resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
 import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
 import { startHarness, WebGpuUnavailableError } from './harness.ts';
+import { type InteractionCase, type InteractionRow, measureInteraction } from './interactionBench.ts';
 import { handleSignals } from './lifecycle.ts';
 import { Shooter } from './shooter.ts';
 
@@ -54,6 +57,16 @@ const kSmokeCases: BenchCase[] = [
   { widths: [8, 8], width: 48, height: 40, span: 2 },
   { widths: [6, 6, 6], width: 40, height: 32, span: 2, layers: 2 },
 ];
+/** The app at 1280 x 800: the default view (centre 0, span 4) and a deep one (the frame cases' centre, span 0.01). */
+const kInteractionCases: InteractionCase[] = [
+  { widths: [64, 64, 64], width: 1280, height: 800, cx: 0, cy: 0, span: 4 },
+  { widths: [64, 64, 64], width: 1280, height: 800, ...kCentre, span: 0.01 },
+  { widths: [1024, 1024, 1024, 1024], width: 1280, height: 800, cx: 0, cy: 0, span: 4 },
+  { widths: [1024, 1024, 1024, 1024], width: 1280, height: 800, ...kCentre, span: 0.01 },
+];
+const kSmokeInteraction: InteractionCase[] = [{ widths: [8, 8], width: 320, height: 240, cx: 0, cy: 0, span: 4 }];
+/** Zooms timed per interaction case. */
+const kZooms = 3;
 /** Brute force on a machine without a GPU: frames above this many multiply-adds are timed on a crop. */
 const kCpuMacBudget = 2e10;
 
@@ -75,6 +88,7 @@ the fields and waiting for the GPU; a numpy baseline of the same per-pixel compu
     { name: 'smoke', help: 'tiny cases, to check that the benchmark runs', group: 'cases' },
     { name: 'gpu', help: "use the machine's GPU (default: SwiftShader)", group: 'cases' },
     { name: 'no-baseline', help: 'skip the numpy baseline', group: 'cases' },
+    { name: 'no-interaction', help: 'skip the interaction rows (the app at 1280x800)', group: 'cases' },
     { name: 'json', help: 'an array of rows instead of the table', group: 'output' },
   ],
   epilogue: 'Exit codes: 0 done, 1 failed, 2 bad arguments, 3 no WebGPU.',
@@ -165,6 +179,33 @@ function table(rows: readonly BenchRow[]): string {
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
 }
 
+function interactionTable(rows: readonly InteractionRow[]): string {
+  const header = ['widths', 'window', 'span', 'first picture', 'finished', 'input->screen', 'input->picture'];
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const rest = (p: NonNullable<InteractionRow['paused']>): string =>
+    p.measured ? `~${formatDuration(p.msLeft)}` : `${formatDuration(p.msLeft)} to ${formatDuration(p.msLeftAtMost)}`;
+  const lines = rows.map((r) => [
+    r.widths.length > 3 && new Set(r.widths).size === 1 ? `${r.widths.length}x${r.widths[0]}` : r.widths.join(','),
+    `${r.width}x${r.height}`,
+    String(r.span),
+    seconds(r.firstPictureMs),
+    r.finishedMs !== null
+      ? seconds(r.finishedMs)
+      : r.paused
+        ? `preview 1/${r.paused.stride}, rest ${rest(r.paused)}`
+        : 'not within --max-seconds',
+    seconds(r.inputToScreenMs),
+    seconds(r.inputToPictureMs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const format = (cells: string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const options = runCommand(kBenchCommand, argv, benchOptions);
   if (typeof options === 'number') return options;
@@ -174,6 +215,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const cases = values.smoke ? kSmokeCases : kCases.filter((c) => !c.extra || values.all);
   let harness: Awaited<ReturnType<typeof startHarness>> | null = null;
   const rows: BenchRow[] = [];
+  const interaction: InteractionRow[] = [];
   try {
     harness = await startHarness({ gpu });
     const shooter = await Shooter.open(harness);
@@ -229,13 +271,24 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
       }
     }
+    if (!values['no-interaction']) {
+      const interactionCases = values.smoke ? kSmokeInteraction : kInteractionCases;
+      // A first load of the app (the dev server prepares its modules once, as on a user's first visit).
+      await measureInteraction(harness, kSmokeInteraction[0] as InteractionCase, 0, maxSeconds);
+      for (const c of interactionCases) {
+        const row = await measureInteraction(harness, c, kZooms, maxSeconds);
+        interaction.push(row);
+        process.stderr.write(`${interactionTable([row]).split('\n')[2]}\n`);
+      }
+    }
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n`);
     return error instanceof WebGpuUnavailableError ? 3 : 1;
   } finally {
     await harness?.close();
   }
-  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 1)}\n` : `${table(rows)}\n`);
+  const text = `${table(rows)}\n\nThe app (time since navigation start, and from a wheel zoom):\n${interactionTable(interaction)}\n`;
+  process.stdout.write(values.json ? `${JSON.stringify({ frames: rows, interaction }, null, 1)}\n` : text);
   return 0;
 }
 

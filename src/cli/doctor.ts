@@ -3,8 +3,10 @@
  * WebGPU adapter with its limits; exits 3 with one paragraph of what was tried and what to install when WebGPU
  * cannot start. CI prints it before the tests.
  */
+
+import { chromiumFlags } from './chromiumFlags.ts';
 import { type Command, runCommand } from './commandLine.ts';
-import { chromiumFlags, chromiumVersion, kChromium, startHarness, WebGpuUnavailableError } from './harness.ts';
+import { chromiumVersion, kChromium, startHarness, WebGpuUnavailableError } from './harness.ts';
 import { handleSignals } from './lifecycle.ts';
 import { Shooter } from './shooter.ts';
 

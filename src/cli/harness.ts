@@ -4,6 +4,7 @@
  * Chromium uses the machine's GPU through Vulkan. Always close it: `await harness.close()` (also on errors); a
  * signal to the process closes it too (lifecycle.ts), and Chromium, talking to node over a pipe, exits with node.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import { chromiumFlags } from './chromiumFlags.ts';
 import { onInterrupt } from './lifecycle.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
 
@@ -20,21 +22,6 @@ export const kChromium = process.env.RELUSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const kProfilePrefix = 'reluscope-chromium-';
 /** Where the harness serves bytes published from node (nets too large to pass through the debugging protocol). */
 export const kPublishedPath = '/__reluscope/';
-
-/** Flags checked on this machine kind (shared/notes/webgpu-headless.md). */
-export function chromiumFlags(gpu: boolean, userDataDir: string): string[] {
-  const common = [
-    '--no-sandbox',
-    '--enable-unsafe-webgpu',
-    '--enable-features=Vulkan',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    `--user-data-dir=${userDataDir}`,
-  ];
-  return gpu ? [...common, '--use-angle=vulkan'] : [...common, '--use-vulkan=swiftshader', '--use-angle=vulkan'];
-}
 
 /** More Chromium flags from RELUSCOPE_CHROMIUM_ARGS (space-separated): for debugging, and to test failures. */
 function extraArgs(): string[] {
@@ -109,6 +96,12 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
   const server: ViteDevServer = await createServer({
     root,
     configFile: join(root, 'vite.config.ts'),
+    // Loaded in memory: the default loader writes a bundled copy of it beside it first (a run under a file-size
+    // limit, or on a read-only checkout, must not fail there).
+    configLoader: 'runner',
+    // No pre-bundled dependencies either (their cache is written under node_modules/.vite): the browser code's
+    // dependencies are ES modules, served as they are.
+    optimizeDeps: { noDiscovery: true, include: [] },
     logLevel: 'error',
     plugins: [publisher],
     appType: 'spa',

@@ -185,7 +185,7 @@ async function bench(request: TileRequest & { frames: number; maxSeconds: number
       if (f > 0) ms.push(performance.now() - start);
       if (performance.now() - started > request.maxSeconds * 1000 && ms.length > 0) break;
     }
-    const cost = await r.fieldsCost();
+    const cost = await r.fieldsSummary();
     const start = performance.now();
     await r.render(texture, settings);
     const colourMs = performance.now() - start;

@@ -34,13 +34,17 @@ export interface JobProgress {
    */
   readonly msLeft: number;
   readonly measured: boolean;
+  /** An upper bound of msLeft before the region-seeded pass measured r: r = 1 (an evaluation a pixel at most). */
+  readonly msLeftAtMost: number;
   /**
    * The estimated time to finish the grid being computed, or, after the step that completed one, the next grid (NaN:
-   * a grid of the region-seeded pass before it measured its evaluations a pixel).
+   * a grid of the region-seeded pass before it measured its evaluations a pixel; 0 when done).
    */
   readonly gridMs: number;
   /** The pass that computed the last step (coarse grids with few tiles are brute force's). */
   readonly pass: Algorithm;
+  /** The statistics words so far (kStat): what the colour pass scales a picture in progress with. */
+  readonly stats: Uint32Array;
 }
 
 /**
@@ -93,6 +97,8 @@ export interface JobSetup {
 const kFirstSeedsPerTile = 16;
 /** A grid with fewer tiles than this for the region-seeded pass is computed by brute force (when allowed). */
 export const kMinFastTiles = 16;
+/** Brute-force grids go on while at least this share of a grid's pixels fall in another region than their block's. */
+const kDenseShare = 0.5;
 const kUnbounded = 0xffffffff;
 
 export class FieldsJob {
@@ -115,7 +121,9 @@ export class FieldsJob {
   /** r (evaluations a new pixel) of the region-seeded pass, once measured. */
   private measuredR: number | null = null;
   /** Pixels and evaluations when the current stride began. */
-  private levelStart = { pixels: 0, evaluations: 0 };
+  private levelStart = { pixels: 0, evaluations: 0, newRegions: 0 };
+  /** The stride of the last grid done (0: none yet). */
+  private coarser = 0;
   private readonly staging: GPUBuffer;
 
   constructor(private readonly setup: JobSetup) {
@@ -128,7 +136,9 @@ export class FieldsJob {
       done: false,
       msLeft: Number.POSITIVE_INFINITY,
       measured: false,
+      msLeftAtMost: Number.POSITIVE_INFINITY,
       gridMs: Number.NaN,
+      stats: new Uint32Array(kStatsWords),
       pass: setup.fast ? 'fast' : 'brute',
     };
     if (!setup.brute && !setup.fast) throw new Error('FieldsJob: no pass');
@@ -150,6 +160,8 @@ export class FieldsJob {
   async step(budgetMs: number | null): Promise<JobProgress> {
     if (this.progress.done) return this.progress;
     const { device } = this.setup;
+    // The step's time is the speed's measure: not the work submitted before it (a picture presented between steps).
+    await device.queue.onSubmittedWorkDone();
     const encoder = device.createCommandEncoder({ label: 'FieldsJob.step' });
     if (!this.levelStarted) this.startLevel(encoder, budgetMs);
     const start = performance.now();
@@ -188,23 +200,10 @@ export class FieldsJob {
     }
     const strideDone = this.strideComplete(stats[kStat.unitsDone] ?? 0);
     const last = this.level === this.setup.strides.length - 1;
-    const grids = this.gridsMsLeft(pixelsDone);
-    this.progress = {
-      pixelsDone,
-      pixelsTotal: this.setup.pixelsTotal,
-      evaluations,
-      stride: this.stride,
-      strideDone,
-      done: strideDone && last,
-      msLeft: grids.reduce((sum, ms) => (Number.isNaN(ms) ? sum : sum + ms), 0),
-      measured: !grids.some(Number.isNaN),
-      gridMs: (strideDone ? grids[1] : grids[0]) ?? 0,
-      pass: this.levelFast ? 'fast' : 'brute',
-    };
+    const stepStride = this.stride;
+    const stepPass = this.levelFast ? 'fast' : 'brute';
     if (strideDone && !last) {
-      this.level++;
-      this.levelStarted = false;
-      this.levelStart = { pixels: pixelsDone, evaluations };
+      this.advance(stats);
     } else if (!strideDone && this.levelFast && fast && this.cursor >= fast.frame.tiles) {
       // A round over the list ended: the next goes over the tiles not done yet only.
       const done = words.subarray(kStatsWords);
@@ -214,31 +213,66 @@ export class FieldsJob {
       );
       this.cursor = 0;
     }
+    const grids = strideDone && last ? [0] : this.gridsMsLeft(pixelsDone, this.measuredR);
+    const sum = (values: number[]): number => values.reduce((a, ms) => (Number.isNaN(ms) ? a : a + ms), 0);
+    this.progress = {
+      pixelsDone,
+      pixelsTotal: this.setup.pixelsTotal,
+      evaluations,
+      stride: stepStride,
+      strideDone,
+      done: strideDone && last,
+      msLeft: sum(grids),
+      measured: !grids.some(Number.isNaN),
+      msLeftAtMost: strideDone && last ? 0 : sum(this.gridsMsLeft(pixelsDone, this.measuredR ?? 1)),
+      gridMs: grids[0] ?? 0,
+      pass: stepPass,
+      stats: stats.slice(),
+    };
     return this.progress;
+  }
+
+  /**
+   * On to the next grid after one completed. After a brute-force grid whose pixels mostly share their coarser
+   * block's region (fewer than kDenseShare in another), the grids up to the first of the region-seeded pass are
+   * skipped: where regions are that large, it does the rest with far fewer evaluations than brute force's coarse
+   * grids alone.
+   */
+  private advance(stats: Uint32Array): void {
+    const { strides, fast } = this.setup;
+    const pixels = stats[kStat.pixelsDone] ?? 0;
+    const newRegions = stats[kStat.newRegions] ?? 0;
+    let next = this.level + 1;
+    if (!this.levelFast && fast && this.coarser !== 0) {
+      const share = (newRegions - this.levelStart.newRegions) / Math.max(1, pixels - this.levelStart.pixels);
+      if (share < kDenseShare) while (next < strides.length - 1 && !this.fastAt(strides[next] ?? 1)) next++;
+    }
+    this.coarser = this.stride;
+    this.level = next;
+    this.levelStarted = false;
+    this.levelStart = { pixels, evaluations: stats[kStat.evaluations] ?? 0, newRegions };
   }
 
   /**
    * The time each grid still takes, from the current one (what is left of it) to the finest, at the speeds learnt and
    * the region-seeded pass's evaluations a pixel (see JobProgress.msLeft); NaN for its grids before it measured one.
    */
-  private gridsMsLeft(pixelsDone: number): number[] {
+  private gridsMsLeft(pixelsDone: number, measuredR: number | null): number[] {
     const { strides, pixelsTotal, pace, fast, brute } = this.setup;
     const bruteMacs = brute ? brute.frame.layerMacs.slice(0, brute.frame.layersRun).reduce((a, b) => a + b, 0) : 0;
     const msPerFastEval = ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6;
     const msPerBruteEval = (bruteMacs * pace.brute.nsPerMac) / 1e6;
-    // Pixels of each stride's grid that coarser strides did not do (a fraction of the whole: 1/s^2 - 1/(2s)^2).
-    const share = (level: number): number => {
-      const s = strides[level] ?? 1;
-      const coarser = strides[level - 1];
-      return pixelsTotal * (1 / (s * s) - (coarser ? 1 / (coarser * coarser) : 0));
-    };
-    let r = this.measuredR === null ? Number.NaN : Math.min(1, Math.max(this.measuredR, 1e-4));
-    const left = Math.max(0, share(this.level) - (pixelsDone - this.levelStart.pixels));
-    const grids = [this.levelFast ? left * r * msPerFastEval : left * msPerBruteEval];
+    // Pixels of a stride's grid that the coarser grid done before it did not do (1/s^2 - 1/coarser^2 of them).
+    const share = (s: number, coarser: number): number =>
+      pixelsTotal * (1 / (s * s) - (coarser ? 1 / (coarser * coarser) : 0));
+    let r = measuredR === null ? Number.NaN : Math.min(1, Math.max(measuredR, 1e-4));
+    const left = Math.max(0, share(this.stride, this.coarser) - (pixelsDone - this.levelStart.pixels));
+    const grids = [this.fastAt(this.stride) ? left * r * msPerFastEval : left * msPerBruteEval];
     for (let level = this.level + 1; level < strides.length; level++) {
-      const levelFast = this.fastAt(strides[level] ?? 1);
+      const s = strides[level] ?? 1;
+      const levelFast = this.fastAt(s);
       if (levelFast) r = Math.min(1, (r * (1 + 3 * r)) / 3);
-      grids.push(share(level) * (levelFast ? r * msPerFastEval : msPerBruteEval));
+      grids.push(share(s, strides[level - 1] ?? 0) * (levelFast ? r * msPerFastEval : msPerBruteEval));
     }
     return grids;
   }
@@ -265,7 +299,7 @@ export class FieldsJob {
       this.cursor = 0;
     } else if (brute) {
       // Pixels of the coarser grid before are done (strides are powers of two, each a multiple of the next).
-      const coarse = this.setup.strides[this.level - 1] ?? 0;
+      const coarse = this.coarser;
       const maxLayer = Math.max(1, ...brute.frame.layerMacs);
       const chunkPixels =
         budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs) / maxLayer;

@@ -216,7 +216,27 @@ export const kColourParams: StructLayout = {
  * [3] tiles (region-seeded) or chunks (brute force) done at the current stride, [4] pixels labelled so far.
  */
 export const kStatsWords = 8;
-export const kStat = { outputMax: 0, evaluations: 1, theoremMax: 2, unitsDone: 3, pixelsDone: 4 } as const;
+/**
+ * The statistics words. outputLow and outputHigh hold the least and largest output as order-preserving keys
+ * (shaders/common.wgsl orderedKey; outputLow complemented); 0 in both: no output computed.
+ */
+export const kStat = {
+  outputMax: 0,
+  evaluations: 1,
+  theoremMax: 2,
+  unitsDone: 3,
+  pixelsDone: 4,
+  outputLow: 5,
+  outputHigh: 6,
+  /** Brute force: pixels of a grid in another region than their coarser grid's block corner. */
+  newRegions: 7,
+} as const;
+
+/** The value of an order-preserving key (shaders/common.wgsl fromOrderedKey). */
+export function fromOrderedKey(key: number): number {
+  const bits = key & 0x80000000 ? key & 0x7fffffff : ~key >>> 0;
+  return new Float32Array(new Uint32Array([bits]).buffer)[0] ?? Number.NaN;
+}
 
 /** Words of the labels a tile has: a bit a pixel (then one word a tile for "done at this stride", after all tiles). */
 export const kLabelWords = (kTileSide * kTileSide) / 32;

@@ -54,6 +54,15 @@ interface SizeBuffers {
   readonly bindGroups: Map<GPUBuffer, GPUBindGroup>;
 }
 
+/** Tiles in an order spread over the picture: their Morton (Z-order) index with its 32 bits reversed. */
+export function spreadKey(x: number, y: number): number {
+  let morton = 0;
+  for (let bit = 0; bit < 16; bit++) morton |= (((x >> bit) & 1) << (2 * bit)) | (((y >> bit) & 1) << (2 * bit + 1));
+  let reversed = 0;
+  for (let bit = 0; bit < 32; bit++) reversed = (reversed << 1) | ((morton >>> bit) & 1);
+  return reversed >>> 0;
+}
+
 /** A frame being labelled: its shader variant, its tiles, and the steps last written. */
 export interface RegionsFrame {
   readonly pipeline: GPUComputePipeline;
@@ -234,7 +243,9 @@ export class RegionsPass {
     const holds = (tile: number): boolean =>
       ((tile % tilesX) * kTileSide) % stride === 0 && (Math.floor(tile / tilesX) * kTileSide) % stride === 0;
     const list = stride <= kTileSide ? frame.list : frame.list.filter(holds);
-    this.setTiles(frame, list);
+    // In an order spread over the picture: a step's tiles refine the whole picture a little, not one band of it.
+    const key = (tile: number): number => spreadKey(tile % tilesX, Math.floor(tile / tilesX));
+    this.setTiles(frame, Uint32Array.from([...list].sort((a, b) => key(a) - key(b))));
     return list.length;
   }
 

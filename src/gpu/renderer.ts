@@ -5,7 +5,7 @@
  * coarse to fine and in bounded steps when asked; the buffers swap when it completes, so an abandoned one never
  * spoils the last complete fields, and a half-done one can be shown (its coarsest pixels stand in for the rest).
  */
-import { type BalancedNet, balanceNet } from '../model/balance.ts';
+import { type BalancedNet, balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
 import { neuronCount } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
@@ -17,6 +17,7 @@ import type { FieldsRequest, FieldsTarget } from './fieldsRequest.ts';
 import {
   type Algorithm,
   type ColourMode,
+  fromOrderedKey,
   kLabelsBase,
   kLabelWords,
   kPixelField,
@@ -58,12 +59,16 @@ export interface FrameResult {
 }
 
 /** What the last fields computation cost. */
-export interface FieldsCost {
+export interface FieldsSummary {
   readonly pixels: number;
   /** Full network evaluations (brute force: one a pixel). */
   readonly evaluations: number;
   /** Pixels moved from the previous fields instead of computed (pan reuse). */
   readonly reusedPixels: number;
+  /** The least and largest output over the pixels (null when the output was not computed). */
+  readonly outputRange: readonly [number, number] | null;
+  /** The largest theorem integrand over the pixels, per input unit (null outside theorem mode). */
+  readonly theoremMax: number | null;
 }
 
 /** A pair of per-pixel buffers: the fields records, and the theorem mode's integrand. */
@@ -427,14 +432,27 @@ export class Renderer {
     return mode === 'theorem' ? (stats[kStat.theoremMax] ?? 0) : 0;
   }
 
-  /** Network evaluations of the last fields computation (both passes count theirs). */
-  async fieldsCost(): Promise<FieldsCost> {
-    const size = this.stored?.size ?? { width: 0, height: 0 };
+  /** What the last fields computation cost (both passes count their evaluations), and the ranges of its heat maps. */
+  async fieldsSummary(): Promise<FieldsSummary> {
     const words = new Uint32Array(await readBuffer(this.device, this.frontStats));
+    return this.summarize(words, this.stored);
+  }
+
+  /** The summary of statistics words (kStat) of fields that `stored` describes. */
+  summarize(words: Uint32Array, stored: Stored | null): FieldsSummary {
+    const size = stored?.size ?? { width: 0, height: 0 };
+    const floats = new Float32Array(words.slice(0, kStatsWords).buffer);
+    const low = words[kStat.outputLow] ?? 0;
+    const high = words[kStat.outputHigh] ?? 0;
+    // The balanced net's outputs are 2^outputExponent times the net's.
+    const unscale = (x: number): number => scaleByPowerOfTwo(x, -(this.balanced?.outputExponent ?? 0));
     return {
       pixels: size.width * size.height,
       evaluations: words[kStat.evaluations] ?? 0,
-      reusedPixels: this.reusedPixels,
+      reusedPixels: stored?.reusedPixels ?? 0,
+      outputRange:
+        low === 0 && high === 0 ? null : [unscale(fromOrderedKey(~low >>> 0)), unscale(fromOrderedKey(high))],
+      theoremMax: stored?.theorem ? (floats[kStat.theoremMax] ?? 0) : null,
     };
   }
 

@@ -1,13 +1,17 @@
 /** `npm run bench` runs and prints rows of the documented shape (its numbers are not asserted: no timed tests). */
 import { describe, expect, it } from 'vitest';
 import type { BenchRow } from '../../src/cli/bench.ts';
+import type { InteractionRow } from '../../src/cli/interactionBench.ts';
 import { runCli } from '../support/cli.ts';
 
 describe('npm run bench', () => {
   it('--json prints one row per case and mode, with the numpy baseline when numpy is there', async () => {
     const result = await runCli('src/cli/bench.ts', ['--smoke', '--json', '--frames', '2', '--no-baseline']);
     expect(result.code, result.stderr).toBe(0);
-    const rows = JSON.parse(result.stdout) as BenchRow[];
+    const { frames: rows, interaction } = JSON.parse(result.stdout) as {
+      frames: BenchRow[];
+      interaction: InteractionRow[];
+    };
     expect(rows.map((r) => [r.widths.join(','), r.mode])).toEqual([
       ['8,8', 'brute'],
       ['8,8', 'fast'],
@@ -22,6 +26,13 @@ describe('npm run bench', () => {
     expect(rows[0]?.fullEvalsPerPixel).toBe(1);
     expect(rows[1]?.fullEvalsPerPixel).toBeGreaterThan(0);
     expect(rows[1]?.fullEvalsPerPixel).toBeLessThan(1);
+    // The app: a first picture, a finished one after it, and three zooms each answered on screen, then computed.
+    expect(interaction.map((r) => [r.widths.join(','), r.width, r.height, r.zooms])).toEqual([['8,8', 320, 240, 3]]);
+    const [row] = interaction;
+    expect(row?.firstPictureMs).toBeGreaterThan(0);
+    expect(row?.finishedMs).toBeGreaterThanOrEqual(row?.firstPictureMs ?? Number.NaN);
+    expect(row?.inputToScreenMs).toBeGreaterThan(0);
+    expect(row?.inputToPictureMs).toBeGreaterThanOrEqual(row?.inputToScreenMs ?? Number.NaN);
   });
 
   it('bad flags: usage and exit code 2', async () => {

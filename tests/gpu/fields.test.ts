@@ -33,6 +33,8 @@ interface Comparison {
   worstRelative: number;
   worstAbsolutePixels: number;
   worstOutput: number;
+  /** The GPU's output range (the colour scale's) against the oracle's least and largest output, relative. */
+  worstRange: number;
 }
 
 async function compareWithOracle(
@@ -51,7 +53,7 @@ async function compareWithOracle(
 ): Promise<Comparison> {
   const call = { netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm };
   const computed = given ?? (await gpu.fields(call, before));
-  const fields = { layer: [], output: [], evaluations: 0, reusedPixels: 0, ...computed };
+  const fields = { layer: [], output: [], evaluations: 0, reusedPixels: 0, outputRange: null, ...computed };
   const s = pixelSize(view, size);
   const r: Comparison = {
     compared: 0,
@@ -62,12 +64,18 @@ async function compareWithOracle(
     worstRelative: 0,
     worstAbsolutePixels: 0,
     worstOutput: 0,
+    worstRange: 0,
   };
   const refs = [];
   for (let j = 0; j < size.height; j++) {
     for (let i = 0; i < size.width; i++) refs.push(evaluatePoint(reference, ...pixelCentre(view, size, i, j), layers));
   }
   const outputRange = Math.max(...refs.map((ref) => Math.abs(ref.output)));
+  if (computeOutput && !only) {
+    const [low, high] = fields.outputRange ?? [Number.NaN, Number.NaN];
+    const outputs = refs.map((ref) => ref.output);
+    r.worstRange = Math.max(Math.abs(low - Math.min(...outputs)), Math.abs(high - Math.max(...outputs))) / outputRange;
+  }
   refs.forEach((ref, p) => {
     if (only && !only(p % size.width, Math.floor(p / size.width))) return;
     const dPixels = ref.distance / s;
@@ -143,6 +151,7 @@ describe('fields kernel against the float64 oracle', () => {
         expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
         expect(r.layerMismatches, context).toBe(0);
         expect(r.worstOutput, context).toBeLessThan(1e-4);
+        expect(r.worstRange, context).toBeLessThan(1e-4);
         expect(r.compared, context).toBeGreaterThan(0.5 * c.size.width * c.size.height);
         expect(gpu.consoleErrors).toEqual([]);
       });
@@ -185,6 +194,7 @@ describe('nets whose weights span the float64 range', () => {
         expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
         expect(r.layerMismatches, context).toBe(0);
         expect(r.worstOutput, context).toBeLessThan(1e-4);
+        expect(r.worstRange, context).toBeLessThan(1e-4);
         expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
       });
     }
@@ -255,6 +265,72 @@ describe('coarse to fine, in bounded steps', () => {
       expect(r.worstRelative, context).toBeLessThan(1e-3);
       expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
       expect(r.layerMismatches, context).toBe(0);
+      expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
+    });
+  }
+});
+
+describe('coarse grids: brute force, then the region-seeded pass', () => {
+  // 3 x 64 at 256 px: float32 distances (a region's maps applied across a 32-pixel tile) reach 1.6e-3 relative at
+  // 0.1 px (1.6e-4 px), in one go as well.
+  const kDistanceTolerance = 3e-3;
+  const fileSeed = testSeed('gpu/fields.test.ts: coarse grids');
+  const rng = new Random(fileSeed);
+  const size = { width: 256, height: 160 };
+  const cases = [
+    // Large regions: most pixels of the stride-64 grid share their block's region; the stride-32 grid is skipped.
+    {
+      name: 'large regions',
+      widths: [6],
+      span: 0.02,
+      passes: [
+        [128, 'brute'],
+        [64, 'brute'],
+        [16, 'fast'],
+      ],
+    },
+    // Dense regions: brute force goes on while a tile would hold one pixel of the grid.
+    {
+      name: 'dense regions',
+      widths: [64, 64, 64],
+      span: 3,
+      passes: [
+        [128, 'brute'],
+        [64, 'brute'],
+        [32, 'brute'],
+        [16, 'fast'],
+      ],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: the grids and passes chosen, each grid exact at its pixels`, async () => {
+      const seed = rng.nextU32();
+      const net = randomNet({ widths: c.widths, sigmaB: 0.5, seed });
+      const view = { cx: 0.1 * rng.normal(), cy: 0.1 * rng.normal(), span: c.span };
+      const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+      const layers = c.widths.length;
+      const call = {
+        netJson: serializeNet(net),
+        view,
+        ...size,
+        layers,
+        computeOutput: false,
+        algorithm: 'fast' as const,
+      };
+      const reply = await gpu.progressive(call, [128, 64, 32, 16, 1], 20);
+      expect(
+        reply.stages.map((st) => [st.stride, st.pass]),
+        context,
+      ).toEqual(c.passes);
+      for (const stage of reply.stages) {
+        const onGrid = (i: number, j: number): boolean => i % stage.stride === 0 && j % stage.stride === 0;
+        const r = await compareWithOracle(net, view, size, layers, false, 'fast', undefined, net, stage, onGrid);
+        expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
+        expect(r.worstRelative, context).toBeLessThan(kDistanceTolerance);
+      }
+      const r = await compareWithOracle(net, view, size, layers, false, 'fast', undefined, net, reply.final);
+      expect(r.hashMismatches, context).toEqual([]);
+      expect(r.worstRelative, context).toBeLessThan(kDistanceTolerance);
       expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
     });
   }

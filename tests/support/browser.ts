@@ -1,8 +1,9 @@
 /** One harness (Vite + Chromium on SwiftShader) per test file, with the GPU test page loaded. */
 import type { Page } from 'puppeteer';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import type { ColourMode } from '../../src/gpu/layout.ts';
 import type { View } from '../../src/model/view.ts';
-import type { FieldsCall, FieldsReply, ProgressiveReply } from './gpuPage.ts';
+import type { ColoursReply, FieldsCall, FieldsReply, ProgressiveReply } from './gpuPage.ts';
 
 export interface GpuTestPage {
   harness: Harness;
@@ -10,6 +11,7 @@ export interface GpuTestPage {
   consoleErrors: string[];
   fields(call: FieldsCall, before?: View): Promise<FieldsReply>;
   progressive(call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply>;
+  colours(call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
 }
 
 export async function openGpuTestPage(): Promise<GpuTestPage> {
@@ -22,13 +24,16 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
       gpuTest: {
         fields(c: FieldsCall, b?: View): Promise<FieldsReply>;
         progressive(c: FieldsCall, s: number[], m: number): Promise<ProgressiveReply>;
+        colours(c: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
       };
     };
     const fields = (call: FieldsCall, before?: View): Promise<FieldsReply> =>
       page.evaluate((c, b) => (window as unknown as Page).gpuTest.fields(c, b ?? undefined), call, before ?? null);
     const progressive = (call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply> =>
       page.evaluate((c, s, m) => (window as unknown as Page).gpuTest.progressive(c, s, m), call, strides, budgetMs);
-    return { harness, page, consoleErrors, fields, progressive };
+    const colours = (call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply> =>
+      page.evaluate((c, m, s) => (window as unknown as Page).gpuTest.colours(c, m, s), call, mode, sigmaB);
+    return { harness, page, consoleErrors, fields, progressive, colours };
   } catch (error) {
     await harness.close();
     throw error;

@@ -3,8 +3,8 @@
  * what it returns with the float64 oracle. Any GPU error fails the call.
  */
 import { requestDevice } from '../../src/gpu/device.ts';
-import type { Algorithm } from '../../src/gpu/layout.ts';
-import { Renderer } from '../../src/gpu/renderer.ts';
+import type { Algorithm, ColourMode } from '../../src/gpu/layout.ts';
+import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/renderer.ts';
 import { makeLayer } from '../../src/model/net.ts';
 import { parseNet } from '../../src/model/netFile.ts';
 import type { View } from '../../src/model/view.ts';
@@ -27,6 +27,8 @@ export interface FieldsReply {
   output: number[];
   evaluations: number;
   reusedPixels: number;
+  /** The least and largest output, as the colour pass scales them (null without the output). */
+  outputRange: readonly [number, number] | null;
 }
 
 const errors: string[] = [];
@@ -53,8 +55,13 @@ async function fields(call: FieldsCall, before?: View): Promise<FieldsReply> {
     algorithm: call.algorithm,
   });
   const f = await r.readFields();
-  const cost = await r.fieldsCost();
+  const cost = await r.fieldsSummary();
   if (errors.length > 0) throw new Error(errors.join('\n'));
+  return fieldsReply(f, cost);
+}
+
+/** The fields and their summary, as plain arrays (a page.evaluate result). */
+function fieldsReply(f: FieldsData, cost: FieldsSummary): FieldsReply {
   return {
     hashLo: Array.from(f.hashLo),
     hashHi: Array.from(f.hashHi),
@@ -62,7 +69,8 @@ async function fields(call: FieldsCall, before?: View): Promise<FieldsReply> {
     layer: Array.from(f.layer),
     output: Array.from(f.output),
     evaluations: cost.evaluations,
-    reusedPixels: r.reusedPixels,
+    reusedPixels: cost.reusedPixels,
+    outputRange: cost.outputRange,
   };
 }
 
@@ -106,18 +114,46 @@ async function progressive(call: FieldsCall, strides: number[], budgetMs: number
     }
   }
   const f = await r.readFields();
-  const cost = await r.fieldsCost();
+  const cost = await r.fieldsSummary();
   if (errors.length > 0) throw new Error(errors.join('\n'));
-  const final = {
-    hashLo: Array.from(f.hashLo),
-    hashHi: Array.from(f.hashHi),
-    distance: Array.from(f.distance, (d) => (Number.isFinite(d) ? d : -1)),
-    layer: Array.from(f.layer),
-    output: Array.from(f.output),
-    evaluations: cost.evaluations,
-    reusedPixels: r.reusedPixels,
+  return { stages, steps, final: fieldsReply(f, cost) };
+}
+
+export interface ColoursReply {
+  /** RGBA bytes of the picture. */
+  rgba: number[];
+  fields: FieldsReply;
+  /** The theorem's integrand per pixel (theorem mode), and the summary's top of it. */
+  theorem: number[] | null;
+  theoremMax: number | null;
+}
+
+/** Renders `call` in colour mode `mode` without edges: the picture, its fields and its summary. */
+async function colours(call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply> {
+  const parsed = parseNet(call.netJson);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const r = await renderer;
+  r.setNet(parsed.net);
+  const size = { width: call.width, height: call.height };
+  const settings = {
+    view: call.view,
+    layersShown: call.layers,
+    algorithm: call.algorithm,
+    mode,
+    palette: 'vivid',
+    edgeWidth: 0,
+    sigmaB,
+  } as const;
+  const rgba = await r.readPixels(size, settings);
+  const summary = await r.fieldsSummary();
+  const theorem = await r.readTheorem();
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  return {
+    rgba: Array.from(rgba),
+    fields: fieldsReply(await r.readFields(), summary),
+    theorem: theorem ? Array.from(theorem) : null,
+    theoremMax: summary.theoremMax,
   };
-  return { stages, steps, final };
 }
 
 /** Renders one net at sizes of the same tile count (new fields buffers each time): the bind groups kept. */
@@ -133,7 +169,9 @@ async function bindGroupsAfterResizes(netJson: string): Promise<number> {
   return r.regionsBindGroups;
 }
 
-Object.assign(window, { gpuTest: { fields, progressive, bindGroupsAfterResizes, ready: renderer.then(() => true) } });
+Object.assign(window, {
+  gpuTest: { fields, progressive, colours, bindGroupsAfterResizes, ready: renderer.then(() => true) },
+});
 
 /** setNet of a net over the default binding limit (128 MiB) on a device with default limits: the message. */
 async function tooLargeMessage(): Promise<string> {

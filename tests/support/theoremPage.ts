@@ -63,7 +63,7 @@ async function theorem(call: TheoremCall): Promise<TheoremReply> {
   const range = await r.computeFields(size, settings);
   const integrand = await r.readTheorem();
   const integral = await r.theoremIntegral();
-  const cost = await r.fieldsCost();
+  const cost = await r.fieldsSummary();
   const rgba = await r.readPixels(size, { ...settings, palette: 'vivid', edgeWidth: 1 });
   await r.computeFields(size, { ...settings, mode: 'regions' });
   const integralAfterRegions = await r.theoremIntegral();

@@ -79,6 +79,11 @@ export class AnalysisPanel {
   private readonly regionsWorker = new AnalysisClient('ReLUscope.regions');
   private readonly sawtoothWorker = new AnalysisClient('ReLUscope.sawtooth');
   private readonly sweepBlock: HTMLDivElement;
+  private readonly viewBlock: HTMLDivElement;
+  private readonly staleNote: HTMLDivElement;
+  private readonly details: HTMLDetailsElement;
+  /** What the count on show measured. */
+  private counted: { net: Net; key: string } | null = null;
   private readonly sweepText: HTMLDivElement;
   private readonly sweepChart: PerturbationChart;
   private readonly probe: SegmentProbe;
@@ -99,6 +104,8 @@ export class AnalysisPanel {
     canvas: HTMLCanvasElement,
     private readonly host: AnalysisHost,
     private readonly messages: Messages,
+    /** Where the panel goes (above the readout). */
+    dock: HTMLElement,
   ) {
     this.probe = new SegmentProbe(canvas, {
       view: () => host.view,
@@ -107,12 +114,13 @@ export class AnalysisPanel {
     });
     // A <details>: open on a wide window, folded to its title on a small one (it would cover the picture).
     const details = document.createElement('details');
+    this.details = details;
     details.id = 'analysis';
     details.open = window.innerWidth >= kOpenWidth;
     const summary = document.createElement('summary');
     summary.textContent = 'Analysis';
     details.append(summary);
-    document.body.append(details);
+    dock.prepend(details);
     const root = div(details, 'analysis-body');
     const segment = div(root, 'analysis-block');
     div(segment, 'analysis-title', 'Segment probe');
@@ -122,7 +130,10 @@ export class AnalysisPanel {
     this.outputChart = new OutputChart(this.outputPlot);
     button(segment, 'clear segment', () => host.update({ segment: [] }));
     const view = div(root, 'analysis-block');
+    this.viewBlock = view;
     div(view, 'analysis-title', 'Regions in the view');
+    this.staleNote = div(view, 'analysis-stale', 'the net or the view changed since this count: count again');
+    this.staleNote.hidden = true;
     this.countButton = button(view, 'count exactly', () => void this.analyzeView());
     this.cancelButton = button(view, 'cancel', () => this.regionsWorker.cancel());
     this.cancelButton.disabled = true;
@@ -157,6 +168,7 @@ export class AnalysisPanel {
         counts.map((c) => c.epsilon),
         counts.map((c) => c.meanRegions),
       );
+      this.bringIntoView(this.sweepBlock);
       return counts;
     } catch (error) {
       if (!(error instanceof CancelledError)) this.messages.error(`sawtooth sweep failed: ${(error as Error).message}`);
@@ -164,9 +176,27 @@ export class AnalysisPanel {
     }
   }
 
-  /** Called after every settings change and frame: redraws the probe, re-walks the segment when it changed. */
+  /** What a count of the view measures: the net (each net setting makes a new one), view, image size, layers. */
+  private measuredKey(): { net: Net; key: string } {
+    return { net: this.host.net, key: JSON.stringify([this.host.view, this.host.size, this.host.layers]) };
+  }
+
+  /** Shows `block` (a result just computed): the panel opens and scrolls to it. */
+  private bringIntoView(block: HTMLElement): void {
+    this.details.open = true;
+    block.scrollIntoView({ block: 'nearest' });
+  }
+
+  /**
+   * Called after every settings change and frame: redraws the probe, re-walks the segment when it changed, marks a
+   * count of another net or view stale.
+   */
   refresh(): void {
     this.probe.draw();
+    const now = this.measuredKey();
+    const stale = this.counted !== null && (this.counted.net !== now.net || this.counted.key !== now.key);
+    this.viewBlock.classList.toggle('stale', stale);
+    this.staleNote.hidden = !stale;
     // A count of another net's regions is of no use any more.
     if (this.regionsWorker.busy && this.countNet !== this.host.net) this.regionsWorker.cancel();
     const segment = this.host.settings.segment;
@@ -237,7 +267,10 @@ export class AnalysisPanel {
         theoremLength,
       };
       this.lastView = result;
+      this.counted = this.measuredKey();
       this.showView(result, fields);
+      this.refresh();
+      this.bringIntoView(this.viewBlock);
       return result;
     } catch (error) {
       this.viewText.textContent = error instanceof CancelledError ? 'cancelled' : `failed: ${(error as Error).message}`;

@@ -1,0 +1,117 @@
+/**
+ * The colour scale of the picture on screen, with its numbers and units: output (its range in view), distance to the
+ * boundary (input units), the theorem's integrand (boundary length per unit area), the layers' edge colours. Built
+ * from the same colour functions as the shader (colourScale.ts) and the statistics of the fields on screen.
+ */
+import type { ColourMode } from '../gpu/layout.ts';
+import type { FieldsSummary } from '../gpu/renderer.ts';
+import { formatValue } from '../model/format.ts';
+import { css, distanceAt, gradient, layerColour, outputColour, type Rgb, viridis } from './colourScale.ts';
+
+export interface LegendInput {
+  readonly mode: ColourMode;
+  readonly summary: FieldsSummary | null;
+  /** Hidden layers shown (the layers mode's colours). */
+  readonly layers: number;
+  /** Width of the image in pixels and the size of a pixel in input units (the distance scale). */
+  readonly imageWidth: number;
+  readonly pixelSize: number;
+}
+
+/** A colour scale from `low` (t = 0) to `high` (t = 1). */
+export interface Scale {
+  readonly low: number;
+  readonly high: number;
+  colour(t: number): Rgb;
+  /** Where value `v` sits on the scale. */
+  position(v: number): number;
+}
+
+/** The output scale of shaders/colour.wgsl: [low, high] in view, symmetric about 0 when they differ in sign. */
+export function outputScale(range: readonly [number, number]): Scale {
+  const [low, high] = range;
+  if (low <= 0 && high >= 0) {
+    const scale = Math.max(-low, high, 1e-30);
+    return {
+      low: -scale,
+      high: scale,
+      colour: (t) => outputColour(Math.abs(2 * t - 1), t > 0.5),
+      position: (v) => Math.min(1, Math.max(0, (v + scale) / (2 * scale))),
+    };
+  }
+  // One sign: white at the least |output|, darkest at the largest.
+  const positive = low > 0;
+  const near = positive ? low : -high;
+  const far = positive ? high : -low;
+  const value = (t: number): number => low + (high - low) * t;
+  return {
+    low,
+    high,
+    colour: (t) => outputColour((Math.abs(value(t)) - near) / Math.max(far - near, 1e-30), positive),
+    position: (v) => Math.min(1, Math.max(0, (v - low) / Math.max(high - low, 1e-30))),
+  };
+}
+
+function bar(background: string, labels: readonly string[], unit: string): HTMLElement {
+  const root = document.createElement('div');
+  root.className = 'legend';
+  const strip = document.createElement('div');
+  strip.className = 'legend-bar';
+  strip.style.background = background;
+  const ticks = document.createElement('div');
+  ticks.className = 'legend-ticks';
+  for (const label of labels) {
+    const tick = document.createElement('span');
+    tick.textContent = label;
+    ticks.append(tick);
+  }
+  const caption = document.createElement('div');
+  caption.className = 'legend-unit';
+  caption.textContent = unit;
+  root.append(strip, ticks, caption);
+  return root;
+}
+
+/** The legend of `input.mode`, or a line saying what the colours mean where there is no scale. */
+export function legend(input: LegendInput): HTMLElement {
+  const { mode, summary } = input;
+  if (mode === 'output') {
+    const range = summary?.outputRange;
+    if (!range) return note('output: computing…');
+    const scale = outputScale(range);
+    const crossing = scale.low < 0 && scale.high > 0;
+    const middle = crossing ? '0' : formatValue((scale.low + scale.high) / 2);
+    const labels = [formatValue(scale.low), middle, formatValue(scale.high)];
+    const unit = `network output (first unit)${crossing ? '; black lines: output = 0' : ', no zero in view'}`;
+    return bar(gradient(scale.colour), labels, unit);
+  }
+  if (mode === 'theorem') {
+    const top = summary?.theoremMax ?? null;
+    if (top === null) return note('theorem: computing…');
+    const labels = ['0', formatValue(top / 2), formatValue(top)];
+    return bar(gradient(viridis), labels, 'expected boundary length per unit area (1 / input unit)');
+  }
+  if (mode === 'distance') {
+    const at = (t: number): string => formatValue(distanceAt(t, input.imageWidth) * input.pixelSize);
+    return bar(gradient(viridis), ['0', at(0.5), `≥ ${at(1)}`], 'distance to the nearest boundary (input units)');
+  }
+  if (mode === 'layers') {
+    const root = note('edges by layer: ');
+    for (let layer = 1; layer <= input.layers; layer++) {
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.textContent = String(layer);
+      swatch.style.background = css(layerColour(layer, input.layers));
+      root.append(swatch);
+    }
+    return root;
+  }
+  return note(mode === 'edges' ? 'lines: region boundaries' : 'a colour per region (activation pattern)');
+}
+
+function note(text: string): HTMLElement {
+  const element = document.createElement('div');
+  element.className = 'legend';
+  element.textContent = text;
+  return element;
+}
