@@ -10,11 +10,12 @@ struct ColourParams {
   palette: u32,      // index into kPalettes: vivid, pastel, grey
   edgeWidth: f32,    // edge width in screen pixels (0: no edges)
   layersShown: u32,  // k, for the colours of the layer mode
-  outputScale: f32,  // |output| that saturates the heat map; 0: the largest |output| of this frame (stats[0])
+  outputLow: f32,    // the output scale's range [outputLow, outputHigh]; both 0: this frame's own (stats[5], [6])
   imageWidth: u32,   // width of the whole image (tiles of a large image share it), for the distance shading
   theoremScale: f32, // integrand at the top of the theorem colour scale; 0: the largest of this frame (stats[2])
   partial: u32,      // 0: every pixel is done; else the coarsest stride of the computation in progress
   tilesX: u32,       // 32 x 32 tiles per row, for `labels`
+  outputHigh: f32,   // see outputLow (a tile of a large picture gets the whole picture's range)
 }
 
 @group(0) @binding(0) var<uniform> params: ColourParams;
@@ -109,17 +110,20 @@ fn layerColour(layer: u32) -> vec3<f32> {
   return oklch(0.55, 0.16, f32(layer - 1u) / f32(k) + 0.05);
 }
 
-// Output mode: warm for positive outputs, cold for negative, darker further from zero. When the outputs in view change
-// sign (or with a fixed outputScale) white is 0 and the scale is symmetric; when they do not, the scale spans their
-// range (the view's least |output| white), so that a view far from the zero set is not one flat colour.
+// Output mode: warm for positive outputs, cold for negative, darker further from zero. When the outputs' range (the
+// frame's, or the one given) changes sign white is 0 and the scale symmetric; when it does not, the scale spans the
+// range (its least |output| white), so that a view far from the zero set is not one flat colour.
 fn outputColour(f: PixelField) -> vec3<f32> {
-  var low = fromOrderedKey(~stats[5]);
-  var high = fromOrderedKey(stats[6]);
-  let fixed = params.outputScale > 0.0;
-  if (fixed || stats[6] == 0u || (low <= 0.0 && high >= 0.0)) {
-    let scale = max(select(bitcast<f32>(stats[0]), params.outputScale, fixed), 1e-30);
+  let given = params.outputLow != 0.0 || params.outputHigh != 0.0;
+  var low = select(fromOrderedKey(~stats[5]), params.outputLow, given);
+  var high = select(fromOrderedKey(stats[6]), params.outputHigh, given);
+  if (!given && stats[6] == 0u) {
     low = 0.0;
-    high = scale;
+    high = 0.0;
+  }
+  if (low <= 0.0 && high >= 0.0) {
+    high = max(max(-low, high), 1e-30);
+    low = 0.0;
   } else if (high < 0.0) {
     let top = -low;
     low = -high;

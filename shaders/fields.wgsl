@@ -9,9 +9,12 @@
 // Coarse to fine: a frame at a stride s computes only the pixels whose coordinates are multiples of s (the pixels of
 // a coarser stride 2s already done are skipped), numbered row by row on that grid, and marks them as done.
 //
-// One dispatch per (chunk of pixels, layer). Each invocation owns one pixel; a workgroup stages a
-// kNeuronBlock x kInputBlock tile of the layer's weights in workgroup memory and runs its pixels against it.
-// Activations of the chunk live in `scratchIn`/`scratchOut` as (dh, dh/du, dh/dv), neuron-major.
+// One dispatch per (chunk of pixels, layer, part of the layer's neurons). Each invocation owns one pixel; a workgroup
+// stages a kNeuronBlock x kInputBlock tile of the layer's weights in workgroup memory and runs its pixels against it.
+// Activations of the chunk live in `scratchIn`/`scratchOut` as (dh, dh/du, dh/dv), neuron-major. The hash (an XOR)
+// and the distance (a min) do not depend on the order of the parts; the theorem mode's per-layer sum and "a neuron of
+// this layer is active" are carried from part to part in the record's output and outputSlope (written by the finish
+// step only, after every layer).
 //
 // Compiled in variants (src/gpu/shaderSource.ts): OUTPUT also evaluates the network output, THEOREM accumulates the
 // integrand of Hanin & Rolnick's main formula,
@@ -48,10 +51,12 @@ struct LayerStep {
   neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
 }
 
-// The pixels of this dispatch (dynamic offset). Layout mirrored by kChunk.
+// The pixels of this dispatch and its neurons of the layer (dynamic offset). Layout mirrored by kChunk.
 struct Chunk {
   pixelBase: u32,      // first pixel (row-major index on the stride's grid)
   pixelCount: u32,     // pixels in the chunk
+  neuronBegin: u32,    // the layer's neurons [neuronBegin, min(neuronEnd, outDim)): a wide layer takes several
+  neuronEnd: u32,      // dispatches (a part each), so that no dispatch is longer than a step's time budget
 }
 
 @group(0) @binding(0) var<uniform> frame: Frame;
@@ -94,23 +99,24 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   let pixel = xy.y * frame.width + xy.x;
   let uv = vec2<f32>(frame.u0 + f32(xy.x), frame.v0 + f32(xy.y));
   let shown = step.index < frame.layersShown;
+  let neuronEnd = min(chunk.neuronEnd, step.outDim);
   var field = PixelField(0u, 0u, kNoBoundary, 0u, 0.0, 0.0);
-  if (step.index > 0u) {
+  if (step.index > 0u || chunk.neuronBegin > 0u) {
     field = fields[pixel];
   }
 #if THEOREM
-  var layerActive = false;
-  var layerSum = 0.0;
+  var layerActive = field.outputSlope != 0.0;
+  var layerSum = field.output;
 #endif
 
-  for (var nb = 0u; nb < step.outDim; nb += kNeuronBlock) {
+  for (var nb = chunk.neuronBegin; nb < neuronEnd; nb += kNeuronBlock) {
     var acc = array<vec3<f32>, kNeuronBlock>();
     for (var kb = 0u; kb < step.inDim; kb += kInputBlock) {
       for (var e = lid; e < kNeuronBlock * kInputBlock; e += kWorkgroupSize) {
         let n = nb + e / kInputBlock;
         let k = kb + e % kInputBlock;
         var w = 0.0;
-        if (n < step.outDim && k < step.inDim) {
+        if (n < neuronEnd && k < step.inDim) {
           w = weights[step.weightOffset + n * step.inDim + k];
         }
         tile[e] = w;
@@ -128,7 +134,7 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
       workgroupBarrier();
     }
     if (inChunk) {
-      let tEnd = min(kNeuronBlock, step.outDim - nb);
+      let tEnd = min(kNeuronBlock, neuronEnd - nb);
       for (var t = 0u; t < tEnd; t++) {
         let n = nb + t;
         let zc = centre[step.neuronBase + n];
@@ -162,17 +168,22 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
     }
   }
   if (inChunk) {
-    fields[pixel] = field;
 #if THEOREM
-    if (shown) {
+    // The layer's sum and flag so far, for its next part; after its last part, T is updated and they start over.
+    field.output = layerSum;
+    field.outputSlope = select(0.0, 1.0, layerActive);
+    if (shown && neuronEnd == step.outDim) {
       var reaching = 0.0;
       if (step.index > 0u && layerActive) {
         reaching = theorem[pixel];
       }
       // 1 / sqrt(2 pi) = 0.39894228.
       theorem[pixel] = reaching + layerSum * frame.gradientScale * 0.39894228;
+      field.output = 0.0;
+      field.outputSlope = 0.0;
     }
 #endif
+    fields[pixel] = field;
   }
 }
 

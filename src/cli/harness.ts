@@ -92,7 +92,10 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
     },
   };
   // Middleware mode, served by our own HTTP server: a Vite server of its own would exit the process on SIGTERM or
-  // when stdin ends, before the browser profile and staged outputs are cleaned up (lifecycle.ts does that).
+  // when stdin ends, before the browser profile and staged outputs are cleaned up (lifecycle.ts does that). The
+  // pages' Vite client connects its websocket to the same server (HMR itself is off): a websocket on Vite's default
+  // port would be shared by two harnesses at once (parallel test files), and refuse the other's pages.
+  const http = createHttpServer();
   const server: ViteDevServer = await createServer({
     root,
     configFile: join(root, 'vite.config.ts'),
@@ -105,9 +108,9 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
     logLevel: 'error',
     plugins: [publisher],
     appType: 'spa',
-    server: { middlewareMode: true, hmr: false },
+    server: { middlewareMode: true, hmr: false, ws: { server: http } },
   });
-  const http = createHttpServer(server.middlewares);
+  http.on('request', server.middlewares);
   const userDataDir = mkdtempSync(join(tmpdir(), `${kProfilePrefix}${process.pid}-`));
   const flags = [...chromiumFlags(options.gpu ?? false, userDataDir), ...extraArgs()];
   const said: string[] = [];

@@ -103,7 +103,7 @@ export class Shooter {
       palette: request.palette,
       edgeWidth: request.edgeWidth,
       algorithm: request.algorithm,
-      outputScale: 0,
+      outputRange: null,
       theoremScale: 0,
       sigmaB: request.sigmaB ?? 0,
       pixels: request.pixels,
@@ -127,14 +127,22 @@ export class Shooter {
       }
     }
     const base = this.tileRequest(request);
-    // A heat map's scale is its largest value in the whole image (|output|, or the theorem's integrand): a first
-    // pass when there are several tiles, so that a tiled picture equals an untiled one.
+    // A heat map's scale is the whole image's (the output's range, the theorem integrand's top): a first pass when
+    // there are several tiles, so that a tiled picture equals an untiled one.
     const heatMap = request.mode === 'output' || request.mode === 'theorem';
     if (heatMap && request.pixels && tiles.length > 1) {
-      let range = 0;
-      for (const tile of tiles) range = Math.max(range, (await this.call('heatRange', { ...base, ...tile })) as number);
-      if (request.mode === 'output') base.outputScale = Math.fround(range);
-      else base.theoremScale = Math.fround(range);
+      let [low, high, top] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0];
+      for (const tile of tiles) {
+        const range = (await this.call('heatRange', { ...base, ...tile })) as {
+          output: [number, number] | null;
+          theorem: number | null;
+        };
+        low = Math.min(low, range.output?.[0] ?? low);
+        high = Math.max(high, range.output?.[1] ?? high);
+        top = Math.max(top, range.theorem ?? 0);
+      }
+      if (request.mode === 'output' && low <= high) base.outputRange = [low, high];
+      else base.theoremScale = Math.fround(top);
     }
     const pixels = request.width * request.height;
     const rgba = new Uint8Array(request.pixels ? pixels * 4 : 0);

@@ -31,8 +31,8 @@ export interface TileRequest {
   palette: Palette;
   edgeWidth: number;
   algorithm: Algorithm;
-  /** 0: from this tile's own pixels. */
-  outputScale: number;
+  /** The output scale's range (the whole picture's); null: from this tile's own pixels. */
+  outputRange: [number, number] | null;
   /** Top of the theorem mode's colour scale; 0: from this tile's own pixels. */
   theoremScale: number;
   /** Standard deviation of the bias density of the theorem mode (0: not given; the theorem mode then fails). */
@@ -103,11 +103,11 @@ async function setNet(source: PageNet): Promise<{ widths: number[]; neurons: num
 }
 
 /**
- * The top of the heat map over a tile (the first pass of a tiled picture in a heat-map mode): the largest |output|
- * in output mode, the largest integrand of the main formula in theorem mode.
+ * The heat map's range over a tile (the first pass of a tiled picture in a heat-map mode): the least and largest
+ * output in output mode, the largest integrand of the main formula in theorem mode.
  */
-async function heatRange(request: TileRequest): Promise<number> {
-  return renderer().computeFields(
+async function heatRange(request: TileRequest): Promise<{ output: [number, number] | null; theorem: number | null }> {
+  const summary = await renderer().computeFields(
     { width: request.width, height: request.height },
     {
       view: request.view,
@@ -119,6 +119,8 @@ async function heatRange(request: TileRequest): Promise<number> {
       sigmaB: request.sigmaB,
     },
   );
+  const output = summary.outputRange;
+  return { output: output ? [output[0], output[1]] : null, theorem: summary.theoremMax };
 }
 
 async function renderTile(request: TileRequest): Promise<TileReply> {
@@ -132,7 +134,7 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
     mode: request.mode,
     palette: request.palette,
     edgeWidth: request.edgeWidth,
-    outputScale: request.outputScale,
+    ...(request.outputRange ? { outputRange: request.outputRange } : {}),
     theoremScale: request.theoremScale,
     algorithm: request.algorithm,
     sigmaB: request.sigmaB,

@@ -24,8 +24,8 @@ export interface ColourSettings {
   /** Edge width in screen pixels. */
   readonly edgeWidth: number;
   readonly layersShown: number;
-  /** |output| that saturates the heat map; 0 or absent: the largest |output| of the frame. */
-  readonly outputScale?: number;
+  /** The output scale's range (a tile of a large picture gets the whole picture's); absent: the frame's own. */
+  readonly outputRange?: readonly [number, number];
   /** Integrand at the top of the theorem mode's scale; 0 or absent: the largest of the frame. */
   readonly theoremScale?: number;
 }
@@ -117,7 +117,8 @@ export class ColourPass {
       palette: kPalettes.indexOf(settings.palette),
       edgeWidth: settings.edgeWidth,
       layersShown: settings.layersShown,
-      outputScale: settings.outputScale ?? 0,
+      outputLow: settings.outputRange?.[0] ?? 0,
+      outputHigh: settings.outputRange?.[1] ?? 0,
       imageWidth,
       theoremScale: settings.theoremScale ?? 0,
       partial: source.partial,

@@ -11,7 +11,7 @@
  */
 import type { BruteFrame, FieldsPass } from './fieldsPass.ts';
 import type { FieldsTarget } from './fieldsRequest.ts';
-import { type Algorithm, kLabelsBase, kLabelWords, kStat, kStatsWords, kTileSide } from './layout.ts';
+import { type Algorithm, kLabelsBase, kLabelWords, kStat, kStatsWords, kTileSide, kWorkgroupSize } from './layout.ts';
 import type { RegionsFrame, RegionsPass } from './regionsPass.ts';
 
 /** Where a computation stands. */
@@ -110,6 +110,7 @@ export class FieldsJob {
   /** Brute force: the next dispatch (chunk, layer) of the current stride, and its chunks. */
   private chunk = 0;
   private layer = 0;
+  private part = 0;
   private chunks = 0;
   private levelStarted = false;
   /** Steps so far. */
@@ -299,13 +300,17 @@ export class FieldsJob {
       this.cursor = 0;
     } else if (brute) {
       // Pixels of the coarser grid before are done (strides are powers of two, each a multiple of the next).
-      const coarse = this.coarser;
-      const maxLayer = Math.max(1, ...brute.frame.layerMacs);
-      const chunkPixels =
-        budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs) / maxLayer;
-      this.chunks = brute.pass.setLevel(brute.frame, stride, coarse, chunkPixels);
+      // A dispatch is a chunk of pixels times a layer, or a part of a layer's neurons when a whole layer of the
+      // fewest pixels (a workgroup's) would take longer than a step.
+      const { layerMacs, layerWidths } = brute.frame;
+      const maxLayer = Math.max(1, ...layerMacs);
+      const budget = budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs);
+      const macsPerNeuron = Math.max(1, ...layerMacs.map((macs, l) => macs / (layerWidths[l] ?? 1)));
+      const partNeurons = budget / (kWorkgroupSize * macsPerNeuron);
+      this.chunks = brute.pass.setLevel(brute.frame, stride, this.coarser, budget / maxLayer, partNeurons);
       this.chunk = 0;
       this.layer = 0;
+      this.part = 0;
     }
     this.levelStarted = true;
   }
@@ -340,18 +345,31 @@ export class FieldsJob {
     if (!kind) return 0;
     const { pass, frame } = kind;
     const budget = budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs);
+    // The step's dispatches, in order: each chunk's layers, each layer's parts, then its finish step.
+    const dispatches: [number, number, number][] = [];
     let macs = 0;
     while (this.chunk < this.chunks) {
-      const cost = pass.dispatchMacs(frame, this.chunk, this.layer);
+      const cost = pass.dispatchMacs(frame, this.chunk, this.layer, this.part);
       if (macs > 0 && macs + cost > budget) break;
-      pass.encodeDispatch(encoder, frame, this.chunk, this.layer);
+      dispatches.push([this.chunk, this.layer, this.part]);
       macs += cost;
-      this.layer++;
+      this.part++;
+      if (this.part >= pass.parts(frame, this.layer)) {
+        this.part = 0;
+        this.layer++;
+      }
       if (this.layer > frame.layersRun) {
         this.layer = 0;
         this.chunk++;
       }
     }
+    // A uniform slot for each (chunk, part) of the step, shared by its layers.
+    const pairs = [...new Set(dispatches.map(([c, , p]) => `${c},${p}`))].map(
+      (key) => key.split(',').map(Number) as [number, number],
+    );
+    const slots = new Map(pairs.map(([c, p], i) => [`${c},${p}`, i]));
+    pass.writeDispatches(frame, pairs);
+    for (const [c, l, p] of dispatches) pass.encodeDispatch(encoder, frame, slots.get(`${c},${p}`) ?? 0, c, l);
     return macs;
   }
 

@@ -25,6 +25,7 @@ import {
   kChunk,
   kFrame,
   kLayerStep,
+  kNeuronBlock,
   kTileSide,
   kWorkgroupSize,
   packStruct,
@@ -90,12 +91,15 @@ export interface BruteFrame {
   readonly values: Record<string, number>;
   /** Hidden layers run: all of them with the output, else the layers shown. */
   readonly layersRun: number;
-  /** Multiply-adds a pixel of each hidden layer (with tangents). */
+  /** Multiply-adds a pixel of each hidden layer (with tangents), and each layer's neurons. */
   readonly layerMacs: readonly number[];
+  readonly layerWidths: readonly number[];
   readonly maxChunkPixels: number;
   chunkPixels: number;
   chunks: number;
   gridPixels: number;
+  /** Neurons of a layer a dispatch computes (a wide layer takes several). */
+  partNeurons: number;
 }
 
 export class FieldsPass {
@@ -221,51 +225,79 @@ export class FieldsPass {
       values,
       layersRun: request.computeOutput ? L : shown,
       layerMacs: nb.net.hidden.map((l) => 3 * l.inDim * l.outDim),
+      layerWidths: nb.net.hidden.map((l) => l.outDim),
       maxChunkPixels: sb.chunkPixels,
       chunkPixels: sb.chunkPixels,
       chunks: 0,
       gridPixels: 0,
+      partNeurons: Number.POSITIVE_INFINITY,
     };
   }
 
   /**
    * Sets the grid of the next dispatches: the pixels at multiples of `stride` (those at multiples of `coarse` are
-   * done already; 0: none), in chunks of `chunkPixels` (at most the scratch holds). Returns the number of chunks.
+   * done already; 0: none), in chunks of `chunkPixels` (at most the scratch holds), each layer in parts of
+   * `partNeurons` neurons (a multiple of kNeuronBlock; Infinity: whole layers). Returns the number of chunks.
    */
-  setLevel(frame: BruteFrame, stride: number, coarse: number, chunkPixels: number): number {
-    const sb = this.sizeBuffers;
-    const nb = this.netBuffers;
-    if (!sb || !nb) throw new GpuError('FieldsPass.setLevel before begin');
+  setLevel(frame: BruteFrame, stride: number, coarse: number, chunkPixels: number, partNeurons: number): number {
+    if (!this.sizeBuffers) throw new GpuError('FieldsPass.setLevel before begin');
     const gridWidth = Math.ceil((frame.values.width ?? 1) / stride);
     const gridPixels = gridWidth * Math.ceil((frame.values.height ?? 1) / stride);
     const wanted = Math.floor(chunkPixels / kWorkgroupSize) * kWorkgroupSize;
     const chunk = Math.max(kWorkgroupSize, Math.min(frame.maxChunkPixels, wanted));
     const chunks = Math.ceil(gridPixels / chunk);
+    const maxWidth = Math.max(...frame.layerWidths);
+    const part = Math.min(maxWidth, Math.max(kNeuronBlock, Math.floor(partNeurons / kNeuronBlock) * kNeuronBlock));
     Object.assign(frame.values, { stride, gridWidth, coarse, scratchStride: chunk });
     this.device.queue.writeBuffer(this.frame, 0, packStruct(kFrame, frame.values));
-    const words = new Uint32Array((chunks * this.slot) / 4);
-    for (let c = 0; c < chunks; c++) {
-      const count = Math.min(chunk, gridPixels - c * chunk);
-      words.set(packStruct(kChunk, { pixelBase: c * chunk, pixelCount: count }), (c * this.slot) / 4);
-    }
+    Object.assign(frame, { chunkPixels: chunk, chunks, gridPixels, partNeurons: part });
+    return chunks;
+  }
+
+  /** Parts of layer l (the finish step, l = layersRun, is one). */
+  parts(frame: BruteFrame, l: number): number {
+    return l >= frame.layersRun ? 1 : Math.ceil((frame.layerWidths[l] ?? 0) / frame.partNeurons);
+  }
+
+  /** Multiply-adds of dispatch (chunk c, layer l, part p) of the current level (the finish step: cheap, 0). */
+  dispatchMacs(frame: BruteFrame, c: number, l: number, p: number): number {
+    const pixels = Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels);
+    const width = frame.layerWidths[l] ?? 0;
+    const neurons = Math.max(0, Math.min(width, (p + 1) * frame.partNeurons) - p * frame.partNeurons);
+    return width === 0 ? 0 : (pixels * (frame.layerMacs[l] ?? 0) * neurons) / width;
+  }
+
+  /**
+   * Writes the uniform slots of the next dispatches' (chunk, part) pairs, slot i for `pairs[i]`; encodeDispatch then
+   * names the slot.
+   */
+  writeDispatches(frame: BruteFrame, pairs: readonly (readonly [number, number])[]): void {
+    const sb = this.sizeBuffers;
+    const nb = this.netBuffers;
+    if (!sb || !nb) throw new GpuError('FieldsPass.writeDispatches before begin');
+    const words = new Uint32Array((pairs.length * this.slot) / 4);
+    pairs.forEach(([c, p], i) => {
+      const values = {
+        pixelBase: c * frame.chunkPixels,
+        pixelCount: Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels),
+        neuronBegin: p * frame.partNeurons,
+        neuronEnd: (p + 1) * frame.partNeurons,
+      };
+      words.set(packStruct(kChunk, values), (i * this.slot) / 4);
+    });
     if (sb.chunks.size < words.byteLength) {
       // Grown (twice what is needed); the old one goes with the set, and the bind groups with it.
       sb.chunks = sb.buffers.make('chunks', 2 * words.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
       this.sizeBuffers = { ...sb, bindGroups: this.bindGroups(nb, sb, sb) };
     }
     this.device.queue.writeBuffer(sb.chunks, 0, words);
-    Object.assign(frame, { chunkPixels: chunk, chunks, gridPixels });
-    return chunks;
   }
 
-  /** Multiply-adds of dispatch (chunk c, layer l) of the current level (l = layersRun: the finish step, cheap). */
-  dispatchMacs(frame: BruteFrame, c: number, l: number): number {
-    const pixels = Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels);
-    return pixels * (frame.layerMacs[l] ?? 0);
-  }
-
-  /** Records layer l of chunk c (l = layersRun: the output and the hash finalizer) of the current level. */
-  encodeDispatch(encoder: GPUCommandEncoder, frame: BruteFrame, c: number, l: number): void {
+  /**
+   * Records layer l (l = layersRun: the output and the hash finalizer) of chunk c of the current level, with the
+   * pixels and neurons of uniform slot `slot` (writeDispatches).
+   */
+  encodeDispatch(encoder: GPUCommandEncoder, frame: BruteFrame, slot: number, c: number, l: number): void {
     const sb = this.sizeBuffers;
     if (!sb) throw new GpuError('FieldsPass.encodeDispatch before begin');
     const groups = Math.ceil(Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels) / kWorkgroupSize);
@@ -275,7 +307,7 @@ export class FieldsPass {
     // Layer l reads scratch l % 2; the finish step reads the last layer's output, from the output's step slot.
     const bindGroup = l % 2 === 0 ? sb.bindGroups.even : sb.bindGroups.odd;
     const stepSlot = finish ? (this.netBuffers?.net.hidden.length ?? 0) : l;
-    pass.setBindGroup(0, bindGroup, [stepSlot * this.slot, c * this.slot]);
+    pass.setBindGroup(0, bindGroup, [stepSlot * this.slot, slot * this.slot]);
     pass.dispatchWorkgroups(groups);
     pass.end();
   }

@@ -133,6 +133,8 @@ export const kChunk: StructLayout = {
   fields: [
     ['pixelBase', 'u32'],
     ['pixelCount', 'u32'],
+    ['neuronBegin', 'u32'],
+    ['neuronEnd', 'u32'],
   ],
 };
 
@@ -201,11 +203,12 @@ export const kColourParams: StructLayout = {
     ['palette', 'u32'],
     ['edgeWidth', 'f32'],
     ['layersShown', 'u32'],
-    ['outputScale', 'f32'],
+    ['outputLow', 'f32'],
     ['imageWidth', 'u32'],
     ['theoremScale', 'f32'],
     ['partial', 'u32'],
     ['tilesX', 'u32'],
+    ['outputHigh', 'f32'],
   ],
 };
 

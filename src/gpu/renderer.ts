@@ -403,33 +403,35 @@ export class Renderer {
       labels: counters,
       partial: partial ? Math.max(...(computation?.strides ?? [1])) : 0,
     };
+    // A given output range is the net's; the fields hold the balanced net's outputs (2^outputExponent times).
+    const exponent = this.balanced?.outputExponent ?? 0;
+    const range = settings.outputRange?.map((v) => scaleByPowerOfTwo(v, exponent)) as [number, number] | undefined;
+    const colours = range ? { ...settings, outputRange: range } : settings;
     this.colourPass.encode(
       encoder,
       target.createView(),
       source,
       size,
-      settings,
+      colours,
       settings.imageSize?.width ?? size.width,
     );
   }
 
   /**
    * Computes the fields for `settings` at `size` without colouring (tests, data export, the first pass of a tiled
-   * picture), for `mode` (default: `output` when `computeOutput` is set, `regions` otherwise). Returns the top of
-   * the mode's heat map over these pixels: the largest |output| (output), the largest integrand (theorem), else 0.
+   * picture), for `mode` (default: `output` when `computeOutput` is set, `regions` otherwise). Returns their summary
+   * (the output's range in output mode, the integrand's top in theorem mode: a tiled picture's scales).
    */
   async computeFields(
     size: ImageSize,
     settings: FieldsSettings & { computeOutput?: boolean; mode?: ColourMode },
-  ): Promise<number> {
+  ): Promise<FieldsSummary> {
     const mode = settings.mode ?? (settings.computeOutput ? 'output' : 'regions');
     await withErrorScopes(this.device, 'computing fields', async () => {
       const computation = await this.beginFields(size, { ...settings, mode });
       if (computation) while (!(await computation.step(null)).done);
     });
-    const stats = new Float32Array(await readBuffer(this.device, this.frontStats));
-    if (mode === 'output') return stats[kStat.outputMax] ?? 0;
-    return mode === 'theorem' ? (stats[kStat.theoremMax] ?? 0) : 0;
+    return this.fieldsSummary();
   }
 
   /** What the last fields computation cost (both passes count their evaluations), and the ranges of its heat maps. */

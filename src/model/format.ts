@@ -10,7 +10,6 @@ export function formatValue(x: number): string {
 /** A duration for people: 0.4 s, 12 s, 3.2 min, 5.1 h, 140 h. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'unknown';
-  const [value, unit] =
-    ms < 60_000 ? [ms / 1000, 's'] : ms < 3_600_000 ? [ms / 60_000, 'min'] : [ms / 3_600_000, 'h'];
+  const [value, unit] = ms < 60_000 ? [ms / 1000, 's'] : ms < 3_600_000 ? [ms / 60_000, 'min'] : [ms / 3_600_000, 'h'];
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }

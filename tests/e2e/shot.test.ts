@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFieldsFile, distinctPatterns } from '../../src/model/fieldsFile.ts';
+import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { pixelCentre, pixelSize } from '../../src/model/view.ts';
@@ -102,6 +103,15 @@ describe('npm run shot', () => {
       { mode, out: join(dir, `whole-${mode}.png`) },
       { mode, tile: 32, out: join(dir, `tiled-${mode}.png`) },
     ]);
+    // An output of one sign in view: its scale spans the whole picture's range, also in tiles.
+    const net = randomNet({ widths: [16, 16], sigmaB: 0.5, seed: 8 });
+    const output = net.output ?? { inDim: 16, outDim: 1, weight: new Float64Array(16), bias: Float64Array.of(0) };
+    const shifted = join(dir, 'shifted.json');
+    writeFileSync(shifted, serializeNet({ ...net, output: { ...output, bias: output.bias.map((b) => b + 30) } }));
+    entries.push(
+      { mode: 'output', net: shifted, out: join(dir, 'whole-shifted.png') } as (typeof entries)[number],
+      { mode: 'output', net: shifted, tile: 32, out: join(dir, 'tiled-shifted.png') } as (typeof entries)[number],
+    );
     writeFileSync(batch, JSON.stringify(entries));
     const result = await shot([
       '--widths',
@@ -116,12 +126,13 @@ describe('npm run shot', () => {
       batch,
     ]);
     expect(result.code, result.stderr).toBe(0);
-    for (const mode of ['regions', 'distance', 'output', 'theorem']) {
+    for (const mode of ['regions', 'distance', 'output', 'theorem', 'shifted']) {
       const whole = readPng(join(dir, `whole-${mode}.png`));
       const tiled = readPng(join(dir, `tiled-${mode}.png`));
       expect(tiled.data.equals(whole.data), mode).toBe(true);
     }
-    expect(result.stderr).toMatch(/\[8\/8\]/);
+    expect(distinctColours(readPng(join(dir, 'whole-shifted.png')).data), 'not one flat colour').toBeGreaterThan(100);
+    expect(result.stderr).toMatch(/\[10\/10\]/);
     expect(result.stderr).toMatch(/tiled-output\.png: tile 9\/9/);
   });
 

@@ -87,9 +87,9 @@ function viewRect(view: View, size: ImageSize): { x0: number; y0: number; x1: nu
   return { x0: view.cx - hw, y0: view.cy - hh, x1: view.cx + hw, y1: view.cy + hh };
 }
 
-async function check(c: Case, algorithm: TheoremCall['algorithm'] = 'brute'): Promise<void> {
+async function check(c: Case, algorithm: TheoremCall['algorithm'] = 'brute', budgetMs?: number): Promise<void> {
   const call = { netJson: serializeNet(c.net), view: c.view, ...c.size, layers: c.layers, sigmaB: c.sigmaB };
-  const reply = await theorem({ ...call, algorithm });
+  const reply = await theorem({ ...call, algorithm, ...(budgetMs === undefined ? {} : { budgetMs }) });
   const r = compare(c, reply);
   const pixels = c.size.width * c.size.height;
   // Brute force evaluates every pixel; the region-seeded pass once per (region, tile), then O(#neurons) a pixel.
@@ -157,6 +157,19 @@ describe('theorem mode against the float64 main formula', () => {
         await check({ net, view, size: c.size, layers, sigmaB, context }, algorithm);
       });
     }
+  }
+
+  // The smallest steps: brute force computes a layer of 40 in parts of 16, 16 and 8 neurons, carrying the layer's sum
+  // and its "a neuron is active" from part to part; the region-seeded pass one seed a tile a step.
+  for (const algorithm of ['fast', 'brute'] as const) {
+    it(`in the smallest steps, layers split into parts (${algorithm})`, async () => {
+      const seed = rng.nextU32();
+      const sigmaB = 0.2 + rng.uniform();
+      const net = randomNet({ widths: [40, 40, 40], sigmaB, seed });
+      const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: 1 + 2 * rng.uniform() };
+      const context = `widths 40,40,40, sigma_b ${sigmaB}, seed ${seed}, view ${JSON.stringify(view)}`;
+      await check({ net, view, size: { width: 24, height: 24 }, layers: 3, sigmaB, context }, algorithm, 1e-6);
+    });
   }
 
   it('a later layer dead in half of the view switches the earlier layers off there', async () => {

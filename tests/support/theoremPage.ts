@@ -15,8 +15,9 @@ export interface TheoremCall {
   height: number;
   layers: number;
   sigmaB: number;
-  /** The algorithm asked for: theorem mode must run the brute-force pass whatever it is. */
   algorithm: Algorithm;
+  /** Computed in bounded steps of this budget (tiny: wide layers split into parts), else in one go. */
+  budgetMs?: number;
 }
 
 export interface TheoremReply {
@@ -60,7 +61,11 @@ async function theorem(call: TheoremCall): Promise<TheoremReply> {
     sigmaB: call.sigmaB,
     algorithm: call.algorithm,
   };
-  const range = await r.computeFields(size, settings);
+  if (call.budgetMs !== undefined) {
+    const computation = await r.beginFields(size, settings, [1]);
+    if (computation) while (!(await computation.step(call.budgetMs)).done);
+  }
+  const range = (await r.computeFields(size, settings)).theoremMax ?? Number.NaN;
   const integrand = await r.readTheorem();
   const integral = await r.theoremIntegral();
   const cost = await r.fieldsSummary();
