@@ -33,11 +33,9 @@ fn done(x: u32, y: u32) -> bool {
 }
 
 // The pixel whose fields colour pixel (i, j): itself when done, else the nearest done on the finest coarser grid;
-// the width (none is done yet) when nothing is.
+// the width (none is done yet) when nothing is. Only the PARTIAL variant looks for one.
 fn source(i: u32, j: u32) -> u32 {
-  if (params.partial == 0u) {
-    return j * params.width + i;
-  }
+#if PARTIAL
   for (var s = 1u; s <= params.partial; s *= 2u) {
     let x = i - i % s;
     let y = j - j % s;
@@ -46,6 +44,9 @@ fn source(i: u32, j: u32) -> u32 {
     }
   }
   return params.width * params.height;
+#else
+  return j * params.width + i;
+#endif
 }
 
 // OKLCh (lightness, chroma, hue in turns) to gamma-encoded sRGB.
@@ -159,6 +160,7 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
   }
   let f = fields[pixel];
   var edge = edgeCoverage(f.distance, params.edgeWidth);
+#if PARTIAL
   if (pixel != j * params.width + i) {
     // A pixel standing in for its block: its distance is not this pixel's. The block's edge is drawn where the next
     // block belongs to another region instead.
@@ -168,6 +170,7 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
       (below != pixel && below < params.width * params.height && fields[below].hashLo != f.hashLo);
     edge = select(0.0, min(1.0, params.edgeWidth), other);
   }
+#endif
   var colour: vec3<f32>;
   switch params.mode {
     case 1u: {

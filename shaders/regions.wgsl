@@ -39,6 +39,7 @@ struct RegionsFrame {
   gradientScale: f32,  // 1 / pixel size: turns per-pixel gradients into input units (theorem)
   withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (theorem)
   inverseSigmaBase: u32, // index in `centre` of the first neuron's 1 / sigma_b in its own scale (theorem)
+  labelsSet: u32,      // 0: no pixel is marked done yet (the first grid of a picture): the marks are not read
 }
 
 // A layer, hidden or the output (the last entry). Layout mirrored by kLayerInfo.
@@ -82,6 +83,7 @@ var<workgroup> nearestBits: atomic<u32>;
 var<workgroup> crossingCount: atomic<u32>;  // kept lines that cross the tile: from the start of the list
 var<workgroup> nearCount: atomic<u32>;      // kept lines that only may be nearest: from the end of the list
 var<workgroup> labelledCount: atomic<u32>;
+var<workgroup> labelWords: array<atomic<u32>, kLabelWords>;
 var<workgroup> partial: array<vec3<f32>, kWorkgroupThreads>;
 var<workgroup> layerActive: array<atomic<u32>, kMaxLayers>;
 
@@ -110,17 +112,25 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
   let labelBase = tile * kLabelWords;
   // This invocation's pixels: q = t + s * kWorkgroupThreads, bit t % 32 of word t / 32 + 2 s. `labelled` says a pixel
   // needs nothing more in this dispatch (outside the image, off the stride's grid, or labelled before or now).
-  var labelled: array<bool, kPixelsPerThread>;
-  var labelledNow: array<bool, kPixelsPerThread>;
+  // Bit s: pixel s of this invocation (bits, not arrays: they stay in registers).
+  var labelled = 0u;
+  var labelledNow = 0u;
   for (var s = 0u; s < kPixelsPerThread; s++) {
     let p = tilePixel(tileX, tileY, t + s * kWorkgroupThreads);
-    let bit = (atomicLoad(&counters[kLabelsBase + labelBase + t / 32u + 2u * s]) >> (t % 32u)) & 1u;
+    var bit = 0u;
+    if (frame.labelsSet != 0u) {
+      bit = (atomicLoad(&counters[kLabelsBase + labelBase + t / 32u + 2u * s]) >> (t % 32u)) & 1u;
+    }
     let offGrid = p.x % frame.stride != 0u || p.y % frame.stride != 0u;
-    labelled[s] = p.x >= frame.width || p.y >= frame.height || offGrid || bit == 1u;
-    labelledNow[s] = false;
+    if (p.x >= frame.width || p.y >= frame.height || offGrid || bit == 1u) {
+      labelled |= 1u << s;
+    }
   }
   if (t == 0u) {
     atomicStore(&labelledCount, 0u);
+  }
+  if (t < kLabelWords) {
+    atomicStore(&labelWords[t], 0u);
   }
 
   var seeds = 0u;
@@ -134,12 +144,14 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       atomicStore(&crossingCount, 0u);
       atomicStore(&nearCount, 0u);
     }
+#if THEOREM
     if (t < kMaxLayers) {
       atomicStore(&layerActive[t], 0u);
     }
+#endif
     workgroupBarrier();
     for (var s = 0u; s < kPixelsPerThread; s++) {
-      if (!labelled[s]) {
+      if ((labelled & (1u << s)) == 0u) {
         atomicMin(&seedMin, t + s * kWorkgroupThreads);
         break;
       }
@@ -233,9 +245,11 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
           scratch[outBase + n] = vec4<f32>(reluDifference(zc, value[j]), masked, 0.0);
         }
       }
+#if THEOREM
       if (anyActive) {
         atomicStore(&layerActive[l], 1u);
       }
+#endif
       storageBarrier();
       workgroupBarrier();
     }
@@ -273,7 +287,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     let nears = atomicLoad(&nearCount);
     let hash = finalizeHash(vec2<u32>(atomicLoad(&hashLo), atomicLoad(&hashHi)));
     for (var s = 0u; s < kPixelsPerThread; s++) {
-      if (labelled[s]) {
+      if ((labelled & (1u << s)) != 0u) {
         continue;
       }
       let p = tilePixel(tileX, tileY, t + s * kWorkgroupThreads);
@@ -333,23 +347,30 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         theorem[pixel] = integrand * frame.gradientScale * 0.39894228;
         atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));
 #endif
-        labelled[s] = true;
-        labelledNow[s] = true;
+        labelled |= 1u << s;
+        labelledNow |= 1u << s;
       }
     }
     workgroupBarrier();
   }
 
-  // What this dispatch labelled, for the next one and the colour pass; the tile's word when it is done.
+  // What this dispatch labelled, for the next one and the colour pass (gathered in workgroup memory, then a word of
+  // the tile's labels an invocation); the tile's word when it is done.
   var count = 0u;
   for (var s = 0u; s < kPixelsPerThread; s++) {
-    if (labelledNow[s]) {
-      atomicOr(&counters[kLabelsBase + labelBase + t / 32u + 2u * s], 1u << (t % 32u));
+    if ((labelledNow & (1u << s)) != 0u) {
+      atomicOr(&labelWords[t / 32u + 2u * s], 1u << (t % 32u));
       count++;
     }
   }
   atomicAdd(&labelledCount, count);
   workgroupBarrier();
+  if (t < kLabelWords) {
+    let word = atomicLoad(&labelWords[t]);
+    if (word != 0u) {
+      atomicOr(&counters[kLabelsBase + labelBase + t], word);
+    }
+  }
   if (t == 0u) {
     atomicAdd(&counters[4], atomicLoad(&labelledCount));
     if (complete) {

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     return;
   }
   handle.app = app;
+  performance.mark('reluscope:started');
   const demo = new ZoomDemo({
     view: () => app.view,
     setView: (view) => app.setView(view),

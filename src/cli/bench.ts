@@ -159,7 +159,7 @@ function table(rows: readonly BenchRow[]): string {
     'note',
   ];
   const lines = rows.map((r) => [
-    r.widths.length > 3 && new Set(r.widths).size === 1 ? `${r.widths.length}x${r.widths[0]}` : r.widths.join(','),
+    widthsLabel(r.widths),
     `${r.width}x${r.height}`,
     String(r.span),
     String(r.layers),
@@ -170,13 +170,23 @@ function table(rows: readonly BenchRow[]): string {
     r.colourMs === undefined ? '' : r.colourMs.toFixed(1),
     r.measuredPixels ? `timed on ${r.measuredPixels} px, scaled` : '',
   ]);
+  return textTable(header, lines);
+}
+
+/** Columns padded to their widest cell, a rule under the header. */
+function textTable(header: readonly string[], lines: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]): string =>
+  const format = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+}
+
+/** `4x1024` for four equal widths and more, `64,64,64` otherwise. */
+function widthsLabel(widths: readonly number[]): string {
+  return widths.length > 3 && new Set(widths).size === 1 ? `${widths.length}x${widths[0]}` : widths.join(',');
 }
 
 function interactionTable(rows: readonly InteractionRow[]): string {
@@ -185,7 +195,7 @@ function interactionTable(rows: readonly InteractionRow[]): string {
   const rest = (p: NonNullable<InteractionRow['paused']>): string =>
     p.measured ? `~${formatDuration(p.msLeft)}` : `${formatDuration(p.msLeft)} to ${formatDuration(p.msLeftAtMost)}`;
   const lines = rows.map((r) => [
-    r.widths.length > 3 && new Set(r.widths).size === 1 ? `${r.widths.length}x${r.widths[0]}` : r.widths.join(','),
+    widthsLabel(r.widths),
     `${r.width}x${r.height}`,
     String(r.span),
     seconds(r.firstPictureMs),
@@ -197,13 +207,7 @@ function interactionTable(rows: readonly InteractionRow[]): string {
     seconds(r.inputToScreenMs),
     seconds(r.inputToPictureMs),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]): string =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+  return textTable(header, lines);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -53,18 +53,18 @@ export class ColourPass {
   private constructor(
     private readonly device: GPUDevice,
     private readonly bindings: NamedBindings<Binding>,
-    private readonly pipeline: GPURenderPipeline,
+    /** The whole picture's pipeline, and one that shows a computation in progress (the PARTIAL variant). */
+    private readonly pipelines: { readonly done: GPURenderPipeline; readonly partial: GPURenderPipeline },
   ) {
     this.params = createUniform(device, 'ColourPass.params', kColourParams);
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat): Promise<ColourPass> {
-    const module = await createCheckedModule(
-      device,
-      'colour.wgsl',
-      buildShader([commonWgsl, fullscreenWgsl, colourWgsl]),
-    );
-    return withErrorScopes(device, 'creating the colour pipeline', () => {
+    const parts = [commonWgsl, fullscreenWgsl, colourWgsl];
+    const variant = (PARTIAL: boolean): Promise<GPUShaderModule> =>
+      createCheckedModule(device, `colour.wgsl${PARTIAL ? ' (PARTIAL)' : ''}`, buildShader(parts, { PARTIAL }));
+    const [done, partial] = await Promise.all([variant(false), variant(true)]);
+    return withErrorScopes(device, 'creating the colour pipelines', () => {
       const read = { visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } } as const;
       const bindings = new NamedBindings<Binding>(device, 'ColourPass', colourWgsl, {
         params: { visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
@@ -73,15 +73,19 @@ export class ColourPass {
         theorem: read,
         labels: read,
       });
-      const layout = bindings.layout;
-      const pipeline = device.createRenderPipeline({
-        label: 'ColourPass.pipeline',
-        layout: device.createPipelineLayout({ label: 'ColourPass.pipelineLayout', bindGroupLayouts: [layout] }),
-        vertex: { module, entryPoint: 'fullscreen' },
-        fragment: { module, entryPoint: 'colourPixel', targets: [{ format }] },
-        primitive: { topology: 'triangle-list' },
+      const layout = device.createPipelineLayout({
+        label: 'ColourPass.pipelineLayout',
+        bindGroupLayouts: [bindings.layout],
       });
-      return new ColourPass(device, bindings, pipeline);
+      const pipeline = (module: GPUShaderModule, name: string): GPURenderPipeline =>
+        device.createRenderPipeline({
+          label: `ColourPass.pipeline.${name}`,
+          layout,
+          vertex: { module, entryPoint: 'fullscreen' },
+          fragment: { module, entryPoint: 'colourPixel', targets: [{ format }] },
+          primitive: { topology: 'triangle-list' },
+        });
+      return new ColourPass(device, bindings, { done: pipeline(done, 'done'), partial: pipeline(partial, 'partial') });
     });
   }
 
@@ -129,7 +133,7 @@ export class ColourPass {
       label: 'ColourPass.pass',
       colorAttachments: [{ view: target, loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
     });
-    pass.setPipeline(this.pipeline);
+    pass.setPipeline(source.partial > 0 ? this.pipelines.partial : this.pipelines.done);
     if (this.bindGroup) pass.setBindGroup(0, this.bindGroup);
     pass.draw(3);
     pass.end();

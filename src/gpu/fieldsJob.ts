@@ -76,11 +76,19 @@ export interface Paces {
   readonly brute: Pace;
 }
 
+interface BruteKind {
+  readonly pass: FieldsPass;
+  readonly frame: BruteFrame;
+}
+
 /** What the job needs of the renderer. */
 export interface JobSetup {
   readonly device: GPUDevice;
-  /** The brute-force pass (null: region-seeded only, as for the tiles a pan exposed). */
-  readonly brute: { readonly pass: FieldsPass; readonly frame: BruteFrame } | null;
+  /**
+   * The brute-force pass (null: region-seeded only, as for the tiles a pan exposed), begun when a grid first needs it
+   * (its shader variant is compiled then), and its multiply-adds a pixel.
+   */
+  readonly brute: { readonly begin: () => Promise<BruteKind>; readonly macsPerEval: number } | null;
   /** The region-seeded pass (null: brute force only). */
   readonly fast: { readonly pass: RegionsPass; readonly frame: RegionsFrame; readonly macsPerEval: number } | null;
   readonly target: FieldsTarget;
@@ -126,6 +134,7 @@ export class FieldsJob {
   /** The stride of the last grid done (0: none yet). */
   private coarser = 0;
   private readonly staging: GPUBuffer;
+  private bruteKind: BruteKind | null = null;
 
   constructor(private readonly setup: JobSetup) {
     this.progress = {
@@ -163,6 +172,9 @@ export class FieldsJob {
     const { device } = this.setup;
     // The step's time is the speed's measure: not the work submitted before it (a picture presented between steps).
     await device.queue.onSubmittedWorkDone();
+    if (!this.levelStarted && !this.fastAt(this.stride) && !this.bruteKind) {
+      this.bruteKind = (await this.setup.brute?.begin()) ?? null;
+    }
     const encoder = device.createCommandEncoder({ label: 'FieldsJob.step' });
     if (!this.levelStarted) this.startLevel(encoder, budgetMs);
     const start = performance.now();
@@ -260,7 +272,7 @@ export class FieldsJob {
    */
   private gridsMsLeft(pixelsDone: number, measuredR: number | null): number[] {
     const { strides, pixelsTotal, pace, fast, brute } = this.setup;
-    const bruteMacs = brute ? brute.frame.layerMacs.slice(0, brute.frame.layersRun).reduce((a, b) => a + b, 0) : 0;
+    const bruteMacs = brute?.macsPerEval ?? 0;
     const msPerFastEval = ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6;
     const msPerBruteEval = (bruteMacs * pace.brute.nsPerMac) / 1e6;
     // Pixels of a stride's grid that the coarser grid done before it did not do (1/s^2 - 1/coarser^2 of them).
@@ -290,13 +302,17 @@ export class FieldsJob {
 
   /** Clears the labels' per-tile "done" words and the counter of units done, and sets the stride. */
   private startLevel(encoder: GPUCommandEncoder, budgetMs: number | null): void {
-    const { target, tiles, device, fast, brute } = this.setup;
+    const { target, tiles, device, fast } = this.setup;
+    const brute = this.bruteKind;
     encoder.clearBuffer(target.counters, (kLabelsBase + tiles * kLabelWords) * 4, tiles * 4);
     device.queue.writeBuffer(target.counters, kStat.unitsDone * 4, new Uint32Array(1));
     const stride = this.stride;
     this.levelFast = this.fastAt(stride);
     if (this.levelFast && fast) {
-      this.levelTiles = fast.pass.setStride(fast.frame, stride);
+      // Marks of pixels done exist after a coarser grid, for a pan's moved pixels (a list of tiles), and after a
+      // bounded step (a tile goes on where it stopped); a stride in one go from nothing need not read them.
+      const labelsSet = this.coarser !== 0 || fast.frame.list.length < tiles || budgetMs !== null;
+      this.levelTiles = fast.pass.setStride(fast.frame, stride, labelsSet, budgetMs !== null);
       this.cursor = 0;
     } else if (brute) {
       // Pixels of the coarser grid before are done (strides are powers of two, each a multiple of the next).
@@ -341,7 +357,7 @@ export class FieldsJob {
 
   /** Records the next (chunk, layer) dispatches of the brute-force pass; returns their multiply-adds. */
   private encodeBrute(encoder: GPUCommandEncoder, budgetMs: number | null): number {
-    const kind = this.setup.brute;
+    const kind = this.bruteKind;
     if (!kind) return 0;
     const { pass, frame } = kind;
     const budget = budgetMs === null ? Number.POSITIVE_INFINITY : this.setup.pace.brute.macsIn(budgetMs);

@@ -157,6 +157,7 @@ export const kRegionsFrame: StructLayout = {
     ['gradientScale', 'f32'],
     ['withoutBiasBase', 'u32'],
     ['inverseSigmaBase', 'u32'],
+    ['labelsSet', 'u32'],
   ],
 };
 

@@ -201,7 +201,8 @@ export class RegionsPass {
       layersShown: shown,
       layersRun: request.computeOutput ? L : shown,
       tilesX: Math.ceil(request.size.width / kTileSide),
-      slotStride: nb.slotStride,
+      // Scratch is sized for the theorem mode's slots; the others leave out the per-neuron list and pack tighter.
+      slotStride: theorem ? nb.slotStride : nb.slotStride - neurons,
       maxWidth: nb.maxWidth,
       neurons,
       u0: ox + 0.5 - fullSize.width / 2,
@@ -211,6 +212,7 @@ export class RegionsPass {
       gradientScale: 1 / pixelSize(request.view, fullSize),
       withoutBiasBase: neurons + 1,
       inverseSigmaBase: 2 * neurons + 1,
+      labelsSet: 1,
     };
     this.device.queue.writeBuffer(this.frame, 0, packStruct(kRegionsFrame, values));
     const list = tiles ?? Uint32Array.from({ length: sb.tiles }, (_, i) => i);
@@ -233,19 +235,23 @@ export class RegionsPass {
 
   /**
    * The grid the next steps label: every `stride`-th pixel in x and y (coarse to fine), in the tiles that hold pixels
-   * of it (a stride above the tile side leaves most tiles without any). Returns how many tiles that is.
+   * of it (a stride above the tile side leaves most tiles without any). `labelsSet`: some pixels are marked done
+   * already (a coarser grid, or a pan's moved pixels). Returns how many tiles that is.
    */
-  setStride(frame: RegionsFrame, stride: number): number {
+  setStride(frame: RegionsFrame, stride: number, labelsSet: boolean, spread: boolean): number {
     frame.values.stride = stride;
+    frame.values.labelsSet = labelsSet ? 1 : 0;
     this.device.queue.writeBuffer(this.frame, 0, packStruct(kRegionsFrame, frame.values));
     const tilesX = frame.values.tilesX ?? 1;
     // Strides are powers of two: up to the tile side every tile holds grid pixels; above, those at multiples of it.
     const holds = (tile: number): boolean =>
       ((tile % tilesX) * kTileSide) % stride === 0 && (Math.floor(tile / tilesX) * kTileSide) % stride === 0;
     const list = stride <= kTileSide ? frame.list : frame.list.filter(holds);
-    // In an order spread over the picture: a step's tiles refine the whole picture a little, not one band of it.
+    // With `spread` (a picture in steps), in an order spread over the picture, so that a step's tiles refine the
+    // whole picture a little, not one band of it; in one go, row by row (a spread order makes a whole picture a
+    // quarter slower on SwiftShader).
     const key = (tile: number): number => spreadKey(tile % tilesX, Math.floor(tile / tilesX));
-    this.setTiles(frame, Uint32Array.from([...list].sort((a, b) => key(a) - key(b))));
+    this.setTiles(frame, spread ? Uint32Array.from([...list].sort((a, b) => key(a) - key(b))) : list);
     return list.length;
   }
 

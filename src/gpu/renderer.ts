@@ -262,7 +262,16 @@ export class Renderer {
           }
         : null;
     const bruteNeeded = algorithm === 'brute' || (!list && used.length > 1);
-    const brute = bruteNeeded ? { pass: this.fieldsPass, frame: await this.fieldsPass.begin(request, target) } : null;
+    const L = this.balanced?.net.hidden ?? [];
+    const layersRun = request.computeOutput
+      ? L.length
+      : Math.max(1, Math.min(L.length, Math.round(request.layersShown)));
+    const brute = bruteNeeded
+      ? {
+          begin: async () => ({ pass: this.fieldsPass, frame: await this.fieldsPass.begin(request, target) }),
+          macsPerEval: L.slice(0, layersRun).reduce((sum, layer) => sum + 3 * layer.inDim * layer.outDim, 0),
+        }
+      : null;
     const setup = { device: this.device, fast, brute, target, tiles, strides: used, pixelsTotal, pace: this.pace };
     const job = new FieldsJob(setup);
     const stored: Stored = {

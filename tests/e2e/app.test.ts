@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
-import { appErrors, expectSamePicture, openApp, pixelStats, pixels, urlHash, waitIdle } from '../support/appPage.ts';
+import {
+  appErrors,
+  expectSameAsFresh,
+  expectSamePicture,
+  openApp,
+  pixelStats,
+  pixels,
+  urlHash,
+  waitIdle,
+} from '../support/appPage.ts';
 import { controlCharacters } from '../support/cli.ts';
 
 let harness: Harness;
@@ -103,11 +112,8 @@ describe('the app', () => {
     await waitIdle(page);
     // The held frame was of the first zoom's view: stale once the second arrived, so it was given up.
     expect((await page.evaluate('window.reluscope.app.abandoned')) as number).toBeGreaterThan(abandonedBefore);
-    const finalHash = await urlHash(page);
-    const { page: fresh } = await openApp(harness, finalHash);
-    expectSamePicture(await pixels(page), await pixels(fresh));
+    await expectSameAsFresh(harness, page);
     expect(consoleErrors).toEqual([]);
-    await fresh.close();
     await page.close();
   });
 

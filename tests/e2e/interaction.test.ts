@@ -12,7 +12,7 @@ import { formatValue } from '../../src/model/format.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { pixelCentre } from '../../src/model/view.ts';
-import { appErrors, expectSamePicture, openApp, pixels, urlHash, waitIdle } from '../support/appPage.ts';
+import { appErrors, expectSameAsFresh, openApp, waitIdle } from '../support/appPage.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -60,10 +60,8 @@ describe('coarse to fine', () => {
     expect(await page.evaluate('window.reluscope.app.scheduler.showingPreview')).toBe(false);
     expect(await readoutText(page)).toMatch(/computed in [\d.]+ (s|min)/);
     // The finished picture is the one a fresh page computes.
-    const { page: fresh } = await openApp(harness, await urlHash(page));
-    expectSamePicture(await pixels(page), await pixels(fresh));
+    await expectSameAsFresh(harness, page);
     expect(consoleErrors).toEqual([]);
-    await fresh.close();
     await page.close();
   });
 
@@ -101,10 +99,8 @@ describe('coarse to fine', () => {
       timeout: 60_000,
     });
     expect(await page.evaluate('window.reluscope.app.scheduler.progress')).toBeNull();
-    const { page: fresh } = await openApp(harness, await urlHash(page));
-    expectSamePicture(await pixels(page), await pixels(fresh));
+    await expectSameAsFresh(harness, page);
     expect(consoleErrors).toEqual([]);
-    await fresh.close();
     await page.close();
   });
 });

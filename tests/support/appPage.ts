@@ -87,3 +87,13 @@ export function expectSamePicture(a: Buffer, b: Buffer): void {
   expect(difference.pixels, JSON.stringify(difference)).toBeLessThan(0.002 * (a.length / 4));
   expect(difference.largest, JSON.stringify(difference)).toBeLessThanOrEqual(2);
 }
+
+/** The picture on `page` is the one a fresh page of its URL computes (up to expectSamePicture's rounding). */
+export async function expectSameAsFresh(harness: Harness, page: Page): Promise<void> {
+  const { page: fresh } = await openApp(harness, await urlHash(page));
+  try {
+    expectSamePicture(await pixels(page), await pixels(fresh));
+  } finally {
+    await fresh.close();
+  }
+}
