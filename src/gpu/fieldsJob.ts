@@ -56,13 +56,17 @@ export class Pace {
   /** A cautious start: SwiftShader on two cores does about 0.3 to 0.6 G multiply-adds a second. */
   nsPerMac = 5;
   overheadMs = Number.POSITIVE_INFINITY;
+  /** The last measures: the speed is their median (a step slowed by something else does not swing it). */
+  private readonly measures: number[] = [];
 
   learn(macs: number, ms: number): void {
     if (!(ms > 0)) return;
     this.overheadMs = Math.min(this.overheadMs, ms);
     if (macs < 1e5 || ms < 2 * this.overheadMs) return;
-    const measured = ((ms - this.overheadMs) * 1e6) / macs;
-    this.nsPerMac = Math.min(1e3, Math.max(1e-4, 0.5 * this.nsPerMac + 0.5 * measured));
+    this.measures.push(Math.min(1e3, Math.max(1e-4, ((ms - this.overheadMs) * 1e6) / macs)));
+    this.measures.splice(0, Math.max(0, this.measures.length - kPaceMeasures));
+    const sorted = [...this.measures].sort((a, b) => a - b);
+    this.nsPerMac = sorted[Math.floor(sorted.length / 2)] ?? this.nsPerMac;
   }
 
   /** Multiply-adds that fit `ms` milliseconds. */
@@ -99,12 +103,18 @@ export interface JobSetup {
   readonly pixelsTotal: number;
   /** Each pass's speed (a region-seeded evaluation also labels a tile's pixels: its own rate). */
   readonly pace: Paces;
+  /** Tests: the longest a region-seeded seed may take in a step before brute force does the grid (kMaxSeedMs). */
+  readonly maxSeedMs?: number;
 }
 
 /** Evaluations a tile needs in a step, before the steps say: a guess that keeps the first steps small. */
 const kFirstSeedsPerTile = 16;
 /** A grid with fewer tiles than this for the region-seeded pass is computed by brute force (when allowed). */
 export const kMinFastTiles = 16;
+/** Measures of a pass's speed kept (their median is the speed). */
+const kPaceMeasures = 7;
+/** A region-seeded evaluation (one workgroup) longer than this makes a grid in steps brute force's. */
+const kMaxSeedMs = 400;
 /** Brute-force grids go on while at least this share of a grid's pixels fall in another region than their block's. */
 const kDenseShare = 0.5;
 const kUnbounded = 0xffffffff;
@@ -135,6 +145,8 @@ export class FieldsJob {
   private coarser = 0;
   private readonly staging: GPUBuffer;
   private bruteKind: BruteKind | null = null;
+  /** The steps have a time budget (the app): see fastAt. */
+  private budgeted = false;
 
   constructor(private readonly setup: JobSetup) {
     this.progress = {
@@ -169,6 +181,7 @@ export class FieldsJob {
    */
   async step(budgetMs: number | null): Promise<JobProgress> {
     if (this.progress.done) return this.progress;
+    this.budgeted = budgetMs !== null;
     const { device } = this.setup;
     // The step's time is the speed's measure: not the work submitted before it (a picture presented between steps).
     await device.queue.onSubmittedWorkDone();
@@ -295,8 +308,14 @@ export class FieldsJob {
    * hold several pixels of it (one pixel a tile gains nothing from seeding) and there are enough of them.
    */
   private fastAt(stride: number): boolean {
-    const { fast, brute } = this.setup;
-    if (!fast || !brute || stride === 1) return fast !== null;
+    const { fast, brute, pace } = this.setup;
+    if (!fast || !brute) return fast !== null;
+    // In steps: a region-seeded step evaluates at least one seed a tile, a whole net in one workgroup; where that
+    // alone would take longer than kMaxSeedMs (a net of tens of millions of weights on a CPU), brute force, whose
+    // steps split layers, keeps the steps short.
+    const seedMs = (fast.macsPerEval * pace.fast.nsPerMac) / 1e6;
+    if (this.budgeted && seedMs > (this.setup.maxSeedMs ?? kMaxSeedMs)) return false;
+    if (stride === 1) return true;
     return stride < kTileSide && fast.frame.list.length >= kMinFastTiles;
   }
 

@@ -80,6 +80,10 @@ interface Slot {
 /** What the front buffers hold. */
 interface Stored {
   readonly key: string;
+  /** The same without the output and the theorem's integrand: fields that have them serve requests without them. */
+  readonly coreKey: string;
+  readonly output: boolean;
+  readonly theoremSigmaB: number | undefined;
   /** The same but for the view: pan reuse needs it equal. */
   readonly reuseKey: string;
   readonly size: ImageSize;
@@ -120,6 +124,8 @@ export class Renderer {
   private running: (Computation & { readonly stored: Stored }) | null = null;
   /** The device's speed, learnt from the steps of every computation. */
   readonly pace = { fast: new Pace(), brute: new Pace() };
+  /** Tests: the longest a region-seeded evaluation may take in a step (else fieldsJob.ts's kMaxSeedMs). */
+  maxSeedMs: number | undefined = undefined;
 
   private constructor(
     readonly device: GPUDevice,
@@ -212,9 +218,24 @@ export class Renderer {
     return this.keys(this.request(size, settings), settings.algorithm ?? 'fast').key;
   }
 
-  private keys(request: FieldsRequest, algorithm: Algorithm): { reuseKey: string; key: string } {
+  private keys(request: FieldsRequest, algorithm: Algorithm): { reuseKey: string; key: string; coreKey: string } {
     const reuseKey = JSON.stringify([{ ...request, view: null, neuronExponents: null }, algorithm, this.netVersion]);
-    return { reuseKey, key: JSON.stringify([reuseKey, request.view]) };
+    const { view, size, layersShown, origin, fullSize } = request;
+    const core = { view, size, layersShown, origin, fullSize };
+    return {
+      reuseKey,
+      key: JSON.stringify([reuseKey, request.view]),
+      coreKey: JSON.stringify([core, algorithm, this.netVersion]),
+    };
+  }
+
+  /** Whether the front fields serve `request`: the same, or the same with the output or the integrand besides. */
+  private serves(request: FieldsRequest, keys: { key: string; coreKey: string }): boolean {
+    const stored = this.stored;
+    if (!stored) return false;
+    if (stored.key === keys.key) return true;
+    const theorem = request.theoremSigmaB === undefined || request.theoremSigmaB === stored.theoremSigmaB;
+    return stored.coreKey === keys.coreKey && (!request.computeOutput || stored.output) && theorem;
   }
 
   /**
@@ -230,8 +251,9 @@ export class Renderer {
     if (!this.net) throw new GpuError('no net to render');
     const request = this.request(size, settings);
     const algorithm = settings.algorithm ?? 'fast';
-    const { reuseKey, key } = this.keys(request, algorithm);
-    if (key === this.stored?.key) return null;
+    const keys = this.keys(request, algorithm);
+    const { reuseKey, key } = keys;
+    if (this.serves(request, keys)) return null;
     this.running?.abandon();
     const slot = this.backSlot(size);
     const counters = this.countersFor(size);
@@ -261,7 +283,8 @@ export class Renderer {
             macsPerEval: this.macsPerEvaluation,
           }
         : null;
-    const bruteNeeded = algorithm === 'brute' || (!list && used.length > 1);
+    // Brute force for coarse grids and for evaluations too long for a step (fieldsJob.ts); begun only if needed.
+    const bruteNeeded = algorithm === 'brute' || !list;
     const L = this.balanced?.net.hidden ?? [];
     const layersRun = request.computeOutput
       ? L.length
@@ -272,10 +295,23 @@ export class Renderer {
           macsPerEval: L.slice(0, layersRun).reduce((sum, layer) => sum + 3 * layer.inDim * layer.outDim, 0),
         }
       : null;
-    const setup = { device: this.device, fast, brute, target, tiles, strides: used, pixelsTotal, pace: this.pace };
+    const setup = {
+      device: this.device,
+      fast,
+      brute,
+      target,
+      tiles,
+      strides: used,
+      pixelsTotal,
+      pace: this.pace,
+      ...(this.maxSeedMs === undefined ? {} : { maxSeedMs: this.maxSeedMs }),
+    };
     const job = new FieldsJob(setup);
     const stored: Stored = {
       key,
+      coreKey: keys.coreKey,
+      output: request.computeOutput,
+      theoremSigmaB: request.theoremSigmaB,
       reuseKey,
       size,
       imageSize: request.fullSize ?? size,

@@ -293,7 +293,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
     {
       name: 'dense regions',
       widths: [64, 64, 64],
-      span: 3,
+      span: 5,
       passes: [
         [128, 'brute'],
         [64, 'brute'],
@@ -334,6 +334,42 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
       expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
     });
   }
+});
+
+describe('steps of a net too big for a region-seeded evaluation in one step', () => {
+  it('brute force computes every grid, each exact, the end as in one go', async () => {
+    const fileSeed = testSeed('gpu/fields.test.ts: seeds too long');
+    const rng = new Random(fileSeed);
+    const seed = rng.nextU32();
+    const net = randomNet({ widths: [24, 24], sigmaB: 0.5, seed });
+    const view = { cx: 0.2 * rng.normal(), cy: 0.2 * rng.normal(), span: 2 };
+    const size = { width: 140, height: 100 };
+    const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+    const call = {
+      netJson: serializeNet(net),
+      view,
+      ...size,
+      layers: 2,
+      computeOutput: false,
+      algorithm: 'fast' as const,
+    };
+    // Any evaluation counts as too long for a step (the limit is 400 ms; a net of 10^7 weights reaches it here).
+    const reply = await gpu.progressive(call, [8, 2, 1], 1e-6, 0);
+    expect(
+      reply.stages.map((st) => [st.stride, st.pass]),
+      context,
+    ).toEqual([
+      [8, 'brute'],
+      [2, 'brute'],
+    ]);
+    expect(reply.final.evaluations, context).toBe(size.width * size.height);
+    for (const stage of [...reply.stages, { ...reply.final, stride: 1 }]) {
+      const onGrid = (i: number, j: number): boolean => i % stage.stride === 0 && j % stage.stride === 0;
+      const r = await compareWithOracle(net, view, size, 2, false, 'fast', undefined, net, stage, onGrid);
+      expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
+      expect(r.worstRelative, context).toBeLessThan(1e-3);
+    }
+  });
 });
 
 describe('GPU objects', () => {

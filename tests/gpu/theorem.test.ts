@@ -101,6 +101,7 @@ async function check(c: Case, algorithm: TheoremCall['algorithm'] = 'brute', bud
   expect(reply.range, c.context).toBe(Math.max(...reply.integrand));
   // A deep zoom shows an almost constant integrand: one colour is right there.
   if (Math.min(...reply.integrand) < 0.5 * reply.range) expect(reply.colours, c.context).toBeGreaterThan(10);
+  expect(reply.integralAfterSameRegions, c.context).toBe(reply.integral);
   expect(reply.integralAfterRegions, c.context).toBeNull();
   // The renderer's integral is the sum of its pixels; it matches the oracle's away from boundaries (a pixel on a
   // boundary where a whole layer switches off may legitimately differ in float32: its contribution jumps).

@@ -10,7 +10,7 @@ export interface GpuTestPage {
   page: Page;
   consoleErrors: string[];
   fields(call: FieldsCall, before?: View): Promise<FieldsReply>;
-  progressive(call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply>;
+  progressive(call: FieldsCall, strides: number[], budgetMs: number, maxSeedMs?: number): Promise<ProgressiveReply>;
   colours(call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
 }
 
@@ -23,14 +23,25 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
     type Page = {
       gpuTest: {
         fields(c: FieldsCall, b?: View): Promise<FieldsReply>;
-        progressive(c: FieldsCall, s: number[], m: number): Promise<ProgressiveReply>;
+        progressive(c: FieldsCall, s: number[], m: number, maxSeedMs?: number): Promise<ProgressiveReply>;
         colours(c: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
       };
     };
     const fields = (call: FieldsCall, before?: View): Promise<FieldsReply> =>
       page.evaluate((c, b) => (window as unknown as Page).gpuTest.fields(c, b ?? undefined), call, before ?? null);
-    const progressive = (call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply> =>
-      page.evaluate((c, s, m) => (window as unknown as Page).gpuTest.progressive(c, s, m), call, strides, budgetMs);
+    const progressive = (
+      call: FieldsCall,
+      strides: number[],
+      budgetMs: number,
+      maxSeedMs?: number,
+    ): Promise<ProgressiveReply> =>
+      page.evaluate(
+        (c, s, m, x) => (window as unknown as Page).gpuTest.progressive(c, s, m, x ?? undefined),
+        call,
+        strides,
+        budgetMs,
+        maxSeedMs ?? null,
+      );
     const colours = (call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply> =>
       page.evaluate((c, m, s) => (window as unknown as Page).gpuTest.colours(c, m, s), call, mode, sigmaB);
     return { harness, page, consoleErrors, fields, progressive, colours };

@@ -85,10 +85,16 @@ export interface ProgressiveReply {
  * Computes `call` coarse to fine on `strides` in steps of `budgetMs` (tiny: a tile a step, a seed a tile), and
  * records what each stride had done when it completed.
  */
-async function progressive(call: FieldsCall, strides: number[], budgetMs: number): Promise<ProgressiveReply> {
+async function progressive(
+  call: FieldsCall,
+  strides: number[],
+  budgetMs: number,
+  maxSeedMs?: number,
+): Promise<ProgressiveReply> {
   const parsed = parseNet(call.netJson);
   if (!parsed.ok) throw new Error(parsed.error);
   const r = await renderer;
+  r.maxSeedMs = maxSeedMs;
   r.setNet(parsed.net);
   const size = { width: call.width, height: call.height };
   const mode = call.computeOutput ? 'output' : 'regions';

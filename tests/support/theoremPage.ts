@@ -32,6 +32,8 @@ export interface TheoremReply {
   colours: number;
   /** The integral after a frame in another colour mode (should be null). */
   integralAfterRegions: number | null;
+  /** The integral after regions of the same view (the theorem mode's fields serve them). */
+  integralAfterSameRegions: number | null;
 }
 
 const errors: string[] = [];
@@ -70,7 +72,15 @@ async function theorem(call: TheoremCall): Promise<TheoremReply> {
   const integral = await r.theoremIntegral();
   const cost = await r.fieldsSummary();
   const rgba = await r.readPixels(size, { ...settings, palette: 'vivid', edgeWidth: 1 });
+  // Regions of the same view: served by the theorem mode's fields (they hold the pattern and distance too).
   await r.computeFields(size, { ...settings, mode: 'regions' });
+  const integralAfterSameRegions = await r.theoremIntegral();
+  // Regions of another view: new fields, without the integrand.
+  await r.computeFields(size, {
+    ...settings,
+    view: { ...settings.view, cx: settings.view.cx + 1e-3 },
+    mode: 'regions',
+  });
   const integralAfterRegions = await r.theoremIntegral();
   if (errors.length > 0) throw new Error(errors.join('\n'));
   if (!integrand) throw new Error('no integrand in theorem mode');
@@ -81,6 +91,7 @@ async function theorem(call: TheoremCall): Promise<TheoremReply> {
     evaluations: cost.evaluations,
     colours: distinctColours(rgba),
     integralAfterRegions,
+    integralAfterSameRegions,
   };
 }
 
