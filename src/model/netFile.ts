@@ -10,8 +10,10 @@ import { escaped, quoted } from './quote.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 
-/** The renderer works on 2-D input planes. */
+/** The input dimension of the nets ReLUscope makes (random, presets): the plane itself. */
 export const kInputDim = 2;
+/** The largest input dimension read (a net of higher dimension is seen through a 2-D slice, src/model/plane.ts). */
+export const kMaxInputDim = 2 ** 24;
 
 class NetFileError extends Error {}
 
@@ -77,13 +79,14 @@ export function netFromJson(value: unknown): ParseResult {
     }
     if (value.metadata !== undefined && !isRecord(value.metadata)) fail('"metadata" must be an object');
     if (value.version !== 1) fail(`"version" must be 1, found ${describe(value.version)}`);
-    if (value.inputDim !== kInputDim) {
-      fail(`"inputDim" must be ${kInputDim} (ReLUscope draws 2-D input planes), found ${describe(value.inputDim)}`);
+    const inputDim = value.inputDim;
+    if (typeof inputDim !== 'number' || !Number.isInteger(inputDim) || inputDim < 2 || inputDim > kMaxInputDim) {
+      fail(`"inputDim" must be an integer from 2 to ${kMaxInputDim}, found ${describe(inputDim)}`);
     }
     const hiddenIn = value.hidden;
     if (!Array.isArray(hiddenIn) || hiddenIn.length === 0) fail('"hidden" must be a non-empty array of layers');
     const hidden: Layer[] = [];
-    let inDim = kInputDim;
+    let inDim = inputDim;
     hiddenIn.forEach((layerIn: unknown, l) => {
       const layer = readLayer(layerIn, `hidden[${l}]`, inDim);
       hidden.push(layer);
@@ -91,7 +94,7 @@ export function netFromJson(value: unknown): ParseResult {
     });
     const output =
       value.output === undefined || value.output === null ? null : readLayer(value.output, 'output', inDim);
-    const net = { inputDim: kInputDim, hidden, output };
+    const net = { inputDim, hidden, output };
     const problem = netLimitProblem(net);
     if (problem) fail(problem);
     return { ok: true, net };

@@ -62,11 +62,18 @@ describe('relu-mlp files', () => {
       /"version" must be 1/,
     ],
     [
-      '3-D input',
+      '1-D input',
+      withChange((f) => {
+        f.inputDim = 1;
+      }),
+      /"inputDim" must be an integer from 2/,
+    ],
+    [
+      '3-D input with rows of 2',
       withChange((f) => {
         f.inputDim = 3;
       }),
-      /"inputDim" must be 2/,
+      /hidden\[0\]\.weight\[0\] has 2 entries, expected 3/,
     ],
     [
       'no hidden layers',
