@@ -9,15 +9,23 @@ import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount } from '../model/net.ts';
 import { resolveNet, settingsNetSource } from '../model/netSource.ts';
+import { type Plane, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
+import { bundledNet, NeedsData, withDigits } from './appData.ts';
 import { FrameScheduler } from './frameScheduler.ts';
 import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
 import type { Messages } from './messages.ts';
+import { browserDigits } from './mnistData.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
 import { cloneSettings, kDefaultSettings, layersShown, type Settings, settingsFromHash } from './settings.ts';
 import { UrlState } from './urlState.ts';
 
-const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
+/** Whether two planes mark the same points. */
+function sameMarks(a: Plane | null, b: Plane | null): boolean {
+  return JSON.stringify(a?.marks ?? []) === JSON.stringify(b?.marks ?? []);
+}
+
+const kNetKeys = ['widths', 'sigmaB', 'seed', 'net', 'plane'] as const;
 
 export interface AppListener {
   /** Called after the settings changed (the GUI refreshes itself). */
@@ -28,7 +36,10 @@ export interface AppListener {
 
 export class App {
   settings: Settings;
+  /** The net every pass and analysis draws: the net as read, folded with its plane (2 inputs). */
   net: Net;
+  /** The net as read (any input dimension) and the plane it is seen through (null: its own input plane). */
+  sliced: SlicedNet;
   readonly listeners: AppListener[] = [];
   readonly scheduler: FrameScheduler;
   private readonly url: UrlState;
@@ -39,10 +50,11 @@ export class App {
     private readonly messages: Messages,
     private gpu: Gpu,
     settings: Settings,
-    net: Net,
+    sliced: SlicedNet,
   ) {
     this.settings = settings;
-    this.net = net;
+    this.sliced = sliced;
+    this.net = sliced.net;
     this.scheduler = new FrameScheduler({
       gpu: () => this.gpu,
       canvas,
@@ -74,19 +86,24 @@ export class App {
     const gpu = await createGpu(canvas);
     const { settings, messages: urlMessages } = settingsFromHash(location.hash);
     for (const message of urlMessages) messages.error(`URL: ${message}`);
-    let net: Net;
+    let sliced: SlicedNet;
     try {
-      net = App.netFor(settings);
-      gpu.renderer.setNet(net);
+      sliced = await App.netWithData(settings);
+      gpu.renderer.setNet(sliced.net);
     } catch (error) {
       messages.error(`${(error as Error).message}; showing the default net instead`);
       const { widths, sigmaB, seed } = kDefaultSettings;
-      Object.assign(settings, { widths: [...widths], sigmaB, seed, net: '' });
-      net = App.netFor(settings);
-      gpu.renderer.setNet(net);
+      Object.assign(settings, { widths: [...widths], sigmaB, seed, net: '', plane: '' });
+      sliced = App.netFor(settings);
+      gpu.renderer.setNet(sliced.net);
     }
-    if (settings.net !== '') settings.widths = hiddenWidths(net);
-    const app = new App(canvas, messages, gpu, settings, net);
+    if (settings.net !== '') settings.widths = hiddenWidths(sliced.model);
+    settings.plane = sliced.spec;
+    const given = new URLSearchParams(location.hash.replace(/^#/, ''));
+    const framed =
+      given.has('cx') || given.has('span') ? null : viewOfMarks(sliced.plane, canvas.width / canvas.height);
+    if (framed) Object.assign(settings, framed);
+    const app = new App(canvas, messages, gpu, settings, sliced);
     app.settings.layers = app.clampLayers(app.settings.layers);
     app.url.write(app.settings);
     return app;
@@ -96,9 +113,27 @@ export class App {
    * The net a settings object names: a built-in preset, a net stored in this browser, or the seeded random net,
    * through the one net resolver. Throws with a message.
    */
-  private static netFor(settings: Settings): Net {
+  private static netFor(settings: Settings): SlicedNet {
     const source = settingsNetSource(settings);
-    return source.kind === 'stored' ? loadStoredNet(source.id) : resolveNet(source);
+    const model =
+      source.kind === 'stored'
+        ? loadStoredNet(source.id)
+        : source.kind === 'bundled'
+          ? bundledNet(source.name)
+          : resolveNet(source);
+    return withDigits(() => seeThrough(model, settings.plane, browserDigits));
+  }
+
+  /** netFor, after loading the data it needs (MNIST digits, a bundled model). */
+  private static async netWithData(settings: Settings): Promise<SlicedNet> {
+    for (;;) {
+      try {
+        return App.netFor(settings);
+      } catch (error) {
+        if (!(error instanceof NeedsData)) throw error;
+        await error.load();
+      }
+    }
   }
 
   get view(): View {
@@ -122,11 +157,25 @@ export class App {
     const netChanged = kNetKeys.some((key) => JSON.stringify(next[key]) !== JSON.stringify(this.settings[key]));
     if (netChanged) {
       try {
-        const net = App.netFor(next);
-        this.gpu.renderer.setNet(net);
-        this.net = net;
-        if (next.net !== '') next.widths = hiddenWidths(net);
+        const sliced = App.netFor(next);
+        this.gpu.renderer.setNet(sliced.net);
+        const planeMoved = next.plane !== this.settings.plane || !sameMarks(sliced.plane, this.sliced.plane);
+        this.sliced = sliced;
+        this.net = sliced.net;
+        if (next.net !== '') next.widths = hiddenWidths(sliced.model);
+        next.plane = sliced.spec;
+        // A new plane through data points is framed to show them, unless the change names the view.
+        const framed = planeMoved && patch.cx === undefined && patch.span === undefined;
+        if (framed) Object.assign(next, viewOfMarks(sliced.plane, this.canvas.width / this.canvas.height) ?? {});
       } catch (error) {
+        if (error instanceof NeedsData) {
+          this.messages.note(`${error.message}…`);
+          error.load().then(
+            () => this.update(patch),
+            (failure: Error) => this.messages.error(`${failure.message}; the previous net stays`),
+          );
+          return true;
+        }
         this.messages.error(`${(error as Error).message}; the previous net stays`);
         this.notify();
         return false;

@@ -6,6 +6,7 @@ import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
 import { downloadNet, readNetFile } from './netStore.ts';
+import { addPlaneFolder } from './planeGui.ts';
 import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from './settings.ts';
 
 /** Windows narrower than this start with the panel folded. */
@@ -60,7 +61,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     algorithm: app.settings.algorithm as string,
     resample: () => app.update({ seed: (app.settings.seed + 1) >>> 0 }),
     load: () => fileInput.click(),
-    save: () => downloadNet(app.net, `relu-mlp-${hiddenWidths(app.net).join('x')}.json`),
+    save: () => downloadNet(app.sliced.model, `relu-mlp-${hiddenWidths(app.net).join('x')}.json`),
     resetView: () => app.resetView(),
     demo: () => {
       if (demo.active) demo.stop();
@@ -153,7 +154,10 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     sigmaB.name(random ? 'sigma_b' : 'sigma_b (theorem density)');
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();
   };
+  const refreshPlane = addPlaneFolder(gui, app, apply);
   app.listeners.push({ settingsChanged: refresh });
+  app.listeners.push({ settingsChanged: refreshPlane });
+  refreshPlane();
   // On a narrow window the panel starts folded to its title: open, it would cover a third of the picture.
   if (window.innerWidth < kOpenWidth) gui.close();
   refresh(app.settings, app.net.hidden.length);

@@ -8,6 +8,7 @@ import { buildGui } from './gui.ts';
 import { Hover } from './hover.ts';
 import { attachInput } from './input.ts';
 import { Messages } from './messages.ts';
+import { PlaneView } from './planeView.ts';
 import { Readout } from './readout.ts';
 
 function element<T extends HTMLElement>(id: string): T {
@@ -78,9 +79,19 @@ async function main(): Promise<void> {
       net: () => app.net,
       layers: () => app.layers,
     },
-    () => readout.refresh(),
+    () => {
+      readout.refresh();
+      planeView.refresh();
+    },
   );
   const readout = new Readout(element('readout'), app, demo, hover);
+  const planeView = new PlaneView(canvas, element('dock'), {
+    plane: () => app.sliced.plane,
+    model: () => app.sliced.model,
+    view: () => app.view,
+    size: () => app.size,
+    cursor: () => hover.reading?.point ?? null,
+  });
   const observer = new ResizeObserver(([entry]) => {
     if (!entry) return;
     const device = entry.devicePixelContentBoxSize?.[0];
@@ -97,10 +108,14 @@ async function main(): Promise<void> {
   // The readout follows the frames and the settings (no polling); the pixel under the cursor is read again when the
   // settings change (the view, the net, the layers).
   app.listeners.push({
-    frameShown: () => readout.refresh(),
+    frameShown: () => {
+      readout.refresh();
+      planeView.refresh();
+    },
     settingsChanged: () => {
       hover.refresh();
       readout.refresh();
+      planeView.refresh();
     },
   });
   readout.refresh();

@@ -3,6 +3,8 @@
  * message naming it as its caller does (a URL key or a flag), or clamps an out-of-range one and says how.
  */
 import { kNetLimits, weightCount } from '../model/limits.ts';
+import { kBundledNets } from '../model/netSource.ts';
+import { formatPlaneSpec, parsePlaneSpec } from '../model/plane.ts';
 import { parsePreset } from '../model/presetSpec.ts';
 import { escaped, quoted } from '../model/quote.ts';
 
@@ -76,7 +78,15 @@ export function parseNetName(text: string, label: Label): Parsed<string> | strin
   const preset = parsePreset(text);
   if (typeof preset === 'string') return `${label.name}: ${preset}`;
   if (preset !== null || /^[0-9a-f]{1,32}$/.test(text)) return { value: text };
-  return `${said(label, text)} is neither a stored net id nor a built-in net (sawtooth:K)`;
+  if ((kBundledNets as readonly string[]).includes(text)) return { value: text };
+  return `${said(label, text)} is neither a stored net id nor a built-in net (sawtooth:K, ${kBundledNets.join(', ')})`;
+}
+
+/** A plane spec (src/model/plane.ts), checked for its form; its images and dimensions are checked with the net. */
+export function parsePlane(text: string, label: Label): Parsed<string> | string {
+  const spec = parsePlaneSpec(text);
+  if (typeof spec === 'string') return `${label.name}: ${spec}`;
+  return { value: formatPlaneSpec(spec) };
 }
 
 /** "x0,y0,x1,y1" (input units), or "" for no segment. */

@@ -12,6 +12,7 @@ import {
   parseInteger,
   parseNetName,
   parseNumber,
+  parsePlane,
   parseSegment,
   parseWidths,
 } from './settingParsers.ts';
@@ -43,6 +44,11 @@ export interface Settings {
   net: string;
   /** The segment probe, x0,y0,x1,y1 in input units; empty for none. */
   segment: number[];
+  /**
+   * The 2-D slice of the input space shown (src/model/plane.ts): `mnist:D/I,D/I,D/I`, `random:SEED[:D/I]`,
+   * `o:..;a:..;b:..`; empty for the input plane itself (a net of 2 inputs) or the default random:1 (more inputs).
+   */
+  plane: string;
 }
 
 export const kDefaultSettings: Readonly<Settings> = {
@@ -59,6 +65,7 @@ export const kDefaultSettings: Readonly<Settings> = {
   span: 4,
   net: '',
   segment: [],
+  plane: '',
 };
 
 /** One setting: how it is read and written, and how the command line and the panel present it. */
@@ -165,6 +172,15 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     format: (s) => s.join(','),
     help: 'the segment probe x0,y0,x1,y1 (input units)',
   },
+  plane: {
+    parse: parsePlane,
+    format: String,
+    flag: 'plane',
+    value: 'mnist:D/I,D/I,D/I|random:SEED[:D/I]|FILE.json',
+    help:
+      'the 2-D slice x = o + u a + v b of a net with more than 2 inputs: through three MNIST images (sample I of ' +
+      'digit D), two random orthonormal directions through an image, or o, a, b from a JSON file',
+  },
 };
 
 const kProperties = kSettingsTable;
@@ -221,10 +237,11 @@ export function settingsFromParams(
 export function settingsToHash(settings: Settings): string {
   const params = new URLSearchParams();
   for (const key of kSettingKeys) {
-    if ((key === 'net' || key === 'segment') && settings[key].length === 0) continue;
+    if ((key === 'net' || key === 'segment' || key === 'plane') && settings[key].length === 0) continue;
     params.set(key, (kProperties[key].format as (v: unknown) => string)(settings[key]));
   }
-  return `#${params.toString().replaceAll('%2C', ',')}`;
+  // Characters a URL fragment may hold as they are: the hash stays readable (mnist:3/800,5/800,8/800).
+  return `#${params.toString().replaceAll('%2C', ',').replaceAll('%3A', ':').replaceAll('%2F', '/').replaceAll('%3B', ';')}`;
 }
 
 export function settingsFromHash(

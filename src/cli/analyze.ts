@@ -9,12 +9,16 @@ import { theoremIntegral } from '../analysis/theorem.ts';
 import { layersShown } from '../app/settings.ts';
 import { balanceNet } from '../model/balance.ts';
 import { distinctPatterns } from '../model/fieldsFile.ts';
+import { ForwardPass } from '../model/forward.ts';
+import { formatImageRef, type ImageRef, mnistImage } from '../model/mnist.ts';
 import type { Net } from '../model/net.ts';
 import { pointOracle } from '../model/oracle.ts';
+import { PlaneError, planeAlong, planePoint, type SlicedNet, seeThrough, slicedNet } from '../model/plane.ts';
 import { pixelCentre } from '../model/view.ts';
 import { type AnalyzeOptions, analyzeOptions, kAnalyzeCommand } from './analyzeArgs.ts';
 import { runCommand, usage } from './commandLine.ts';
 import { handleSignals } from './lifecycle.ts';
+import { nodeDigits } from './mnistFiles.ts';
 import { chooseNet, NetError } from './netChoice.ts';
 import { OutputError, Outputs } from './outputs.ts';
 import { panelsSvg } from './svgPlot.ts';
@@ -24,12 +28,14 @@ function seconds(start: number): number {
 }
 
 /** The output along the segment against the distance from its start, as an SVG chart. */
-function outputPlot(walk: SegmentWalk, line: readonly number[]): string {
+function outputPlot(walk: SegmentWalk, names: readonly string[]): string {
   const ts = [0, ...walk.breakpoints, 1];
   const points = ts.map((t, i) => [t * walk.length, walk.outputs[i] ?? 0, 0] as const);
+  const [from, to] =
+    names.length === 2 ? names : [`(${names.slice(0, 2).join(', ')})`, `(${names.slice(2).join(', ')})`];
   return panelsSvg([
     {
-      title: `output along (${line.slice(0, 2).join(', ')}) -> (${line.slice(2).join(', ')}): ${walk.regions} regions`,
+      title: `output along ${from} -> ${to}: ${walk.regions} regions`,
       xLabel: 'distance along the segment',
       yLabel: 'network output',
       noMarkers: true,
@@ -38,11 +44,27 @@ function outputPlot(walk: SegmentWalk, line: readonly number[]): string {
   ]);
 }
 
-function lineReport(net: Net, line: readonly number[], layers: number, plot: Plot | null): Record<string, unknown> {
+/** Every output unit of the net at an input point, in float64, and the predicted class (the first largest). */
+function endReport(model: Net, point: ArrayLike<number>): { outputs: number[]; predicted: number } {
+  const pass = new ForwardPass(model, 0);
+  pass.run(point);
+  const outputs = Array.from(pass.output.value);
+  return { outputs, predicted: outputs.indexOf(Math.max(...outputs)) };
+}
+
+/** The segment (in the plane's u, v) walked on the sliced net; its ends evaluated on the net as read. */
+function lineReport(
+  sliced: SlicedNet,
+  line: readonly number[],
+  layers: number,
+  plot: Plot | null,
+  names: readonly string[] = line.map(String),
+): Record<string, unknown> {
   const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = line;
   const start = performance.now();
-  const walk = walkSegment(net, [x0, y0], [x1, y1], layers);
-  if (plot !== null) plot.svg = outputPlot(walk, line);
+  const walk = walkSegment(sliced.net, [x0, y0], [x1, y1], layers);
+  if (plot !== null) plot.svg = outputPlot(walk, names);
+  const at = (u: number, v: number) => (sliced.plane ? planePoint(sliced.plane, u, v) : [u, v]);
   return {
     regions: walk.regions,
     breakpoints: walk.breakpoints,
@@ -50,8 +72,24 @@ function lineReport(net: Net, line: readonly number[], layers: number, plot: Plo
     neurons: walk.neurons,
     regionsPerUnitLengthPerNeuron: walk.regionsPerUnitLengthPerNeuron,
     outputs: walk.outputs,
+    start: endReport(sliced.model, at(x0, y0)),
+    end: endReport(sliced.model, at(x1, y1)),
     seconds: seconds(start),
   };
+}
+
+/** --line mnist:D/I,D/I: the segment between two images, walked in a plane that holds it. */
+function imageLineReport(model: Net, images: readonly ImageRef[], layers: number, plot: Plot | null) {
+  const [p1, p2] = images.map((ref) => mnistImage(nodeDigits, ref));
+  const names = images.map((ref) => `mnist:${formatImageRef(ref)}`) as [string, string];
+  if (!p1 || !p2) throw new PlaneError('two images are needed');
+  if (model.inputDim !== p1.length) {
+    throw new PlaneError(`MNIST images have ${p1.length} pixels but the net has ${model.inputDim} inputs`);
+  }
+  const plane = planeAlong(p1, p2, names);
+  const sliced: SlicedNet = { model, plane, spec: '', net: slicedNet(model, plane) };
+  const length = plane.marks[1]?.u ?? 0;
+  return { from: names[0], to: names[1], ...lineReport(sliced, [0, 0, length, 0], layers, plot, names) };
 }
 
 /** The --plot file and, once the line is walked, its SVG text. */
@@ -170,14 +208,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   handleSignals('analyze');
   const options = runCommand(kAnalyzeCommand, argv, analyzeOptions);
   if (typeof options === 'number') return options;
-  let net: Net;
+  let sliced: SlicedNet;
   try {
-    net = await chooseNet(options.netFile, options.settings);
+    sliced = seeThrough(await chooseNet(options.netFile, options.settings), options.settings.plane, nodeDigits);
   } catch (error) {
-    if (!(error instanceof NetError)) throw error;
+    if (!(error instanceof NetError || error instanceof PlaneError)) throw error;
     process.stderr.write(`analyze: ${error.message}\n`);
     return 1;
   }
+  const net = sliced.net;
   const depth = net.hidden.length;
   if (options.settings.layers > depth) {
     process.stderr.write(
@@ -188,7 +227,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const layers = layersShown(options.settings, depth);
   const plot: Plot | null = options.plot === null ? null : { path: options.plot, svg: null };
   const report: Record<string, Record<string, unknown>> = {};
-  if (options.line) report.line = lineReport(net, options.line, layers, plot);
+  if (options.line) report.line = lineReport(sliced, options.line, layers, plot);
+  if (options.lineImages) {
+    try {
+      report.line = imageLineReport(sliced.model, options.lineImages, layers, plot);
+    } catch (error) {
+      process.stderr.write(`analyze: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   if (options.view) report.view = viewReport(net, options, layers);
   const overflow = nonFinite(report, '');
   if (overflow.length > 0) {

@@ -1,5 +1,6 @@
 /** Flags of `npm run analyze`. The net flags come from the settings table, as in `npm run shot`. */
 import { cloneSettings, kDefaultSettings, kLimits, type Settings } from '../app/settings.ts';
+import { type ImageRef, parseImageRef } from '../model/mnist.ts';
 import { quoted } from '../model/quote.ts';
 import {
   type Command,
@@ -17,8 +18,10 @@ import { checkNetFlags } from './shotArgs.ts';
 export interface AnalyzeOptions {
   settings: Settings;
   netFile: string | null;
-  /** x0, y0, x1, y1 */
+  /** x0, y0, x1, y1 (in the plane's u, v) */
   line: [number, number, number, number] | null;
+  /** --line mnist:D/I,D/I: the segment between two MNIST images in input space. */
+  lineImages: [ImageRef, ImageRef] | null;
   /** cx, cy, span: a square view */
   view: [number, number, number] | null;
   /** Points for the distance statistics (0: none). */
@@ -39,12 +42,19 @@ export const kAnalyzeCommand: Command = {
   name: 'analyze',
   summary: 'The exact numbers of the partition in float64 on the CPU (no browser).',
   flags: [
-    { name: 'net', value: 'FILE', help: 'a relu-mlp JSON net file', group: kNet },
-    ...settingFlags(['net', 'widths', 'sigmaB', 'seed', 'layers'], kNet),
+    {
+      name: 'net',
+      value: 'FILE',
+      help: 'a net file: relu-mlp JSON, PyTorch state_dict (.pt/.pth) or .safetensors',
+      group: kNet,
+    },
+    ...settingFlags(['net', 'widths', 'sigmaB', 'seed', 'layers', 'plane'], kNet),
     {
       name: 'line',
-      value: 'X0,Y0,X1,Y1',
-      help: 'exact regions along the segment (float64 walk): count, breakpoints t in (0,1), output',
+      value: 'X0,Y0,X1,Y1|mnist:D/I,D/I',
+      help:
+        'exact regions along the segment (float64 walk): count, breakpoints t in (0,1), output, all outputs and ' +
+        'the predicted class at both ends; mnist:D/I,D/I is the segment between two MNIST images (input space)',
       group: kMeasures,
     },
     {
@@ -92,9 +102,22 @@ function coordinates(values: Values, name: string, count: number): number[] | nu
   return listFlag(values, name, { integer: false, min: -bound, max: bound, count }, []);
 }
 
+/** --line mnist:D/I,D/I -> the two images; null for a line of coordinates. */
+function imagesOf(values: Values): [ImageRef, ImageRef] | null {
+  const text = values.line;
+  if (typeof text !== 'string' || !text.startsWith('mnist:')) return null;
+  const refs = text.slice(6).split(',').map(parseImageRef);
+  const bad = refs.find((r) => typeof r === 'string');
+  if (refs.length !== 2 || bad !== undefined) {
+    throw new UsageError(`--line ${quoted(text, 60)}: expected mnist:D/I,D/I (two images)${bad ? `: ${bad}` : ''}`);
+  }
+  return refs as [ImageRef, ImageRef];
+}
+
 export function analyzeOptions(values: Values): AnalyzeOptions {
   checkNetFlags(values);
-  const line = coordinates(values, 'line', 4) as AnalyzeOptions['line'];
+  const lineImages = imagesOf(values);
+  const line = lineImages ? null : (coordinates(values, 'line', 4) as AnalyzeOptions['line']);
   if (line && line[0] === line[2] && line[1] === line[3]) {
     throw new UsageError(`--line ${quoted(String(values.line), 60)}: the segment has no length`);
   }
@@ -109,10 +132,13 @@ export function analyzeOptions(values: Values): AnalyzeOptions {
     if (!plot.endsWith('.svg')) throw new UsageError(`--plot ${quoted(plot, 200)}: the file name must end in .svg`);
     const problem = checkOutputPath(plot);
     if (problem) throw new UsageError(`--plot: ${problem}`);
-    if (line === null) throw new UsageError('--plot needs --line');
+    if (line === null && lineImages === null) throw new UsageError('--plot needs --line');
   }
-  if (line === null && view === null) throw new UsageError('give --line X0,Y0,X1,Y1 and/or --view CX,CY,SPAN');
+  if (line === null && lineImages === null && view === null) {
+    throw new UsageError('give --line X0,Y0,X1,Y1 (or mnist:D/I,D/I) and/or --view CX,CY,SPAN');
+  }
   return {
+    lineImages,
     settings: settingsFromFlags(values, cloneSettings(kDefaultSettings)),
     netFile: textFlag(values, 'net'),
     line,

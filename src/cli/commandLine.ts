@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { kDefaultSettings, kSettingsTable, type Settings, settingsFromParams } from '../app/settings.ts';
 import { escaped, quoted } from '../model/quote.ts';
+import { planeFileSpec } from './planeFile.ts';
 
 /** A bad command line: the commands print it with their usage and exit 2. */
 export class UsageError extends Error {}
@@ -156,8 +157,9 @@ export function settingsFromFlags(values: Values, base: Settings): Settings {
   const params = new URLSearchParams();
   for (const key of Object.keys(kSettingsTable) as (keyof Settings)[]) {
     const flag = kSettingsTable[key].flag;
-    const text = flag ? values[flag] : undefined;
-    if (typeof text !== 'string') continue;
+    const given = flag ? values[flag] : undefined;
+    if (typeof given !== 'string') continue;
+    const text = key === 'plane' && given.endsWith('.json') ? planeFileSpec(given) : given;
     const parts = (Object.keys(kSettingsTable) as (keyof Settings)[]).filter((k) => kSettingsTable[k].flag === flag);
     if (parts.length === 1) {
       params.set(key, text);

@@ -3,10 +3,11 @@
  * seeded random net of --widths/--sigma-b/--seed, resolved by the one net resolver (src/model/netSource.ts).
  */
 import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Settings } from '../app/settings.ts';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { NetError, type NetSource, resolveNet, settingsNetSource } from '../model/netSource.ts';
+import { kBundledFiles, NetError, type NetSource, resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { quoted } from '../model/quote.ts';
 
 export { NetError };
@@ -61,6 +62,10 @@ export async function netSource(netFile: string | null, settings: Settings): Pro
   const source = settingsNetSource(settings);
   if (source.kind === 'stored') {
     throw new NetError(`net ${quoted(source.id, 40)} is stored in a browser: pass its file with --net`);
+  }
+  if (source.kind === 'bundled') {
+    const path = fileURLToPath(new URL(`../../${kBundledFiles[source.name] ?? ''}`, import.meta.url));
+    return { kind: 'file', name: source.name, bytes: await readBounded(path, kNetLimits.maxFileBytes) };
   }
   return source;
 }

@@ -94,3 +94,18 @@ export function contactSheet(images: readonly Image[], thumb = 256, gap = 8, lab
   });
   return { width, height, rgba };
 }
+
+/** Rings (white inside black, radius 6 px) at the given pixel positions: the data points of a plane. */
+export function drawMarks(image: Image, points: readonly (readonly [number, number])[]): void {
+  for (const [x, y] of points) {
+    for (let j = Math.floor(y - 8); j <= Math.ceil(y + 8); j++) {
+      for (let i = Math.floor(x - 8); i <= Math.ceil(x + 8); i++) {
+        if (i < 0 || j < 0 || i >= image.width || j >= image.height) continue;
+        const r = Math.hypot(i - x, j - y);
+        const shade = r >= 4.5 && r < 6.5 ? (r < 5.5 ? 255 : 0) : r >= 6.5 && r < 7.5 ? 0 : -1;
+        if (shade < 0) continue;
+        image.rgba.set([shade, shade, shade, 255], (j * image.width + i) * 4);
+      }
+    }
+  }
+}

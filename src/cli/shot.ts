@@ -7,13 +7,15 @@ import { layersShown } from '../app/settings.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
 import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
+import { type Plane, PlaneError, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
 import { parseCommand, UsageError, usage } from './commandLine.ts';
 import type { Harness } from './harness.ts';
 import { handleSignals, stopping } from './lifecycle.ts';
+import { nodeDigits } from './mnistFiles.ts';
 import { netSource, readBounded } from './netChoice.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
-import { contactSheet, encodePng, type Image } from './png.ts';
+import { contactSheet, drawMarks, encodePng, type Image } from './png.ts';
 import { Shooter, type ShotRequest } from './shooter.ts';
 import { batchEntry, checkJob, kShotCommand, type ShotOptions, shotOptions } from './shotArgs.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
@@ -23,6 +25,8 @@ interface Job {
   readonly options: ShotOptions;
   readonly source: NetSource;
   readonly net: Net;
+  /** The slice the net is seen through; its data points are marked on the pictures. */
+  readonly plane: Plane | null;
   /** Identifies the net: consecutive jobs of the same net upload it once. */
   readonly key: string;
   readonly files: string[];
@@ -70,22 +74,28 @@ async function optionsOf(argv: readonly string[]): Promise<ShotOptions[] | null>
 
 /** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
 async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
-  const nets = new Map<string, { source: NetSource; net: Net }>();
+  const nets = new Map<string, { source: NetSource; net: Net; plane: Plane | null }>();
   const jobs: Job[] = [];
   for (const options of all) {
-    const { widths, sigmaB, seed, net } = options.settings;
-    const key =
+    const { widths, sigmaB, seed, net, plane } = options.settings;
+    const key = `${
       options.netFile !== null
         ? `file:${options.netFile}`
         : net !== ''
           ? `preset:${net}`
-          : `random:${JSON.stringify([widths, sigmaB, seed])}`;
+          : `random:${JSON.stringify([widths, sigmaB, seed])}`
+    } plane:${plane}`;
     let resolved = nets.get(key);
     if (!resolved) {
       const source = await netSource(options.netFile, options.settings);
-      resolved = { source, net: resolveNet(source) };
+      const sliced = seeThrough(resolveNet(source), plane, nodeDigits);
+      // A sliced net goes to the page as its exact float64 bytes.
+      const shown: NetSource = sliced.plane ? { kind: 'file', name: 'sliced', bytes: new Uint8Array() } : source;
+      resolved = { source: shown, net: sliced.net, plane: sliced.plane };
       nets.set(key, resolved);
     }
+    const framed = options.viewGiven ? null : viewOfMarks(resolved.plane, options.width / options.height);
+    if (framed) options.settings = { ...options.settings, ...framed };
     const depth = resolved.net.hidden.length;
     if (options.settings.layers > depth) {
       throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
@@ -119,6 +129,7 @@ class Run {
   readonly summary: { path: string; seconds: number; regions: number | null }[] = [];
   private done = 0;
   private lastKey = '';
+  private plane: Plane | null = null;
 
   constructor(
     private readonly shooter: Shooter,
@@ -127,6 +138,7 @@ class Run {
   ) {}
 
   async job(job: Job): Promise<void> {
+    this.plane = job.plane;
     if (job.key !== this.lastKey) {
       const shown = await this.shooter.setNet(job.source, job.net);
       process.stderr.write(`net: ${shown.widths.join(',')} (${shown.neurons} neurons)\n`);
@@ -170,6 +182,8 @@ class Run {
       process.stderr.write(`  ${path}: tile ${done}/${total}\n`);
     };
     const result = await this.shooter.shoot({ ...request, onTile });
+    const image = { width: request.width, height: request.height, rgba: result.rgba };
+    drawMarks(image, this.marks(request));
     this.outputs.stage(path, encodePng(request.width, request.height, result.rgba));
     this.record(path, result.seconds, result.regions);
     if (fieldsPath && result.fields) {
@@ -177,6 +191,16 @@ class Run {
       this.summary.push({ path: fieldsPath, seconds: 0, regions: result.regions });
     }
     return { width: request.width, height: request.height, rgba: result.rgba };
+  }
+
+  /** Pixel positions of the plane's data points in the picture of `request`. */
+  private marks(request: ShotRequest): [number, number][] {
+    const { cx, cy, span } = request.view;
+    const s = span / request.width;
+    return (this.plane?.marks ?? []).map((m) => [
+      (m.u - cx) / s + request.width / 2 - 0.5,
+      request.height / 2 - (m.v - cy) / s - 0.5,
+    ]);
   }
 
   private record(path: string, seconds: number, regions: number | null): void {
@@ -207,7 +231,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`shot: ${error.message}\n${usage(kShotCommand)}\n`);
       return 2;
     }
-    if (error instanceof NetError) {
+    if (error instanceof NetError || error instanceof PlaneError) {
       process.stderr.write(`shot: ${error.message}\n`);
       return 1;
     }

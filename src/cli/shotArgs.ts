@@ -4,7 +4,7 @@
  */
 import { cloneSettings, kDefaultSettings, kLimits, type Settings, settingsFromHash } from '../app/settings.ts';
 import { kColourModes } from '../gpu/layout.ts';
-import { parsePreset } from '../model/presetSpec.ts';
+import { settingsNetSource } from '../model/netSource.ts';
 import { escaped, quoted } from '../model/quote.ts';
 import {
   type Command,
@@ -30,6 +30,8 @@ export interface ShotOptions {
   frames: number;
   maxTile: number | null;
   gpu: boolean;
+  /** The view was given (--center, --span, --url): else a plane through data points is framed to show them. */
+  viewGiven: boolean;
 }
 
 export const kMaxImageSide = 16384;
@@ -44,7 +46,7 @@ Modes: ${kColourModes.join(', ')}.`,
     {
       name: 'net',
       value: 'FILE',
-      help: 'a relu-mlp JSON net file',
+      help: 'a net file: relu-mlp JSON, PyTorch state_dict (.pt/.pth) or .safetensors',
       group: 'net (one of --net, --preset, --widths/--seed)',
     },
     {
@@ -54,6 +56,7 @@ Modes: ${kColourModes.join(', ')}.`,
       group: 'net (one of --net, --preset, --widths/--seed)',
     },
     ...settingFlags(['net', 'widths', 'sigmaB', 'seed'], 'net (one of --net, --preset, --widths/--seed)'),
+    ...settingFlags(['plane'], 'net (one of --net, --preset, --widths/--seed)'),
     ...settingFlags(['cx', 'span', 'layers', 'mode', 'edgeWidth', 'palette', 'algorithm'], 'view'),
     {
       name: 'size',
@@ -110,6 +113,7 @@ export function defaultShotOptions(): ShotOptions {
     frames: 30,
     maxTile: null,
     gpu: false,
+    viewGiven: false,
   };
 }
 
@@ -151,6 +155,7 @@ export function shotOptions(values: Values, base: ShotOptions = defaultShotOptio
     options.settings = fromUrl.settings;
   }
   options.settings = settingsFromFlags(values, options.settings);
+  if (url !== null || values.center !== undefined || values.span !== undefined) options.viewGiven = true;
   const netFile = textFlag(values, 'net');
   // A net named here replaces one named by the URL or a batch's command line (sigma_b alone does not: it is also
   // the theorem mode's bias density for any net).
@@ -195,7 +200,7 @@ export function checkJob(options: ShotOptions): void {
   if (options.settings.mode === 'theorem' && !(options.settings.sigmaB > 0)) {
     throw new UsageError('--mode theorem needs --sigma-b above 0 (the bias density of the main formula)');
   }
-  if (options.settings.net !== '' && options.netFile === null && parsePreset(options.settings.net) === null) {
+  if (options.netFile === null && settingsNetSource(options.settings).kind === 'stored') {
     throw new UsageError(
       `the URL names a net stored in a browser (net=${escaped(options.settings.net, 40)}): pass its file with --net`,
     );

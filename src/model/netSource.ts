@@ -24,6 +24,11 @@ export type NetSource =
   /** `name` only names the file in messages. */
   | { readonly kind: 'file'; readonly name: string; readonly bytes: Uint8Array };
 
+/** Nets shipped with ReLUscope (models/): `net=mnist-mlp`, `--preset mnist-mlp`. */
+export const kBundledNets = ['mnist-mlp'] as const;
+/** The file of a bundled net, relative to the repository's root. */
+export const kBundledFiles: Record<string, string> = { 'mnist-mlp': 'models/mnist-mlp-64x64x64.safetensors' };
+
 /** What names a net in the settings (src/app/settings.ts): a built-in's name or a stored net's id, else widths etc. */
 export interface NetSettings {
   readonly net: string;
@@ -36,9 +41,12 @@ export interface NetSettings {
  * The source the settings name: the preset, the random net, or (a content id in `net`) a net stored in a browser,
  * which only the app can read.
  */
-export function settingsNetSource(settings: NetSettings): NetSource | { readonly kind: 'stored'; readonly id: string } {
+export function settingsNetSource(
+  settings: NetSettings,
+): NetSource | { readonly kind: 'stored'; readonly id: string } | { readonly kind: 'bundled'; readonly name: string } {
   const { net, widths, sigmaB, seed } = settings;
   if (net === '') return { kind: 'random', spec: { widths, sigmaB, seed } };
+  if ((kBundledNets as readonly string[]).includes(net)) return { kind: 'bundled', name: net };
   return parsePreset(net) === null ? { kind: 'stored', id: net } : { kind: 'preset', name: net };
 }
 

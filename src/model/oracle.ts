@@ -5,6 +5,7 @@
 import { ForwardPass } from './forward.ts';
 import { finalizeHash, neuronKey } from './hash.ts';
 import type { Net } from './net.ts';
+import { type Plane, planePoint } from './plane.ts';
 
 export interface PointFields {
   /** 64-bit pattern hash of the first `layers` hidden layers, as (lo, hi). */
@@ -28,12 +29,18 @@ const kAxes = [Float64Array.of(1, 0), Float64Array.of(0, 1)];
  * The oracle of one net, its forward pass made once: call it for many points (the same results as evaluatePoint).
  * The pattern and distances are those of the first `layers` hidden layers; the output uses the whole net.
  */
-export function pointOracle(net: Net, layers = net.hidden.length): (x: number, y: number) => PointFields {
+export function pointOracle(
+  net: Net,
+  layers = net.hidden.length,
+  /** For a net of d inputs: (x, y) are the plane's (u, v), the point o + u a + v b, the tangents along a and b. */
+  plane: Plane | null = null,
+): (x: number, y: number) => PointFields {
   const shown = Math.max(0, Math.min(layers, net.hidden.length));
   const pass = new ForwardPass(net, 2);
   const neurons = net.hidden.slice(0, shown).reduce((s, l) => s + l.outDim, 0);
+  const axes = plane ? [plane.a, plane.b] : kAxes;
   return (x, y) => {
-    pass.run([x, y], kAxes);
+    pass.run(plane ? planePoint(plane, x, y) : [x, y], axes);
     const pattern = new Uint8Array(neurons);
     let lo = 0;
     let hi = 0;

@@ -4,11 +4,17 @@
  * (within 1e-3 relative where the boundary is at least 0.1 pixel away; within 1e-4 pixel closer than that,
  * where float32 cannot give relative precision).
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeDigits } from '../../src/cli/mnistFiles.ts';
 import { type Algorithm, kAlgorithms, kTileSide } from '../../src/gpu/layout.ts';
-import type { Net } from '../../src/model/net.ts';
+import { makeLayer, type Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
-import { evaluatePoint } from '../../src/model/oracle.ts';
+import { netFromSafetensors } from '../../src/model/netTensors.ts';
+import { evaluatePoint, pointOracle } from '../../src/model/oracle.ts';
+import { type Plane, parsePlaneSpec, resolvePlane, slicedNet, viewOfMarks } from '../../src/model/plane.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
@@ -45,8 +51,11 @@ async function compareWithOracle(
   computeOutput: boolean,
   algorithm: Algorithm,
   before?: View,
-  /** The net the oracle evaluates: `net` itself, or a net with the same partition and output. */
-  reference: Net = net,
+  /**
+   * The net the oracle evaluates: `net` itself, a net with the same partition and output, or a net of d inputs and
+   * the plane `net` is its slice through.
+   */
+  reference: Net | { readonly model: Net; readonly plane: Plane } = net,
   /** Fields already computed (else computed here), and the pixels to compare (else all). */
   given?: Pick<FieldsReply, 'hashLo' | 'hashHi' | 'distance'> & Partial<FieldsReply>,
   only?: (i: number, j: number) => boolean,
@@ -67,8 +76,10 @@ async function compareWithOracle(
     worstRange: 0,
   };
   const refs = [];
+  const oracle =
+    'model' in reference ? pointOracle(reference.model, layers, reference.plane) : pointOracle(reference, layers);
   for (let j = 0; j < size.height; j++) {
-    for (let i = 0; i < size.width; i++) refs.push(evaluatePoint(reference, ...pixelCentre(view, size, i, j), layers));
+    for (let i = 0; i < size.width; i++) refs.push(oracle(...pixelCentre(view, size, i, j)));
   }
   const outputRange = Math.max(...refs.map((ref) => Math.abs(ref.output)));
   if (computeOutput && !only) {
@@ -175,6 +186,66 @@ describe('fields kernel against the float64 oracle', () => {
     expect(fields.hashLo[5 * 16 + 5]).not.toBe(refB.hash[0]);
   });
 });
+
+describe('nets of many inputs seen through a plane', () => {
+  const fileSeed = testSeed('gpu/fields.test.ts: sliced nets');
+  const rng = new Random(fileSeed);
+  const fixture = join(import.meta.dirname, '../../../shared/fixtures/pytorch/mnist-mlp-64x64x64.safetensors');
+  const testImage = () => `${Math.floor(10 * rng.uniform())}/${800 + Math.floor(60 * rng.uniform())}`;
+  const sliced = (model: Net, text: string) => {
+    const spec = parsePlaneSpec(text);
+    if (typeof spec === 'string') throw new Error(spec);
+    const plane = resolvePlane(spec, model.inputDim, nodeDigits);
+    if (!plane) throw new Error('identity');
+    return { model, plane, net: slicedNet(model, plane) };
+  };
+  const cases = [
+    { name: 'the fixture MNIST model (PyTorch) through three test images', size: { width: 28, height: 20 } },
+    { name: 'a 784 x 1024 first layer, 1088 neurons, random directions', size: { width: 7, height: 5 } },
+  ];
+  for (const [index, c] of cases.entries()) {
+    for (const algorithm of kAlgorithms) {
+      it(`${c.name} (${algorithm})`, async () => {
+        const model =
+          index === 0 ? netFromSafetensors(readFileSync(fixture)) : randomWideNet(784, [1024, 64], rng.nextU32());
+        const text =
+          index === 0 ? `mnist:${[0, 1, 2].map(testImage).join(',')}` : `random:${rng.nextU32()}:${testImage()}`;
+        const { plane, net } = sliced(model, text);
+        const framed = viewOfMarks(plane, c.size.width / c.size.height);
+        const view = framed ?? { cx: rng.normal(), cy: rng.normal(), span: 0.5 + rng.uniform() };
+        const r = await compareWithOracle(net, view, c.size, net.hidden.length, true, algorithm, undefined, {
+          model,
+          plane,
+        });
+        const context = `plane ${text}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+        expect(r.hashMismatches, context).toEqual([]);
+        expect(r.worstRelative, context).toBeLessThan(1e-3);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-3);
+        expect(r.layerMismatches, context).toBe(0);
+        expect(r.worstOutput, context).toBeLessThan(1e-4);
+        expect(r.compared, context).toBeGreaterThan(0.5 * c.size.width * c.size.height);
+        expect(gpu.consoleErrors).toEqual([]);
+      });
+    }
+  }
+});
+
+/** A He-initialized net of `inputDim` inputs (the random nets of the app have 2). */
+function randomWideNet(inputDim: number, widths: number[], seed: number): Net {
+  const rng = new Random(seed);
+  const hidden = [];
+  let inDim = inputDim;
+  for (const width of widths) {
+    const layer = makeLayer(inDim, width);
+    for (let i = 0; i < layer.weight.length; i++) layer.weight[i] = Math.sqrt(2 / inDim) * rng.normal();
+    for (let i = 0; i < width; i++) layer.bias[i] = 0.1 * rng.normal();
+    hidden.push(layer);
+    inDim = width;
+  }
+  const output = makeLayer(inDim, 3);
+  for (let i = 0; i < output.weight.length; i++) output.weight[i] = Math.sqrt(1 / inDim) * rng.normal();
+  return { inputDim, hidden, output };
+}
 
 describe('nets whose weights span the float64 range', () => {
   const fileSeed = testSeed('gpu/fields.test.ts: extreme weights');

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enumerateRegions, type Rect, type RegionPolygon } from '../../src/analysis/polygons.ts';
+import { nodeDigits } from '../../src/cli/mnistFiles.ts';
 import type { Net } from '../../src/model/net.ts';
-import { evaluatePoint } from '../../src/model/oracle.ts';
+import { netFromSafetensors } from '../../src/model/netTensors.ts';
+import { evaluatePoint, pointOracle } from '../../src/model/oracle.ts';
+import { parsePlaneSpec, resolvePlane, slicedNet, viewOfMarks } from '../../src/model/plane.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { pixelCentre, type View } from '../../src/model/view.ts';
 import { layer, minWidth, PolygonLookup } from '../support/polygonLookup.ts';
@@ -106,7 +111,7 @@ function coarseNet(widths: number[], view: View, width: number): Net {
   throw new Error(`seed ${seed}: no coarse ${widths} net in 200 tries`);
 }
 
-function expectTiling(net: Net, rect: Rect, points: number, what: string) {
+function expectTiling(net: Net, rect: Rect, points: number, what: string, oracle = pointOracle(net)) {
   const result = enumerateRegions(net, rect, { keepPolygons: true });
   const polygons = result.polygons ?? [];
   expect(polygons.length, what).toBe(result.regions);
@@ -115,7 +120,7 @@ function expectTiling(net: Net, rect: Rect, points: number, what: string) {
   expect(Math.abs(polygons.reduce((s, p) => s + p.area, 0) - area) / area, what).toBeLessThan(1e-9);
   for (const p of polygons) {
     expect(p.area, `${what}: positive area`).toBeGreaterThan(0);
-    const at = evaluatePoint(net, p.point[0], p.point[1]);
+    const at = oracle(p.point[0], p.point[1]);
     expect(p.hash, `${what}: hash at the representative point`).toEqual(at.hash);
   }
   const lookup = new PolygonLookup(polygons);
@@ -129,8 +134,8 @@ function expectTiling(net: Net, rect: Rect, points: number, what: string) {
     decided++;
     expect(inside.length, `${what}: polygons holding (${x}, ${y})`).toBe(1);
     const region = inside[0] as RegionPolygon;
-    const expected = Array.from(evaluatePoint(net, x, y).pattern);
-    const found = Array.from(evaluatePoint(net, region.point[0], region.point[1]).pattern);
+    const expected = Array.from(oracle(x, y).pattern);
+    const found = Array.from(oracle(region.point[0], region.point[1]).pattern);
     expect(found, `${what}: pattern at (${x}, ${y})`).toEqual(expected);
   }
   expect(decided, what).toBeGreaterThan(0.99 * points);
@@ -138,6 +143,23 @@ function expectTiling(net: Net, rect: Rect, points: number, what: string) {
 }
 
 describe('region polygons', () => {
+  it('a plane through three MNIST images (fixture model): polygons tile the view, checked on the 784-input net', () => {
+    const model = netFromSafetensors(
+      readFileSync(join(import.meta.dirname, '../../../shared/fixtures/pytorch/mnist-mlp-64x64x64.safetensors')),
+    );
+    const image = () => `${Math.floor(10 * rng.uniform())}/${800 + Math.floor(60 * rng.uniform())}`;
+    const text = `mnist:${image()},${image()},${image()}`;
+    const spec = parsePlaneSpec(text);
+    if (typeof spec === 'string') throw new Error(spec);
+    const plane = resolvePlane(spec, 784, nodeDigits);
+    const view = viewOfMarks(plane, 1);
+    if (!plane || !view) throw new Error('no plane');
+    // A part of the framed view around the first image keeps the test short.
+    const rect = { x0: -view.span / 8, y0: -view.span / 8, x1: view.span / 8, y1: view.span / 8 };
+    const result = expectTiling(slicedNet(model, plane), rect, 400, text, pointOracle(model, 3, plane));
+    expect(result.regions, text).toBeGreaterThan(10);
+  });
+
   it('one layer of n lines in general position: 1 + n + n(n-1)/2 regions, boundary = clipped line lengths', () => {
     for (const n of [1, 2, 7, 18, 30]) {
       const net = randomLines(n);

@@ -1,13 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type SegmentRegion, walkSegment } from '../../src/analysis/segment.ts';
+import { nodeDigits } from '../../src/cli/mnistFiles.ts';
+import { mnistImage } from '../../src/model/mnist.ts';
 import { makeLayer, type Net } from '../../src/model/net.ts';
-import { evaluatePoint } from '../../src/model/oracle.ts';
+import { netFromSafetensors } from '../../src/model/netTensors.ts';
+import { evaluatePoint, pointOracle } from '../../src/model/oracle.ts';
+import { planeAlong, slicedNet } from '../../src/model/plane.ts';
 import { perturbedSawtooth } from '../../src/model/presets.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { testSeed } from '../support/seed.ts';
 
 type Point = readonly [number, number];
 
+const kFixture = join(import.meta.dirname, '../../../shared/fixtures/pytorch/mnist-mlp-64x64x64.safetensors');
 const seed = testSeed('unit/segment.test.ts#1');
 const rng = new Random(seed);
 
@@ -41,7 +48,16 @@ function samePattern(a: Uint8Array, b: Uint8Array): boolean {
  * it within `maxSamples`. Every sample's oracle pattern must be its interval's pattern; when every region is sampled,
  * the pattern changes between consecutive samples must number the breakpoints. Returns whether that count was checked.
  */
-function checkAgainstSamples(net: Net, p0: Point, p1: Point, layers: number, what: string, maxSamples = 30000) {
+function checkAgainstSamples(
+  net: Net,
+  p0: Point,
+  p1: Point,
+  layers: number,
+  what: string,
+  maxSamples = 30000,
+  /** The oracle of the samples: the net's own, or a net of d inputs at the plane's points (net is its slice). */
+  oracle = pointOracle(net, layers),
+) {
   const regions: SegmentRegion[] = [];
   const walk = walkSegment(net, p0, p1, layers, (region) => regions.push(region));
   expect(regions.length, what).toBe(walk.regions);
@@ -54,7 +70,7 @@ function checkAgainstSamples(net: Net, p0: Point, p1: Point, layers: number, wha
   let previous: { pattern: Uint8Array; region: number } | null = null;
   for (let i = 0; i < samples; i++) {
     const t = (i + 0.5) / samples;
-    const pattern = evaluatePoint(net, ...at(p0, p1, t), layers).pattern;
+    const pattern = oracle(...at(p0, p1, t)).pattern;
     const region = walk.breakpoints.filter((b) => b <= t).length;
     const nearEdge = Math.min(...edges.map((e) => Math.abs(e - t))) < 1e-9;
     if (!nearEdge)
@@ -70,6 +86,27 @@ function checkAgainstSamples(net: Net, p0: Point, p1: Point, layers: number, wha
 }
 
 describe('segment walk', () => {
+  it('between two MNIST images through the fixture model: dense samples of the 784-input net agree', () => {
+    const model = netFromSafetensors(readFileSync(kFixture));
+    for (let trial = 0; trial < 2; trial++) {
+      const refs = [0, 1].map(() => ({
+        digit: Math.floor(10 * rng.uniform()),
+        index: 800 + Math.floor(60 * rng.uniform()),
+      }));
+      const [p1, p2] = refs.map((ref) => mnistImage(nodeDigits, ref));
+      if (!p1 || !p2) throw new Error('images');
+      const plane = planeAlong(p1, p2, ['p1', 'p2']);
+      const length = plane.marks[1]?.u ?? 0;
+      const what = `mnist ${JSON.stringify(refs)}`;
+      const net = slicedNet(model, plane);
+      checkAgainstSamples(net, [0, 0], [length, 0], 3, what, 8000, pointOracle(model, 3, plane));
+      // The walk's end points are the images: the d-dimensional net there, as PyTorch computes it.
+      const walk = walkSegment(net, [0, 0], [length, 0], 3);
+      expect(walk.length, what).toBeCloseTo(Math.hypot(...p2.map((x, i) => x - (p1[i] ?? 0))), 9);
+      expect(walk.regions, what).toBeGreaterThan(2);
+    }
+  });
+
   it('agrees with dense sampling of the oracle on fresh random nets', () => {
     const shapes = [
       [8, 8],

@@ -1,0 +1,46 @@
+/**
+ * Data the app fetches when a net first needs it: the MNIST digits of a plane, the bundled MNIST model. Code that
+ * needs data not loaded yet throws NeedsData; the app loads it and tries again (src/app/app.ts).
+ */
+import modelUrl from '../../models/mnist-mlp-64x64x64.safetensors?url';
+import { NeedsDigits } from '../model/mnist.ts';
+import type { Net } from '../model/net.ts';
+import { kBundledNets, NetError } from '../model/netSource.ts';
+import { netFromSafetensors } from '../model/netTensors.ts';
+import { loadDigits } from './mnistData.ts';
+
+export class NeedsData extends Error {
+  constructor(
+    message: string,
+    readonly load: () => Promise<void>,
+  ) {
+    super(message);
+    this.name = 'NeedsData';
+  }
+}
+
+const kModelUrls: Record<string, string> = { [kBundledNets[0]]: modelUrl };
+const models = new Map<string, Net>();
+
+async function loadModel(name: string): Promise<void> {
+  const response = await fetch(kModelUrls[name] ?? '');
+  if (!response.ok) throw new NetError(`${name}: ${response.status} ${response.statusText}`);
+  models.set(name, netFromSafetensors(new Uint8Array(await response.arrayBuffer())));
+}
+
+/** A model shipped with ReLUscope (models/), fetched on first use. */
+export function bundledNet(name: string): Net {
+  const net = models.get(name);
+  if (!net) throw new NeedsData(`loading the model ${name}`, () => loadModel(name));
+  return net;
+}
+
+/** `compute()`, with a missing MNIST digit said as NeedsData. */
+export function withDigits<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof NeedsDigits)) throw error;
+    throw new NeedsData(`loading MNIST digits ${error.digits.join(', ')}`, () => loadDigits(error.digits));
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `--plane FILE.json`: an explicit slice, `{ "o": [...], "a": [...], "b": [...] }` (d numbers each; x = o + u a + v b),
+ * read as the spec `o:..;a:..;b:..` that the URL also takes (src/model/plane.ts).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { quoted } from '../model/quote.ts';
+import { UsageError } from './commandLine.ts';
+
+const kMaxPlaneFileBytes = 64 * 2 ** 20;
+
+export function planeFileSpec(path: string): string {
+  const name = `--plane ${quoted(path, 200)}`;
+  let value: unknown;
+  try {
+    if (statSync(path).size > kMaxPlaneFileBytes) throw new Error(`larger than ${kMaxPlaneFileBytes / 2 ** 20} MiB`);
+    value = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${name}: ${code ?? (error as Error).message.slice(0, 160)}`);
+  }
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const parts = (['o', 'a', 'b'] as const).map((key) => {
+    const list = record[key];
+    if (!Array.isArray(list) || list.length < 2 || !list.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new UsageError(
+        `${name}: "${key}" must be an array of finite numbers (expected {"o": [..], "a": [..], "b": [..]})`,
+      );
+    }
+    return `${key}:${list.join(',')}`;
+  });
+  return parts.join(';');
+}
