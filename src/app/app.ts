@@ -101,7 +101,9 @@ export class App {
     settings.plane = sliced.spec;
     const given = new URLSearchParams(location.hash.replace(/^#/, ''));
     const framed =
-      given.has('cx') || given.has('span') ? null : viewOfMarks(sliced.plane, canvas.width / canvas.height);
+      given.has('cx') || given.has('span')
+        ? null
+        : viewOfMarks(sliced.plane, canvas.clientWidth / Math.max(1, canvas.clientHeight));
     if (framed) Object.assign(settings, framed);
     const app = new App(canvas, messages, gpu, settings, sliced);
     app.settings.layers = app.clampLayers(app.settings.layers);
