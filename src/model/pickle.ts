@@ -112,10 +112,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
   let depth = 0;
   let objects = 0;
   let at = 0;
+  /** The opcode being run and its offset, for messages. */
   let op = 0;
+  let opAt = 0;
 
   const need = (n: number): number => {
-    if (at + n > bytes.length) fail(`the pickle ends inside opcode 0x${hex(op)} at offset ${at - 1} (truncated)`);
+    if (at + n > bytes.length) fail(`the pickle ends inside opcode 0x${hex(op)} at offset ${opAt} (truncated)`);
     const start = at;
     at += n;
     return start;
@@ -129,19 +131,19 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
     return value;
   };
   const pop = (): PickleValue => {
-    if (stack.length === 0) fail(`opcode 0x${hex(op)} at offset ${at - 1} pops an empty stack`);
+    if (stack.length === 0) fail(`opcode 0x${hex(op)} at offset ${opAt} pops an empty stack`);
     depth--;
     return stack.pop() as PickleValue;
   };
   const top = (): PickleValue => {
-    if (stack.length === 0) fail(`opcode 0x${hex(op)} at offset ${at - 1} needs a value on the stack`);
+    if (stack.length === 0) fail(`opcode 0x${hex(op)} at offset ${opAt} needs a value on the stack`);
     return stack[stack.length - 1] as PickleValue;
   };
   /** The values pushed since the last MARK; the stack below it comes back. */
   const popMark = (): PickleValue[] => {
     const items = stack;
     const below = marks.pop();
-    if (!below) fail(`opcode 0x${hex(op)} at offset ${at - 1} has no MARK before it`);
+    if (!below) fail(`opcode 0x${hex(op)} at offset ${opAt} has no MARK before it`);
     stack = below;
     depth -= items.length;
     return items;
@@ -174,7 +176,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
     memo.set(index, top());
   };
   const memoGet = (index: number): void => {
-    if (!memo.has(index)) fail(`memo entry ${index} read at offset ${at} was never written`);
+    if (!memo.has(index)) fail(`memo entry ${index} read at offset ${opAt} was never written`);
     push(memo.get(index) ?? null);
   };
   const setItems = (dict: PickleValue, items: readonly PickleValue[], offset: number): void => {
@@ -189,6 +191,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
 
   while (at < bytes.length) {
     const offset = at;
+    opAt = at;
     op = bytes[at++] ?? 0;
     switch (op) {
       case 0x80: // PROTO
