@@ -186,7 +186,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
   };
   const append = (list: PickleValue, items: readonly PickleValue[], offset: number): void => {
     if (!(list instanceof PickleList)) fail(`APPEND(S) at offset ${offset} on ${describeValue(list)}, not a list`);
-    list.items.push(...items);
+    // One at a time: spreading a million arguments would overflow the call stack.
+    for (const item of items) list.items.push(item);
   };
 
   while (at < bytes.length) {
@@ -243,7 +244,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
       case 0x6c: {
         // LIST
         const list = made(new PickleList());
-        list.items.push(...popMark());
+        append(list, popMark(), offset);
         push(list);
         break;
       }

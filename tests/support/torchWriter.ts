@@ -25,23 +25,33 @@ export interface ZipFile {
 
 /** A zip archive of `files`, each stored whole, with a central directory and an end record. */
 export function zipOf(files: readonly ZipFile[]): Uint8Array {
-  const parts: number[] = [];
+  const parts: Uint8Array[] = [];
   const central: number[] = [];
+  let offset = 0;
   for (const { name, data, method = 0 } of files) {
     const nameBytes = [...encoder.encode(name)];
     const crc = crc32(data);
-    const offset = parts.length;
     const common = [...u16(method), 0, 0, 0, 0, ...u32(crc), ...u32(data.length), ...u32(data.length)];
-    parts.push(...u32(0x04034b50), ...u16(20), ...u16(0), ...common, ...u16(nameBytes.length), ...u16(0));
-    parts.push(...nameBytes, ...data);
+    const local = Uint8Array.from([
+      ...[...u32(0x04034b50), ...u16(20), ...u16(0), ...common, ...u16(nameBytes.length), ...u16(0)],
+      ...nameBytes,
+    ]);
+    parts.push(local, data);
     central.push(...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...common);
     central.push(...u16(nameBytes.length), ...u16(0), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(offset));
     central.push(...nameBytes);
+    offset += local.length + data.length;
   }
-  const cdOffset = parts.length;
   const end = [...u32(0x06054b50), 0, 0, 0, 0, ...u16(files.length), ...u16(files.length)];
-  end.push(...u32(central.length), ...u32(cdOffset), ...u16(0));
-  return Uint8Array.from([...parts, ...central, ...end]);
+  end.push(...u32(central.length), ...u32(offset), ...u16(0));
+  parts.push(Uint8Array.from(central), Uint8Array.from(end));
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
 }
 
 /** Pickle opcodes, each as bytes. */

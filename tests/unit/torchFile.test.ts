@@ -205,7 +205,14 @@ describe('PyTorch files written here', () => {
 describe('hostile PyTorch files', () => {
   const net = randomNet({ widths: [4, 3], sigmaB: 0.3, seed: 1 });
   const good = torchFileOfNet(net);
-  const pickleOf = (...ops: (readonly number[])[]): Uint8Array => Uint8Array.from(ops.flat());
+  const pickleOf = (...ops: (readonly number[])[]): Uint8Array => {
+    const bytes = new Uint8Array(ops.reduce((sum, o) => sum + o.length, 0));
+    ops.reduce((at, o) => {
+      bytes.set(o, at);
+      return at + o.length;
+    }, 0);
+    return bytes;
+  };
   const withPickle = (pickle: Uint8Array): Uint8Array => torchZip(pickle, new Map());
   /** The tensors of `net` with one changed. */
   const changed = (key: string, tensor: { shape: number[]; data: ArrayLike<number> } | null): Uint8Array => {
@@ -304,6 +311,16 @@ describe('hostile PyTorch files', () => {
       'REDUCE on a storage class',
       () => withPickle(pickleOf(op.proto(), op.global('torch', 'FloatStorage'), op.emptyTuple, op.reduce, op.stop)),
       /REDUCE at offset \d+ calls torch\.FloatStorage: refused/,
+    ],
+    [
+      'a list of 300000 values (APPENDS)',
+      () => withPickle(pickleOf(op.proto(), [0x5d, 0x28], Array(300_000).fill(0x4e), [0x65], op.stop)),
+      /the pickle holds a list of 300000, not a state_dict/,
+    ],
+    [
+      'more values than the stack may hold',
+      () => withPickle(pickleOf(op.proto(), Array(kPickleLimits.maxStack + 1).fill(0x4e))),
+      /over 1048576 values on the pickle's stack/,
     ],
     [
       'a list, not a state_dict',
