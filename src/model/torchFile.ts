@@ -32,6 +32,12 @@ function fail(message: string): never {
 /** Why the unpickler refuses every other global. */
 export const kTorchPurpose = 'ReLUscope reads only a weights-only state_dict';
 
+/**
+ * The most values all tensors may hold together: a net's weights and its biases (memory is bounded before a tensor is
+ * made, even one that repeats a single stored value with stride 0).
+ */
+const kMaxElements = kNetLimits.maxWeights + kNetLimits.maxDepth * kNetLimits.maxWidth + 2 ** 20;
+
 /** The storage classes read, and their element types. */
 const kStorageDtypes: Readonly<Record<string, FloatDtype>> = {
   'torch.FloatStorage': 'F32',
@@ -160,12 +166,13 @@ function tensorValues(
   archive: ZipArchive,
   prefix: string,
   storages: Map<string, Float64Array>,
+  budget: number,
 ): Float64Array {
   const { storage, offset, size, stride } = tensor;
   let count = 1;
   for (const d of size) {
     count *= d;
-    if (count > kNetLimits.maxWeights) fail(`${where} has over ${kNetLimits.maxWeights} elements`);
+    if (count > budget) fail(`${where} has over ${budget} elements, more than a net may have (${kMaxElements} in all)`);
   }
   const last = offset + size.reduce((sum, d, i) => sum + (d - 1) * (stride[i] ?? 0), 0);
   if (count > 0 && last >= storage.numel) {
@@ -230,6 +237,7 @@ export function torchTensors(bytes: Uint8Array): Map<string, { shape: readonly n
   }
   const tensors = new Map<string, { shape: readonly number[]; data: Float64Array }>();
   const storages = new Map<string, Float64Array>();
+  let total = 0;
   for (const [key, value] of root.map) {
     const where = `tensor ${describeValue(key)}`;
     if (typeof key !== 'string') fail(`the state_dict has a key ${describeValue(key)}, not a name`);
@@ -238,7 +246,9 @@ export function torchTensors(bytes: Uint8Array): Map<string, { shape: readonly n
     if (!(value instanceof PickleOpaque && value.value instanceof TensorRef)) {
       fail(`${quoted(key, 80)} is ${describeValue(value)}, not a tensor: save model.state_dict()`);
     }
-    tensors.set(key, { shape: value.value.size, data: tensorValues(where, value.value, archive, prefix, storages) });
+    const data = tensorValues(where, value.value, archive, prefix, storages, kMaxElements - total);
+    total += data.length;
+    tensors.set(key, { shape: value.value.size, data });
   }
   return tensors;
 }

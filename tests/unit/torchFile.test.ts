@@ -459,7 +459,7 @@ describe('hostile PyTorch files', () => {
           ]),
           new Map([['0', new Uint8Array(4)]]),
         ),
-      /tensor "0\.weight" has over 67108864 elements/,
+      /tensor "0\.weight" has over \d+ elements, more than a net may have/,
     ],
   ];
   for (const [name, make, message] of cases) {
