@@ -133,11 +133,10 @@ export function parseNetBytes(bytes: Uint8Array): ParseResult {
     return problem ? { ok: false, error: `${kBinaryFormatNames[format]}: ${problem}` } : read;
   }
   const nul = bytes.subarray(0, 4096).indexOf(0);
-  if (nul >= 0)
-    return {
-      ok: false,
-      error: `not a text file (a zero byte at offset ${nul}): expected relu-mlp JSON, a PyTorch state_dict or safetensors`,
-    };
+  if (nul >= 0) {
+    const expected = 'expected relu-mlp JSON, a PyTorch state_dict or safetensors';
+    return { ok: false, error: `not a text file (a zero byte at offset ${nul}): ${expected}` };
+  }
   if (bytes.byteLength > kNetLimits.maxJsonChars) {
     return {
       ok: false,

@@ -14,6 +14,7 @@ import { parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
 import { netToSafetensors } from '../../src/model/netTensors.ts';
 import { kPickleLimits, PickleError, unpickle } from '../../src/model/pickle.ts';
 import { randomNet } from '../../src/model/random.ts';
+import { encodeSafetensors } from '../../src/model/safetensors.ts';
 import { kTorchGlobals, kTorchPurpose, netFromTorch } from '../../src/model/torchFile.ts';
 import { openZip } from '../../src/model/zip.ts';
 import {
@@ -188,6 +189,11 @@ describe('PyTorch files written here', () => {
     expect(Array.from(read.hidden[0]?.bias ?? [])).toEqual([0.5, -0.5, 1.5]);
     expect(Array.from(read.output?.weight ?? [])).toEqual([1, -2, 0.5]);
     expect(Array.from(read.output?.bias ?? [])).toEqual([3]);
+  });
+
+  it('a tensor name with terminal escapes is escaped in the message', () => {
+    const bytes = encodeSafetensors(new Map([['x\u001b[2J', { shape: [1], data: Float64Array.of(1) }]]), 'F64');
+    expect(error(bytes)).toMatch(/^safetensors file: tensor "x\\x1b\[2J" is not a Linear layer's weight or bias$/);
   });
 
   it('formats are told apart by their first bytes, JSON text whatever its leading spaces', () => {
