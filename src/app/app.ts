@@ -231,7 +231,9 @@ export class App {
     if (!storeNet(id, text))
       this.messages.note(`${name} is too large to keep in this browser: a reload will not find it`);
     const previous = this.settings.net;
-    const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0 });
+    // A net of other inputs than the one shown is seen through its default plane.
+    const plane = net.inputDim === this.sliced.model.inputDim ? this.settings.plane : '';
+    const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0, plane });
     if (shown && previous !== id)
       this.messages.note(`loaded ${name}: ${hiddenWidths(net).join(',')} (${neuronCount(net)} neurons)`);
     return shown;

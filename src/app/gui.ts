@@ -5,7 +5,7 @@ import { hiddenWidths } from '../model/net.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
-import { downloadNet, readNetFile } from './netStore.ts';
+import { downloadNet, downloadSafetensors, readNetFile } from './netStore.ts';
 import { addPlaneFolder } from './planeGui.ts';
 import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from './settings.ts';
 
@@ -16,7 +16,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   const gui = new GUI({ title: 'ReLUscope' });
   const fileInput = document.createElement('input');
   fileInput.type = 'file';
-  fileInput.accept = '.json,application/json';
+  fileInput.accept = '.json,.pt,.pth,.safetensors,application/json';
   fileInput.hidden = true;
   document.body.append(fileInput);
 
@@ -61,7 +61,10 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     algorithm: app.settings.algorithm as string,
     resample: () => app.update({ seed: (app.settings.seed + 1) >>> 0 }),
     load: () => fileInput.click(),
+    // The net as read (all its inputs), not its slice.
     save: () => downloadNet(app.sliced.model, `relu-mlp-${hiddenWidths(app.net).join('x')}.json`),
+    saveSafetensors: () =>
+      downloadSafetensors(app.sliced.model, `relu-mlp-${hiddenWidths(app.net).join('x')}.safetensors`),
     resetView: () => app.resetView(),
     demo: () => {
       if (demo.active) demo.stop();
@@ -95,8 +98,15 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   help(seed, kSettingsTable.seed.help);
   const resample = network.add(proxy, 'resample').name('resample (new seed)');
   help(resample, 'the next seed: another random net of the same widths');
-  help(network.add(proxy, 'load').name('load relu-mlp file…'), 'show a net from a relu-mlp JSON file (or drop one)');
+  help(
+    network.add(proxy, 'load').name('load net file…'),
+    'show a net from a relu-mlp JSON file, a PyTorch state_dict (.pt, .pth) or a .safetensors file (or drop one)',
+  );
   help(network.add(proxy, 'save').name('save net as relu-mlp'), 'download the net shown as a relu-mlp JSON file');
+  help(
+    network.add(proxy, 'saveSafetensors').name('save net as safetensors'),
+    'download the net shown as a float32 .safetensors file named as a PyTorch nn.Sequential (0.weight, 0.bias, 2.weight, ...)',
+  );
   const picture = gui.addFolder('Picture');
   const layers: Controller = picture
     .add(proxy, 'layers', 1, 1, 1)

@@ -1,11 +1,14 @@
 /**
- * Nets loaded from files: validated, then kept in this browser's localStorage under an id derived from their
- * content, so that the URL (which holds the id) reproduces the picture on reload. Save writes the relu-mlp file.
+ * Nets loaded from files (relu-mlp JSON, PyTorch .pt/.pth, .safetensors): validated, then kept in this browser's
+ * localStorage as relu-mlp text under an id derived from it, so that the URL (which holds the id) reproduces the
+ * picture on reload. Save writes the relu-mlp file, or a safetensors file for PyTorch.
  */
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
+import { binaryNetFormat } from '../model/netBinary.ts';
 import { serializeNet } from '../model/netFile.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
+import { netToSafetensors } from '../model/netTensors.ts';
 import { quoted } from '../model/quote.ts';
 
 const kPrefix = 'reluscope.net.';
@@ -39,7 +42,10 @@ export function loadStoredNet(id: string): Net {
   return resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) });
 }
 
-/** A net file chosen or dropped by the user, read with the same size bound and checks as on the command line. */
+/**
+ * A net file chosen or dropped by the user, read with the same size bound and checks as on the command line. The
+ * text to store is the file's own for relu-mlp JSON, the net's relu-mlp text for a binary file (exact: float64).
+ */
 export async function readNetFile(file: File): Promise<{ text: string; net: Net } | { error: string }> {
   const name = quoted(file.name, 80);
   if (file.size > kNetLimits.maxFileBytes) {
@@ -48,15 +54,30 @@ export async function readNetFile(file: File): Promise<{ text: string; net: Net 
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
     const net = resolveNet({ kind: 'file', name, bytes });
-    return { text: new TextDecoder().decode(bytes), net };
+    const text = binaryNetFormat(bytes) === null ? new TextDecoder().decode(bytes) : serializeNet(net);
+    return { text, net };
   } catch (error) {
     if (error instanceof NetError) return { error: error.message };
     throw error;
   }
 }
 
+/** Downloads the net as a relu-mlp JSON file (float64, exact). */
 export function downloadNet(net: Net, name: string): void {
-  const blob = new Blob([serializeNet(net)], { type: 'application/json' });
+  download(new Blob([serializeNet(net)], { type: 'application/json' }), name);
+}
+
+/**
+ * Downloads the net as a safetensors file in PyTorch's nn.Sequential naming ("0.weight", "0.bias", "2.weight", ...)
+ * and in float32, PyTorch's default dtype: `model.load_state_dict(safetensors.torch.load_file(path))` loads it into
+ * an nn.Sequential of Linear and ReLU as it is. A float64 net made here is rounded to float32 (relu-mlp keeps it).
+ */
+export function downloadSafetensors(net: Net, name: string): void {
+  const bytes = netToSafetensors(net, 'F32');
+  download(new Blob([bytes.buffer as ArrayBuffer], { type: 'application/octet-stream' }), name);
+}
+
+function download(blob: Blob, name: string): void {
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = name;

@@ -6,6 +6,7 @@
  */
 import { kNetLimits, netLimitProblem } from './limits.ts';
 import type { Layer, Net } from './net.ts';
+import { binaryNetFormat, kBinaryFormatNames, readBinaryNet } from './netBinary.ts';
 import { escaped, quoted } from './quote.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
@@ -115,10 +116,27 @@ export function parseNet(text: string): ParseResult {
   return netFromJson(value);
 }
 
-/** Parses the bytes of a relu-mlp file: UTF-8 JSON; a binary file gets a message, not its bytes echoed. */
+/**
+ * Parses the bytes of a net file: a PyTorch state_dict (.pt, .pth) or a safetensors file, told by their first bytes
+ * (netBinary.ts), else relu-mlp UTF-8 JSON. A binary file of no known format gets a message, not its bytes echoed.
+ */
 export function parseNetBytes(bytes: Uint8Array): ParseResult {
+  const format = binaryNetFormat(bytes);
+  if (format !== null) {
+    const read = readBinaryNet(bytes, format);
+    if (!read.ok) return read;
+    const { inputDim } = read.net;
+    const problem =
+      inputDim < 2 || inputDim > kMaxInputDim
+        ? `the first layer has ${inputDim} inputs; ReLUscope reads from 2 to ${kMaxInputDim}`
+        : netLimitProblem(read.net);
+    return problem ? { ok: false, error: `${kBinaryFormatNames[format]}: ${problem}` } : read;
+  }
   const nul = bytes.subarray(0, 4096).indexOf(0);
-  if (nul >= 0) return { ok: false, error: `not a text file (a zero byte at offset ${nul}): expected relu-mlp JSON` };
+  if (nul >= 0) {
+    const expected = 'expected relu-mlp JSON, a PyTorch state_dict or safetensors';
+    return { ok: false, error: `not a text file (a zero byte at offset ${nul}): ${expected}` };
+  }
   if (bytes.byteLength > kNetLimits.maxJsonChars) {
     return {
       ok: false,

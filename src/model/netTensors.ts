@@ -5,7 +5,11 @@
  * exact float64 form in which the command line hands a net to its browser page.
  */
 import type { Layer, Net } from './net.ts';
+import { quoted } from './quote.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.ts';
+
+/** Tensors that are not a net of Linear layers: the message names the key and the shape expected. */
+export class NetTensorsError extends Error {}
 
 function tensorsOf(layer: Layer, index: number): [string, { shape: number[]; data: Float64Array }][] {
   return [
@@ -40,38 +44,45 @@ export function netFromTensors(
   const prefixes: string[] = [];
   for (const key of tensors.keys()) {
     const match = /^(.*)\.(weight|bias)$/.exec(key);
-    if (!match) throw new Error(`tensor "${key}" is not a Linear layer's weight or bias`);
+    if (!match) throw new NetTensorsError(`tensor ${quoted(key, 80)} is not a Linear layer's weight or bias`);
     if (!prefixes.includes(match[1] ?? '')) prefixes.push(match[1] ?? '');
   }
   if (options.sorted) prefixes.sort(naturalCompare);
-  if (prefixes.length === 0) throw new Error('no tensors');
+  if (prefixes.length === 0) throw new NetTensorsError('no tensors');
   const layers: Layer[] = [];
   for (const prefix of prefixes) {
     const weight = tensors.get(`${prefix}.weight`);
     const bias = tensors.get(`${prefix}.bias`);
-    if (!weight) throw new Error(`"${prefix}.bias" has no "${prefix}.weight"`);
+    if (!weight) throw new NetTensorsError(`${quoted(`${prefix}.bias`, 80)} has no ${quoted(`${prefix}.weight`, 80)}`);
     if (weight.shape.length !== 2) {
       const kind = weight.shape.length === 4 ? ' (a convolution: only Linear layers are read)' : '';
-      throw new Error(`"${prefix}.weight" has shape [${weight.shape.join(', ')}]; expected [out, in]${kind}`);
+      throw new NetTensorsError(
+        `${quoted(`${prefix}.weight`, 80)} has shape [${weight.shape.join(', ')}]; expected [out, in]${kind}`,
+      );
     }
     const [outDim = 0, inDim = 0] = weight.shape;
     const below = layers.at(-1)?.outDim;
     if (below !== undefined && inDim !== below) {
-      throw new Error(
-        `"${prefix}.weight" has shape [${outDim}, ${inDim}]; expected [${outDim}, ${below}] (the layer below has ${below} outputs)`,
+      throw new NetTensorsError(
+        `${quoted(`${prefix}.weight`, 80)} has shape [${outDim}, ${inDim}]; expected [${outDim}, ${below}] (the layer below has ${below} outputs)`,
       );
     }
-    if (!bias) throw new Error(`"${prefix}.bias" is missing (expected shape [${outDim}]): ReLUscope needs biases`);
+    if (!bias)
+      throw new NetTensorsError(
+        `${quoted(`${prefix}.bias`, 80)} is missing (expected shape [${outDim}]): ReLUscope needs biases`,
+      );
     if (bias.shape.length !== 1 || bias.shape[0] !== outDim) {
-      throw new Error(`"${prefix}.bias" has shape [${bias.shape.join(', ')}]; expected [${outDim}]`);
+      throw new NetTensorsError(
+        `${quoted(`${prefix}.bias`, 80)} has shape [${bias.shape.join(', ')}]; expected [${outDim}]`,
+      );
     }
     layers.push({ inDim, outDim, weight: Float64Array.from(weight.data), bias: Float64Array.from(bias.data) });
   }
   const first = layers[0];
-  if (!first) throw new Error('no layers');
+  if (!first) throw new NetTensorsError('no layers');
   const output = options.hasOutput ? (layers.pop() ?? null) : null;
   if (layers.length === 0)
-    throw new Error('one Linear layer is an output layer without hidden layers: nothing to draw');
+    throw new NetTensorsError('one Linear layer is an output layer without hidden layers: nothing to draw');
   return { inputDim: first.inDim, hidden: layers, output };
 }
 

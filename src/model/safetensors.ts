@@ -9,7 +9,7 @@
 
 export class SafetensorsError extends Error {}
 
-const kDtypeBytes = { F64: 8, F32: 4, F16: 2, BF16: 2 } as const;
+export const kDtypeBytes = { F64: 8, F32: 4, F16: 2, BF16: 2 } as const;
 export type FloatDtype = keyof typeof kDtypeBytes;
 /** The largest header accepted (the format's own reader caps it at 100 MB). */
 export const kMaxHeaderBytes = 100 * 2 ** 20;
@@ -40,7 +40,7 @@ function name(key: string): string {
 }
 
 /** IEEE half precision to a number. */
-function half(bits: number): number {
+export function half(bits: number): number {
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;
   const sign = bits & 0x8000 ? -1 : 1;
@@ -49,7 +49,8 @@ function half(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
-function readValues(view: DataView, dtype: FloatDtype, start: number, count: number): Float64Array {
+/** `count` values of `dtype` from byte `start` of `view`, widened to float64 (exactly). */
+export function readValues(view: DataView, dtype: FloatDtype, start: number, count: number): Float64Array {
   const out = new Float64Array(count);
   const size = kDtypeBytes[dtype];
   for (let i = 0; i < count; i++) {

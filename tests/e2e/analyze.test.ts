@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enumerateRegions } from '../../src/analysis/polygons.ts';
 import { walkSegment } from '../../src/analysis/segment.ts';
-import { serializeNet } from '../../src/model/netFile.ts';
+import { parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
+import { netToSafetensors } from '../../src/model/netTensors.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { runCli } from '../support/cli.ts';
 import { testSeed } from '../support/seed.ts';
+import { torchFileOfNet } from '../support/torchWriter.ts';
 
 const kAnalyze = 'src/cli/analyze.ts';
 const dir = mkdtempSync(join(tmpdir(), 'reluscope-analyze-'));
@@ -48,6 +50,25 @@ describe('npm run analyze', () => {
     expect(report.view.boundaryLength).toBeCloseTo(exact.boundaryLength, 9);
     expect(report.view.area).toBeCloseTo(6.25, 9);
     expect(report.view.distance.mean).toBeGreaterThan(0);
+  });
+
+  it('reads a PyTorch .pt and a .safetensors file of a net as its relu-mlp file', async () => {
+    // PyTorch's float32: the relu-mlp file holds the same float32 values, exactly.
+    const pt = torchFileOfNet(randomNet({ widths: [9, 7], sigmaB: 0.4, seed: 5 }));
+    const read = parseNetBytes(pt);
+    if (!read.ok) throw new Error(read.error);
+    const files = { 'net.pt': pt, 'net.pth': pt, 'net.safetensors': netToSafetensors(read.net, 'F32') };
+    const runs = [];
+    for (const [name, bytes] of [...Object.entries(files), ['net.json', serializeNet(read.net)] as const]) {
+      writeFileSync(join(dir, name), bytes);
+      runs.push(runCli(kAnalyze, ['--net', join(dir, name), '--json', '--line', '-1,-0.5,1.2,0.7', '--view', '0,0,2']));
+    }
+    const outputs = await Promise.all(runs);
+    for (const run of outputs) expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(outputs[0]?.stdout ?? '').line.regions).toBeGreaterThan(1);
+    // The same numbers, the timings aside.
+    const numbers = (stdout: string) => JSON.stringify(JSON.parse(stdout, (key, v) => (key === 'seconds' ? 0 : v)));
+    expect(new Set(outputs.map((run) => numbers(run.stdout))).size).toBe(1);
   });
 
   it('counts the sawtooth preset exactly and prints a readable summary without --json', async () => {

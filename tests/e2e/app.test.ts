@@ -17,6 +17,7 @@ import {
   waitIdle,
 } from '../support/appPage.ts';
 import { controlCharacters } from '../support/cli.ts';
+import { op, torchFileOfNet, torchZip } from '../support/torchWriter.ts';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -260,6 +261,19 @@ describe('the app', () => {
         '{"format":"relu-mlp","version":1,"inputDim":2,"hidden":[{"weight":[[1,1]],"bias":[0]},{"weight":[[1,1,1]],"bias":[0]}]}',
         /hidden\[1\]\.weight\[0\] has 3 entries, expected 1/,
       ],
+      [
+        'system.pt',
+        torchZip(
+          Uint8Array.from([...op.proto(), ...op.global('os', 'system'), ...op.str('x'), ...op.tuple1]),
+          new Map(),
+        ),
+        /PyTorch file: the pickle names os\.system at offset 2: refused .*nothing was executed/,
+      ],
+      [
+        'truncated.pth',
+        torchFileOfNet(randomNet({ widths: [3], sigmaB: 1, seed: 1 })).subarray(0, 200),
+        /PyTorch file: .*truncated/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const path = join(dir, `reluscope-${process.pid}-${name}`);
@@ -279,6 +293,13 @@ describe('the app', () => {
     const { page: reloaded } = await openApp(harness, loadedHash);
     expectSamePicture(await pixels(reloaded), loadedPixels);
     await reloaded.close();
+    // A PyTorch file is read too, and stored as its relu-mlp text.
+    const ptPath = join(dir, `reluscope-${process.pid}-net.pt`);
+    writeFileSync(ptPath, torchFileOfNet(randomNet({ widths: [6, 5], sigmaB: 0.4, seed: 3 })));
+    await input.uploadFile(ptPath);
+    await page.waitForFunction('location.hash.includes("widths=6,5")');
+    await waitIdle(page);
+    expect((await pixelStats(page)).digest).not.toBe(loaded.digest);
     await page.close();
   });
 

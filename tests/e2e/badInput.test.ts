@@ -13,6 +13,7 @@ import { serializeNet } from '../../src/model/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { controlCharacters, runCli } from '../support/cli.ts';
 import { kExtremeFactors, rescaled } from '../support/nets.ts';
+import { op, torchFileOfNet, torchZip } from '../support/torchWriter.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'reluscope-bad-input-'));
 const keep = join(dir, 'keep.png');
@@ -56,6 +57,17 @@ beforeAll(() => {
     'batch-help.json': JSON.stringify([{ seed: 1, out: at('b.png'), help: true }]),
     'batch-object.json': JSON.stringify({ seed: 1 }),
     'batch-binary.json': Uint8Array.from([0x1b, 0x5b, 0x32, 0x4a, 0, 0xff]),
+    'system.pt': torchZip(
+      Uint8Array.from([
+        ...op.proto(),
+        ...op.global('os', 'system'),
+        ...op.str('touch pwned'),
+        ...op.tuple1,
+        ...op.reduce,
+      ]),
+      new Map(),
+    ),
+    'truncated.pt': torchFileOfNet(net).subarray(0, 300),
     'not-a-folder': 'a file where a folder is expected',
     'chromium-unlimited': `#!/bin/sh\nulimit -S -f unlimited\nexec ${kChromium} "$@"\n`,
   };
@@ -198,6 +210,17 @@ const analyzeCases: Record<string, Case> = {
     code: 1,
     stderr: /beyond float64's range, so not printed: line\.outputs/,
   },
+  'a PyTorch file whose pickle names os.system': {
+    args: ['--net', at('system.pt'), ...line],
+    code: 1,
+    stderr:
+      /system\.pt": PyTorch file: the pickle names os\.system at offset 2: refused \(ReLUscope reads only a weights-only state_dict; nothing was executed\)/,
+  },
+  'a truncated PyTorch file': {
+    args: ['--net', at('truncated.pt'), ...line],
+    code: 1,
+    stderr: /truncated\.pt": PyTorch file: no end-of-central-directory record .* truncated/,
+  },
   'a BOM before the JSON (accepted)': {
     args: ['--net', at('bom.json'), ...line],
     code: 0,
@@ -280,6 +303,11 @@ const shotCases: Record<string, Case> = {
   'a binary batch file': { args: ['--size', '8x8', '--batch', at('batch-binary.json')], code: 2, stderr: /--batch: / },
   '/dev/zero as the net': { args: [...shotOut, '--net', '/dev/zero'], code: 1, stderr: /larger than 512 MiB/ },
   'a binary net file': { args: [...shotOut, '--net', at('binary.json')], code: 1, stderr: /not a text file/ },
+  'a PyTorch file whose pickle names os.system': {
+    args: [...shotOut, '--net', at('system.pt')],
+    code: 1,
+    stderr: /the pickle names os\.system at offset 2: refused/,
+  },
   'fields to /dev/full: the PNG is not replaced': {
     args: [...shotOut, '--widths', '4', '--fields', '/dev/full'],
     code: 1,
