@@ -164,8 +164,10 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     parse: parseNetName,
     format: String,
     flag: 'preset',
-    value: 'sawtooth:K[:EPS[:SEED]]',
-    help: "a built-in net: Telgarsky's sawtooth of depth K, optionally perturbed by EPS * N(0, 1) with SEED",
+    value: 'sawtooth:K[:EPS[:SEED]]|mnist-mlp',
+    help:
+      "a built-in net: Telgarsky's sawtooth of depth K, optionally perturbed by EPS * N(0, 1) with SEED; or " +
+      'mnist-mlp, a PyTorch 784-64-64-64-10 MLP trained on MNIST (seen through a plane)',
   },
   segment: {
     parse: parseSegment,

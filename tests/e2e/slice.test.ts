@@ -41,7 +41,13 @@ describe('analyze on nets of many inputs', () => {
     const [a, b] = [pick(), pick()];
     if (!a || !b || (a.digit === b.digit && a.index === b.index)) return;
     const line = `mnist:${a.digit}/${a.index},${b.digit}/${b.index}`;
-    const run = await runCli('src/cli/analyze.ts', ['--net', kSafetensors, '--json', '--line', line]);
+    const run = await runCli('src/cli/analyze.ts', [
+      '--net',
+      join(kFixtures, 'mnist-mlp-64x64x64.pt'),
+      '--json',
+      '--line',
+      line,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     type End = { outputs: number[]; predicted: number };
     const report = JSON.parse(run.stdout) as { line: { regions: number; start: End; end: End; length: number } };
