@@ -115,14 +115,14 @@ export class App {
    * The net a settings object names: a built-in preset, a net stored in this browser, or the seeded random net,
    * through the one net resolver. Throws with a message.
    */
-  private static netFor(settings: Settings): SlicedNet {
+  private static modelFor(settings: Settings): Net {
     const source = settingsNetSource(settings);
-    const model =
-      source.kind === 'stored'
-        ? loadStoredNet(source.id)
-        : source.kind === 'bundled'
-          ? bundledNet(source.name)
-          : resolveNet(source);
+    if (source.kind === 'stored') return loadStoredNet(source.id);
+    return source.kind === 'bundled' ? bundledNet(source.name) : resolveNet(source);
+  }
+
+  /** The net the settings name, seen through their plane. */
+  private static netFor(settings: Settings, model = App.modelFor(settings)): SlicedNet {
     return withDigits(() => seeThrough(model, settings.plane, browserDigits));
   }
 
@@ -159,7 +159,10 @@ export class App {
     const netChanged = kNetKeys.some((key) => JSON.stringify(next[key]) !== JSON.stringify(this.settings[key]));
     if (netChanged) {
       try {
-        const sliced = App.netFor(next);
+        const model = App.modelFor(next);
+        // A net of other inputs than the one shown is seen through its default plane, unless the change names one.
+        if (patch.plane === undefined && model.inputDim !== this.sliced.model.inputDim) next.plane = '';
+        const sliced = App.netFor(next, model);
         this.gpu.renderer.setNet(sliced.net);
         const planeMoved = next.plane !== this.settings.plane || !sameMarks(sliced.plane, this.sliced.plane);
         this.sliced = sliced;
@@ -231,9 +234,7 @@ export class App {
     if (!storeNet(id, text))
       this.messages.note(`${name} is too large to keep in this browser: a reload will not find it`);
     const previous = this.settings.net;
-    // A net of other inputs than the one shown is seen through its default plane.
-    const plane = net.inputDim === this.sliced.model.inputDim ? this.settings.plane : '';
-    const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0, plane });
+    const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0 });
     if (shown && previous !== id)
       this.messages.note(`loaded ${name}: ${hiddenWidths(net).join(',')} (${neuronCount(net)} neurons)`);
     return shown;

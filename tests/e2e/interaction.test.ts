@@ -208,16 +208,21 @@ describe('truthful state', () => {
       page.evaluate(
         `[...document.querySelectorAll('.lil-gui .lil-controller.lil-disabled .lil-name')].map((n) => n.textContent)`,
       ) as Promise<string[]>;
-    expect(await disabled()).toEqual([]);
+    // The MNIST planes apply to nets of 784 inputs only.
+    const mnistOnly = ['through 3 random test images', 'random directions through an image'];
+    expect(await disabled()).toEqual(mnistOnly);
     await page.evaluate(`window.reluscope.app.update({ net: 'sawtooth:4' })`);
-    expect(await disabled()).toEqual(['hidden widths (of the net shown)', 'seed', 'resample (new seed)']);
+    expect(await disabled()).toEqual(['hidden widths (of the net shown)', 'seed', 'resample (new seed)', ...mnistOnly]);
     expect(
       await page.evaluate(
         `[...document.querySelectorAll('.lil-gui .lil-controller .lil-name')].map((n) => n.textContent)`,
       ),
     ).toContain('sigma_b (theorem density)');
+    await page.evaluate(`window.reluscope.app.update({ net: 'mnist-mlp' })`);
+    await page.waitForFunction(`window.reluscope.app.sliced.model.inputDim === 784`, { timeout: 30_000 });
+    expect(await disabled()).toEqual(['hidden widths (of the net shown)', 'seed', 'resample (new seed)']);
     await page.evaluate(`window.reluscope.app.update({ widths: [8, 8] })`);
-    expect(await disabled()).toEqual([]);
+    expect(await disabled()).toEqual(mnistOnly);
     const untitled = await page.evaluate(
       `[...document.querySelectorAll('.lil-gui .lil-controller')].filter((c) => !c.title).map((c) => c.textContent)`,
     );
