@@ -7,14 +7,21 @@
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
-import { hiddenWidths, neuronCount } from '../model/net.ts';
+import { hiddenWidths, neuronCount, outputCount } from '../model/net.ts';
 import { resolveNet, settingsNetSource } from '../model/netSource.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import { FrameScheduler } from './frameScheduler.ts';
 import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
 import type { Messages } from './messages.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
-import { cloneSettings, kDefaultSettings, layersShown, type Settings, settingsFromHash } from './settings.ts';
+import {
+  clampUnit,
+  cloneSettings,
+  kDefaultSettings,
+  layersShown,
+  type Settings,
+  settingsFromHash,
+} from './settings.ts';
 import { UrlState } from './urlState.ts';
 
 const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
@@ -88,6 +95,7 @@ export class App {
     if (settings.net !== '') settings.widths = hiddenWidths(net);
     const app = new App(canvas, messages, gpu, settings, net);
     app.settings.layers = app.clampLayers(app.settings.layers);
+    app.settings.unit = app.clampUnit(app.settings.unit);
     app.url.write(app.settings);
     return app;
   }
@@ -133,6 +141,7 @@ export class App {
       }
     }
     next.layers = this.clampLayers(next.layers);
+    next.unit = this.clampUnit(next.unit);
     this.settings = next;
     this.url.write(this.settings);
     this.notify();
@@ -146,6 +155,13 @@ export class App {
     if (layers <= depth) return layers;
     this.messages.note(`layers=${layers}: the net has ${depth} hidden layers; showing all ${depth}`);
     return depth;
+  }
+
+  /** The output unit, at most the net's last: a clamp says so. */
+  private clampUnit(unit: number): number {
+    const { value, message } = clampUnit(unit, outputCount(this.net));
+    if (message) this.messages.note(message);
+    return value;
   }
 
   private notify(): void {
@@ -195,6 +211,7 @@ export class App {
       edgeWidth: this.settings.edgeWidth,
       algorithm: this.settings.algorithm,
       sigmaB: this.settings.sigmaB,
+      outputUnit: this.settings.unit,
     };
   }
 

@@ -54,7 +54,7 @@ Modes: ${kColourModes.join(', ')}.`,
       group: 'net (one of --net, --preset, --widths/--seed)',
     },
     ...settingFlags(['net', 'widths', 'sigmaB', 'seed'], 'net (one of --net, --preset, --widths/--seed)'),
-    ...settingFlags(['cx', 'span', 'layers', 'mode', 'edgeWidth', 'palette', 'algorithm'], 'view'),
+    ...settingFlags(['cx', 'span', 'layers', 'mode', 'unit', 'edgeWidth', 'palette', 'algorithm'], 'view'),
     {
       name: 'size',
       value: 'WxH',

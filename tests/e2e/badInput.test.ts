@@ -226,6 +226,11 @@ const shotCases: Record<string, Case> = {
   'an output that is a folder': { args: ['--size', '8x8', '--out', at('folder.png')], code: 2, stderr: /is a folder/ },
   'the same file twice': { args: [...shotOut, '--fields', keep], code: 2, stderr: /named twice as an output/ },
   'a zoom without --to': { args: [...shotOut, '--sweep', 'zoom'], code: 2, stderr: /--sweep zoom needs --to SPAN/ },
+  "an output unit beyond the net's": {
+    args: [...shotOut, '--widths', '4,4', '--unit', '1'],
+    code: 2,
+    stderr: /--unit 1: the net has 1 output unit\n/,
+  },
   'a zoom to 1e-300 (span limits as for --span)': {
     args: [...shotOut, '--sweep', 'zoom', '--to', '1e-300'],
     code: 2,
