@@ -24,7 +24,7 @@ import {
 } from './settings.ts';
 import { UrlState } from './urlState.ts';
 
-const kNetKeys = ['widths', 'sigmaB', 'seed', 'net'] as const;
+const kNetKeys = ['widths', 'sigmaB', 'seed', 'outputs', 'net'] as const;
 
 export interface AppListener {
   /** Called after the settings changed (the GUI refreshes itself). */
@@ -87,8 +87,8 @@ export class App {
       gpu.renderer.setNet(net);
     } catch (error) {
       messages.error(`${(error as Error).message}; showing the default net instead`);
-      const { widths, sigmaB, seed } = kDefaultSettings;
-      Object.assign(settings, { widths: [...widths], sigmaB, seed, net: '' });
+      const { widths, sigmaB, seed, outputs } = kDefaultSettings;
+      Object.assign(settings, { widths: [...widths], sigmaB, seed, outputs, net: '' });
       net = App.netFor(settings);
       gpu.renderer.setNet(net);
     }
@@ -124,7 +124,7 @@ export class App {
   /** Applies a change of settings. Returns false (and changes nothing) if the net it asks for cannot be shown. */
   update(patch: Partial<Settings>): boolean {
     const next = cloneSettings({ ...this.settings, ...patch });
-    if (patch.widths || patch.sigmaB !== undefined || patch.seed !== undefined) {
+    if (patch.widths || patch.sigmaB !== undefined || patch.seed !== undefined || patch.outputs !== undefined) {
       if (patch.net === undefined) next.net = '';
     }
     const netChanged = kNetKeys.some((key) => JSON.stringify(next[key]) !== JSON.stringify(this.settings[key]));

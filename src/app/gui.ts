@@ -53,6 +53,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     widths: '',
     sigmaB: 0,
     seed: 0,
+    outputs: 1,
     layers: 1,
     unit: 0,
     mode: app.settings.mode as string,
@@ -93,6 +94,13 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     .name('seed')
     .onFinishChange((v: number) => apply('seed', v));
   help(seed, kSettingsTable.seed.help);
+  const outputs = network
+    .add(proxy, 'outputs')
+    .min(1)
+    .step(1)
+    .name('output units')
+    .onFinishChange((v: number) => apply('outputs', v, { unit: 0 }));
+  help(outputs, kSettingsTable.outputs.help);
   const resample = network.add(proxy, 'resample').name('resample (new seed)');
   help(resample, 'the next seed: another random net of the same widths');
   help(network.add(proxy, 'load').name('load relu-mlp file…'), 'show a net from a relu-mlp JSON file (or drop one)');
@@ -146,6 +154,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     proxy.widths = settings.widths.join(',');
     proxy.sigmaB = settings.sigmaB;
     proxy.seed = settings.seed;
+    proxy.outputs = outputCount(app.net);
     proxy.layers = layersShown(settings, depth);
     proxy.unit = settings.unit;
     proxy.mode = settings.mode;
@@ -159,7 +168,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     // A loaded file or a built-in net has its own widths and weights: those controls do not apply. sigma_b still
     // sets the theorem mode's bias density.
     const random = settings.net === '';
-    for (const controller of [widths, seed, resample]) controller.enable(random);
+    for (const controller of [widths, seed, outputs, resample]) controller.enable(random);
     widths.name(random ? 'hidden widths' : 'hidden widths (of the net shown)');
     sigmaB.name(random ? 'sigma_b' : 'sigma_b (theorem density)');
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();

@@ -24,6 +24,8 @@ export interface Settings {
   /** Standard deviation of the random biases. */
   sigmaB: number;
   seed: number;
+  /** Output units of the random net (1: one output; more: a classifier's logits, for the decision mode). */
+  outputs: number;
   /** Hidden layers that make the partition shown: 1..L, or 0 for all. */
   layers: number;
   /** The output unit of the output mode (0-based; at most the net's units less one). */
@@ -51,6 +53,7 @@ export const kDefaultSettings: Readonly<Settings> = {
   widths: [32, 32, 32],
   sigmaB: 0.5,
   seed: 1,
+  outputs: 1,
   layers: 0,
   unit: 0,
   mode: 'regions',
@@ -98,6 +101,13 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     flag: 'seed',
     value: 'N',
     help: 'seed of the random net: the same seed, the same weights everywhere',
+  },
+  outputs: {
+    parse: (t, l) => parseInteger(t, l, 1, kLimits.maxWidth),
+    format: String,
+    flag: 'outputs',
+    value: 'M',
+    help: 'output units of the random net (more than one: a classifier, for the decision mode)',
   },
   layers: {
     parse: (t, l) => parseInteger(t, l, 0, kLimits.maxDepth),

@@ -74,13 +74,13 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
   const nets = new Map<string, { source: NetSource; net: Net }>();
   const jobs: Job[] = [];
   for (const options of all) {
-    const { widths, sigmaB, seed, net } = options.settings;
+    const { widths, sigmaB, seed, outputs, net } = options.settings;
     const key =
       options.netFile !== null
         ? `file:${options.netFile}`
         : net !== ''
           ? `preset:${net}`
-          : `random:${JSON.stringify([widths, sigmaB, seed])}`;
+          : `random:${JSON.stringify([widths, sigmaB, seed, outputs])}`;
     let resolved = nets.get(key);
     if (!resolved) {
       const source = await netSource(options.netFile, options.settings);

@@ -53,7 +53,7 @@ Modes: ${kColourModes.join(', ')}.`,
       help: 'a view shared from the app: its URL hash (flags given too override it)',
       group: 'net (one of --net, --preset, --widths/--seed)',
     },
-    ...settingFlags(['net', 'widths', 'sigmaB', 'seed'], 'net (one of --net, --preset, --widths/--seed)'),
+    ...settingFlags(['net', 'widths', 'sigmaB', 'seed', 'outputs'], 'net (one of --net, --preset, --widths/--seed)'),
     ...settingFlags(['cx', 'span', 'layers', 'mode', 'unit', 'edgeWidth', 'palette', 'algorithm'], 'view'),
     {
       name: 'size',
@@ -158,7 +158,8 @@ export function shotOptions(values: Values, base: ShotOptions = defaultShotOptio
     options.netFile = netFile;
     options.settings.net = '';
   }
-  if (values.widths !== undefined || values.seed !== undefined) options.settings.net = '';
+  if (values.widths !== undefined || values.seed !== undefined || values.outputs !== undefined)
+    options.settings.net = '';
   if (values.widths !== undefined || values.seed !== undefined || values.preset !== undefined) {
     if (netFile === null) options.netFile = null;
   }

@@ -30,6 +30,8 @@ export interface NetSettings {
   readonly widths: readonly number[];
   readonly sigmaB: number;
   readonly seed: number;
+  /** Output units of the random net (default 1). */
+  readonly outputs?: number;
 }
 
 /**
@@ -37,8 +39,8 @@ export interface NetSettings {
  * which only the app can read.
  */
 export function settingsNetSource(settings: NetSettings): NetSource | { readonly kind: 'stored'; readonly id: string } {
-  const { net, widths, sigmaB, seed } = settings;
-  if (net === '') return { kind: 'random', spec: { widths, sigmaB, seed } };
+  const { net, widths, sigmaB, seed, outputs = 1 } = settings;
+  if (net === '') return { kind: 'random', spec: { widths, sigmaB, seed, ...(outputs === 1 ? {} : { outputs }) } };
   return parsePreset(net) === null ? { kind: 'stored', id: net } : { kind: 'preset', name: net };
 }
 

@@ -166,3 +166,14 @@ describe('the legend of the decision mode', () => {
     for (let k = 10; k < 64; k++) for (const c of classColour(k)) expect(c).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('the segment walk of an output unit', () => {
+  it("gives the unit's outputs, the oracle's", async () => {
+    const { walkSegment } = await import('../../src/analysis/segment.ts');
+    const net = randomNet({ widths: [8, 8], sigmaB: 0.5, seed: 6, outputs: 4 });
+    const walk = walkSegment(net, [-1, 0.2], [1, -0.3], 2, undefined, 2);
+    expect(walk.outputs[0]).toBeCloseTo(evaluatePoint(net, -1, 0.2, 2, 2).output, 12);
+    expect(walk.outputs.at(-1)).toBeCloseTo(evaluatePoint(net, 1, -0.3, 2, 2).output, 12);
+    expect(walk.outputs[0]).not.toBeCloseTo(evaluatePoint(net, -1, 0.2).output, 6);
+  });
+});
