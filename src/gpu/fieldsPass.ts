@@ -1,8 +1,9 @@
 /**
  * The brute-force fields pass (shaders/fields.wgsl): net + view -> per-pixel pattern hash, distance, nearest layer,
- * output, and in theorem mode the integrand of the main formula; one full network evaluation per pixel.
- * The layout is built once; each shader variant (OUTPUT, THEOREM) is compiled on first use; buffers are rebuilt only
- * when the net or the image size changes, and the view costs one float64 forward pass at its centre and two uploads.
+ * output (or in decision mode the class), and in theorem mode the integrand of the main formula; one full network
+ * evaluation per pixel. The layout is built once; each shader variant (OUTPUT, DECISION, THEOREM) is compiled on first
+ * use; buffers are rebuilt only when the net or the image size changes, and the view costs one float64 forward pass
+ * at its centre and two uploads.
  * The renderer owns the fields, stats and theorem buffers it writes; this pass owns its net uploads and scratch.
  */
 import commonWgsl from '../../shaders/common.wgsl?raw';

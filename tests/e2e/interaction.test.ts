@@ -208,15 +208,25 @@ describe('truthful state', () => {
       page.evaluate(
         `[...document.querySelectorAll('.lil-gui .lil-controller.lil-disabled .lil-name')].map((n) => n.textContent)`,
       ) as Promise<string[]>;
-    expect(await disabled()).toEqual([]);
+    // A net of one output: the output unit has no choice.
+    expect(await disabled()).toEqual(['output unit']);
     await page.evaluate(`window.reluscope.app.update({ net: 'sawtooth:4' })`);
-    expect(await disabled()).toEqual(['hidden widths (of the net shown)', 'seed', 'resample (new seed)']);
+    expect(await disabled()).toEqual([
+      'hidden widths (of the net shown)',
+      'seed',
+      'output units',
+      'resample (new seed)',
+      'output unit',
+    ]);
     expect(
       await page.evaluate(
         `[...document.querySelectorAll('.lil-gui .lil-controller .lil-name')].map((n) => n.textContent)`,
       ),
     ).toContain('sigma_b (theorem density)');
     await page.evaluate(`window.reluscope.app.update({ widths: [8, 8] })`);
+    expect(await disabled()).toEqual(['output unit']);
+    // Several outputs: the output mode's unit applies.
+    await page.evaluate(`window.reluscope.app.update({ outputs: 3, mode: 'output' })`);
     expect(await disabled()).toEqual([]);
     const untitled = await page.evaluate(
       `[...document.querySelectorAll('.lil-gui .lil-controller')].filter((c) => !c.title).map((c) => c.textContent)`,

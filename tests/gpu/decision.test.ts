@@ -94,24 +94,19 @@ function compareDecision(
 }
 
 /**
- * A random view of `net` where the oracle sees at least `classes` classes on a 6 x 6 grid (so that a comparison is
- * not of one class everywhere): centres and spans drawn from `rng` until one does.
+ * A random view of `net` with a decision boundary through its centre (so that a comparison is not of one class
+ * everywhere): the runner-up unit's bias raised to tie with the top unit there; for a net of one output, its bias
+ * shifted to make the output 0 there. Otherwise the net is the random one.
  */
-function viewWithClasses(net: Net, rng: Random, classes: number, spanScale = 1): View {
-  let view: View = { cx: 0, cy: 0, span: 4 };
-  for (let tries = 0; tries < 200; tries++) {
-    view = { cx: rng.normal(), cy: rng.normal(), span: spanScale * (1 + 5 * rng.uniform()) };
-    const seen = new Set<number>();
-    for (let i = 0; i < 6; i++) {
-      for (let j = 0; j < 6; j++) {
-        const x = view.cx + ((i - 2.5) / 6) * view.span;
-        const y = view.cy + ((j - 2.5) / 6) * view.span;
-        seen.add(evaluatePoint(net, x, y).decision.predicted);
-      }
-    }
-    if (seen.size >= classes) return view;
-  }
-  return view;
+function classifierView(net: Net, rng: Random): { net: Net; view: View } {
+  const view = { cx: rng.normal(), cy: rng.normal(), span: 1 + 5 * rng.uniform() };
+  const output = net.output;
+  if (!output) return { net, view };
+  const outputs = evaluatePoint(net, view.cx, view.cy).outputs;
+  const order = outputs.map((o, k) => [o, k] as const).sort((a, b) => b[0] - a[0]);
+  const [top, second] = [order[0] ?? [0, 0], order[1]];
+  const bias = output.bias.map((b, k) => (second ? (k === second[1] ? b + top[0] - second[0] : b) : b - top[0]));
+  return { net: { ...net, output: { ...output, bias } }, view };
 }
 
 function call(
@@ -148,8 +143,8 @@ describe('decision mode against the float64 argmax', () => {
       it(`${c.name} (${algorithm})`, async () => {
         const seed = rng.nextU32();
         const sigmaB = 0.2 + rng.uniform();
-        const net = randomNet({ widths: c.widths, sigmaB, seed, outputs: c.outputs });
-        const view = viewWithClasses(net, rng, Math.min(3, Math.max(2, c.outputs)));
+        const random = randomNet({ widths: c.widths, sigmaB, seed, outputs: c.outputs });
+        const { net, view } = classifierView(random, rng);
         const context = `widths ${c.widths}, ${c.outputs} outputs, seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
         const reply = await gpu.fields(call(net, view, c.size, algorithm));
         const s = pixelSize(view, c.size);
@@ -188,8 +183,7 @@ describe('decision mode coarse to fine, in bounded steps', () => {
     it(`strides ${strides.join(', ')}: each grid's classes exact at its pixels (${algorithm})`, async () => {
       const seed = rng.nextU32();
       const sigmaB = 0.2 + rng.uniform();
-      const net = randomNet({ widths: [16, 16, 16], sigmaB, seed, outputs: 10 });
-      const view = viewWithClasses(net, rng, 3);
+      const { net, view } = classifierView(randomNet({ widths: [16, 16, 16], sigmaB, seed, outputs: 10 }), rng);
       const size = algorithm === 'fast' ? { width: 100, height: 70 } : { width: 48, height: 40 };
       const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
       const reply = await gpu.progressive(call(net, view, size, algorithm), strides, 1e-6);
@@ -247,8 +241,7 @@ describe('legend colours = picture colours', () => {
   for (const outputs of [10, 1]) {
     it(`decision mode, ${outputs} output${outputs === 1 ? '' : 's'}: each class has its legend colour, boundaries dark`, async () => {
       const seed = rng.nextU32();
-      const net = randomNet({ widths: [12, 12], sigmaB: 0.5, seed, outputs });
-      const view = viewWithClasses(net, rng, 2);
+      const { net, view } = classifierView(randomNet({ widths: [12, 12], sigmaB: 0.5, seed, outputs }), rng);
       const size = { width: 48, height: 36 };
       const reply = await gpu.colours(call(net, view, size, 'fast'), 'decision', 0.5);
       const legend = decisionClasses(outputs);
