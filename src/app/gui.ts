@@ -98,7 +98,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     .add(proxy, 'outputs')
     .min(1)
     .step(1)
-    .name('output units')
+    .name('outputs')
     .onFinishChange((v: number) => apply('outputs', v, { unit: 0 }));
   help(outputs, kSettingsTable.outputs.help);
   const resample = network.add(proxy, 'resample').name('resample (new seed)');

@@ -231,6 +231,11 @@ const shotCases: Record<string, Case> = {
     code: 2,
     stderr: /--unit 1: the net has 1 output unit\n/,
   },
+  'a decision of more than 64 output units': {
+    args: [...shotOut, '--outputs', '65', '--mode', 'decision'],
+    code: 2,
+    stderr: /--mode decision: the net has 65 output units; the argmax is of 64 at most/,
+  },
   'a zoom to 1e-300 (span limits as for --span)': {
     args: [...shotOut, '--sweep', 'zoom', '--to', '1e-300'],
     code: 2,

@@ -241,7 +241,7 @@ describe('truthful state', () => {
     expect(await disabled()).toEqual([
       'hidden widths (of the net shown)',
       'seed',
-      'output units',
+      'outputs',
       'resample (new seed)',
       'output unit',
     ]);
