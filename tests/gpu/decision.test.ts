@@ -13,7 +13,7 @@ import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint, type PointFields } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
-import { type ImageSize, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
+import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
 import type { FieldsCall } from '../support/gpuPage.ts';
 import { testSeed } from '../support/seed.ts';
@@ -206,6 +206,30 @@ describe('decision mode coarse to fine, in bounded steps', () => {
       expect(r.classes, `${context}: classes in view`).toBeGreaterThanOrEqual(2);
     });
   }
+});
+
+describe('decision mode after a pan', () => {
+  it("a whole-pixel pan moves the classes still in view and computes the rest: the oracle's argmax", async () => {
+    const fileSeed = testSeed('gpu/decision.test.ts: pan');
+    const rng = new Random(fileSeed);
+    const seed = rng.nextU32();
+    const { net, view: before } = classifierView(randomNet({ widths: [16, 16], sigmaB: 0.5, seed, outputs: 5 }), rng);
+    const size = { width: 100, height: 76 };
+    const view = panBy(before, size, -37, 11);
+    const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+    const reply = await gpu.fields(call(net, view, size, 'fast'), before);
+    expect(reply.reusedPixels, context).toBe((size.width - 37) * (size.height - 11));
+    const r = compareDecision(
+      oracle(net, view, size),
+      size,
+      pixelSize(view, size),
+      reply.output,
+      reply.decisionDistance,
+    );
+    expect(r.mismatches, context).toEqual([]);
+    expect(r.nearTies, context).toBeLessThanOrEqual(Math.max(2, 0.02 * size.width * size.height));
+    expect(r.worstDistancePixels, context).toBeLessThan(1e-2);
+  });
 });
 
 describe('the output unit', () => {
