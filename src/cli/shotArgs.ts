@@ -115,11 +115,11 @@ export function defaultShotOptions(): ShotOptions {
 
 /** One net per command line: --net FILE, --preset NAME, or the random net's --widths/--seed. */
 export function checkNetFlags(values: Values): void {
-  const random = values.widths !== undefined || values.seed !== undefined;
+  const random = values.widths !== undefined || values.seed !== undefined || values.outputs !== undefined;
   const named = [
     values.net !== undefined && '--net',
     values.preset !== undefined && '--preset',
-    random && '--widths/--seed',
+    random && '--widths/--seed/--outputs',
   ];
   const given = named.filter((n) => n);
   if (given.length > 1) throw new UsageError(`give one net: ${given.join(' and ')} name different nets`);
@@ -160,7 +160,12 @@ export function shotOptions(values: Values, base: ShotOptions = defaultShotOptio
   }
   if (values.widths !== undefined || values.seed !== undefined || values.outputs !== undefined)
     options.settings.net = '';
-  if (values.widths !== undefined || values.seed !== undefined || values.preset !== undefined) {
+  if (
+    values.widths !== undefined ||
+    values.seed !== undefined ||
+    values.outputs !== undefined ||
+    values.preset !== undefined
+  ) {
     if (netFile === null) options.netFile = null;
   }
   const size = textFlag(values, 'size');

@@ -231,6 +231,11 @@ const shotCases: Record<string, Case> = {
     code: 2,
     stderr: /--unit 1: the net has 1 output unit\n/,
   },
+  'a preset and outputs': {
+    args: [...shotOut, '--preset', 'sawtooth:3', '--outputs', '3'],
+    code: 2,
+    stderr: /give one net: --preset and --widths\/--seed\/--outputs/,
+  },
   'a decision of more than 64 output units': {
     args: [...shotOut, '--outputs', '65', '--mode', 'decision'],
     code: 2,
