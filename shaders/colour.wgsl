@@ -6,7 +6,7 @@
 struct ColourParams {
   width: u32,        // fields width in pixels
   height: u32,       // fields height in pixels
-  mode: u32,         // index into kColourModes: regions, edges, distance, layers, output, theorem
+  mode: u32,         // index into kColourModes: regions, edges, distance, layers, output, theorem, decision
   palette: u32,      // index into kPalettes: vivid, pastel, grey
   edgeWidth: f32,    // edge width in screen pixels (0: no edges)
   layersShown: u32,  // k, for the colours of the layer mode
@@ -144,6 +144,34 @@ fn outputColour(f: PixelField) -> vec3<f32> {
   return mix(colour, vec3<f32>(0.0), contour);
 }
 
+// Decision mode: Tableau 10 for the first ten classes (gamma-encoded sRGB), then OKLCh hues a golden angle apart.
+const kClassColours = array<vec3<f32>, 10>(
+  vec3<f32>(78.0, 121.0, 167.0) / 255.0,
+  vec3<f32>(242.0, 142.0, 43.0) / 255.0,
+  vec3<f32>(225.0, 87.0, 89.0) / 255.0,
+  vec3<f32>(118.0, 183.0, 178.0) / 255.0,
+  vec3<f32>(89.0, 161.0, 79.0) / 255.0,
+  vec3<f32>(237.0, 201.0, 72.0) / 255.0,
+  vec3<f32>(176.0, 122.0, 161.0) / 255.0,
+  vec3<f32>(255.0, 157.0, 167.0) / 255.0,
+  vec3<f32>(156.0, 117.0, 95.0) / 255.0,
+  vec3<f32>(186.0, 176.0, 172.0) / 255.0,
+);
+
+fn classColour(k: u32) -> vec3<f32> {
+  if (k < 10u) {
+    return kClassColours[k];
+  }
+  return oklch(0.6 + 0.15 * f32((k / 10u) % 2u), 0.12, fract(0.03 + f32(k) * 0.381966));
+}
+
+// Decision mode: the class's colour, the region edges thin and muted, the decision boundaries (where the argmax
+// changes) a dark line at least 2 px wide, anti-aliased like the edges. `boundary` is the boundary's coverage.
+fn decisionColour(f: PixelField, edge: f32, boundary: f32) -> vec3<f32> {
+  let colour = mix(classColour(u32(max(f.output, 0.0))), vec3<f32>(0.25), edge * 0.35);
+  return mix(colour, vec3<f32>(0.05), boundary);
+}
+
 // Theorem mode: viridis of the integrand (expected boundary length per unit area) over the largest in the picture.
 fn theoremColour(integrand: f32) -> vec3<f32> {
   let scale = max(select(bitcast<f32>(stats[2]), params.theoremScale, params.theoremScale > 0.0), 1e-30);
@@ -160,6 +188,7 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
   }
   let f = fields[pixel];
   var edge = edgeCoverage(f.distance, params.edgeWidth);
+  var boundary = edgeCoverage(f.outputSlope, 2.0 * max(params.edgeWidth, 1.0));
 #if PARTIAL
   if (pixel != j * params.width + i) {
     // A pixel standing in for its block: its distance is not this pixel's. The block's edge is drawn where the next
@@ -169,6 +198,10 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
     let other = (right != pixel && right < params.width * params.height && fields[right].hashLo != f.hashLo) ||
       (below != pixel && below < params.width * params.height && fields[below].hashLo != f.hashLo);
     edge = select(0.0, min(1.0, params.edgeWidth), other);
+    // The same for the decision boundary: where the next block has another class.
+    let otherClass = (right != pixel && right < params.width * params.height && fields[right].output != f.output) ||
+      (below != pixel && below < params.width * params.height && fields[below].output != f.output);
+    boundary = select(0.0, 1.0, otherClass);
   }
 #endif
   var colour: vec3<f32>;
@@ -188,6 +221,9 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
     }
     case 5u: {
       colour = mix(theoremColour(theorem[pixel]), vec3<f32>(1.0), edge * 0.6);
+    }
+    case 6u: {
+      colour = decisionColour(f, edge, boundary);
     }
     default: {
       colour = mix(regionColour(f), vec3<f32>(0.08), edge);

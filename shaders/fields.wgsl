@@ -16,8 +16,9 @@
 // this layer is active" are carried from part to part in the record's output and outputSlope (written by the finish
 // step only, after every layer).
 //
-// Compiled in variants (src/gpu/shaderSource.ts): OUTPUT also evaluates the network output, THEOREM accumulates the
-// integrand of Hanin & Rolnick's main formula,
+// Compiled in variants (src/gpu/shaderSource.ts): OUTPUT also evaluates the network output (unit frame.outputUnit),
+// DECISION every output unit and their argmax (the class, and the distance to the decision boundary), THEOREM
+// accumulates the integrand of Hanin & Rolnick's main formula,
 //   sum over neurons z of ||grad z|| rho_b(z - b_z) 1{dN/dZ != 0}   (src/analysis/theorem.ts is the oracle).
 // A backward pass per pixel would need per-invocation arrays as long as a layer. Instead, for weights in general
 // position (no zero weight, no exact cancellation) the indicator of a neuron of layer l is "every later hidden
@@ -40,6 +41,7 @@ struct Frame {
   gridWidth: u32,      // ceil(width / stride): the row length of the grid chunks count on
   coarse: u32,         // 2 * stride when the coarser grid is already done (its pixels are skipped), else 0
   tilesX: u32,         // 32 x 32 tiles per row, for the bits of the pixels done
+  outputUnit: u32,     // the output unit shown (OUTPUT)
 }
 
 // The layer being computed (dynamic offset). Layout mirrored by kLayerStep.
@@ -210,14 +212,30 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 #if OUTPUT
   var acc = vec3<f32>(0.0);
+  let row = step.weightOffset + frame.outputUnit * step.inDim;
   for (var k = 0u; k < step.inDim; k++) {
-    acc += weights[step.weightOffset + k] * scratchIn[k * frame.scratchStride + p].xyz;
+    acc += weights[row + k] * scratchIn[k * frame.scratchStride + p].xyz;
   }
-  field.output = centre[step.neuronBase] + acc.x;
+  field.output = centre[step.neuronBase + frame.outputUnit] + acc.x;
   field.outputSlope = length(acc.yz);
   atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
   atomicMax(&counters[5], ~orderedKey(field.output));
   atomicMax(&counters[6], orderedKey(field.output));
+#endif
+#if DECISION
+  // Every output unit's value and gradient at the pixel, then their argmax (the units are step.outDim <= kMaxOutputs).
+  var maps: array<vec3<f32>, kMaxOutputs>;
+  for (var u = 0u; u < step.outDim; u++) {
+    var acc = vec3<f32>(0.0);
+    let row = step.weightOffset + u * step.inDim;
+    for (var k = 0u; k < step.inDim; k++) {
+      acc += weights[row + k] * scratchIn[k * frame.scratchStride + p].xyz;
+    }
+    maps[u] = vec3<f32>(centre[step.neuronBase + u] + acc.x, acc.yz);
+  }
+  let decision = decide(&maps, step.outDim);
+  field.output = decision.x;
+  field.outputSlope = decision.y;
 #endif
 #if THEOREM
   atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));

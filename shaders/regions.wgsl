@@ -16,7 +16,9 @@
 // are done is kept in `counters` (a bit per pixel, then a word per tile saying the tile is done at this stride), so
 // the next dispatch goes on where this one stopped, and a finer stride fills in the pixels between.
 //
-// Compiled in variants: OUTPUT also gives the output's affine map on each region; THEOREM gives each pixel the
+// Compiled in variants: OUTPUT also gives the output's affine map on each region (unit frame.outputUnit); DECISION
+// the affine maps of every output unit (at most kMaxOutputs, in workgroup memory; an invocation a group of four units)
+// and each pixel their argmax, the class, and its distance to the decision boundary; THEOREM gives each pixel the
 // integrand of Hanin & Rolnick's main formula, sum over neurons z of ||grad z|| rho_b(z - b_z) 1{dN/dZ != 0}, from
 // every neuron's affine map on the region (O(#neurons) a pixel, no forward pass per pixel). The indicator of a
 // neuron of layer l is, for weights in general position, "every later layer shown has an active neuron": constant
@@ -40,12 +42,13 @@ struct RegionsFrame {
   withoutBiasBase: u32, // index in `centre` of the first neuron's z(c) - b (theorem)
   inverseSigmaBase: u32, // index in `centre` of the first neuron's 1 / sigma_b in its own scale (theorem)
   labelsSet: u32,      // 0: no pixel is marked done yet (the first grid of a picture): the marks are not read
+  outputUnit: u32,     // the output unit shown (OUTPUT)
 }
 
 // A layer, hidden or the output (the last entry). Layout mirrored by kLayerInfo.
 struct LayerInfo {
   inDim: u32,          // fan-in
-  outDim: u32,         // neurons (1 for the output)
+  outDim: u32,         // neurons (the output's units for the output)
   weightOffset: u32,   // first vec4 in `weights`: transposed, [inDim][ceil(outDim / 4)] groups of four neurons
   neuronBase: u32,     // global index of the first neuron: hash keys and `centre` entries
 }
@@ -86,6 +89,9 @@ var<workgroup> labelledCount: atomic<u32>;
 var<workgroup> labelWords: array<atomic<u32>, kLabelWords>;
 var<workgroup> partial: array<vec3<f32>, kWorkgroupThreads>;
 var<workgroup> layerActive: array<atomic<u32>, kMaxLayers>;
+#if DECISION
+var<workgroup> outputMaps: array<vec3<f32>, kMaxOutputs>;  // every output unit's map at the seed: value, d/du, d/dv
+#endif
 
 // Pixel q of the tile (row-major), in the fields buffer.
 fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
@@ -135,6 +141,9 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
 
   var seeds = 0u;
   var complete = false;
+#if DECISION
+  var maps: array<vec3<f32>, kMaxOutputs>;  // a pixel's output maps (decide)
+#endif
   loop {
     if (t == 0u) {
       atomicStore(&seedMin, kNone);
@@ -263,8 +272,12 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
       let info = layers[frame.layersRun];
       let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
       var acc = vec3<f32>(0.0);
+      // The unit's weights: component unit % 4 of group unit / 4 of each input's row of groups.
+      let groups = (info.outDim + 3u) / 4u;
+      let column = info.weightOffset + frame.outputUnit / 4u;
+      let component = frame.outputUnit % 4u;
       for (var k = t; k < info.inDim; k += kWorkgroupThreads) {
-        acc += weights[info.weightOffset + k].x * scratch[inBase + k].xyz;
+        acc += weights[column + k * groups][component] * scratch[inBase + k].xyz;
       }
       partial[t] = acc;
       workgroupBarrier();
@@ -275,7 +288,33 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         workgroupBarrier();
       }
       output = partial[0];
-      output.x += centre[info.neuronBase];
+      output.x += centre[info.neuronBase + frame.outputUnit];
+    }
+#endif
+#if DECISION
+    {
+      // Every unit's map at the seed, as a hidden layer's neurons: groups of four units an invocation.
+      let info = layers[frame.layersRun];
+      let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
+      let groups = (info.outDim + 3u) / 4u;
+      for (var group = t; group < groups; group += kWorkgroupThreads) {
+        var value = vec4<f32>(0.0);
+        var du = vec4<f32>(0.0);
+        var dv = vec4<f32>(0.0);
+        for (var k = 0u; k < info.inDim; k++) {
+          let h = scratch[inBase + k].xyz;
+          let w = weights[info.weightOffset + k * groups + group];
+          value += w * h.x;
+          du += w * h.y;
+          dv += w * h.z;
+        }
+        for (var j = 0u; j < 4u; j++) {
+          let n = 4u * group + j;
+          if (n < info.outDim) {
+            outputMaps[n] = vec3<f32>(centre[info.neuronBase + n] + value[j], du[j], dv[j]);
+          }
+        }
+      }
     }
 #endif
     workgroupBarrier();
@@ -327,6 +366,16 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
         atomicMax(&counters[5], ~orderedKey(field.output));
         atomicMax(&counters[6], orderedKey(field.output));
+#endif
+#if DECISION
+        let units = layers[frame.layersRun].outDim;
+        for (var u = 0u; u < units; u++) {
+          let map = outputMaps[u];
+          maps[u] = vec3<f32>(map.x + dot(map.yz, d), map.yz);
+        }
+        let decision = decide(&maps, units);
+        field.output = decision.x;
+        field.outputSlope = decision.y;
 #endif
         let pixel = p.y * frame.width + p.x;
         fields[pixel] = field;

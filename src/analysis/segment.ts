@@ -21,7 +21,7 @@ export interface SegmentWalk {
   readonly breakpoints: number[];
   /** Number of regions the segment meets: breakpoints.length + 1. */
   readonly regions: number;
-  /** The network output (oracle.ts evaluatePoint().output) at t = 0, at each breakpoint, and at t = 1. */
+  /** The network output (oracle.ts evaluatePoint().output, of `unit`) at t = 0, at each breakpoint, and at t = 1. */
   readonly outputs: number[];
   /** Euclidean length of the segment in input units. */
   readonly length: number;
@@ -46,7 +46,7 @@ type Point = readonly [number, number];
 /**
  * Walks p0 -> p1 through the partition made by the first `layers` hidden layers (the output still uses the whole
  * net), calling `visit` once per region, in order. The walk runs on the balanced net (the same partition, exactly,
- * for weights anywhere in float64's range); outputs are scaled back.
+ * for weights anywhere in float64's range); outputs (of output unit `unit`, clamped to the net's) are scaled back.
  */
 export function walkSegment(
   net: Net,
@@ -54,9 +54,11 @@ export function walkSegment(
   p1: Point,
   layers = net.hidden.length,
   visit?: (region: SegmentRegion) => void,
+  unit = 0,
 ): SegmentWalk {
   const balanced = balanceNet(net);
-  const pass = new SegmentPass(balanced.net, p0, p1, layers);
+  const units = balanced.net.output?.outDim ?? 1;
+  const pass = new SegmentPass(balanced.net, p0, p1, layers, Math.max(0, Math.min(units - 1, Math.floor(unit))));
   const unscaled = (output: number): number => scaleByPowerOfTwo(output, -balanced.outputExponent);
   const breakpoints: number[] = [];
   const outputs = [unscaled(pass.run(0))];
@@ -103,6 +105,7 @@ class SegmentPass {
     private readonly p0: Point,
     p1: Point,
     layers: number,
+    private readonly unit: number,
   ) {
     this.shown = Math.max(0, Math.min(layers, net.hidden.length));
     this.neurons = net.hidden.slice(0, this.shown).reduce((sum, layer) => sum + layer.outDim, 0);
@@ -123,7 +126,7 @@ class SegmentPass {
       this.pattern.set(active, first);
       first += active.length;
     }
-    return this.pass.output.value[0] ?? 0;
+    return this.pass.output.value[this.unit] ?? 0;
   }
 
   /**
@@ -143,7 +146,7 @@ class SegmentPass {
   /** The output at a point (value only), for the end of the segment. */
   outputAt(point: Point): number {
     this.values.run(point);
-    return this.values.output.value[0] ?? 0;
+    return this.values.output.value[this.unit] ?? 0;
   }
 
   /**

@@ -7,7 +7,7 @@
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
-import { hiddenWidths, neuronCount } from '../model/net.ts';
+import { hiddenWidths, neuronCount, outputCount } from '../model/net.ts';
 import { resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { type Plane, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
@@ -17,7 +17,14 @@ import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
 import type { Messages } from './messages.ts';
 import { browserDigits } from './mnistData.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
-import { cloneSettings, kDefaultSettings, layersShown, type Settings, settingsFromHash } from './settings.ts';
+import {
+  clampUnit,
+  cloneSettings,
+  kDefaultSettings,
+  layersShown,
+  type Settings,
+  settingsFromHash,
+} from './settings.ts';
 import { UrlState } from './urlState.ts';
 
 /** Whether two planes mark the same points. */
@@ -25,7 +32,7 @@ function sameMarks(a: Plane | null, b: Plane | null): boolean {
   return JSON.stringify(a?.marks ?? []) === JSON.stringify(b?.marks ?? []);
 }
 
-const kNetKeys = ['widths', 'sigmaB', 'seed', 'net', 'plane'] as const;
+const kNetKeys = ['widths', 'sigmaB', 'seed', 'outputs', 'net', 'plane'] as const;
 
 export interface AppListener {
   /** Called after the settings changed (the GUI refreshes itself). */
@@ -92,8 +99,8 @@ export class App {
       gpu.renderer.setNet(sliced.net);
     } catch (error) {
       messages.error(`${(error as Error).message}; showing the default net instead`);
-      const { widths, sigmaB, seed } = kDefaultSettings;
-      Object.assign(settings, { widths: [...widths], sigmaB, seed, net: '', plane: '' });
+      const { widths, sigmaB, seed, outputs } = kDefaultSettings;
+      Object.assign(settings, { widths: [...widths], sigmaB, seed, outputs, net: '', plane: '' });
       sliced = App.netFor(settings);
       gpu.renderer.setNet(sliced.net);
     }
@@ -107,6 +114,7 @@ export class App {
     if (framed) Object.assign(settings, framed);
     const app = new App(canvas, messages, gpu, settings, sliced);
     app.settings.layers = app.clampLayers(app.settings.layers);
+    app.settings.unit = app.clampUnit(app.settings.unit);
     app.url.write(app.settings);
     return app;
   }
@@ -153,7 +161,7 @@ export class App {
   /** Applies a change of settings. Returns false (and changes nothing) if the net it asks for cannot be shown. */
   update(patch: Partial<Settings>): boolean {
     const next = cloneSettings({ ...this.settings, ...patch });
-    if (patch.widths || patch.sigmaB !== undefined || patch.seed !== undefined) {
+    if (patch.widths || patch.sigmaB !== undefined || patch.seed !== undefined || patch.outputs !== undefined) {
       if (patch.net === undefined) next.net = '';
     }
     const netChanged = kNetKeys.some((key) => JSON.stringify(next[key]) !== JSON.stringify(this.settings[key]));
@@ -187,6 +195,7 @@ export class App {
       }
     }
     next.layers = this.clampLayers(next.layers);
+    next.unit = this.clampUnit(next.unit);
     this.settings = next;
     this.url.write(this.settings);
     this.notify();
@@ -200,6 +209,13 @@ export class App {
     if (layers <= depth) return layers;
     this.messages.note(`layers=${layers}: the net has ${depth} hidden layers; showing all ${depth}`);
     return depth;
+  }
+
+  /** The output unit, at most the net's last: a clamp says so. */
+  private clampUnit(unit: number): number {
+    const { value, message } = clampUnit(unit, outputCount(this.net));
+    if (message) this.messages.note(message);
+    return value;
   }
 
   private notify(): void {
@@ -249,6 +265,7 @@ export class App {
       edgeWidth: this.settings.edgeWidth,
       algorithm: this.settings.algorithm,
       sigmaB: this.settings.sigmaB,
+      outputUnit: this.settings.unit,
     };
   }
 

@@ -52,6 +52,28 @@ export function layerColour(layer: number, layers: number): Rgb {
   return oklch(0.55, 0.16, (layer - 1) / Math.max(layers, 1) + 0.05);
 }
 
+/** The decision mode's first ten class colours (Tableau 10), 0..255 (colour.wgsl `kClassColours`). */
+const kClassColours: readonly Rgb[] = [
+  [78, 121, 167],
+  [242, 142, 43],
+  [225, 87, 89],
+  [118, 183, 178],
+  [89, 161, 79],
+  [237, 201, 72],
+  [176, 122, 161],
+  [255, 157, 167],
+  [156, 117, 95],
+  [186, 176, 172],
+];
+
+/** The colour of class `k` in the decision mode (colour.wgsl `classColour`). */
+export function classColour(k: number): Rgb {
+  const tableau = kClassColours[k];
+  if (tableau) return [tableau[0] / 255, tableau[1] / 255, tableau[2] / 255];
+  const hue = 0.03 + k * 0.381966;
+  return oklch(0.6 + 0.15 * (Math.floor(k / 10) % 2), 0.12, hue - Math.floor(hue));
+}
+
 /** Distance mode: the scale position of a distance of `pixels` on an image `imageWidth` pixels wide. */
 export function distancePosition(pixels: number, imageWidth: number): number {
   return clamp01(Math.log2(1 + pixels) / Math.log2(1 + 0.25 * imageWidth));

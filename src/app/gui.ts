@@ -1,7 +1,7 @@
 /** The lil-gui panel: a view of the settings object; every edit goes through App.update. */
 import GUI, { type Controller } from 'lil-gui';
 import { kAlgorithms, kColourModes, kPalettes } from '../gpu/layout.ts';
-import { hiddenWidths } from '../model/net.ts';
+import { hiddenWidths, outputCount } from '../model/net.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
@@ -54,7 +54,9 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     widths: '',
     sigmaB: 0,
     seed: 0,
+    outputs: 1,
     layers: 1,
+    unit: 0,
     mode: app.settings.mode as string,
     edgeWidth: 0,
     palette: app.settings.palette as string,
@@ -96,6 +98,13 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     .name('seed')
     .onFinishChange((v: number) => apply('seed', v));
   help(seed, kSettingsTable.seed.help);
+  const outputs = network
+    .add(proxy, 'outputs')
+    .min(1)
+    .step(1)
+    .name('outputs')
+    .onFinishChange((v: number) => apply('outputs', v, { unit: 0 }));
+  help(outputs, kSettingsTable.outputs.help);
   const resample = network.add(proxy, 'resample').name('resample (new seed)');
   help(resample, 'the next seed: another random net of the same widths');
   help(
@@ -115,6 +124,12 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
       app.update({ layers: k >= app.net.hidden.length ? 0 : k });
     });
   help(layers, kSettingsTable.layers.help);
+  // The slider's range is the net's units (at least 0..1: lil-gui divides by its width); disabled for one unit.
+  const unit: Controller = picture
+    .add(proxy, 'unit', 0, 1, 1)
+    .name('output unit')
+    .onChange((u: number) => apply('unit', u));
+  help(unit, kSettingsTable.unit.help);
   const choices = [
     ['mode', 'colour mode', kColourModes],
     ['palette', 'palette', kPalettes],
@@ -150,16 +165,21 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     proxy.widths = settings.widths.join(',');
     proxy.sigmaB = settings.sigmaB;
     proxy.seed = settings.seed;
+    proxy.outputs = outputCount(app.net);
     proxy.layers = layersShown(settings, depth);
+    proxy.unit = settings.unit;
     proxy.mode = settings.mode;
     proxy.edgeWidth = settings.edgeWidth;
     proxy.palette = settings.palette;
     proxy.algorithm = settings.algorithm;
     layers.max(depth);
+    const units = outputCount(app.net);
+    unit.max(Math.max(1, units - 1));
+    unit.enable(units > 1 && settings.mode === 'output');
     // A loaded file or a built-in net has its own widths and weights: those controls do not apply. sigma_b still
     // sets the theorem mode's bias density.
     const random = settings.net === '';
-    for (const controller of [widths, seed, resample]) controller.enable(random);
+    for (const controller of [widths, seed, outputs, resample]) controller.enable(random);
     widths.name(random ? 'hidden widths' : 'hidden widths (of the net shown)');
     sigmaB.name(random ? 'sigma_b' : 'sigma_b (theorem density)');
     for (const controller of gui.controllersRecursive()) controller.updateDisplay();

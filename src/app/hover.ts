@@ -1,7 +1,7 @@
 /**
  * The pixel under the cursor, evaluated exactly (float64, src/model/oracle.ts) at the pixel's centre, where the GPU
- * evaluates it: its coordinates, region hash, distance to the nearest boundary and that boundary's layer, and the
- * output. Evaluations are spaced by three times their own cost, so a net of thousands of neurons never takes the
+ * evaluates it: its coordinates, region hash, distance to the nearest boundary and that boundary's layer, the
+ * output (of the unit shown) and the predicted class. Evaluations are spaced by three times their own cost, so a net of thousands of neurons never takes the
  * main thread from the input.
  */
 import type { Net } from '../model/net.ts';
@@ -14,6 +14,8 @@ export interface HoverSource {
   net(): Net;
   /** Hidden layers that make the partition shown. */
   layers(): number;
+  /** The output unit shown. */
+  unit(): number;
 }
 
 export interface HoverReading {
@@ -26,7 +28,7 @@ export interface HoverReading {
 export class Hover {
   reading: HoverReading | null = null;
   private position: { x: number; y: number } | null = null;
-  private oracle: { net: Net; layers: number; at: (x: number, y: number) => PointFields } | null = null;
+  private oracle: { net: Net; layers: number; unit: number; at: (x: number, y: number) => PointFields } | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private nextAllowed = 0;
 
@@ -74,8 +76,9 @@ export class Hover {
     const start = performance.now();
     const net = this.source.net();
     const layers = this.source.layers();
-    if (this.oracle?.net !== net || this.oracle.layers !== layers) {
-      this.oracle = { net, layers, at: pointOracle(net, layers) };
+    const unit = this.source.unit();
+    if (this.oracle?.net !== net || this.oracle.layers !== layers || this.oracle.unit !== unit) {
+      this.oracle = { net, layers, unit, at: pointOracle(net, layers, unit) };
     }
     const size = this.source.size();
     const i = Math.min(size.width - 1, Math.max(0, Math.floor(position.x)));

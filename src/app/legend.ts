@@ -6,7 +6,7 @@
 import type { ColourMode } from '../gpu/layout.ts';
 import type { FieldsSummary } from '../gpu/renderer.ts';
 import { formatValue } from '../model/format.ts';
-import { css, distanceAt, gradient, layerColour, outputColour, type Rgb, viridis } from './colourScale.ts';
+import { classColour, css, distanceAt, gradient, layerColour, outputColour, type Rgb, viridis } from './colourScale.ts';
 
 export interface LegendInput {
   readonly mode: ColourMode;
@@ -16,6 +16,26 @@ export interface LegendInput {
   /** Width of the image in pixels and the size of a pixel in input units (the distance scale). */
   readonly imageWidth: number;
   readonly pixelSize: number;
+  /** The net's output units (the decision mode's classes), and the unit of the output mode. */
+  readonly units?: number;
+  readonly unit?: number;
+}
+
+/** Swatches the decision legend shows at most (the rest are counted). */
+const kMaxSwatches = 20;
+
+/**
+ * The decision mode's classes: one per output unit, named by its index; a net of one unit has two, 0 (output <= 0)
+ * and 1 (output > 0).
+ */
+export function decisionClasses(units: number): { label: string; colour: Rgb }[] {
+  if (units <= 1) {
+    return [
+      { label: '0 (output ≤ 0)', colour: classColour(0) },
+      { label: '1 (output > 0)', colour: classColour(1) },
+    ];
+  }
+  return Array.from({ length: units }, (_, k) => ({ label: String(k), colour: classColour(k) }));
 }
 
 /** A colour scale from `low` (t = 0) to `high` (t = 1). */
@@ -82,7 +102,8 @@ export function legend(input: LegendInput): HTMLElement {
     const crossing = scale.low < 0 && scale.high > 0;
     const middle = crossing ? '0' : formatValue((scale.low + scale.high) / 2);
     const labels = [formatValue(scale.low), middle, formatValue(scale.high)];
-    const unit = `network output (first unit)${crossing ? '; black lines: output = 0' : ', no zero in view'}`;
+    const which = (input.unit ?? 0) === 0 ? 'first unit' : `unit ${input.unit}`;
+    const unit = `network output (${which})${crossing ? '; black lines: output = 0' : ', no zero in view'}`;
     return bar(gradient(scale.colour), labels, unit);
   }
   if (mode === 'theorem') {
@@ -94,6 +115,19 @@ export function legend(input: LegendInput): HTMLElement {
   if (mode === 'distance') {
     const at = (t: number): string => formatValue(distanceAt(t, input.imageWidth) * input.pixelSize);
     return bar(gradient(viridis), ['0', at(0.5), `≥ ${at(1)}`], 'distance to the nearest boundary (input units)');
+  }
+  if (mode === 'decision') {
+    const classes = decisionClasses(input.units ?? 1);
+    const root = note('class (argmax of the outputs; dark lines: decision boundaries): ');
+    for (const { label, colour } of classes.slice(0, kMaxSwatches)) {
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.textContent = label;
+      swatch.style.background = css(colour);
+      root.append(swatch);
+    }
+    if (classes.length > kMaxSwatches) root.append(` … ${classes.length} classes`);
+    return root;
   }
   if (mode === 'layers') {
     const root = note('edges by layer: ');

@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       size: () => app.size,
       net: () => app.net,
       layers: () => app.layers,
+      unit: () => app.settings.unit,
     },
     () => {
       readout.refresh();

@@ -17,7 +17,7 @@ export function addPlaneFolder(gui: GUI, app: App, apply: (key: 'plane', value: 
     threeImages: () => apply('plane', `mnist:${[0, 1, 2].map(randomTestImage).join(',')}`),
     randomDirections: () => apply('plane', `random:${Math.floor(Math.random() * 1000)}:${randomTestImage()}`),
     demo: () => {
-      app.update({ net: 'mnist-mlp', plane: 'mnist:3/800,5/800,8/800', layers: 0 });
+      app.update({ net: 'mnist-mlp', plane: 'mnist:3/800,5/800,8/800', layers: 0, mode: 'decision' });
     },
   };
   const plane = folder

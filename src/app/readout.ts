@@ -4,7 +4,7 @@
  * bar), the colour scale, and the pixel under the cursor. It follows frames and settings (no polling).
  */
 import { formatDuration, formatValue } from '../model/format.ts';
-import { neuronCount } from '../model/net.ts';
+import { neuronCount, outputCount } from '../model/net.ts';
 import { pixelSize } from '../model/view.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
@@ -146,9 +146,13 @@ export class Readout {
       layers: app.layers,
       imageWidth: app.size.width,
       pixelSize: pixelSize(app.view, app.size),
+      units: outputCount(app.net),
+      unit: app.settings.unit,
     };
     const key = JSON.stringify([
       input.mode,
+      input.units,
+      input.unit,
       summary?.outputRange,
       summary?.theoremMax,
       input.layers,
@@ -175,8 +179,13 @@ export class Readout {
     const distance = Number.isFinite(fields.distance)
       ? `${formatValue(fields.distance)} (layer ${fields.nearestLayer})`
       : 'no boundary';
+    const unit = this.app.settings.unit;
+    const output =
+      this.app.settings.mode === 'decision'
+        ? `class ${fields.decision.predicted} (margin ${formatValue(fields.decision.margin)})`
+        : `output${unit === 0 ? '' : ` ${unit}`} ${formatValue(fields.output)}`;
     this.pixel.textContent =
       `(${coordinate(point[0], pixel)}, ${coordinate(point[1], pixel)}): region ${hash} · ` +
-      `distance ${distance} · output ${formatValue(fields.output)}`;
+      `distance ${distance} · ${output}`;
   }
 }

@@ -25,8 +25,12 @@ export interface Settings {
   /** Standard deviation of the random biases. */
   sigmaB: number;
   seed: number;
+  /** Output units of the random net (1: one output; more: a classifier's logits, for the decision mode). */
+  outputs: number;
   /** Hidden layers that make the partition shown: 1..L, or 0 for all. */
   layers: number;
+  /** The output unit of the output mode (0-based; at most the net's units less one). */
+  unit: number;
   mode: ColourMode;
   /** Edge width in screen pixels. */
   edgeWidth: number;
@@ -55,7 +59,9 @@ export const kDefaultSettings: Readonly<Settings> = {
   widths: [32, 32, 32],
   sigmaB: 0.5,
   seed: 1,
+  outputs: 1,
   layers: 0,
+  unit: 0,
   mode: 'regions',
   edgeWidth: 1,
   palette: 'vivid',
@@ -103,12 +109,26 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     value: 'N',
     help: 'seed of the random net: the same seed, the same weights everywhere',
   },
+  outputs: {
+    parse: (t, l) => parseInteger(t, l, 1, kLimits.maxWidth),
+    format: String,
+    flag: 'outputs',
+    value: 'M',
+    help: 'output units of the random net (more than one: a classifier, for the decision mode)',
+  },
   layers: {
     parse: (t, l) => parseInteger(t, l, 0, kLimits.maxDepth),
     format: String,
     flag: 'layers',
     value: 'K',
     help: 'only the first K hidden layers make the partition (0: all)',
+  },
+  unit: {
+    parse: (t, l) => parseInteger(t, l, 0, kLimits.maxWidth - 1),
+    format: String,
+    flag: 'unit',
+    value: 'U',
+    help: 'the output unit (0-based) of the output mode; the decision mode takes the argmax of all of them',
   },
   mode: {
     parse: parseChoice(kColourModes),
@@ -117,7 +137,8 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     value: kColourModes.join('|'),
     help:
       'colour mode: regions (a colour per activation pattern), edges, distance (to the nearest boundary), layers ' +
-      "(edges coloured by their neuron's layer), output (the network output), theorem (Hanin & Rolnick's integrand)",
+      "(edges coloured by their neuron's layer), output (the network output), theorem (Hanin & Rolnick's integrand), " +
+      'decision (the class: the argmax of the output units, with the decision boundaries)',
   },
   edgeWidth: {
     parse: (t, l) => parseNumber(t, l, 0, kLimits.maxEdgeWidth),
@@ -256,6 +277,19 @@ export function settingsFromHash(
 
 export function cloneSettings(settings: Readonly<Settings>): Settings {
   return { ...settings, widths: [...settings.widths], segment: [...settings.segment] };
+}
+
+/**
+ * The output unit for a net of `units` output units: `unit`, or the last one with a message saying so (the way
+ * the layers shown are clamped to the net's depth).
+ */
+export function clampUnit(unit: number, units: number): { value: number; message: string | null } {
+  if (unit < units) return { value: unit, message: null };
+  const last = units - 1;
+  return {
+    value: last,
+    message: `unit=${unit}: the net has ${units} output unit${units === 1 ? '' : 's'}; showing unit ${last}`,
+  };
 }
 
 /** Layers shown for a net of `depth` hidden layers (0 means all). */

@@ -18,6 +18,8 @@ export interface ShotRequest {
   readonly height: number;
   readonly layersShown: number;
   readonly mode: TileRequest['mode'];
+  /** The output unit of the output mode (0 when absent). */
+  readonly outputUnit?: number;
   readonly palette: TileRequest['palette'];
   readonly edgeWidth: number;
   readonly algorithm: TileRequest['algorithm'];
@@ -100,6 +102,7 @@ export class Shooter {
       imageHeight: request.height,
       layersShown: request.layersShown,
       mode: request.mode,
+      outputUnit: request.outputUnit ?? 0,
       palette: request.palette,
       edgeWidth: request.edgeWidth,
       algorithm: request.algorithm,

@@ -4,8 +4,9 @@
  * one browser serves all the shots of a run; the files are written all or nothing at the end (outputs.ts).
  */
 import { layersShown } from '../app/settings.ts';
+import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
-import type { Net } from '../model/net.ts';
+import { type Net, outputCount } from '../model/net.ts';
 import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
 import { type Plane, PlaneError, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
@@ -77,13 +78,13 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
   const nets = new Map<string, { source: NetSource; net: Net; plane: Plane | null }>();
   const jobs: Job[] = [];
   for (const options of all) {
-    const { widths, sigmaB, seed, net, plane } = options.settings;
+    const { widths, sigmaB, seed, outputs, net, plane } = options.settings;
     const key = `${
       options.netFile !== null
         ? `file:${options.netFile}`
         : net !== ''
           ? `preset:${net}`
-          : `random:${JSON.stringify([widths, sigmaB, seed])}`
+          : `random:${JSON.stringify([widths, sigmaB, seed, outputs])}`
     } plane:${plane}`;
     let resolved = nets.get(key);
     if (!resolved) {
@@ -100,6 +101,17 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
     if (options.settings.layers > depth) {
       throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
     }
+    const units = outputCount(resolved.net);
+    if (options.settings.unit >= units) {
+      throw new UsageError(
+        `--unit ${options.settings.unit}: the net has ${units} output unit${units === 1 ? '' : 's'}`,
+      );
+    }
+    if (options.settings.mode === 'decision' && units > kMaxOutputs) {
+      throw new UsageError(
+        `--mode decision: the net has ${units} output units; the argmax is of ${kMaxOutputs} at most`,
+      );
+    }
     jobs.push({ options, ...resolved, key, files: filesOf(options, depth) });
   }
   const problem = checkOutputPaths(jobs.flatMap((job) => job.files));
@@ -115,6 +127,7 @@ function requestOf(options: ShotOptions, depth: number): ShotRequest {
     height: options.height,
     layersShown: layersShown(settings, depth),
     mode: settings.mode,
+    outputUnit: settings.unit,
     palette: settings.palette,
     edgeWidth: settings.edgeWidth,
     algorithm: settings.algorithm,

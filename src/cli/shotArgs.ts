@@ -55,9 +55,11 @@ Modes: ${kColourModes.join(', ')}.`,
       help: 'a view shared from the app: its URL hash (flags given too override it)',
       group: 'net (one of --net, --preset, --widths/--seed)',
     },
-    ...settingFlags(['net', 'widths', 'sigmaB', 'seed'], 'net (one of --net, --preset, --widths/--seed)'),
-    ...settingFlags(['plane'], 'net (one of --net, --preset, --widths/--seed)'),
-    ...settingFlags(['cx', 'span', 'layers', 'mode', 'edgeWidth', 'palette', 'algorithm'], 'view'),
+    ...settingFlags(
+      ['net', 'widths', 'sigmaB', 'seed', 'outputs', 'plane'],
+      'net (one of --net, --preset, --widths/--seed)',
+    ),
+    ...settingFlags(['cx', 'span', 'layers', 'mode', 'unit', 'edgeWidth', 'palette', 'algorithm'], 'view'),
     {
       name: 'size',
       value: 'WxH',
@@ -119,11 +121,11 @@ export function defaultShotOptions(): ShotOptions {
 
 /** One net per command line: --net FILE, --preset NAME, or the random net's --widths/--seed. */
 export function checkNetFlags(values: Values): void {
-  const random = values.widths !== undefined || values.seed !== undefined;
+  const random = values.widths !== undefined || values.seed !== undefined || values.outputs !== undefined;
   const named = [
     values.net !== undefined && '--net',
     values.preset !== undefined && '--preset',
-    random && '--widths/--seed',
+    random && '--widths/--seed/--outputs',
   ];
   const given = named.filter((n) => n);
   if (given.length > 1) throw new UsageError(`give one net: ${given.join(' and ')} name different nets`);
@@ -163,8 +165,14 @@ export function shotOptions(values: Values, base: ShotOptions = defaultShotOptio
     options.netFile = netFile;
     options.settings.net = '';
   }
-  if (values.widths !== undefined || values.seed !== undefined) options.settings.net = '';
-  if (values.widths !== undefined || values.seed !== undefined || values.preset !== undefined) {
+  if (values.widths !== undefined || values.seed !== undefined || values.outputs !== undefined)
+    options.settings.net = '';
+  if (
+    values.widths !== undefined ||
+    values.seed !== undefined ||
+    values.outputs !== undefined ||
+    values.preset !== undefined
+  ) {
     if (netFile === null) options.netFile = null;
   }
   const size = textFlag(values, 'size');

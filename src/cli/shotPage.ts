@@ -28,6 +28,8 @@ export interface TileRequest {
   height: number;
   layersShown: number;
   mode: ColourMode;
+  /** The output unit of the output mode. */
+  outputUnit: number;
   palette: Palette;
   edgeWidth: number;
   algorithm: Algorithm;
@@ -115,6 +117,7 @@ async function heatRange(request: TileRequest): Promise<{ output: [number, numbe
       imageSize: { width: request.imageWidth, height: request.imageHeight },
       origin: [request.x, request.y],
       mode: request.mode,
+      outputUnit: request.outputUnit,
       algorithm: request.algorithm,
       sigmaB: request.sigmaB,
     },
@@ -132,6 +135,7 @@ async function renderTile(request: TileRequest): Promise<TileReply> {
     imageSize: { width: request.imageWidth, height: request.imageHeight },
     origin: [request.x, request.y] as const,
     mode: request.mode,
+    outputUnit: request.outputUnit,
     palette: request.palette,
     edgeWidth: request.edgeWidth,
     ...(request.outputRange ? { outputRange: request.outputRange } : {}),
@@ -173,6 +177,7 @@ async function bench(request: TileRequest & { frames: number; maxSeconds: number
     view: request.view,
     layersShown: request.layersShown,
     mode: request.mode,
+    outputUnit: request.outputUnit,
     palette: request.palette,
     edgeWidth: request.edgeWidth,
     algorithm: request.algorithm,

@@ -1,8 +1,9 @@
 /**
  * The brute-force fields pass (shaders/fields.wgsl): net + view -> per-pixel pattern hash, distance, nearest layer,
- * output, and in theorem mode the integrand of the main formula; one full network evaluation per pixel.
- * The layout is built once; each shader variant (OUTPUT, THEOREM) is compiled on first use; buffers are rebuilt only
- * when the net or the image size changes, and the view costs one float64 forward pass at its centre and two uploads.
+ * output (or in decision mode the class), and in theorem mode the integrand of the main formula; one full network
+ * evaluation per pixel. The layout is built once; each shader variant (OUTPUT, DECISION, THEOREM) is compiled on first
+ * use; buffers are rebuilt only when the net or the image size changes, and the view costs one float64 forward pass
+ * at its centre and two uploads.
  * The renderer owns the fields, stats and theorem buffers it writes; this pass owns its net uploads and scratch.
  */
 import commonWgsl from '../../shaders/common.wgsl?raw';
@@ -10,7 +11,7 @@ import fieldsWgsl from '../../shaders/fields.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import type { Net } from '../model/net.ts';
-import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
+import { neuronBases, neuronCount, outputCount, outputUnit } from '../model/net.ts';
 import { foldFirstLayer, type ImageSize, pixelSize } from '../model/view.ts';
 import { GpuError } from './device.ts';
 import {
@@ -18,7 +19,9 @@ import {
   type FieldsRequest,
   type FieldsTarget,
   NetTooLargeError,
+  requestUnit,
   theoremValues,
+  variantOf,
 } from './fieldsRequest.ts';
 import {
   createUniform,
@@ -59,7 +62,7 @@ interface NetBuffers {
   readonly net: Net;
   readonly buffers: BufferSet;
   readonly weights: GPUBuffer;
-  /** z(c) for every neuron and the output, then z(c) - b and 1 / sigma_b for every neuron (theorem mode). */
+  /** z(c) for every neuron and output unit, then z(c) - b and 1 / sigma_b for every neuron (theorem mode). */
   readonly centre: GPUBuffer;
   /** One LayerStep a slot (dynamic offsets): hidden layers, then the output. */
   readonly steps: GPUBuffer;
@@ -141,7 +144,8 @@ export class FieldsPass {
   /** Checks that a net fits this device; throws NetTooLargeError naming the limit otherwise. */
   private checkNet(net: Net): void {
     const limit = this.device.limits.maxStorageBufferBindingSize;
-    const weightBytes = 4 * (net.hidden.reduce((s, l) => s + l.weight.length, 0) + (net.hidden.at(-1)?.outDim ?? 0));
+    const outputWeights = outputCount(net) * (net.hidden.at(-1)?.outDim ?? 0);
+    const weightBytes = 4 * (net.hidden.reduce((s, l) => s + l.weight.length, 0) + outputWeights);
     if (weightBytes > limit) {
       throw new NetTooLargeError(
         `the net has ${(weightBytes / 2 ** 20).toFixed(0)} MiB of weights; this GPU binds at most ` +
@@ -160,7 +164,8 @@ export class FieldsPass {
     this.sizeBuffers?.buffers.destroy();
     this.sizeBuffers = null;
     const buffers = new BufferSet(this.device, 'FieldsPass');
-    const layers = [...net.hidden, outputUnit(net)];
+    // Every output unit: the request chooses the one shown (frame.outputUnit), or the decision takes them all.
+    const layers = [...net.hidden, net.output ?? outputUnit(net)];
     const offsets: number[] = [];
     let total = 0;
     for (const layer of layers) {
@@ -183,7 +188,7 @@ export class FieldsPass {
       net,
       buffers,
       weights: buffers.make('weights', weights.byteLength, storage, weights),
-      centre: buffers.make('centre', (3 * neuronCount(net) + 1) * 4, storage),
+      centre: buffers.make('centre', (3 * neuronCount(net) + outputCount(net)) * 4, storage),
       steps: buffers.make('steps', steps.byteLength, GPUBufferUsage.UNIFORM, steps),
       maxWidth: Math.max(...net.hidden.map((l) => l.outDim)),
       macsPerPixel: Math.max(...net.hidden.map((l) => 3 * l.inDim * l.outDim)),
@@ -197,7 +202,7 @@ export class FieldsPass {
   async begin(request: FieldsRequest, target: FieldsTarget): Promise<BruteFrame> {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('FieldsPass.begin before setNet');
-    const pipelines = await this.variants.get(defines(request));
+    const pipelines = await this.variants.get(variantOf(request));
     const sb = this.ensureSize(nb, request.size, target);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
@@ -205,6 +210,7 @@ export class FieldsPass {
     const fullSize = request.fullSize ?? request.size;
     const [ox, oy] = request.origin ?? [0, 0];
     const neurons = neuronCount(nb.net);
+    const units = outputCount(nb.net);
     const values = {
       width: request.size.width,
       height: request.size.height,
@@ -213,12 +219,13 @@ export class FieldsPass {
       u0: ox + 0.5 - fullSize.width / 2,
       v0: oy + 0.5 - fullSize.height / 2,
       gradientScale: 1 / pixelSize(request.view, fullSize),
-      withoutBiasBase: neurons + 1,
-      inverseSigmaBase: 2 * neurons + 1,
+      withoutBiasBase: neurons + units,
+      inverseSigmaBase: 2 * neurons + units,
       stride: 1,
       gridWidth: request.size.width,
       coarse: 0,
       tilesX: Math.ceil(request.size.width / kTileSide),
+      outputUnit: requestUnit(request, units),
     };
     return {
       pipelines,
@@ -321,7 +328,7 @@ export class FieldsPass {
     if (request.theoremSigmaB) {
       const exponents = request.neuronExponents ?? new Int32Array(neuronCount(nb.net));
       const values = theoremValues(nb.net, request.view, exponents, request.theoremSigmaB);
-      this.device.queue.writeBuffer(nb.centre, (neuronCount(nb.net) + 1) * 4, values);
+      this.device.queue.writeBuffer(nb.centre, (neuronCount(nb.net) + outputCount(nb.net)) * 4, values);
     }
   }
 
@@ -382,9 +389,4 @@ export class FieldsPass {
     this.sizeBuffers?.buffers.destroy();
     this.frame.destroy();
   }
-}
-
-/** The shader variant a request needs. */
-function defines(request: FieldsRequest): { OUTPUT: boolean; THEOREM: boolean } {
-  return { OUTPUT: request.computeOutput, THEOREM: (request.theoremSigmaB ?? 0) > 0 };
 }

@@ -15,6 +15,13 @@ export interface FieldsRequest {
   readonly layersShown: number;
   /** Also evaluate the network output (every layer runs). */
   readonly computeOutput: boolean;
+  /** The output unit evaluated (0 by default; at most the net's units less one). */
+  readonly outputUnit?: number;
+  /**
+   * The decision mode (with computeOutput): every output unit is evaluated and the record's output holds their argmax
+   * (the class), its outputSlope the distance to the decision boundary in pixels. At most kMaxOutputs units.
+   */
+  readonly decision?: boolean;
   /** Pixel offset of this image inside a larger one (tiled renders); (0, 0) normally. */
   readonly origin?: readonly [number, number];
   /** Size of the larger image the view refers to; `size` normally. */
@@ -49,19 +56,34 @@ export class NetTooLargeError extends Error {
 }
 
 /**
- * Every hidden pre-activation at the view centre (float64, then rounded), then the output: what both passes
- * propagate differences from.
+ * Every hidden pre-activation at the view centre (float64, then rounded), then every output unit's: what both passes
+ * propagate differences from (neuronCount(net) + outputCount(net) values).
  */
 export function centreValues(net: Net, view: View): Float32Array<ArrayBuffer> {
   const centre = preActivations(net, view.cx, view.cy);
-  const values = new Float32Array(neuronCount(net) + 1);
+  const values = new Float32Array(neuronCount(net) + centre.outputs.length);
   let offset = 0;
   for (const z of centre.hidden) {
     values.set(z, offset);
     offset += z.length;
   }
-  values[offset] = centre.output;
+  values.set(centre.outputs, offset);
   return values;
+}
+
+/** The output unit of `request` on a net of `units` output units, clamped. */
+export function requestUnit(request: FieldsRequest, units: number): number {
+  return Math.max(0, Math.min(units - 1, Math.floor(request.outputUnit ?? 0)));
+}
+
+/** The shader variant a request needs (both passes). */
+export function variantOf(request: FieldsRequest): { OUTPUT: boolean; DECISION: boolean; THEOREM: boolean } {
+  const decision = request.decision === true;
+  return {
+    OUTPUT: request.computeOutput && !decision,
+    DECISION: decision,
+    THEOREM: (request.theoremSigmaB ?? 0) > 0,
+  };
 }
 
 /**

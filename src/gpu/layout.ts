@@ -16,6 +16,8 @@ export const kTileSide = 32;
 export const kPixelsPerThread = 16;
 /** Distance written where no neuron has a line (no boundary at all): read back as Infinity. */
 export const kNoBoundary = 3.0e38;
+/** Output units the decision mode takes the argmax of, at most (their affine maps are kept per pixel or workgroup). */
+export const kMaxOutputs = 64;
 
 /** Constants emitted into WGSL. Integers become u32, others f32. */
 export const kShaderConstants: Readonly<Record<string, { value: number; type: 'u32' | 'f32' }>> = {
@@ -23,6 +25,7 @@ export const kShaderConstants: Readonly<Record<string, { value: number; type: 'u
   kNeuronBlock: { value: kNeuronBlock, type: 'u32' },
   kInputBlock: { value: kInputBlock, type: 'u32' },
   kNoBoundary: { value: kNoBoundary, type: 'f32' },
+  kMaxOutputs: { value: kMaxOutputs, type: 'u32' },
   kTileSide: { value: kTileSide, type: 'u32' },
   kTilePixels: { value: kTileSide * kTileSide, type: 'u32' },
   kPixelsPerThread: { value: kPixelsPerThread, type: 'u32' },
@@ -112,6 +115,7 @@ export const kFrame: StructLayout = {
     ['gridWidth', 'u32'],
     ['coarse', 'u32'],
     ['tilesX', 'u32'],
+    ['outputUnit', 'u32'],
   ],
 };
 
@@ -158,6 +162,7 @@ export const kRegionsFrame: StructLayout = {
     ['withoutBiasBase', 'u32'],
     ['inverseSigmaBase', 'u32'],
     ['labelsSet', 'u32'],
+    ['outputUnit', 'u32'],
   ],
 };
 
@@ -252,9 +257,10 @@ export const kLabelsBase = 64;
 
 /**
  * `theorem`: the integrand of Hanin & Rolnick's main formula (expected boundary length per unit area), computed by
- * both passes in their THEOREM variant.
+ * both passes in their THEOREM variant. `decision`: the class, the argmax of the output units (DECISION variants;
+ * the record's output holds the class, its outputSlope the distance to the decision boundary in pixels).
  */
-export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output', 'theorem'] as const;
+export const kColourModes = ['regions', 'edges', 'distance', 'layers', 'output', 'theorem', 'decision'] as const;
 export type ColourMode = (typeof kColourModes)[number];
 export const kPalettes = ['vivid', 'pastel', 'grey'] as const;
 /** `fast`: region-seeded tiles (shaders/regions.wgsl); `brute`: one evaluation a pixel (shaders/fields.wgsl). */

@@ -13,8 +13,13 @@ export interface FieldsData {
   /** The same in pixels. */
   readonly distancePixels: Float64Array;
   readonly layer: Uint32Array;
-  /** The network output (float64: the GPU's value of the balanced net, scaled back exactly; may be Infinity). */
+  /**
+   * The network output (float64: the GPU's value of the balanced net, scaled back exactly; may be Infinity); in the
+   * decision mode the class.
+   */
   readonly output: Float64Array;
+  /** The decision mode's distance to the decision boundary in input units (Infinity: none); absent in other modes. */
+  readonly decisionDistance?: Float64Array;
 }
 
 /** A copy of a buffer's contents (the buffer needs COPY_SRC). */
@@ -57,14 +62,29 @@ export async function readTexture(device: GPUDevice, texture: GPUTexture): Promi
 
 /**
  * Splits the fields buffer's records (kPixelField) into columns; `pixelSize` converts distances to input units, and
- * outputs are 2^-outputExponent times the records' (the GPU draws the balanced net, src/model/balance.ts).
+ * outputs are 2^-outputExponent times the records' (the GPU draws the balanced net, src/model/balance.ts). With
+ * `decision`, the output is the class as it is, and the distance to the decision boundary is read too.
  */
-export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: number, outputExponent = 0): FieldsData {
+export function decodeFields(
+  words: Uint32Array,
+  size: ImageSize,
+  pixelSize: number,
+  outputExponent = 0,
+  decision = false,
+): FieldsData {
   const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
   const stride = structSize(kPixelField) / 4;
   const pixels = size.width * size.height;
   const column = (name: string): number => fieldIndex(kPixelField, name);
-  const [hashLo, hashHi, distance, layer, output] = ['hashLo', 'hashHi', 'distance', 'layer', 'output'].map(column);
+  const [hashLo, hashHi, distance, layer, output, slope] = [
+    'hashLo',
+    'hashHi',
+    'distance',
+    'layer',
+    'output',
+    'outputSlope',
+  ].map(column);
+  const toInput = (d: number): number => (d >= kNoBoundary ? Number.POSITIVE_INFINITY : d * pixelSize);
   const data: FieldsData = {
     size,
     hashLo: new Uint32Array(pixels),
@@ -73,6 +93,7 @@ export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: num
     distancePixels: new Float64Array(pixels),
     layer: new Uint32Array(pixels),
     output: new Float64Array(pixels),
+    ...(decision ? { decisionDistance: new Float64Array(pixels) } : {}),
   };
   for (let p = 0; p < pixels; p++) {
     const base = p * stride;
@@ -83,7 +104,9 @@ export function decodeFields(words: Uint32Array, size: ImageSize, pixelSize: num
     data.distancePixels[p] = inPixels;
     data.distance[p] = inPixels * pixelSize;
     data.layer[p] = words[base + (layer ?? 0)] ?? 0;
-    data.output[p] = scaleByPowerOfTwo(floats[base + (output ?? 0)] ?? 0, -outputExponent);
+    const value = floats[base + (output ?? 0)] ?? 0;
+    data.output[p] = decision ? value : scaleByPowerOfTwo(value, -outputExponent);
+    if (data.decisionDistance) data.decisionDistance[p] = toInput(floats[base + (slope ?? 0)] ?? kNoBoundary);
   }
   return data;
 }

@@ -9,10 +9,17 @@ import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import regionsWgsl from '../../shaders/regions.wgsl?raw';
 import type { Layer, Net } from '../model/net.ts';
-import { neuronBases, neuronCount, outputUnit } from '../model/net.ts';
+import { neuronBases, neuronCount, outputCount, outputUnit } from '../model/net.ts';
 import { foldFirstLayer, pixelSize } from '../model/view.ts';
 import { GpuError } from './device.ts';
-import { centreValues, type FieldsRequest, type FieldsTarget, theoremValues } from './fieldsRequest.ts';
+import {
+  centreValues,
+  type FieldsRequest,
+  type FieldsTarget,
+  requestUnit,
+  theoremValues,
+  variantOf,
+} from './fieldsRequest.ts';
 import { createUniform, kLayerInfo, kRegionsFrame, kTileChunk, kTileSide, packStruct, structSize } from './layout.ts';
 import { BufferSet, kCompute, NamedBindings, ShaderVariants } from './passKit.ts';
 
@@ -128,7 +135,8 @@ export class RegionsPass {
     this.netBuffers?.buffers.destroy();
     this.sizeBuffers?.buffers.destroy();
     this.sizeBuffers = null;
-    const layers = [...net.hidden, outputUnit(net)];
+    // Every output unit: the request chooses the one shown (frame.outputUnit), or the decision takes them all.
+    const layers = [...net.hidden, net.output ?? outputUnit(net)];
     const bases = [...neuronBases(net), neuronCount(net)];
     const info = new Uint32Array(layers.length * (structSize(kLayerInfo) / 4));
     const groups = (layer: Layer): number => Math.ceil(layer.outDim / 4);
@@ -155,8 +163,8 @@ export class RegionsPass {
       buffers,
       layers: buffers.make('layers', info.byteLength, storage, info),
       weights: buffers.make('weights', weights.byteLength, storage, weights),
-      // z(c) for every neuron and the output, then z(c) - b and 1 / sigma_b for every neuron (theorem mode).
-      centre: buffers.make('centre', (3 * neuronCount(net) + 1) * 4, storage),
+      // z(c) for every neuron and output unit, then z(c) - b and 1 / sigma_b for every neuron (theorem mode).
+      centre: buffers.make('centre', (3 * neuronCount(net) + outputCount(net)) * 4, storage),
       maxWidth,
       // Two activation rows, the kept lines, and the theorem's list of every neuron's map (THEOREM variant).
       slotStride: 2 * maxWidth + 2 * neuronCount(net),
@@ -172,7 +180,7 @@ export class RegionsPass {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('RegionsPass.begin before setNet');
     const theorem = (request.theoremSigmaB ?? 0) > 0;
-    const pipeline = await this.variants.get({ OUTPUT: request.computeOutput, THEOREM: theorem });
+    const pipeline = await this.variants.get(variantOf(request));
     const sb = this.ensureSize(nb, request);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));
@@ -190,10 +198,11 @@ export class RegionsPass {
     this.device.queue.writeBuffer(nb.weights, 0, transposed);
     this.device.queue.writeBuffer(nb.centre, 0, centreValues(nb.net, request.view));
     const neurons = neuronCount(nb.net);
+    const units = outputCount(nb.net);
     if (theorem) {
       const exponents = request.neuronExponents ?? new Int32Array(neurons);
       const values = theoremValues(nb.net, request.view, exponents, request.theoremSigmaB ?? 1);
-      this.device.queue.writeBuffer(nb.centre, (neurons + 1) * 4, values);
+      this.device.queue.writeBuffer(nb.centre, (neurons + units) * 4, values);
     }
     const values = {
       width: request.size.width,
@@ -210,9 +219,10 @@ export class RegionsPass {
       stride: 1,
       tiles: sb.tiles,
       gradientScale: 1 / pixelSize(request.view, fullSize),
-      withoutBiasBase: neurons + 1,
-      inverseSigmaBase: 2 * neurons + 1,
+      withoutBiasBase: neurons + units,
+      inverseSigmaBase: 2 * neurons + units,
       labelsSet: 1,
+      outputUnit: requestUnit(request, units),
     };
     this.device.queue.writeBuffer(this.frame, 0, packStruct(kRegionsFrame, values));
     const list = tiles ?? Uint32Array.from({ length: sb.tiles }, (_, i) => i);

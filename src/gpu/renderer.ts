@@ -7,7 +7,7 @@
  */
 import { type BalancedNet, balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
 import type { Net } from '../model/net.ts';
-import { neuronCount } from '../model/net.ts';
+import { neuronCount, outputCount } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings, type ColourSource } from './colourPass.ts';
 import { GpuError, withErrorScopes } from './device.ts';
@@ -20,6 +20,7 @@ import {
   fromOrderedKey,
   kLabelsBase,
   kLabelWords,
+  kMaxOutputs,
   kPixelField,
   kStat,
   kStatsWords,
@@ -47,6 +48,8 @@ export interface FieldsSettings {
    * nets). Required in theorem mode, ignored otherwise.
    */
   readonly sigmaB?: number;
+  /** The output unit of the output mode (0 by default; clamped to the net's units). */
+  readonly outputUnit?: number;
 }
 
 export interface RenderSettings extends ColourSettings, FieldsSettings {}
@@ -82,7 +85,8 @@ interface Stored {
   readonly key: string;
   /** The same without the output and the theorem's integrand: fields that have them serve requests without them. */
   readonly coreKey: string;
-  readonly output: boolean;
+  /** What the records' output holds: null (nothing), `unit K`, or `decision` (the class). */
+  readonly output: string | null;
   readonly theoremSigmaB: number | undefined;
   /** The same but for the view: pan reuse needs it equal. */
   readonly reuseKey: string;
@@ -197,11 +201,20 @@ export class Renderer {
     if (theorem && !(sigmaB > 0 && Number.isFinite(sigmaB))) {
       throw new Error(`the theorem mode needs the bias standard deviation sigmaB > 0 (got ${settings.sigmaB})`);
     }
+    const decision = settings.mode === 'decision';
+    const units = this.net ? outputCount(this.net) : 1;
+    if (decision && units > kMaxOutputs) {
+      throw new Error(
+        `the decision mode takes the argmax of at most ${kMaxOutputs} output units; this net has ${units}`,
+      );
+    }
     return {
       view: settings.view,
       size,
       layersShown: settings.layersShown,
-      computeOutput: settings.mode === 'output',
+      computeOutput: settings.mode === 'output' || decision,
+      ...(decision ? { decision } : {}),
+      ...(settings.mode === 'output' ? { outputUnit: Math.max(0, Math.min(units - 1, settings.outputUnit ?? 0)) } : {}),
       origin: settings.origin ?? [0, 0],
       fullSize: settings.imageSize ?? size,
       ...(theorem
@@ -235,7 +248,9 @@ export class Renderer {
     if (!stored) return false;
     if (stored.key === keys.key) return true;
     const theorem = request.theoremSigmaB === undefined || request.theoremSigmaB === stored.theoremSigmaB;
-    return stored.coreKey === keys.coreKey && (!request.computeOutput || stored.output) && theorem;
+    return (
+      stored.coreKey === keys.coreKey && (!request.computeOutput || stored.output === outputKind(request)) && theorem
+    );
   }
 
   /**
@@ -260,7 +275,8 @@ export class Renderer {
     const tiles = Math.ceil(size.width / kTileSide) * Math.ceil(size.height / kTileSide);
     const target: FieldsTarget = { ...slot, counters };
     // Pan reuse: the output's colour scale and the theorem's are the whole picture's, so those are computed anew.
-    const heat = request.computeOutput || request.theoremSigmaB !== undefined;
+    // The decision's classes have no picture-wide scale: its pixels move like the regions'.
+    const heat = (request.computeOutput && !request.decision) || request.theoremSigmaB !== undefined;
     const shift = algorithm === 'fast' && !heat && this.stored?.reuseKey === reuseKey;
     const pan = shift && this.front && this.stored ? panShift(this.stored.view, settings.view, size) : null;
     let list: Uint32Array | null = null;
@@ -310,7 +326,7 @@ export class Renderer {
     const stored: Stored = {
       key,
       coreKey: keys.coreKey,
-      output: request.computeOutput,
+      output: outputKind(request),
       theoremSigmaB: request.theoremSigmaB,
       reuseKey,
       size,
@@ -509,7 +525,8 @@ export class Renderer {
     if (!this.front || !stored) throw new GpuError('no fields computed yet');
     const words = new Uint32Array(await readBuffer(this.device, this.front.fields));
     const outputExponent = this.balanced?.outputExponent ?? 0;
-    return decodeFields(words, stored.size, pixelSize(stored.view, stored.imageSize), outputExponent);
+    const decision = stored.output === 'decision';
+    return decodeFields(words, stored.size, pixelSize(stored.view, stored.imageSize), outputExponent, decision);
   }
 
   /**
@@ -520,7 +537,8 @@ export class Renderer {
     if (computation !== this.running || !this.back || !this.counters) throw new GpuError('not the computation running');
     const { size, view, imageSize } = computation.stored;
     const words = new Uint32Array(await readBuffer(this.device, this.back.fields));
-    const data = decodeFields(words, size, pixelSize(view, imageSize), this.balanced?.outputExponent ?? 0);
+    const decision = computation.stored.output === 'decision';
+    const data = decodeFields(words, size, pixelSize(view, imageSize), this.balanced?.outputExponent ?? 0, decision);
     const labels = new Uint32Array(await readBuffer(this.device, this.counters)).subarray(kLabelsBase);
     const tilesX = Math.ceil(size.width / kTileSide);
     const done = new Uint8Array(size.width * size.height);
@@ -588,6 +606,12 @@ export class Renderer {
     this.fieldsPass.destroy();
     this.colourPass.destroy();
   }
+}
+
+/** What the records' output holds for `request` (Stored.output). */
+function outputKind(request: FieldsRequest): string | null {
+  if (!request.computeOutput) return null;
+  return request.decision ? 'decision' : `unit ${request.outputUnit ?? 0}`;
 }
 
 /** Labels after a pan: every pixel of the tiles not in `list` done (moved), those in it to do. */

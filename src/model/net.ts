@@ -44,13 +44,20 @@ export function makeLayer(inDim: number, outDim: number): Layer {
   return { inDim, outDim, weight: new Float64Array(inDim * outDim), bias: new Float64Array(outDim) };
 }
 
+/** Units of the net's output layer; a net without one shows one (the sum of its last hidden layer). */
+export function outputCount(net: Net): number {
+  return net.output?.outDim ?? 1;
+}
+
 /**
- * The output ReLUscope shows, as a layer of one unit: the net's first output unit, or, for a net without an output
- * layer, the sum of its last hidden layer. The oracle and both GPU passes use it.
+ * The output ReLUscope shows, as a layer of one unit: output unit `unit` of the net (clamped to its units; 0 by
+ * default), or, for a net without an output layer, the sum of its last hidden layer. The oracle and both GPU passes
+ * use it.
  */
-export function outputUnit(net: Net): Layer {
+export function outputUnit(net: Net, unit = 0): Layer {
   const last = net.hidden.at(-1)?.outDim ?? 0;
   if (!net.output) return { inDim: last, outDim: 1, weight: new Float64Array(last).fill(1), bias: Float64Array.of(0) };
   const { weight, bias } = net.output;
-  return { inDim: last, outDim: 1, weight: weight.subarray(0, last), bias: bias.subarray(0, 1) };
+  const u = Math.max(0, Math.min(net.output.outDim - 1, Math.floor(unit)));
+  return { inDim: last, outDim: 1, weight: weight.subarray(u * last, (u + 1) * last), bias: bias.subarray(u, u + 1) };
 }

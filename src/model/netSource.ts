@@ -35,6 +35,8 @@ export interface NetSettings {
   readonly widths: readonly number[];
   readonly sigmaB: number;
   readonly seed: number;
+  /** Output units of the random net (default 1). */
+  readonly outputs?: number;
 }
 
 /**
@@ -44,8 +46,8 @@ export interface NetSettings {
 export function settingsNetSource(
   settings: NetSettings,
 ): NetSource | { readonly kind: 'stored'; readonly id: string } | { readonly kind: 'bundled'; readonly name: string } {
-  const { net, widths, sigmaB, seed } = settings;
-  if (net === '') return { kind: 'random', spec: { widths, sigmaB, seed } };
+  const { net, widths, sigmaB, seed, outputs = 1 } = settings;
+  if (net === '') return { kind: 'random', spec: { widths, sigmaB, seed, ...(outputs === 1 ? {} : { outputs }) } };
   if ((kBundledNets as readonly string[]).includes(net)) return { kind: 'bundled', name: net };
   return parsePreset(net) === null ? { kind: 'stored', id: net } : { kind: 'preset', name: net };
 }

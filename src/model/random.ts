@@ -66,6 +66,8 @@ export interface RandomNetSpec {
   /** Standard deviation of the biases. */
   readonly sigmaB: number;
   readonly seed: number;
+  /** Units of the linear output layer (default 1): a classifier's logits for the decision mode. */
+  readonly outputs?: number;
 }
 
 function randomLayer(rng: Random, inDim: number, outDim: number, weightVar: number, sigmaB: number): Layer {
@@ -78,7 +80,8 @@ function randomLayer(rng: Random, inDim: number, outDim: number, weightVar: numb
 
 /**
  * He initialization, as in both papers: hidden weights ~ N(0, 2/fan-in), biases ~ N(0, sigma_b^2).
- * The linear output (one unit) has weights ~ N(0, 1/fan-in) and a bias ~ N(0, sigma_b^2).
+ * The linear output (one unit, or spec.outputs) has weights ~ N(0, 1/fan-in) and biases ~ N(0, sigma_b^2); drawn
+ * last, so the hidden layers do not depend on the number of outputs, and one output gives the nets of before.
  */
 export function randomNet(spec: RandomNetSpec): Net {
   const rng = new Random(spec.seed);
@@ -88,6 +91,6 @@ export function randomNet(spec: RandomNetSpec): Net {
     hidden.push(randomLayer(rng, inDim, width, 2 / inDim, spec.sigmaB));
     inDim = width;
   }
-  const output = randomLayer(rng, inDim, 1, 1 / inDim, spec.sigmaB);
+  const output = randomLayer(rng, inDim, Math.max(1, Math.floor(spec.outputs ?? 1)), 1 / inDim, spec.sigmaB);
   return { inputDim: kInputDim, hidden, output };
 }

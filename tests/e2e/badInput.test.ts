@@ -249,6 +249,21 @@ const shotCases: Record<string, Case> = {
   'an output that is a folder': { args: ['--size', '8x8', '--out', at('folder.png')], code: 2, stderr: /is a folder/ },
   'the same file twice': { args: [...shotOut, '--fields', keep], code: 2, stderr: /named twice as an output/ },
   'a zoom without --to': { args: [...shotOut, '--sweep', 'zoom'], code: 2, stderr: /--sweep zoom needs --to SPAN/ },
+  "an output unit beyond the net's": {
+    args: [...shotOut, '--widths', '4,4', '--unit', '1'],
+    code: 2,
+    stderr: /--unit 1: the net has 1 output unit\n/,
+  },
+  'a preset and outputs': {
+    args: [...shotOut, '--preset', 'sawtooth:3', '--outputs', '3'],
+    code: 2,
+    stderr: /give one net: --preset and --widths\/--seed\/--outputs/,
+  },
+  'a decision of more than 64 output units': {
+    args: [...shotOut, '--outputs', '65', '--mode', 'decision'],
+    code: 2,
+    stderr: /--mode decision: the net has 65 output units; the argmax is of 64 at most/,
+  },
   'a zoom to 1e-300 (span limits as for --span)': {
     args: [...shotOut, '--sweep', 'zoom', '--to', '1e-300'],
     code: 2,

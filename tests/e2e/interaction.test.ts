@@ -183,6 +183,33 @@ describe('readout', () => {
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
+
+  it('the decision mode: a unit beyond the net clamped with a message, the classes in the legend, the pixel’s class from the oracle and the GPU', async () => {
+    const { page, consoleErrors } = await openApp(harness, `${small}&outputs=4&mode=decision&unit=9`);
+    const shown = (await page.evaluate(
+      `[...document.querySelectorAll('#messages .error, #messages .note')].map((m) => m.textContent)`,
+    )) as string[];
+    expect(shown).toContain('unit=9: the net has 4 output units; showing unit 3');
+    expect(await page.evaluate('window.reluscope.app.settings.unit')).toBe(3);
+    const swatches = await page.evaluate(
+      `[...document.querySelectorAll('#readout .swatch')].map((s) => s.textContent)`,
+    );
+    expect(swatches).toEqual(['0', '1', '2', '3']);
+    expect(await readoutText(page)).toMatch(/class \(argmax of the outputs; dark lines: decision boundaries\)/);
+    // The note over the picture clicked away, then the pixel under the cursor.
+    await page.click('#messages .note');
+    await page.mouse.move(101.5, 77.5);
+    await page.waitForFunction(`/class \\d/.test(document.querySelector('#readout .pixel').textContent)`);
+    const text = (await page.evaluate(`document.querySelector('#readout .pixel').textContent`)) as string;
+    const net = randomNet({ widths: [16, 16, 16], sigmaB: 0.5, seed: 7, outputs: 4 });
+    const point = pixelCentre({ cx: 0, cy: 0, span: 4 }, { width: 240, height: 180 }, 101, 77);
+    const expected = evaluatePoint(net, ...point).decision;
+    expect(text).toContain(`class ${expected.predicted} (margin ${formatValue(expected.margin)})`);
+    const gpu = await page.evaluate(`(async () => (await window.reluscope.app.readFields()).output[77 * 240 + 101])()`);
+    expect(gpu).toBe(expected.predicted);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('truthful state', () => {
@@ -208,11 +235,18 @@ describe('truthful state', () => {
       page.evaluate(
         `[...document.querySelectorAll('.lil-gui .lil-controller.lil-disabled .lil-name')].map((n) => n.textContent)`,
       ) as Promise<string[]>;
-    // The MNIST planes apply to nets of 784 inputs only.
+    // A net of one output: the output unit has no choice; the MNIST planes apply to nets of 784 inputs only.
     const mnistOnly = ['through 3 random test images', 'random directions through an image'];
-    expect(await disabled()).toEqual(mnistOnly);
+    expect(await disabled()).toEqual(['output unit', ...mnistOnly]);
     await page.evaluate(`window.reluscope.app.update({ net: 'sawtooth:4' })`);
-    expect(await disabled()).toEqual(['hidden widths (of the net shown)', 'seed', 'resample (new seed)', ...mnistOnly]);
+    expect(await disabled()).toEqual([
+      'hidden widths (of the net shown)',
+      'seed',
+      'outputs',
+      'resample (new seed)',
+      'output unit',
+      ...mnistOnly,
+    ]);
     expect(
       await page.evaluate(
         `[...document.querySelectorAll('.lil-gui .lil-controller .lil-name')].map((n) => n.textContent)`,
@@ -220,8 +254,17 @@ describe('truthful state', () => {
     ).toContain('sigma_b (theorem density)');
     await page.evaluate(`window.reluscope.app.update({ net: 'mnist-mlp' })`);
     await page.waitForFunction(`window.reluscope.app.sliced.model.inputDim === 784`, { timeout: 30_000 });
-    expect(await disabled()).toEqual(['hidden widths (of the net shown)', 'seed', 'resample (new seed)']);
+    expect(await disabled()).toEqual([
+      'hidden widths (of the net shown)',
+      'seed',
+      'outputs',
+      'resample (new seed)',
+      'output unit',
+    ]);
     await page.evaluate(`window.reluscope.app.update({ widths: [8, 8] })`);
+    expect(await disabled()).toEqual(['output unit', ...mnistOnly]);
+    // Several outputs: the output mode's unit applies.
+    await page.evaluate(`window.reluscope.app.update({ outputs: 3, mode: 'output' })`);
     expect(await disabled()).toEqual(mnistOnly);
     const untitled = await page.evaluate(
       `[...document.querySelectorAll('.lil-gui .lil-controller')].filter((c) => !c.title).map((c) => c.textContent)`,

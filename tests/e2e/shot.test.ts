@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classColour } from '../../src/app/colourScale.ts';
 import { decodeFieldsFile, distinctPatterns } from '../../src/model/fieldsFile.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
@@ -134,6 +135,53 @@ describe('npm run shot', () => {
     expect(distinctColours(readPng(join(dir, 'whole-shifted.png')).data), 'not one flat colour').toBeGreaterThan(100);
     expect(result.stderr).toMatch(/\[10\/10\]/);
     expect(result.stderr).toMatch(/tiled-output\.png: tile 9\/9/);
+  });
+
+  it("--outputs, --mode decision and --unit: the classes are the oracle's argmax, a tiled render an untiled one", async () => {
+    const batch = join(dir, 'classes.json');
+    const entries = [
+      { mode: 'decision', out: join(dir, 'whole-decision.png') },
+      { mode: 'decision', tile: 32, out: join(dir, 'tiled-decision.png') },
+      { mode: 'output', unit: 3, out: join(dir, 'whole-unit.png') },
+      { mode: 'output', unit: 3, tile: 32, out: join(dir, 'tiled-unit.png') },
+      { mode: 'output', out: join(dir, 'unit0.png') },
+    ];
+    writeFileSync(batch, JSON.stringify(entries));
+    const spec = { widths: [16, 16], sigmaB: 0.5, seed: 8, outputs: 5 };
+    const size = { width: 90, height: 70 };
+    const result = await shot([
+      ...['--widths', '16,16', '--sigma-b', '0.5', '--seed', '8', '--outputs', '5', '--span', '6'],
+      ...['--size', '90x70', '--batch', batch],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    for (const name of ['decision', 'unit']) {
+      const whole = readPng(join(dir, `whole-${name}.png`));
+      expect(readPng(join(dir, `tiled-${name}.png`)).data.equals(whole.data), name).toBe(true);
+    }
+    expect(readPng(join(dir, 'whole-unit.png')).data.equals(readPng(join(dir, 'unit0.png')).data)).toBe(false);
+    // Away from region edges (1 px) and decision boundaries (1.5 px) each pixel has its class's colour.
+    const net = randomNet(spec);
+    const view = { cx: 0, cy: 0, span: 6 };
+    const s = pixelSize(view, size);
+    const picture = readPng(join(dir, 'whole-decision.png'));
+    const classes = new Set<number>();
+    let [compared, worst] = [0, 0];
+    for (let j = 0; j < size.height; j++) {
+      for (let i = 0; i < size.width; i++) {
+        const ref = evaluatePoint(net, ...pixelCentre(view, size, i, j));
+        if (ref.distance < 1.1 * s || ref.decision.distance < 1.7 * s) continue;
+        const colour = classColour(ref.decision.predicted);
+        const p = (j * size.width + i) * 4;
+        for (let c = 0; c < 3; c++) {
+          worst = Math.max(worst, Math.abs((picture.data[p + c] ?? 0) - Math.round(255 * (colour[c] ?? 0))));
+        }
+        classes.add(ref.decision.predicted);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(0.3 * size.width * size.height);
+    expect(classes.size).toBeGreaterThanOrEqual(2);
+    expect(worst).toBeLessThanOrEqual(2);
   });
 
   it('--preset renders the sawtooth: 2^k regions side by side along x in [0, 1]', async () => {

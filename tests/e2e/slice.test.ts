@@ -135,7 +135,7 @@ describe('shot on nets of many inputs', () => {
     const view = viewOfMarks(plane, size.width / size.height);
     if (!plane || !view) throw new Error('no plane');
     const fields = decodeFieldsFile(new Uint8Array(readFileSync(fieldsPath)));
-    const oracle = pointOracle(model, 3, plane);
+    const oracle = pointOracle(model, 3, 0, plane);
     const s = pixelSize(view, size);
     let compared = 0;
     for (let j = 0; j < size.height; j++) {

@@ -77,7 +77,7 @@ async function compareWithOracle(
   };
   const refs = [];
   const oracle =
-    'model' in reference ? pointOracle(reference.model, layers, reference.plane) : pointOracle(reference, layers);
+    'model' in reference ? pointOracle(reference.model, layers, 0, reference.plane) : pointOracle(reference, layers);
   for (let j = 0; j < size.height; j++) {
     for (let i = 0; i < size.width; i++) refs.push(oracle(...pixelCentre(view, size, i, j)));
   }

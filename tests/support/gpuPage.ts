@@ -17,6 +17,10 @@ export interface FieldsCall {
   layers: number;
   computeOutput: boolean;
   algorithm: Algorithm;
+  /** The colour mode the fields are for (default: output with computeOutput, else regions), e.g. `decision`. */
+  mode?: ColourMode;
+  /** The output unit of the output mode. */
+  outputUnit?: number;
 }
 
 export interface FieldsReply {
@@ -29,6 +33,20 @@ export interface FieldsReply {
   reusedPixels: number;
   /** The least and largest output, as the colour pass scales them (null without the output). */
   outputRange: readonly [number, number] | null;
+  /** Decision mode: the distance to the decision boundary in input units (-1: none); null in other modes. */
+  decisionDistance: number[] | null;
+}
+
+/** The fields settings of a call (mode and unit when given). */
+function fieldsSettings(call: FieldsCall) {
+  return {
+    view: call.view,
+    layersShown: call.layers,
+    computeOutput: call.computeOutput,
+    algorithm: call.algorithm,
+    mode: call.mode ?? (call.computeOutput ? 'output' : 'regions'),
+    outputUnit: call.outputUnit ?? 0,
+  } as const;
 }
 
 const errors: string[] = [];
@@ -48,12 +66,7 @@ async function fields(call: FieldsCall, before?: View): Promise<FieldsReply> {
   if (before) {
     await r.computeFields(size, { ...call, view: before, layersShown: call.layers });
   }
-  await r.computeFields(size, {
-    view: call.view,
-    layersShown: call.layers,
-    computeOutput: call.computeOutput,
-    algorithm: call.algorithm,
-  });
+  await r.computeFields(size, fieldsSettings(call));
   const f = await r.readFields();
   const cost = await r.fieldsSummary();
   if (errors.length > 0) throw new Error(errors.join('\n'));
@@ -71,12 +84,21 @@ function fieldsReply(f: FieldsData, cost: FieldsSummary): FieldsReply {
     evaluations: cost.evaluations,
     reusedPixels: cost.reusedPixels,
     outputRange: cost.outputRange,
+    decisionDistance: f.decisionDistance ? Array.from(f.decisionDistance, (d) => (Number.isFinite(d) ? d : -1)) : null,
   };
 }
 
 export interface ProgressiveReply {
   /** Per stride (coarsest first), when it was completed: the pixels done and their fields. */
-  stages: { stride: number; pass: string; done: number[]; hashLo: number[]; hashHi: number[]; distance: number[] }[];
+  stages: {
+    stride: number;
+    pass: string;
+    done: number[];
+    hashLo: number[];
+    hashHi: number[];
+    distance: number[];
+    output: number[];
+  }[];
   steps: number;
   final: FieldsReply;
 }
@@ -97,9 +119,7 @@ async function progressive(
   r.maxSeedMs = maxSeedMs;
   r.setNet(parsed.net);
   const size = { width: call.width, height: call.height };
-  const mode = call.computeOutput ? 'output' : 'regions';
-  const settings = { view: call.view, layersShown: call.layers, algorithm: call.algorithm, mode } as const;
-  const computation = await r.beginFields(size, settings, strides);
+  const computation = await r.beginFields(size, fieldsSettings(call), strides);
   if (!computation) throw new Error('nothing to compute');
   const stages: ProgressiveReply['stages'] = [];
   let steps = 0;
@@ -116,6 +136,7 @@ async function progressive(
         hashLo: Array.from(data.hashLo),
         hashHi: Array.from(data.hashHi),
         distance: Array.from(data.distance, (d) => (Number.isFinite(d) ? d : -1)),
+        output: Array.from(data.output),
       });
     }
   }
@@ -146,6 +167,7 @@ async function colours(call: FieldsCall, mode: ColourMode, sigmaB: number): Prom
     layersShown: call.layers,
     algorithm: call.algorithm,
     mode,
+    outputUnit: call.outputUnit ?? 0,
     palette: 'vivid',
     edgeWidth: 0,
     sigmaB,

@@ -156,7 +156,7 @@ describe('region polygons', () => {
     if (!plane || !view) throw new Error('no plane');
     // A part of the framed view around the first image keeps the test short.
     const rect = { x0: -view.span / 8, y0: -view.span / 8, x1: view.span / 8, y1: view.span / 8 };
-    const result = expectTiling(slicedNet(model, plane), rect, 400, text, pointOracle(model, 3, plane));
+    const result = expectTiling(slicedNet(model, plane), rect, 400, text, pointOracle(model, 3, 0, plane));
     expect(result.regions, text).toBeGreaterThan(10);
   });
 

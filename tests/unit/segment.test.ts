@@ -99,7 +99,7 @@ describe('segment walk', () => {
       const length = plane.marks[1]?.u ?? 0;
       const what = `mnist ${JSON.stringify(refs)}`;
       const net = slicedNet(model, plane);
-      checkAgainstSamples(net, [0, 0], [length, 0], 3, what, 8000, pointOracle(model, 3, plane));
+      checkAgainstSamples(net, [0, 0], [length, 0], 3, what, 8000, pointOracle(model, 3, 0, plane));
       // The walk's end points are the images: the d-dimensional net there, as PyTorch computes it.
       const walk = walkSegment(net, [0, 0], [length, 0], 3);
       expect(walk.length, what).toBeCloseTo(Math.hypot(...p2.map((x, i) => x - (p1[i] ?? 0))), 9);

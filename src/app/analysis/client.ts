@@ -49,8 +49,9 @@ export class AnalysisClient {
     p0: readonly [number, number],
     p1: readonly [number, number],
     layers: number,
+    unit = 0,
   ): Promise<{ walk: SegmentWalk; seconds: number }> {
-    const { result, seconds } = await this.submit(net, (id) => ({ kind: 'segment', id, p0, p1, layers }));
+    const { result, seconds } = await this.submit(net, (id) => ({ kind: 'segment', id, p0, p1, layers, unit }));
     if (result.kind !== 'segment') throw new Error('the analysis worker answered with the wrong kind of result');
     return { walk: result.walk, seconds };
   }

@@ -201,7 +201,8 @@ export class AnalysisPanel {
     if (this.regionsWorker.busy && this.countNet !== this.host.net) this.regionsWorker.cancel();
     const segment = this.host.settings.segment;
     // The net object changes with every net setting (widths, sigma_b, seed, file, preset).
-    const key = JSON.stringify([segment, this.host.layers]);
+    const unit = this.host.settings.unit;
+    const key = JSON.stringify([segment, this.host.layers, unit]);
     const netKey = this.host.net;
     if (key === this.walkKey && netKey === this.walkNet) return;
     this.walkKey = key;
@@ -216,7 +217,7 @@ export class AnalysisPanel {
     }
     this.segmentText.textContent = 'walking the segment…';
     this.probe.show(segment, []);
-    this.segmentWorker.segment(netKey, [x0, y0], [x1, y1], this.host.layers).then(
+    this.segmentWorker.segment(netKey, [x0, y0], [x1, y1], this.host.layers, unit).then(
       ({ walk, seconds }) => {
         if (this.walkKey !== key || this.walkNet !== netKey) return;
         this.lastWalk = walk;

@@ -14,6 +14,8 @@ export type AnalysisRequest =
       readonly p0: readonly [number, number];
       readonly p1: readonly [number, number];
       readonly layers: number;
+      /** The output unit whose values along the segment are given. */
+      readonly unit: number;
     }
   /** The perturbed sawtooth's regions along [0, 1] (needs no net). */
   | {

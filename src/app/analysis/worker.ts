@@ -22,7 +22,8 @@ function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Net | nu
   }
   if (!shown) throw new Error('no net was sent to the analysis worker');
   if (request.kind === 'segment') {
-    return { kind: 'segment', walk: walkSegment(shown, request.p0, request.p1, request.layers) };
+    const walk = walkSegment(shown, request.p0, request.p1, request.layers, undefined, request.unit);
+    return { kind: 'segment', walk };
   }
   let last = 0;
   const onProgress = (done: number, total: number): void => {
