@@ -68,6 +68,8 @@ export interface RandomNetSpec {
   readonly seed: number;
   /** Units of the linear output layer (default 1): a classifier's logits for the decision mode. */
   readonly outputs?: number;
+  /** Inputs (default 2, the plane; 784 for MNIST). */
+  readonly inputDim?: number;
 }
 
 function randomLayer(rng: Random, inDim: number, outDim: number, weightVar: number, sigmaB: number): Layer {
@@ -86,11 +88,12 @@ function randomLayer(rng: Random, inDim: number, outDim: number, weightVar: numb
 export function randomNet(spec: RandomNetSpec): Net {
   const rng = new Random(spec.seed);
   const hidden: Layer[] = [];
-  let inDim = kInputDim;
+  const inputDim = spec.inputDim ?? kInputDim;
+  let inDim = inputDim;
   for (const width of spec.widths) {
     hidden.push(randomLayer(rng, inDim, width, 2 / inDim, spec.sigmaB));
     inDim = width;
   }
   const output = randomLayer(rng, inDim, Math.max(1, Math.floor(spec.outputs ?? 1)), 1 / inDim, spec.sigmaB);
-  return { inputDim: kInputDim, hidden, output };
+  return { inputDim, hidden, output };
 }
