@@ -61,3 +61,12 @@ export function outputUnit(net: Net, unit = 0): Layer {
   const u = Math.max(0, Math.min(net.output.outDim - 1, Math.floor(unit)));
   return { inDim: last, outDim: 1, weight: weight.subarray(u * last, (u + 1) * last), bias: bias.subarray(u, u + 1) };
 }
+
+function cloneLayer(layer: Layer): Layer {
+  return { inDim: layer.inDim, outDim: layer.outDim, weight: layer.weight.slice(), bias: layer.bias.slice() };
+}
+
+/** A copy of the net whose weights can change without changing the original. */
+export function cloneNet(net: Net): Net {
+  return { inputDim: net.inputDim, hidden: net.hidden.map(cloneLayer), output: net.output && cloneLayer(net.output) };
+}
