@@ -1,0 +1,115 @@
+/**
+ * A training run, the same for the command line and the app's worker: the seeded net (He init), the trainer, the
+ * checkpoints and, at each, the loss, the accuracies and the papers' measures. A generator: one event per step, so
+ * that the caller paces it (a progress bar, posting to the page) and can stop it at any step.
+ */
+import type { Net } from '../model/net.ts';
+import { randomNet } from '../model/random.ts';
+import type { Dataset, DatasetSpec } from './datasets.ts';
+import { measureNet, type Probes } from './measures.ts';
+import { checkpointSteps } from './schedule.ts';
+import { type Optimizer, Trainer, TrainingError } from './trainer.ts';
+
+export interface RunSpec {
+  readonly dataset: DatasetSpec;
+  readonly widths: readonly number[];
+  readonly sigmaB: number;
+  /** Seed of the initial weights and of the batch order. */
+  readonly seed: number;
+  readonly optimizer: Optimizer;
+  readonly lr: number;
+  readonly batch: number;
+  /** Exactly one of steps and epochs. */
+  readonly steps: number | null;
+  readonly epochs: number | null;
+  /** `default` or `N,N,...` (src/train/schedule.ts). */
+  readonly checkpoints: string;
+}
+
+export interface MetricsRow {
+  readonly step: number;
+  readonly epoch: number;
+  /** Mean cross-entropy on the training set. */
+  readonly loss: number;
+  readonly trainAccuracy: number;
+  readonly testLoss: number;
+  readonly testAccuracy: number;
+  readonly regionsPerLengthPerNeuron: number;
+  readonly lineRegions: number[];
+  readonly viewRegions: number | null;
+  readonly regionsOverHalfN2: number | null;
+  readonly meanDistanceTimesNeurons: number;
+  /** Seconds since the run started (measures included). */
+  readonly seconds: number;
+}
+
+export type RunEvent =
+  | { readonly kind: 'step'; readonly step: number; readonly total: number; readonly loss: number }
+  | { readonly kind: 'checkpoint'; readonly step: number; readonly net: Net; readonly row: MetricsRow };
+
+/** The initial net of a run: He init with one output per class. */
+export function initialNet(spec: RunSpec, data: Dataset): Net {
+  return randomNet({
+    widths: spec.widths,
+    sigmaB: spec.sigmaB,
+    seed: spec.seed,
+    outputs: data.classes,
+    inputDim: data.inputDim,
+  });
+}
+
+/** Steps of the run: `steps`, or `epochs` whole epochs (rounded up to a step). */
+export function totalSteps(spec: RunSpec, stepsPerEpoch: number): number {
+  if (spec.steps !== null) return spec.steps;
+  return Math.ceil((spec.epochs ?? 0) * stepsPerEpoch);
+}
+
+/** Runs the training; throws TrainingError (bad settings, a non-finite loss) after the last good checkpoint. */
+export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Generator<RunEvent> {
+  if ((spec.steps === null) === (spec.epochs === null)) throw new TrainingError('give the steps or the epochs');
+  const trainer = new Trainer(initialNet(spec, data), data, {
+    optimizer: spec.optimizer,
+    lr: spec.lr,
+    batch: spec.batch,
+    seed: spec.seed,
+  });
+  const total = totalSteps(spec, trainer.stepsPerEpoch);
+  if (!Number.isInteger(total) || total < 1) throw new TrainingError(`the run needs at least one step, not ${total}`);
+  let schedule: number[];
+  try {
+    schedule = checkpointSteps(total, trainer.stepsPerEpoch, spec.checkpoints);
+  } catch (error) {
+    throw new TrainingError((error as Error).message);
+  }
+  const start = performance.now();
+  const checkpoint = (): RunEvent => {
+    const net = trainer.snapshot();
+    const scores = trainer.evaluate();
+    const measures = measureNet(net, data, probes);
+    const { distances: _distances, ...kept } = measures;
+    const row: MetricsRow = {
+      step: trainer.step,
+      epoch: trainer.epoch,
+      loss: scores.loss,
+      trainAccuracy: scores.trainAccuracy,
+      testLoss: scores.testLoss,
+      testAccuracy: scores.testAccuracy,
+      ...kept,
+      seconds: (performance.now() - start) / 1000,
+    };
+    return { kind: 'checkpoint', step: trainer.step, net, row };
+  };
+  let next = 0;
+  if (schedule[next] === 0) {
+    yield checkpoint();
+    next++;
+  }
+  while (trainer.step < total) {
+    const loss = trainer.train();
+    yield { kind: 'step', step: trainer.step, total, loss };
+    if (schedule[next] === trainer.step) {
+      yield checkpoint();
+      next++;
+    }
+  }
+}
