@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: fixed cases rendered in headless Chromium (the harness of `npm run shot`), the median of several
  * frames after a warm-up, each frame recomputing the fields and waiting for the GPU; then the interaction itself in
- * the app (interactionBench.ts): time to the first picture and from an input to the next picture. With `--json`,
- * {"frames": [{"widths", "width", "height", "mode", "msPerFrame", "fullEvalsPerPixel", ...}], "interaction": [...]}.
+ * the app (interactionBench.ts): time to the first picture and from an input to the next picture; and the speed of
+ * training on the CPU (trainingBench.ts), measured first, before the browser starts. With `--json`,
+ * {"frames": [{"widths", "width", "height", "mode", "msPerFrame", "fullEvalsPerPixel", ...}], "interaction": [...],
+ * "training": [{"dataset", "layers", "batch", "stepsPerSecond", "epochSeconds", ...}]}.
  * A CPU baseline (numpy float32 GEMMs of the same per-pixel computation) runs beside it when python3 has numpy.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { startHarness, WebGpuUnavailableError } from './harness.ts';
 import { type InteractionCase, type InteractionRow, measureInteraction } from './interactionBench.ts';
 import { handleSignals } from './lifecycle.ts';
 import { Shooter } from './shooter.ts';
+import { kSmokeTrainingCases, kTrainingCases, measureTraining, type TrainingRow } from './trainingBench.ts';
 
 interface BenchCase {
   readonly widths: number[];
@@ -89,6 +92,7 @@ the fields and waiting for the GPU; a numpy baseline of the same per-pixel compu
     { name: 'gpu', help: "use the machine's GPU (default: SwiftShader)", group: 'cases' },
     { name: 'no-baseline', help: 'skip the numpy baseline', group: 'cases' },
     { name: 'no-interaction', help: 'skip the interaction rows (the app at 1280x800)', group: 'cases' },
+    { name: 'no-training', help: 'skip the training rows (steps/s of the CPU trainer)', group: 'cases' },
     { name: 'json', help: 'an array of rows instead of the table', group: 'output' },
   ],
   epilogue: 'Exit codes: 0 done, 1 failed, 2 bad arguments, 3 no WebGPU.',
@@ -210,6 +214,21 @@ function interactionTable(rows: readonly InteractionRow[]): string {
   return textTable(header, lines);
 }
 
+function trainingTable(rows: readonly TrainingRow[]): string {
+  const header = ['data', 'layers', 'batch', 'steps timed', 'ms/step', 'steps/s', 'epoch', 'note'];
+  const lines = rows.map((r) => [
+    r.dataset,
+    r.layers.join('-'),
+    String(r.batch),
+    String(r.steps),
+    r.msPerStep.toFixed(2),
+    r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0),
+    `${r.epochSeconds.toFixed(2)} s (${r.stepsPerEpoch} steps)`,
+    r.extrapolated ? 'epoch extrapolated from the steps timed' : 'a whole epoch timed',
+  ]);
+  return textTable(header, lines);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const options = runCommand(kBenchCommand, argv, benchOptions);
   if (typeof options === 'number') return options;
@@ -220,7 +239,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   let harness: Awaited<ReturnType<typeof startHarness>> | null = null;
   const rows: BenchRow[] = [];
   const interaction: InteractionRow[] = [];
+  const training: TrainingRow[] = [];
   try {
+    // The CPU trainer first, alone on the machine (before Chromium starts).
+    for (const c of values['no-training'] ? [] : values.smoke ? kSmokeTrainingCases : kTrainingCases) {
+      const row = measureTraining(c);
+      training.push(row);
+      process.stderr.write(`${trainingTable([row]).split('\n')[2]}\n`);
+    }
     harness = await startHarness({ gpu });
     const shooter = await Shooter.open(harness);
     process.stderr.write(`WebGPU adapter: ${shooter.info.adapter}\n`);
@@ -291,8 +317,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await harness?.close();
   }
-  const text = `${table(rows)}\n\nThe app (time since navigation start, and from a wheel zoom):\n${interactionTable(interaction)}\n`;
-  process.stdout.write(values.json ? `${JSON.stringify({ frames: rows, interaction }, null, 1)}\n` : text);
+  const text =
+    `${table(rows)}\n\nThe app (time since navigation start, and from a wheel zoom):\n${interactionTable(interaction)}\n` +
+    (training.length > 0 ? `\nTraining (float64 on the CPU, Adam):\n${trainingTable(training)}\n` : '');
+  process.stdout.write(values.json ? `${JSON.stringify({ frames: rows, interaction, training }, null, 1)}\n` : text);
   return 0;
 }
 

@@ -50,6 +50,16 @@ const kGlyphs: Record<string, number[]> = {
   k: [4, 5, 6, 5, 5],
   '=': [0, 7, 0, 7, 0],
   ' ': [0, 0, 0, 0, 0],
+  // The words of the checkpoint sweep's labels: "step 0 (init)", "step 250 (ep 2)", "step 2000 (end)".
+  s: [3, 4, 2, 1, 6],
+  t: [2, 7, 2, 2, 1],
+  e: [0, 6, 7, 4, 3],
+  p: [0, 6, 5, 6, 4],
+  i: [2, 0, 2, 2, 2],
+  n: [0, 6, 5, 5, 5],
+  d: [1, 1, 7, 5, 7],
+  '(': [1, 2, 2, 2, 1],
+  ')': [4, 2, 2, 2, 4],
 };
 
 /** Writes `text` in black on a white box at (x, y) of `rgba` (an image `width` wide), `scale` pixels a font pixel. */

@@ -2,15 +2,21 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchRow } from '../../src/cli/bench.ts';
 import type { InteractionRow } from '../../src/cli/interactionBench.ts';
+import type { TrainingRow } from '../../src/cli/trainingBench.ts';
 import { runCli } from '../support/cli.ts';
 
 describe('npm run bench', () => {
   it('--json prints one row per case and mode, with the numpy baseline when numpy is there', async () => {
     const result = await runCli('src/cli/bench.ts', ['--smoke', '--json', '--frames', '2', '--no-baseline']);
     expect(result.code, result.stderr).toBe(0);
-    const { frames: rows, interaction } = JSON.parse(result.stdout) as {
+    const {
+      frames: rows,
+      interaction,
+      training,
+    } = JSON.parse(result.stdout) as {
       frames: BenchRow[];
       interaction: InteractionRow[];
+      training: TrainingRow[];
     };
     expect(rows.map((r) => [r.widths.join(','), r.mode])).toEqual([
       ['8,8', 'brute'],
@@ -33,6 +39,30 @@ describe('npm run bench', () => {
     expect(row?.finishedMs).toBeGreaterThanOrEqual(row?.firstPictureMs ?? Number.NaN);
     expect(row?.inputToScreenMs).toBeGreaterThan(0);
     expect(row?.inputToPictureMs).toBeGreaterThanOrEqual(row?.inputToScreenMs ?? Number.NaN);
+    // Training on the CPU: spirals, and an MNIST epoch extrapolated from the steps timed.
+    expect(training.map((r) => [r.dataset, r.layers.join('-'), r.batch, r.extrapolated])).toEqual([
+      ['spirals', '2-8-8-2', 16, true],
+      ['mnist', '784-8-10', 64, true],
+    ]);
+    for (const r of training) {
+      expect(r.stepsPerSecond).toBeGreaterThan(0);
+      expect(r.epochSeconds).toBeCloseTo((r.stepsPerEpoch * r.msPerStep) / 1000, 9);
+    }
+    expect(training[1]?.stepsPerEpoch).toBe(125);
+  });
+
+  it('--no-training leaves the training rows out', async () => {
+    const result = await runCli('src/cli/bench.ts', [
+      '--smoke',
+      '--json',
+      '--frames',
+      '1',
+      '--no-baseline',
+      '--no-interaction',
+      '--no-training',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { training: unknown[] }).training).toEqual([]);
   });
 
   it('bad flags: usage and exit code 2', async () => {
