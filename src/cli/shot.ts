@@ -3,12 +3,13 @@
  * Chromium. Everything that can be checked is checked before the browser starts (arguments, nets, output paths);
  * one browser serves all the shots of a run; the files are written all or nothing at the end (outputs.ts).
  */
+import { join } from 'node:path';
 import { layersShown } from '../app/settings.ts';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import { type Net, outputCount } from '../model/net.ts';
 import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
-import { type Plane, PlaneError, seeThrough, viewOfMarks } from '../model/plane.ts';
+import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
 import { parseCommand, UsageError, usage } from './commandLine.ts';
 import type { Harness } from './harness.ts';
@@ -17,6 +18,7 @@ import { nodeDigits } from './mnistFiles.ts';
 import { netSource, readBounded } from './netChoice.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
 import { contactSheet, drawMarks, encodePng, type Image } from './png.ts';
+import { type RunCheckpoint, readCheckpoint, readRunFolder } from './runFolder.ts';
 import { Shooter, type ShotRequest } from './shooter.ts';
 import { batchEntry, checkJob, kShotCommand, type ShotOptions, shotOptions } from './shotArgs.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
@@ -31,6 +33,8 @@ interface Job {
   /** Identifies the net: consecutive jobs of the same net upload it once. */
   readonly key: string;
   readonly files: string[];
+  /** A checkpoint sweep: the run's checkpoints (`net` is the first one's, for the checks). */
+  readonly checkpoints?: readonly RunCheckpoint[];
 }
 
 function suffixed(path: string, suffix: string): string {
@@ -73,11 +77,62 @@ async function optionsOf(argv: readonly string[]): Promise<ShotOptions[] | null>
   return entries.map((entry, index) => batchEntry(entry, index, options));
 }
 
+/** What the flags ask of the net: the layers shown, the output unit, the decision mode's outputs. */
+function checkAgainstNet(options: ShotOptions, net: Net): void {
+  const depth = net.hidden.length;
+  if (options.settings.layers > depth) {
+    throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
+  }
+  const units = outputCount(net);
+  if (options.settings.unit >= units) {
+    throw new UsageError(`--unit ${options.settings.unit}: the net has ${units} output unit${units === 1 ? '' : 's'}`);
+  }
+  if (options.settings.mode === 'decision' && units > kMaxOutputs) {
+    throw new UsageError(`--mode decision: the net has ${units} output units; the argmax is of ${kMaxOutputs} at most`);
+  }
+}
+
+/** A checkpoint seen through the job's plane (an MNIST net: the plane through three test images by default). */
+async function checkpointNet(path: string, plane: string): Promise<SlicedNet> {
+  return seeThrough(await readCheckpoint(path), plane, nodeDigits);
+}
+
+/**
+ * `--run DIR --sweep checkpoints`: one picture per checkpoint written, all of one view: the run's (the probes' view
+ * of a 2-D set) unless --center/--span name one; a net of more inputs is framed on its plane's marks.
+ */
+async function runJob(options: ShotOptions, dir: string): Promise<Job> {
+  const { run, checkpoints } = await readRunFolder(dir);
+  const first = await checkpointNet(checkpoints[0]?.path ?? '', options.settings.plane);
+  const aspect = options.width / options.height;
+  if (!options.viewGiven) {
+    const rect = run.probes.view;
+    const framed =
+      rect && run.inputDim === 2
+        ? {
+            cx: (rect.x0 + rect.x1) / 2,
+            cy: (rect.y0 + rect.y1) / 2,
+            span: Math.max(rect.x1 - rect.x0, (rect.y1 - rect.y0) * aspect),
+          }
+        : viewOfMarks(first.plane, aspect);
+    if (framed) options.settings = { ...options.settings, ...framed };
+  }
+  checkAgainstNet(options, first.net);
+  const out = options.out ?? join(dir, 'partition.png');
+  const files = [...checkpoints.map((c) => suffixed(out, `-step-${c.step}`)), suffixed(out, '-sheet')];
+  const source: NetSource = { kind: 'file', name: 'checkpoint', bytes: new Uint8Array() };
+  return { options, source, net: first.net, plane: first.plane, key: `run:${dir}`, files, checkpoints };
+}
+
 /** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
 async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
   const nets = new Map<string, { source: NetSource; net: Net; plane: Plane | null }>();
   const jobs: Job[] = [];
   for (const options of all) {
+    if (options.run !== null) {
+      jobs.push(await runJob(options, options.run));
+      continue;
+    }
     const { widths, sigmaB, seed, outputs, net, plane } = options.settings;
     const key = `${
       options.netFile !== null
@@ -97,22 +152,8 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
     }
     const framed = options.viewGiven ? null : viewOfMarks(resolved.plane, options.width / options.height);
     if (framed) options.settings = { ...options.settings, ...framed };
-    const depth = resolved.net.hidden.length;
-    if (options.settings.layers > depth) {
-      throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
-    }
-    const units = outputCount(resolved.net);
-    if (options.settings.unit >= units) {
-      throw new UsageError(
-        `--unit ${options.settings.unit}: the net has ${units} output unit${units === 1 ? '' : 's'}`,
-      );
-    }
-    if (options.settings.mode === 'decision' && units > kMaxOutputs) {
-      throw new UsageError(
-        `--mode decision: the net has ${units} output units; the argmax is of ${kMaxOutputs} at most`,
-      );
-    }
-    jobs.push({ options, ...resolved, key, files: filesOf(options, depth) });
+    checkAgainstNet(options, resolved.net);
+    jobs.push({ options, ...resolved, key, files: filesOf(options, resolved.net.hidden.length) });
   }
   const problem = checkOutputPaths(jobs.flatMap((job) => job.files));
   if (problem) throw new UsageError(problem);
@@ -133,7 +174,7 @@ function requestOf(options: ShotOptions, depth: number): ShotRequest {
     algorithm: settings.algorithm,
     sigmaB: settings.sigmaB,
     pixels: true,
-    fields: options.fieldsOut !== null || options.sweep === 'layers',
+    fields: options.fieldsOut !== null || options.sweep === 'layers' || options.sweep === 'checkpoints',
     ...(options.maxTile === null ? {} : { maxTile: options.maxTile }),
   };
 }
@@ -152,6 +193,10 @@ class Run {
 
   async job(job: Job): Promise<void> {
     this.plane = job.plane;
+    if (job.checkpoints) {
+      await this.checkpoints(job, job.checkpoints);
+      return;
+    }
     if (job.key !== this.lastKey) {
       const shown = await this.shooter.setNet(job.source, job.net);
       process.stderr.write(`net: ${shown.widths.join(',')} (${shown.neurons} neurons)\n`);
@@ -188,6 +233,31 @@ class Run {
     } else {
       await this.shoot(request, out, fields);
     }
+  }
+
+  /** One picture per checkpoint, each net uploaded in turn, and a contact sheet labelled with the steps. */
+  private async checkpoints(job: Job, checkpoints: readonly RunCheckpoint[]): Promise<void> {
+    const { options } = job;
+    const out = options.out ?? 'out.png';
+    const sheet: Image[] = [];
+    for (const checkpoint of checkpoints) {
+      const sliced = await checkpointNet(checkpoint.path, options.settings.plane);
+      this.plane = sliced.plane;
+      await this.shooter.setNet(job.source, sliced.net);
+      this.lastKey = '';
+      const request = requestOf(options, sliced.net.hidden.length);
+      sheet.push(await this.shoot(request, suffixed(out, `-step-${checkpoint.step}`), null));
+    }
+    const start = performance.now();
+    const contact = contactSheet(
+      sheet,
+      256,
+      8,
+      checkpoints.map((c) => c.label),
+    );
+    const path = suffixed(out, '-sheet');
+    this.outputs.stage(path, encodePng(contact.width, contact.height, contact.rgba));
+    this.record(path, (performance.now() - start) / 1000, null);
   }
 
   private async shoot(request: ShotRequest, path: string, fieldsPath: string | null): Promise<Image> {

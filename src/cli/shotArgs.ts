@@ -2,6 +2,7 @@
  * Flags of `npm run shot`. The settings flags come from the settings table and go through the URL's parsers, so the
  * command line, the URL and the panel accept the same values (strictly: what the app would clamp is refused).
  */
+import { join } from 'node:path';
 import { cloneSettings, kDefaultSettings, kLimits, type Settings, settingsFromHash } from '../app/settings.ts';
 import { kColourModes } from '../gpu/layout.ts';
 import { settingsNetSource } from '../model/netSource.ts';
@@ -25,7 +26,9 @@ export interface ShotOptions {
   out: string | null;
   fieldsOut: string | null;
   batch: string | null;
-  sweep: 'layers' | 'zoom' | null;
+  sweep: 'layers' | 'zoom' | 'checkpoints' | null;
+  /** A training run's folder (npm run train): its checkpoints are the nets of a checkpoint sweep. */
+  run: string | null;
   to: number | null;
   frames: number;
   maxTile: number | null;
@@ -82,9 +85,17 @@ Modes: ${kColourModes.join(', ')}.`,
     },
     {
       name: 'sweep',
-      value: 'layers|zoom',
-      help: 'one image per k = 1..L and a contact sheet, or zoom frames',
+      value: 'layers|zoom|checkpoints',
+      help:
+        'one image per k = 1..L and a contact sheet, zoom frames, or one image per checkpoint of --run and a ' +
+        'contact sheet labelled with the steps',
       group: 'output',
+    },
+    {
+      name: 'run',
+      value: 'DIR',
+      help: 'a training run (npm run train --out DIR), for --sweep checkpoints (default --out DIR/partition.png)',
+      group: 'net (one of --net, --preset, --widths/--seed)',
     },
     { name: 'to', value: 'SPAN', help: 'the last span of a zoom sweep', group: 'output' },
     { name: 'frames', value: 'N', help: 'frames of a zoom sweep', group: 'output', default: '30' },
@@ -111,6 +122,7 @@ export function defaultShotOptions(): ShotOptions {
     fieldsOut: null,
     batch: null,
     sweep: null,
+    run: null,
     to: null,
     frames: 30,
     maxTile: null,
@@ -123,6 +135,7 @@ export function defaultShotOptions(): ShotOptions {
 export function checkNetFlags(values: Values): void {
   const random = values.widths !== undefined || values.seed !== undefined || values.outputs !== undefined;
   const named = [
+    values.run !== undefined && '--run',
     values.net !== undefined && '--net',
     values.preset !== undefined && '--preset',
     random && '--widths/--seed/--outputs',
@@ -175,14 +188,28 @@ export function shotOptions(values: Values, base: ShotOptions = defaultShotOptio
   ) {
     if (netFile === null) options.netFile = null;
   }
+  const run = textFlag(values, 'run');
+  if (run !== null) {
+    options.run = run;
+    options.netFile = null;
+    options.settings.net = '';
+  } else if (
+    netFile !== null ||
+    values.widths !== undefined ||
+    values.seed !== undefined ||
+    values.preset !== undefined
+  ) {
+    options.run = null;
+  }
   const size = textFlag(values, 'size');
   if (size !== null) [options.width, options.height] = readSize(size);
-  options.out = textFlag(values, 'out') ?? options.out;
+  options.out =
+    textFlag(values, 'out') ?? options.out ?? (options.run === null ? null : join(options.run, 'partition.png'));
   options.fieldsOut = textFlag(values, 'fields') ?? options.fieldsOut;
   options.batch = textFlag(values, 'batch') ?? options.batch;
   const sweep = textFlag(values, 'sweep');
-  if (sweep !== null && sweep !== 'layers' && sweep !== 'zoom') {
-    throw new UsageError(`--sweep ${quoted(sweep, 20)}: expected layers or zoom`);
+  if (sweep !== null && sweep !== 'layers' && sweep !== 'zoom' && sweep !== 'checkpoints') {
+    throw new UsageError(`--sweep ${quoted(sweep, 20)}: expected layers, zoom or checkpoints`);
   }
   options.sweep = sweep ?? options.sweep;
   const to = textFlag(values, 'to');
@@ -205,6 +232,12 @@ export function checkJob(options: ShotOptions): void {
   if (!options.out.endsWith('.png'))
     throw new UsageError(`--out ${quoted(options.out, 200)}: the file name must end in .png`);
   if (options.sweep === 'zoom' && options.to === null) throw new UsageError('--sweep zoom needs --to SPAN');
+  if ((options.sweep === 'checkpoints') !== (options.run !== null)) {
+    throw new UsageError('--sweep checkpoints and --run DIR go together (the checkpoints of a training run)');
+  }
+  if (options.sweep === 'checkpoints' && options.fieldsOut !== null) {
+    throw new UsageError('--fields is not written by --sweep checkpoints (shoot one checkpoint with --net for it)');
+  }
   if (options.settings.mode === 'theorem' && !(options.settings.sigmaB > 0)) {
     throw new UsageError('--mode theorem needs --sigma-b above 0 (the bias density of the main formula)');
   }

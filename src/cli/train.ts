@@ -82,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const last = writer.rows.at(-1);
     return last === undefined
       ? 'nothing was written'
-      : `${out} keeps ${writer.rows.length} checkpoint${writer.rows.length === 1 ? '' : 's'} up to step ${last.step} and their metrics`;
+      : `${out} keeps ${writer.rows.length} checkpoint${writer.rows.length === 1 ? '' : 's'} up to step ${last.step} and the metrics`;
   };
   const unregister = onInterrupt(() => {
     progress.clear();

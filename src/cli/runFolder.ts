@@ -1,0 +1,65 @@
+/**
+ * A training run's folder (`npm run train --out DIR`) as `shot --run DIR --sweep checkpoints` reads it: run.json for
+ * the view, metrics.json for the checkpoints written (an interrupted run has fewer than planned), step-N.json each.
+ */
+import { join } from 'node:path';
+import { kNetLimits } from '../model/limits.ts';
+import type { Net } from '../model/net.ts';
+import { NetError, resolveNet } from '../model/netSource.ts';
+import { quoted } from '../model/quote.ts';
+import { readBounded } from './netChoice.ts';
+import { checkpointName, type RunFile } from './trainFiles.ts';
+
+export interface RunCheckpoint {
+  readonly step: number;
+  /** The label on the contact sheet: "step 0 (init)", "step 250 (ep 2)", "step 2000 (end)". */
+  readonly label: string;
+  /** Its step-N.json, read when it is drawn (a run of large nets holds gigabytes of checkpoints). */
+  readonly path: string;
+}
+
+export interface RunFolder {
+  readonly run: RunFile;
+  readonly checkpoints: RunCheckpoint[];
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const bytes = await readBounded(path, 64 * 2 ** 20);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new NetError(`${quoted(path, 200)} is not JSON: ${(error as Error).message.slice(0, 100)}`);
+  }
+}
+
+export function checkpointLabel(step: number, run: RunFile): string {
+  if (step === 0) return 'step 0 (init)';
+  if (step === run.totalSteps) return `step ${step} (end)`;
+  if (step % run.stepsPerEpoch === 0) return `step ${step} (ep ${step / run.stepsPerEpoch})`;
+  return `step ${step}`;
+}
+
+/** Reads the folder; throws NetError with a message naming the file. */
+export async function readRunFolder(dir: string): Promise<RunFolder> {
+  const run = (await readJson(join(dir, 'run.json'))) as RunFile;
+  if (run?.format !== 'reluscope-train-run' || !Number.isInteger(run.stepsPerEpoch)) {
+    throw new NetError(`${quoted(join(dir, 'run.json'), 200)} is not the run.json of npm run train`);
+  }
+  const rows = await readJson(join(dir, 'metrics.json'));
+  const steps = Array.isArray(rows) ? rows.map((r) => (r as { step?: unknown })?.step) : [];
+  if (steps.length === 0 || !steps.every((s): s is number => Number.isInteger(s))) {
+    throw new NetError(`${quoted(join(dir, 'metrics.json'), 200)} lists no checkpoints`);
+  }
+  const checkpoints = steps.map((step) => ({
+    step,
+    label: checkpointLabel(step, run),
+    path: join(dir, checkpointName(step)),
+  }));
+  return { run, checkpoints };
+}
+
+/** The net of a checkpoint file (relu-mlp), checked as every net is; throws NetError. */
+export async function readCheckpoint(path: string): Promise<Net> {
+  const bytes = await readBounded(path, kNetLimits.maxFileBytes);
+  return resolveNet({ kind: 'file', name: quoted(path, 200), bytes });
+}
