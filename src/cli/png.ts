@@ -77,6 +77,12 @@ function drawLabel(rgba: Uint8Array, width: number, x: number, y: number, text: 
   }
 }
 
+/** How many characters of label fit on a contact sheet's thumbnail of an image `width` pixels wide. */
+export function labelChars(width: number, thumb = 256): number {
+  const thumbWidth = Math.floor(width / Math.max(1, Math.ceil(width / thumb)));
+  return Math.floor((thumbWidth / 3 - 1) / 4);
+}
+
 /**
  * Thumbnails (at most `thumb` pixels wide) in reading order on a white sheet, `gap` pixels apart, each labelled
  * with its entry of `labels` when given.
@@ -115,6 +121,37 @@ export function drawMarks(image: Image, points: readonly (readonly [number, numb
         const shade = r >= 4.5 && r < 6.5 ? (r < 5.5 ? 255 : 0) : r >= 6.5 && r < 7.5 ? 0 : -1;
         if (shade < 0) continue;
         image.rgba.set([shade, shade, shade, 255], (j * image.width + i) * 4);
+      }
+    }
+  }
+}
+
+/** Colours of the data points by class: white, black, then strong hues. */
+const kClassInk: readonly (readonly [number, number, number])[] = [
+  [255, 255, 255],
+  [0, 0, 0],
+  [230, 20, 20],
+  [20, 90, 230],
+  [250, 200, 0],
+  [0, 170, 80],
+];
+
+/**
+ * Dots at [x, y, class] pixel positions, each in its class's colour with a contrasting rim: the training points of a
+ * 2-D data set. Their radius grows with the picture (1 px at 300 px wide, at most 3 px).
+ */
+export function drawPoints(image: Image, points: readonly (readonly [number, number, number])[]): void {
+  const radius = Math.min(3, Math.max(1, image.width / 300));
+  const reach = Math.ceil(radius + 1);
+  for (const [x, y, label] of points) {
+    const ink = kClassInk[label % kClassInk.length] ?? [0, 0, 0];
+    const rim = label % kClassInk.length === 1 ? [255, 255, 255] : [40, 40, 40];
+    for (let j = Math.floor(y) - reach; j <= Math.ceil(y) + reach; j++) {
+      for (let i = Math.floor(x) - reach; i <= Math.ceil(x) + reach; i++) {
+        if (i < 0 || j < 0 || i >= image.width || j >= image.height) continue;
+        const r = Math.hypot(i - x, j - y);
+        if (r >= radius + 0.8) continue;
+        image.rgba.set([...(r < radius ? ink : rim), 255], (j * image.width + i) * 4);
       }
     }
   }

@@ -2,6 +2,7 @@
  * A training run's folder (`npm run train --out DIR`) as `shot --run DIR --sweep checkpoints` reads it: run.json for
  * the view, metrics.json for the checkpoints written (an interrupted run has fewer than planned), step-N.json each.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
@@ -21,6 +22,8 @@ export interface RunCheckpoint {
 export interface RunFolder {
   readonly run: RunFile;
   readonly checkpoints: RunCheckpoint[];
+  /** The training points of a 2-D set (data.json) as [x, y, class]; empty for MNIST. */
+  readonly points: [number, number, number][];
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -55,7 +58,24 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
     label: checkpointLabel(step, run),
     path: join(dir, checkpointName(step)),
   }));
-  return { run, checkpoints };
+  return { run, checkpoints, points: run.inputDim === 2 ? await trainingPoints(join(dir, 'data.json')) : [] };
+}
+
+const kMaxPoints = 400;
+
+/** data.json's training points (at most kMaxPoints of them); none when the file is absent. */
+async function trainingPoints(path: string): Promise<[number, number, number][]> {
+  if (!existsSync(path)) return [];
+  const data = (await readJson(path)) as { train?: { x?: unknown; y?: unknown } };
+  const { x, y } = data?.train ?? {};
+  if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) {
+    throw new NetError(`${quoted(path, 200)}: expected {"train": {"x": [[x, y], ...], "y": [class, ...]}, ...}`);
+  }
+  // At most kMaxPoints, evenly chosen: more would hide the partition.
+  const every = Math.max(1, Math.ceil(x.length / kMaxPoints));
+  return x
+    .filter((_, i) => i % every === 0)
+    .map((p, i) => [Number(p?.[0]), Number(p?.[1]), Number(y[i * every]) || 0] as [number, number, number]);
 }
 
 /** The net of a checkpoint file (relu-mlp), checked as every net is; throws NetError. */

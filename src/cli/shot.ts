@@ -17,7 +17,7 @@ import { handleSignals, stopping } from './lifecycle.ts';
 import { nodeDigits } from './mnistFiles.ts';
 import { netSource, readBounded } from './netChoice.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
-import { contactSheet, drawMarks, encodePng, type Image } from './png.ts';
+import { contactSheet, drawMarks, drawPoints, encodePng, type Image, labelChars } from './png.ts';
 import { type RunCheckpoint, readCheckpoint, readRunFolder } from './runFolder.ts';
 import { Shooter, type ShotRequest } from './shooter.ts';
 import { batchEntry, checkJob, kShotCommand, type ShotOptions, shotOptions } from './shotArgs.ts';
@@ -35,6 +35,8 @@ interface Job {
   readonly files: string[];
   /** A checkpoint sweep: the run's checkpoints (`net` is the first one's, for the checks). */
   readonly checkpoints?: readonly RunCheckpoint[];
+  /** The run's 2-D training points, [x, y, class], drawn on its pictures. */
+  readonly points?: readonly (readonly [number, number, number])[];
 }
 
 function suffixed(path: string, suffix: string): string {
@@ -102,7 +104,7 @@ async function checkpointNet(path: string, plane: string): Promise<SlicedNet> {
  * of a 2-D set) unless --center/--span name one; a net of more inputs is framed on its plane's marks.
  */
 async function runJob(options: ShotOptions, dir: string): Promise<Job> {
-  const { run, checkpoints } = await readRunFolder(dir);
+  const { run, checkpoints, points } = await readRunFolder(dir);
   const first = await checkpointNet(checkpoints[0]?.path ?? '', options.settings.plane);
   const aspect = options.width / options.height;
   if (!options.viewGiven) {
@@ -121,7 +123,7 @@ async function runJob(options: ShotOptions, dir: string): Promise<Job> {
   const out = options.out ?? join(dir, 'partition.png');
   const files = [...checkpoints.map((c) => suffixed(out, `-step-${c.step}`)), suffixed(out, '-sheet')];
   const source: NetSource = { kind: 'file', name: 'checkpoint', bytes: new Uint8Array() };
-  return { options, source, net: first.net, plane: first.plane, key: `run:${dir}`, files, checkpoints };
+  return { options, source, net: first.net, plane: first.plane, key: `run:${dir}`, files, checkpoints, points };
 }
 
 /** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
@@ -184,6 +186,7 @@ class Run {
   private done = 0;
   private lastKey = '';
   private plane: Plane | null = null;
+  private points: readonly (readonly [number, number, number])[] = [];
 
   constructor(
     private readonly shooter: Shooter,
@@ -193,6 +196,7 @@ class Run {
 
   async job(job: Job): Promise<void> {
     this.plane = job.plane;
+    this.points = job.points ?? [];
     if (job.checkpoints) {
       await this.checkpoints(job, job.checkpoints);
       return;
@@ -249,12 +253,10 @@ class Run {
       sheet.push(await this.shoot(request, suffixed(out, `-step-${checkpoint.step}`), null));
     }
     const start = performance.now();
-    const contact = contactSheet(
-      sheet,
-      256,
-      8,
-      checkpoints.map((c) => c.label),
-    );
+    // The longest label that fits: "step 250 (ep 2)", else "step 250", else "250".
+    const fit = labelChars(options.width);
+    const labels = checkpoints.map((c) => [c.label, `step ${c.step}`].find((l) => l.length <= fit) ?? String(c.step));
+    const contact = contactSheet(sheet, 256, 8, labels);
     const path = suffixed(out, '-sheet');
     this.outputs.stage(path, encodePng(contact.width, contact.height, contact.rgba));
     this.record(path, (performance.now() - start) / 1000, null);
@@ -266,6 +268,7 @@ class Run {
     };
     const result = await this.shooter.shoot({ ...request, onTile });
     const image = { width: request.width, height: request.height, rgba: result.rgba };
+    drawPoints(image, this.toPixels(request, this.points));
     drawMarks(image, this.marks(request));
     this.outputs.stage(path, encodePng(request.width, request.height, result.rgba));
     this.record(path, result.seconds, result.regions);
@@ -278,11 +281,23 @@ class Run {
 
   /** Pixel positions of the plane's data points in the picture of `request`. */
   private marks(request: ShotRequest): [number, number][] {
+    return this.toPixels(
+      request,
+      (this.plane?.marks ?? []).map((m) => [m.u, m.v, 0] as const),
+    ).map(([x, y]) => [x, y]);
+  }
+
+  /** [u, v, tag] points of the view as [x, y, tag] pixel positions of the picture of `request`. */
+  private toPixels(
+    request: ShotRequest,
+    points: readonly (readonly [number, number, number])[],
+  ): [number, number, number][] {
     const { cx, cy, span } = request.view;
     const s = span / request.width;
-    return (this.plane?.marks ?? []).map((m) => [
-      (m.u - cx) / s + request.width / 2 - 0.5,
-      request.height / 2 - (m.v - cy) / s - 0.5,
+    return points.map(([u, v, tag]) => [
+      (u - cx) / s + request.width / 2 - 0.5,
+      request.height / 2 - (v - cy) / s - 0.5,
+      tag,
     ]);
   }
 
