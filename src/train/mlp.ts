@@ -149,7 +149,7 @@ export function lossAndGradients(ws: Workspace, split: Split, indices: ArrayLike
   const loss = crossEntropy(logits, labels, rows, net.output?.outDim ?? 1, ws.delta[last]);
   for (let l = last; l >= 0; l--) {
     const layer = layers[l] as Layer;
-    const { inDim, outDim, weight } = layer;
+    const { inDim, outDim } = layer;
     const delta = ws.delta[l] as Float64Array;
     const h = l === 0 ? ws.input : (ws.z[l - 1] as Float64Array);
     const columns = ws.columns[l] as Float64Array;
