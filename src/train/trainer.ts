@@ -21,6 +21,8 @@ export interface TrainSpec {
 }
 
 export const kAdam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+/** A batch loss this many times the first one (at least 1) stops training: the learning rate is too large. */
+const kDivergence = 1000;
 
 /** Why a spec cannot train on `data`, or null. */
 export function trainProblem(spec: TrainSpec, data: Dataset, net: Net): string | null {
@@ -58,6 +60,7 @@ export class Trainer {
   private order: Int32Array;
   private position = 0;
   private epochs = 0;
+  private firstLoss: number | null = null;
 
   constructor(
     initial: Net,
@@ -88,9 +91,12 @@ export class Trainer {
     const indices = this.order.subarray(this.position, this.position + rows);
     for (const g of [...this.grads.weight, ...this.grads.bias]) g.fill(0);
     const loss = lossAndGradients(this.ws, this.data.train, indices, this.grads);
-    if (!Number.isFinite(loss)) {
+    this.firstLoss ??= loss;
+    // Cross-entropy starts near log(classes): a thousand times that is divergence, not training.
+    if (!Number.isFinite(loss) || loss > kDivergence * Math.max(1, this.firstLoss)) {
+      const what = Number.isFinite(loss) ? `diverged to ${loss.toPrecision(3)}` : `is ${loss}`;
       throw new TrainingError(
-        `the loss is ${loss} at step ${this.step + 1}: the learning rate ${this.spec.lr} is too large`,
+        `the loss ${what} at step ${this.step + 1}: the learning rate ${this.spec.lr} is too large`,
       );
     }
     this.update();
