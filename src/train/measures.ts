@@ -37,6 +37,8 @@ export interface Measures {
 export const kTrainingView: Rect = { x0: -1.5, y0: -1.5, x1: 1.5, y1: 1.5 };
 /** Nets above this many neurons get no exact view count at checkpoints (it grows as neurons^2). */
 const kMaxViewNeurons = 512;
+/** Nets above this many neurons are measured on two of the lines and at 100 of the points. */
+const kManyNeurons = 1024;
 /** Test points where distances are measured (each costs a forward pass with one tangent per input). */
 const kDistancePoints = { planar: 400, wide: 100 } as const;
 
@@ -108,18 +110,22 @@ export function measureNet(net: Net, data: Dataset, probes: Probes): Measures {
   const neurons = neuronCount(net);
   const lineRegions: number[] = [];
   let density = 0;
-  for (const [p, q] of probes.lines) {
+  // A walk costs about a forward pass per region crossed, and regions grow with the neurons: past kManyNeurons
+  // the first two lines only, so that a checkpoint of a 4 x 1024 net takes seconds, not half a minute.
+  const lines = neurons > kManyNeurons ? probes.lines.slice(0, 2) : probes.lines;
+  for (const [p, q] of lines) {
     const plane = net.inputDim === 2 ? null : planeAlong(p, q, ['p', 'q']);
     const walk = plane
       ? walkSegment(slicedNet(net, plane), [0, 0], [plane.marks[1]?.u ?? 0, 0])
       : walkSegment(net, [p[0] ?? 0, p[1] ?? 0], [q[0] ?? 0, q[1] ?? 0]);
     lineRegions.push(walk.regions);
-    density += walk.regionsPerUnitLengthPerNeuron / probes.lines.length;
+    density += walk.regionsPerUnitLengthPerNeuron / lines.length;
   }
   const viewRegions =
     probes.view && net.inputDim === 2 && neurons <= kMaxViewNeurons ? enumerateRegions(net, probes.view).regions : null;
   const d = net.inputDim;
-  const distances = Array.from(probes.points, (i) => distanceAt(net, data.test.x.subarray(i * d, (i + 1) * d)));
+  const points = neurons > kManyNeurons ? probes.points.subarray(0, kDistancePoints.wide) : probes.points;
+  const distances = Array.from(points, (i) => distanceAt(net, data.test.x.subarray(i * d, (i + 1) * d)));
   const finite = distances.filter(Number.isFinite);
   const mean = finite.reduce((s, x) => s + x, 0) / Math.max(1, finite.length);
   return {
