@@ -251,4 +251,34 @@ describe('training in the app', () => {
     expect(await page.evaluate(`document.querySelector('#training').textContent`)).toMatch(/stopped:/);
     await page.close();
   });
+
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
+    it(`${width} x ${height}: the training panel covers no other panel nor the picture's centre`, async () => {
+      const { page } = await openApp(harness, kView, { width, height });
+      await train(page, { ...kSmall, steps: 50 });
+      await waitState(page, ['done']);
+      const rects = (await page.evaluate(`(() => {
+        const panels = { gui: '.lil-gui.lil-root', analysis: '#analysis', training: '#training', readout: '#readout' };
+        return Object.entries(panels).flatMap(([name, selector]) => {
+          const element = document.querySelector(selector);
+          if (!element || element.hidden) return [];
+          const r = element.getBoundingClientRect();
+          return r.width === 0 ? [] : [{ name, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom }];
+        });
+      })()`)) as { name: string; x0: number; y0: number; x1: number; y1: number }[];
+      expect(rects.map((r) => r.name)).toContain('training');
+      const centre = { x0: 0.4 * width, y0: 0.4 * height, x1: 0.6 * width, y1: 0.6 * height };
+      for (const a of [...rects, { name: 'centre', ...centre }]) {
+        for (const b of rects) {
+          if (a.name >= b.name && a.name !== 'centre') continue;
+          const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+          expect(overlap, `${a.name} ${JSON.stringify(a)} and ${b.name} ${JSON.stringify(b)}`).toBe(false);
+        }
+      }
+      await page.close();
+    });
+  }
 });

@@ -67,7 +67,8 @@ export class TrainingPanel {
       `${session.state}${session.spec ? ` · ${session.spec.dataset.name}, ${session.spec.widths.join('×')}` : ''}`,
       p
         ? `step ${p.step.toLocaleString('en')} / ${p.total.toLocaleString('en')} · epoch ${p.epoch.toFixed(2)} · ` +
-          `batch loss ${formatValue(p.loss)} · ${formatValue(p.stepsPerSecond)} steps/s`
+          `batch loss ${formatValue(p.loss)} · ${formatValue(p.stepsPerSecond)} steps/s · ` +
+          `measures ${p.measureSeconds.toFixed(2)} s a checkpoint`
         : 'starting…',
     ];
     if (last) {

@@ -17,8 +17,10 @@ export interface TrainingProgress {
   readonly epoch: number;
   /** The last batch's mean loss (before its update). */
   readonly loss: number;
-  /** Steps a second over the last second or so of training (measures at checkpoints included). */
+  /** Steps a second over the last second or so spent in steps (the measures at checkpoints left out). */
   readonly stepsPerSecond: number;
+  /** Seconds the last checkpoint's evaluation and measures took. */
+  readonly measureSeconds: number;
 }
 
 export type TrainingReply =

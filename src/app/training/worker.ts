@@ -16,7 +16,7 @@ import type { TrainingProgress, TrainingReply, TrainingRequest } from './protoco
 const kSliceMs = 30;
 const kProgressMs = 150;
 const kLiveMs = 200;
-/** Steps a second are measured over about this long. */
+/** Steps a second are measured over about this much time spent training (measures left out). */
 const kRateMs = 1000;
 
 interface Run {
@@ -28,8 +28,12 @@ interface Run {
   step: number;
   total: number;
   loss: number;
-  /** (time, step) samples of the last second, for the rate. */
+  /** (time, step) samples of the last second, for the rate; time spent in steps only (not in measures). */
   rate: { time: number; step: number }[];
+  /** Milliseconds spent in training steps so far. */
+  trainMs: number;
+  /** Seconds the last checkpoint's evaluation and measures took. */
+  measureSeconds: number;
 }
 
 let run: Run | null = null;
@@ -60,9 +64,16 @@ function progressOf(r: Run): TrainingProgress {
   const epochs = Math.floor(r.step / r.stepsPerEpoch);
   const position = Math.min(r.trainCount, (r.step % r.stepsPerEpoch) * r.batch);
   const first = r.rate[0];
-  const span = first ? (performance.now() - first.time) / 1000 : 0;
+  const span = first ? (r.trainMs - first.time) / 1000 : 0;
   const stepsPerSecond = first && span > 0 ? (r.step - first.step) / span : 0;
-  return { step: r.step, total: r.total, epoch: epochs + position / r.trainCount, loss: r.loss, stepsPerSecond };
+  return {
+    step: r.step,
+    total: r.total,
+    epoch: epochs + position / r.trainCount,
+    loss: r.loss,
+    stepsPerSecond,
+    measureSeconds: r.measureSeconds,
+  };
 }
 
 async function dataFor(spec: RunSpec): Promise<Dataset> {
@@ -90,7 +101,9 @@ async function start(spec: RunSpec): Promise<void> {
       step: 0,
       total: 0,
       loss: Number.NaN,
-      rate: [{ time: performance.now(), step: 0 }],
+      rate: [{ time: 0, step: 0 }],
+      trainMs: 0,
+      measureSeconds: 0,
     };
     wanted = true;
     schedule();
@@ -106,7 +119,9 @@ function slice(): void {
   const end = performance.now() + kSliceMs;
   try {
     while (r.running && performance.now() < end) {
+      const before = performance.now();
       const next = r.events.next();
+      const ms = performance.now() - before;
       if (next.done) {
         r.running = false;
         run = null;
@@ -115,9 +130,11 @@ function slice(): void {
       }
       const event = next.value;
       if (event.kind === 'checkpoint') {
+        r.measureSeconds = ms / 1000;
         reply({ kind: 'checkpoint', net: event.net, row: event.row }, buffers(event.net));
         continue;
       }
+      r.trainMs += ms;
       r.step = event.step;
       r.total = event.total;
       r.loss = event.loss;
@@ -135,9 +152,9 @@ function slice(): void {
     reply({ kind: 'error', message: (error as Error).message });
     return;
   }
+  r.rate.push({ time: r.trainMs, step: r.step });
+  while (r.rate.length > 2 && r.trainMs - (r.rate[1]?.time ?? r.trainMs) > kRateMs) r.rate.shift();
   const now = performance.now();
-  r.rate.push({ time: now, step: r.step });
-  while (r.rate.length > 2 && now - (r.rate[1]?.time ?? now) > kRateMs) r.rate.shift();
   if (now - lastProgress >= kProgressMs) {
     lastProgress = now;
     reply({ kind: 'progress', progress: progressOf(r) });
@@ -162,7 +179,7 @@ self.onmessage = (event: MessageEvent<TrainingRequest>) => {
     case 'resume':
       if (run && !run.running) {
         run.running = true;
-        run.rate = [{ time: performance.now(), step: run.step }];
+        run.rate = [{ time: run.trainMs, step: run.step }];
         schedule();
       }
       return;
