@@ -113,6 +113,7 @@ describe('training in the app', () => {
     const largest = Math.max(
       ...shown.flatMap((a, i) => a.map((w, k) => Math.abs(w - (node[i]?.[k] ?? 0)) / (1 + Math.abs(w)))),
     );
+    console.log(`[training] largest relative difference to Node: ${largest}`);
     expect(largest).toBeLessThan(1e-9);
     expect(await page.evaluate(`document.querySelector('#training').textContent`)).toMatch(/steps\/s/);
     expect(await page.evaluate('window.reluscope.app.settings.mode')).toBe('decision');
