@@ -67,14 +67,16 @@ export class TrainingSession {
     private readonly messages: Messages,
   ) {}
 
-  /** Starts a run of the settings, or resumes the paused one if they did not change. */
+  /** Starts a run of the settings, or resumes the paused one (goes on with the running one) if they did not change. */
   train(): void {
     const spec = runSpecOf(this.settings);
     if (typeof spec === 'string') {
       this.messages.error(`training: ${spec}`);
       return;
     }
-    if (this.state === 'paused' && JSON.stringify(spec) === JSON.stringify(this.spec)) {
+    const same = JSON.stringify(spec) === JSON.stringify(this.spec);
+    if (this.state === 'running' && same) return;
+    if (this.state === 'paused' && same) {
       this.state = 'running';
       this.client.resume();
       this.notify();
