@@ -10,6 +10,10 @@ import { attachInput } from './input.ts';
 import { Messages } from './messages.ts';
 import { PlaneView } from './planeView.ts';
 import { Readout } from './readout.ts';
+import { DataOverlay } from './training/dataOverlay.ts';
+import { addTrainingFolder } from './training/guiFolder.ts';
+import { TrainingPanel } from './training/panel.ts';
+import { TrainingSession } from './training/session.ts';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -22,6 +26,7 @@ export interface AppHandle {
   app: App | null;
   demo: ZoomDemo | null;
   analysis: AnalysisPanel | null;
+  training: TrainingSession | null;
   errors: string[];
   failed: string | null;
 }
@@ -29,7 +34,14 @@ export interface AppHandle {
 async function main(): Promise<void> {
   const canvas = element<HTMLCanvasElement>('view');
   const messages = new Messages(element('messages'));
-  const handle: AppHandle = { app: null, demo: null, analysis: null, errors: messages.errors, failed: null };
+  const handle: AppHandle = {
+    app: null,
+    demo: null,
+    analysis: null,
+    training: null,
+    errors: messages.errors,
+    failed: null,
+  };
   Object.assign(window, { reluscope: handle });
   let app: App;
   try {
@@ -93,6 +105,29 @@ async function main(): Promise<void> {
     size: () => app.size,
     cursor: () => hover.reading?.point ?? null,
   });
+  const training = new TrainingSession(app, messages);
+  handle.training = training;
+  const trainingPanel = new TrainingPanel(element('dock'), training);
+  const dataOverlay = new DataOverlay(canvas, {
+    data: () => training.data,
+    view: () => app.view,
+    size: () => app.size,
+  });
+  const refreshTrainingFolder = addTrainingFolder(gui, training);
+  training.listeners.push(() => {
+    trainingPanel.refresh();
+    dataOverlay.refresh();
+    refreshTrainingFolder();
+  });
+  app.listeners.push({
+    frameShown: () => {
+      training.frameShown();
+      trainingPanel.refresh();
+      dataOverlay.refresh();
+    },
+    settingsChanged: () => dataOverlay.refresh(),
+  });
+  refreshTrainingFolder();
   const observer = new ResizeObserver(([entry]) => {
     if (!entry) return;
     const device = entry.devicePixelContentBoxSize?.[0];

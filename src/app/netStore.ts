@@ -12,6 +12,28 @@ import { netToSafetensors } from '../model/netTensors.ts';
 import { quoted } from '../model/quote.ts';
 
 const kPrefix = 'reluscope.net.';
+/** Nets made in this page (training) are kept in memory under their id: the newest few, enough for the one shown. */
+const kKeptInMemory = 8;
+const inMemory = new Map<string, Net>();
+
+/** Keeps a net made in this page under `id` (the app resolves `net=id` to it), the oldest of many forgotten. */
+export function keepNet(id: string, net: Net): void {
+  inMemory.delete(id);
+  inMemory.set(id, net);
+  for (const old of inMemory.keys()) {
+    if (inMemory.size <= kKeptInMemory) break;
+    inMemory.delete(old);
+  }
+}
+
+/** Removes a stored net's text from this browser's storage. */
+export function forgetStoredNet(id: string): void {
+  try {
+    localStorage.removeItem(kPrefix + id);
+  } catch {
+    // Storage not available: nothing was stored.
+  }
+}
 
 /** A 64-bit content id (two FNV-1a variants), as 16 hex digits. */
 export function contentId(text: string): string {
@@ -35,8 +57,10 @@ export function storeNet(id: string, text: string): boolean {
   }
 }
 
-/** The net stored under `id` in this browser; throws NetError when it is not there or not valid. */
+/** The net kept under `id` in this page or stored in this browser; throws NetError when it is not there or not valid. */
 export function loadStoredNet(id: string): Net {
+  const kept = inMemory.get(id);
+  if (kept) return kept;
   const text = localStorage.getItem(kPrefix + id);
   if (text === null) throw new NetError(`net ${id} is not stored in this browser: load its file again`);
   return resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) });

@@ -44,7 +44,14 @@ export interface MetricsRow {
 }
 
 export type RunEvent =
-  | { readonly kind: 'step'; readonly step: number; readonly total: number; readonly loss: number }
+  | {
+      readonly kind: 'step';
+      readonly step: number;
+      readonly total: number;
+      readonly loss: number;
+      /** A copy of the weights after this step (the app's live picture; a copy, so called only when needed). */
+      readonly snapshot: () => Net;
+    }
   | { readonly kind: 'checkpoint'; readonly step: number; readonly net: Net; readonly row: MetricsRow };
 
 /** The initial net of a run: He init with one output per class. */
@@ -106,7 +113,7 @@ export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Gene
   }
   while (trainer.step < total) {
     const loss = trainer.train();
-    yield { kind: 'step', step: trainer.step, total, loss };
+    yield { kind: 'step', step: trainer.step, total, loss, snapshot: () => trainer.snapshot() };
     if (schedule[next] === trainer.step) {
       yield checkpoint();
       next++;

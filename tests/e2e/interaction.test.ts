@@ -237,7 +237,9 @@ describe('truthful state', () => {
       ) as Promise<string[]>;
     // A net of one output: the output unit has no choice; the MNIST planes apply to nets of 784 inputs only.
     const mnistOnly = ['through 3 random test images', 'random directions through an image'];
-    expect(await disabled()).toEqual(['output unit', ...mnistOnly]);
+    // No training run: nothing to pause or reset.
+    const noRun = ['pause', 'reset'];
+    expect(await disabled()).toEqual(['output unit', ...mnistOnly, ...noRun]);
     await page.evaluate(`window.reluscope.app.update({ net: 'sawtooth:4' })`);
     expect(await disabled()).toEqual([
       'hidden widths (of the net shown)',
@@ -246,6 +248,7 @@ describe('truthful state', () => {
       'resample (new seed)',
       'output unit',
       ...mnistOnly,
+      ...noRun,
     ]);
     expect(
       await page.evaluate(
@@ -260,12 +263,13 @@ describe('truthful state', () => {
       'outputs',
       'resample (new seed)',
       'output unit',
+      ...noRun,
     ]);
     await page.evaluate(`window.reluscope.app.update({ widths: [8, 8] })`);
-    expect(await disabled()).toEqual(['output unit', ...mnistOnly]);
+    expect(await disabled()).toEqual(['output unit', ...mnistOnly, ...noRun]);
     // Several outputs: the output mode's unit applies.
     await page.evaluate(`window.reluscope.app.update({ outputs: 3, mode: 'output' })`);
-    expect(await disabled()).toEqual(mnistOnly);
+    expect(await disabled()).toEqual([...mnistOnly, ...noRun]);
     const untitled = await page.evaluate(
       `[...document.querySelectorAll('.lil-gui .lil-controller')].filter((c) => !c.title).map((c) => c.textContent)`,
     );
@@ -306,7 +310,13 @@ describe('truthful state', () => {
 /** Page rectangles of the panels on show. */
 async function panelRects(page: Page): Promise<{ name: string; x0: number; y0: number; x1: number; y1: number }[]> {
   return (await page.evaluate(`(() => {
-    const panels = { gui: '.lil-gui.lil-root', analysis: '#analysis', readout: '#readout', messages: '#messages' };
+    const panels = {
+      gui: '.lil-gui.lil-root',
+      analysis: '#analysis',
+      training: '#training',
+      readout: '#readout',
+      messages: '#messages',
+    };
     return Object.entries(panels).flatMap(([name, selector]) => {
       const element = document.querySelector(selector);
       if (!element || element.hidden || element.children.length === 0) return [];

@@ -1,0 +1,285 @@
+/**
+ * Training in the app, end to end: a run in the worker lowers the loss while the page stays responsive; the net is
+ * the Node trainer's, bit for bit; the checkpoints' timeline shows each checkpoint's partition; the data are drawn
+ * where they are; bad settings stop the run with a message and keep the last good checkpoint.
+ */
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classColour } from '../../src/app/colourScale.ts';
+import { pointToCanvas } from '../../src/app/training/dataOverlay.ts';
+import { runSpecOf, type TrainingSettings } from '../../src/app/training/runSettings.ts';
+import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import type { Net } from '../../src/model/net.ts';
+import { serializeNet } from '../../src/model/netFile.ts';
+import { makeDataset } from '../../src/train/datasets.ts';
+import { initialNet, type RunSpec } from '../../src/train/run.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { appErrors, expectSamePicture, openApp, pixels, waitIdle } from '../support/appPage.ts';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const kView = '#widths=8,8&seed=1&cx=0&cy=0&span=3.2';
+const kSmall: Partial<TrainingSettings> = { widths: '16,16,16', steps: 300, batch: 64, samples: 400, lr: 0.01 };
+
+/** Starts a run of `settings` over the defaults. */
+async function train(page: Page, settings: Partial<TrainingSettings>): Promise<void> {
+  await page.evaluate(
+    `Object.assign(window.reluscope.training.settings, ${JSON.stringify(settings)}); window.reluscope.training.train()`,
+  );
+}
+
+async function waitState(page: Page, states: string[]): Promise<void> {
+  await page.waitForFunction(`${JSON.stringify(states)}.includes(window.reluscope.training.state)`, {
+    timeout: 90_000,
+    polling: 50,
+  });
+}
+
+/** The weights of a net in the page, as plain arrays. */
+async function pageNet(page: Page, expression: string): Promise<number[][]> {
+  return JSON.parse(
+    (await page.evaluate(`(() => {
+      const net = ${expression};
+      return JSON.stringify([...net.hidden, net.output].flatMap((l) => [Array.from(l.weight), Array.from(l.bias)]));
+    })()`)) as string,
+  ) as number[][];
+}
+
+function arraysOf(net: Net): number[][] {
+  const layers = net.output ? [...net.hidden, net.output] : net.hidden;
+  return layers.flatMap((l) => [Array.from(l.weight), Array.from(l.bias)]);
+}
+
+function specOf(settings: Partial<TrainingSettings>): RunSpec {
+  const spec = runSpecOf({ ...(JSON.parse(JSON.stringify(kDefaults)) as TrainingSettings), ...settings });
+  if (typeof spec === 'string') throw new Error(spec);
+  return spec;
+}
+
+/** The Node trainer's net after `steps` steps of the run `spec`. */
+function nodeNet(spec: RunSpec, steps: number): Net {
+  const data = makeDataset(spec.dataset, () => undefined);
+  const trainer = new Trainer(initialNet(spec, data), data, spec);
+  for (let i = 0; i < steps; i++) trainer.train();
+  return trainer.snapshot();
+}
+
+let kDefaults: TrainingSettings;
+
+describe('training in the app', () => {
+  it('lowers the loss; the net shown is the trainer net (bit for bit in the page, to 1e-9 in Node); steps/s shown', async () => {
+    const { page, consoleErrors } = await openApp(harness, kView);
+    kDefaults = (await page.evaluate('({ ...window.reluscope.training.settings })')) as TrainingSettings;
+    await train(page, kSmall);
+    await waitState(page, ['done', 'failed']);
+    await waitIdle(page);
+    expect(await page.evaluate('window.reluscope.training.state')).toBe('done');
+    const rows = (await page.evaluate('window.reluscope.training.checkpoints.map((c) => c.row)')) as {
+      step: number;
+      loss: number;
+      trainAccuracy: number;
+    }[];
+    expect(rows[0]?.step).toBe(0);
+    expect(rows.at(-1)?.step).toBe(300);
+    expect(rows.at(-1)?.loss ?? 1).toBeLessThan(0.6 * (rows[0]?.loss ?? 0));
+    // The net shown is the worker's last checkpoint, and a Trainer run in the page (the same engine) gives it bit
+    // for bit.
+    const shown = await pageNet(page, 'window.reluscope.app.sliced.model');
+    expect(shown).toEqual(await pageNet(page, 'window.reluscope.training.checkpoints.at(-1).net'));
+    const spec = specOf(kSmall);
+    const inPage = JSON.parse(
+      (await page.evaluate(`(async () => {
+        const { makeDataset } = await import('/src/train/datasets.ts');
+        const { initialNet } = await import('/src/train/run.ts');
+        const { Trainer } = await import('/src/train/trainer.ts');
+        const spec = ${JSON.stringify(spec)};
+        const data = makeDataset(spec.dataset, () => undefined);
+        const trainer = new Trainer(initialNet(spec, data), data, spec);
+        for (let i = 0; i < 300; i++) trainer.train();
+        const net = trainer.snapshot();
+        return JSON.stringify([...net.hidden, net.output].flatMap((l) => [Array.from(l.weight), Array.from(l.bias)]));
+      })()`)) as string,
+    ) as number[][];
+    expect(shown).toEqual(inPage);
+    // Node's trainer: the same up to the last bits of Math.exp, Math.log and ** (V8 in Node 20 and in Chromium 156
+    // differ on a few arguments in 10^4; see the README).
+    const node = arraysOf(nodeNet(spec, 300));
+    const largest = Math.max(
+      ...shown.flatMap((a, i) => a.map((w, k) => Math.abs(w - (node[i]?.[k] ?? 0)) / (1 + Math.abs(w)))),
+    );
+    console.log(`[training] largest relative difference to Node: ${largest}`);
+    expect(largest).toBeLessThan(1e-9);
+    expect(await page.evaluate(`document.querySelector('#training').textContent`)).toMatch(/steps\/s/);
+    expect(await page.evaluate('window.reluscope.app.settings.mode')).toBe('decision');
+    expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the page stays responsive while it trains: live nets drawn, a wheel zoom answered, pause stops', async () => {
+    const { page, consoleErrors } = await openApp(harness, kView);
+    await train(page, { ...kSmall, widths: '32,32,32', steps: 100_000 });
+    await page.waitForFunction('(window.reluscope.training.progress?.step ?? 0) > 50', { timeout: 60_000 });
+    const frames = (await page.evaluate('window.reluscope.app.frames')) as number;
+    const netBefore = (await page.evaluate('window.reluscope.app.settings.net')) as string;
+    await page.mouse.move(120, 90);
+    const start = Date.now();
+    await page.mouse.wheel({ deltaY: -300 });
+    await page.waitForFunction('window.reluscope.app.settings.span < 3.2', { timeout: 5_000, polling: 10 });
+    const answered = Date.now() - start;
+    expect(answered).toBeLessThan(2_000);
+    // Live nets keep coming and are drawn.
+    await page.waitForFunction(
+      `window.reluscope.app.frames > ${frames} + 2 && window.reluscope.app.settings.net !== '${netBefore}'`,
+      { timeout: 30_000, polling: 50 },
+    );
+    await page.evaluate('window.reluscope.training.pause()');
+    await page.waitForFunction('window.reluscope.training.state === "paused"');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const paused = (await page.evaluate('window.reluscope.training.progress.step')) as number;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await page.evaluate('window.reluscope.training.progress.step')).toBe(paused);
+    expect(paused).toBeLessThan(100_000);
+    await page.evaluate('window.reluscope.training.reset()');
+    expect(await page.evaluate(`document.querySelector('#training').hidden`)).toBe(true);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the timeline shows a checkpoint: the picture of that checkpoint net loaded directly', async () => {
+    const { page, consoleErrors } = await openApp(harness, kView);
+    await train(page, kSmall);
+    await waitState(page, ['done']);
+    const steps = (await page.evaluate('window.reluscope.training.checkpoints.map((c) => c.row.step)')) as number[];
+    const index = steps.indexOf(16);
+    expect(index).toBeGreaterThan(0);
+    await page.evaluate(`(() => {
+      const slider = document.querySelector('#training input[type=range]');
+      slider.value = '${index}';
+      slider.dispatchEvent(new Event('input'));
+    })()`);
+    await waitIdle(page);
+    expect(await page.evaluate(`document.querySelector('#training').textContent`)).toMatch(/step 16 /);
+    const scrubbed = await pixels(page);
+    // The checkpoint's net, trained in Node, loaded as a file into a fresh page with the same view and mode.
+    const text = serializeNet(nodeNet(specOf(kSmall), 16));
+    const { page: fresh } = await openApp(harness, `${kView}&mode=decision`);
+    await fresh.evaluate(`(async () => {
+      const { parseNet } = await import('/src/model/netFile.ts');
+      const text = ${JSON.stringify(text)};
+      window.reluscope.app.showLoadedNet(parseNet(text).net, text, 'step16.json');
+    })()`);
+    await waitIdle(fresh);
+    expectSamePicture(scrubbed, await pixels(fresh));
+    expect(scrubbed.equals(await pixels(fresh))).toBe(true);
+    await fresh.close();
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the data points are drawn where the data are, in their class colours, and follow the view', async () => {
+    const { page, consoleErrors } = await openApp(harness, kView, { width: 500, height: 400 });
+    const settings = { ...kSmall, samples: 120, steps: 5 };
+    await train(page, settings);
+    await waitState(page, ['done']);
+    await waitIdle(page);
+    const data = makeDataset(specOf(settings).dataset, () => undefined);
+    for (const view of [
+      { cx: 0, cy: 0, span: 3.2 },
+      { cx: 0.3, cy: -0.2, span: 2.5 },
+    ]) {
+      await page.evaluate(`window.reluscope.app.setView(${JSON.stringify(view)})`);
+      const size = { width: 500, height: 400 };
+      const isolated: { u: number; v: number; label: number }[] = [];
+      const all = [data.train, data.test].flatMap((split) =>
+        Array.from({ length: split.count }, (_, i) => {
+          const [u, v] = pointToCanvas(view, size, split.x[2 * i] ?? 0, split.x[2 * i + 1] ?? 0);
+          return { u, v, label: split.y[i] ?? 0, train: split === data.train };
+        }),
+      );
+      for (const p of all) {
+        const alone = all.every((q) => q === p || Math.hypot(q.u - p.u, q.v - p.v) > 12);
+        if (p.train && alone && p.u > 8 && p.v > 8 && p.u < 492 && p.v < 392) isolated.push(p);
+      }
+      expect(isolated.length).toBeGreaterThan(10);
+      const colours = (await page.evaluate(`(() => {
+        const canvas = document.querySelector('#data-points');
+        const context = canvas.getContext('2d');
+        return ${JSON.stringify(isolated)}.map((p) => {
+          const at = (x, y) => Array.from(context.getImageData(Math.floor(x), Math.floor(y), 1, 1).data);
+          return { centre: at(p.u, p.v), away: at(p.u + 7, p.v) };
+        });
+      })()`)) as { centre: number[]; away: number[] }[];
+      colours.forEach(({ centre, away }, i) => {
+        const expected = classColour(isolated[i]?.label ?? 0).map((c) => Math.round(255 * c));
+        expect(centre.slice(0, 3), JSON.stringify(isolated[i])).toEqual(expected);
+        expect(centre[3]).toBe(255);
+        expect(away[3]).toBe(0);
+      });
+    }
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('bad settings: a message, the run stops, the last good checkpoint stays shown', async () => {
+    const { page } = await openApp(harness, kView);
+    const before = (await page.evaluate('window.reluscope.app.settings.net')) as string;
+    await train(page, { ...kSmall, lr: 0 });
+    await waitState(page, ['failed']);
+    expect((await appErrors(page)).join('\n')).toMatch(/learning rate must be a positive number/);
+    expect(await page.evaluate('window.reluscope.app.settings.net')).toBe(before);
+    await train(page, { ...kSmall, lr: 0.01, batch: 5000 });
+    await waitState(page, ['failed']);
+    expect((await appErrors(page)).join('\n')).toMatch(/batch size 5000 is larger than the training set/);
+    // A rate that makes the loss blow up: the run stops at the first bad step, the last checkpoint is shown.
+    await train(page, { ...kSmall, optimizer: 'sgd', lr: 1e6, batch: 64 });
+    await waitState(page, ['failed']);
+    await waitIdle(page);
+    const errors = (await appErrors(page)).join('\n');
+    expect(errors).toMatch(/training stopped: .*(loss|diverg)/);
+    expect(errors).toMatch(/last good checkpoint is shown/);
+    const lastId = (await page.evaluate('window.reluscope.training.checkpoints.at(-1).id')) as string;
+    expect(await page.evaluate('window.reluscope.app.settings.net')).toBe(lastId);
+    expect(await pageNet(page, 'window.reluscope.app.sliced.model')).toEqual(
+      await pageNet(page, 'window.reluscope.training.checkpoints.at(-1).net'),
+    );
+    expect(await page.evaluate(`document.querySelector('#training').textContent`)).toMatch(/stopped:/);
+    await page.close();
+  });
+
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
+    it(`${width} x ${height}: the training panel covers no other panel nor the picture's centre`, async () => {
+      const { page } = await openApp(harness, kView, { width, height });
+      await train(page, { ...kSmall, steps: 50 });
+      await waitState(page, ['done']);
+      const rects = (await page.evaluate(`(() => {
+        const panels = { gui: '.lil-gui.lil-root', analysis: '#analysis', training: '#training', readout: '#readout' };
+        return Object.entries(panels).flatMap(([name, selector]) => {
+          const element = document.querySelector(selector);
+          if (!element || element.hidden) return [];
+          const r = element.getBoundingClientRect();
+          return r.width === 0 ? [] : [{ name, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom }];
+        });
+      })()`)) as { name: string; x0: number; y0: number; x1: number; y1: number }[];
+      expect(rects.map((r) => r.name)).toContain('training');
+      const centre = { x0: 0.4 * width, y0: 0.4 * height, x1: 0.6 * width, y1: 0.6 * height };
+      for (const a of [...rects, { name: 'centre', ...centre }]) {
+        for (const b of rects) {
+          if (a.name >= b.name && a.name !== 'centre') continue;
+          const overlap = a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+          expect(overlap, `${a.name} ${JSON.stringify(a)} and ${b.name} ${JSON.stringify(b)}`).toBe(false);
+        }
+      }
+      await page.close();
+    });
+  }
+});
