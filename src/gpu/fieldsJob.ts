@@ -175,6 +175,11 @@ export class FieldsJob {
     return this.setup.strides[this.level] ?? 1;
   }
 
+  /** Where the job stands (before its first step: nothing done). */
+  idleProgress(): JobProgress {
+    return this.progress;
+  }
+
   /**
    * One step: about `budgetMs` of GPU work (null: the rest of the current stride in one submission). Resolves when
    * the GPU finished it, with where the computation stands.

@@ -336,13 +336,27 @@ export class Renderer {
       reusedPixels: pan ? (size.width - Math.abs(pan.dx)) * (size.height - Math.abs(pan.dy)) : 0,
     };
     let ended = false;
+    // A computation given up during a step (a new net, a new size) has its passes' buffers replaced under it: what
+    // that step does or throws after that is of no use and no error, and its job is destroyed once the step settles.
+    let abandoned = false;
+    let stepping = false;
     const computation = {
       strides: used,
       stored,
       progress: null as JobProgress | null,
       step: async (budgetMs: number | null): Promise<JobProgress> => {
         if (ended) throw new GpuError('a step of a computation that ended');
-        const progress = await job.step(budgetMs);
+        stepping = true;
+        let progress: JobProgress | null = null;
+        try {
+          progress = await job.step(budgetMs);
+        } catch (error) {
+          if (!abandoned) throw error;
+        } finally {
+          stepping = false;
+          if (abandoned) job.destroy();
+        }
+        if (abandoned || !progress) return { ...(computation.progress ?? job.idleProgress()), done: false };
         computation.progress = progress;
         if (progress.done) {
           ended = true;
@@ -354,7 +368,8 @@ export class Renderer {
       abandon: (): void => {
         if (ended) return;
         ended = true;
-        job.destroy();
+        abandoned = true;
+        if (!stepping) job.destroy();
         if (this.running === computation) this.running = null;
       },
     };

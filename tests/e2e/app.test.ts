@@ -140,6 +140,23 @@ describe('the app', () => {
     await page.close();
   });
 
+  it('new nets while a picture is computing: each computation given up cleanly, no errors, the last net shown', async () => {
+    const { page, consoleErrors } = await openApp(harness, '#widths=64,64,64&sigmaB=0.1&seed=1&span=3');
+    await page.evaluate('window.reluscope.app.testHooks.budgetMs = 20');
+    // Steps of about 20 ms; a new net every 30 ms lands during steps (their buffers are replaced under them).
+    for (let seed = 2; seed < 12; seed++) {
+      await page.evaluate(`window.reluscope.app.update({ seed: ${seed} })`);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await page.evaluate('window.reluscope.app.testHooks.budgetMs = null');
+    await waitIdle(page);
+    expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(await page.evaluate('window.reluscope.app.abandoned')).toBeGreaterThan(0);
+    await expectSameAsFresh(harness, page);
+    await page.close();
+  });
+
   it('the performance demo flies a zoom path and counts frames per second; input stops it', async () => {
     const { page, consoleErrors } = await openApp(harness, `${small}&cx=0.3&cy=0.2`, { width: 96, height: 72 });
     await page.evaluate('void window.reluscope.demo.start()');
