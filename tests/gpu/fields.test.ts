@@ -30,6 +30,13 @@ afterAll(async () => {
   await gpu?.harness.close();
 });
 
+/**
+ * Distances closer than 0.1 pixel: at most this many pixels off. float32's floor, measured: about 1e-5 pixel near the
+ * origin, 1.5e-4 pixel with the view centre 66 pixels from it (a panned view, its reused tiles computed in the view
+ * before).
+ */
+const kAbsolutePixels = 3e-4;
+
 interface Comparison {
   compared: number;
   reusedPixels: number;
@@ -106,7 +113,9 @@ async function compareWithOracle(
     if (!Number.isFinite(ref.distance)) {
       r.worstRelative = Math.max(r.worstRelative, gpuDistance === ref.distance ? 0 : 1);
     } else if (dPixels >= 0.1) {
-      r.worstRelative = Math.max(r.worstRelative, Math.abs(gpuDistance - ref.distance) / ref.distance);
+      // Relative to the distance plus a tenth of a pixel: float32 has an absolute floor (about 1e-4 pixel, the
+      // criterion closer than 0.1 pixel below), which a distance just above 0.1 pixel would otherwise be held to.
+      r.worstRelative = Math.max(r.worstRelative, Math.abs(gpuDistance - ref.distance) / (ref.distance + 0.1 * s));
     } else {
       r.worstAbsolutePixels = Math.max(r.worstAbsolutePixels, Math.abs(gpuDistance - ref.distance) / s);
     }
@@ -159,7 +168,7 @@ describe('fields kernel against the float64 oracle', () => {
           );
         expect(r.hashMismatches, context).toEqual([]);
         expect(r.worstRelative, context).toBeLessThan(1e-3);
-        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(kAbsolutePixels);
         expect(r.layerMismatches, context).toBe(0);
         expect(r.worstOutput, context).toBeLessThan(1e-4);
         expect(r.worstRange, context).toBeLessThan(1e-4);
@@ -262,7 +271,7 @@ describe('nets whose weights span the float64 range', () => {
         const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
         expect(r.hashMismatches, context).toEqual([]);
         expect(r.worstRelative, context).toBeLessThan(1e-3);
-        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(kAbsolutePixels);
         expect(r.layerMismatches, context).toBe(0);
         expect(r.worstOutput, context).toBeLessThan(1e-4);
         expect(r.worstRange, context).toBeLessThan(1e-4);
@@ -292,7 +301,7 @@ describe('pan reuse', () => {
       expect(r.reusedPixels, context).toBe((size.width - Math.abs(dx)) * (size.height - Math.abs(dy)));
       expect(r.hashMismatches, context).toEqual([]);
       expect(r.worstRelative, context).toBeLessThan(1e-3);
-      expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+      expect(r.worstAbsolutePixels, context).toBeLessThan(kAbsolutePixels);
       expect(r.layerMismatches, context).toBe(0);
       expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
     });
@@ -329,12 +338,12 @@ describe('coarse to fine, in bounded steps', () => {
         const r = await compareWithOracle(net, view, size, 3, false, algorithm, undefined, net, stage, onGrid);
         expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
         expect(r.worstRelative, context).toBeLessThan(1e-3);
-        expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+        expect(r.worstAbsolutePixels, context).toBeLessThan(kAbsolutePixels);
       }
       const r = await compareWithOracle(net, view, size, 3, false, algorithm, undefined, net, reply.final);
       expect(r.hashMismatches, context).toEqual([]);
       expect(r.worstRelative, context).toBeLessThan(1e-3);
-      expect(r.worstAbsolutePixels, context).toBeLessThan(1e-4);
+      expect(r.worstAbsolutePixels, context).toBeLessThan(kAbsolutePixels);
       expect(r.layerMismatches, context).toBe(0);
       expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
     });
