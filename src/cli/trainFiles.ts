@@ -29,6 +29,7 @@ export const kMetricsColumns: readonly (keyof MetricsRow)[] = [
   'viewRegions',
   'regionsOverHalfN2',
   'meanDistanceTimesNeurons',
+  'distanceQuantilesTimesNeurons',
   'seconds',
 ];
 
@@ -177,7 +178,12 @@ export function plots(rows: readonly MetricsRow[]): Record<string, string> {
         xLabel: 'step',
         yLabel: 'E[dist] × #neurons',
         fromZero: true,
-        series: [series('at test points', rows, step, (r) => r.meanDistanceTimesNeurons)],
+        series: [
+          series('mean at test points', rows, step, (r) => r.meanDistanceTimesNeurons),
+          series('10th percentile', rows, step, (r) => r.distanceQuantilesTimesNeurons[0] ?? null),
+          series('median', rows, step, (r) => r.distanceQuantilesTimesNeurons[2] ?? null),
+          series('90th percentile', rows, step, (r) => r.distanceQuantilesTimesNeurons[4] ?? null),
+        ],
       },
       {
         title: 'distance against test accuracy',

@@ -29,6 +29,8 @@ export interface Measures {
   readonly viewRegions: number | null;
   readonly regionsOverHalfN2: number | null;
   readonly meanDistanceTimesNeurons: number;
+  /** The distribution of distance x #neurons at the points: its 10th, 25th, 50th, 75th and 90th percentiles. */
+  readonly distanceQuantilesTimesNeurons: number[];
   /** Distance to the nearest boundary at each probe point, in input units. */
   readonly distances: number[];
 }
@@ -37,6 +39,19 @@ export interface Measures {
 export const kTrainingView: Rect = { x0: -1.5, y0: -1.5, x1: 1.5, y1: 1.5 };
 /** Nets above this many neurons get no exact view count at checkpoints (it grows as neurons^2). */
 const kMaxViewNeurons = 512;
+const kQuantiles = [0.1, 0.25, 0.5, 0.75, 0.9];
+
+/** The q-quantiles of `values` (linear interpolation between order statistics); NaN for none. */
+function quantiles(values: readonly number[], qs: readonly number[]): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return qs.map((q) => {
+    if (sorted.length === 0) return Number.NaN;
+    const at = q * (sorted.length - 1);
+    const [lo, hi] = [sorted[Math.floor(at)] ?? 0, sorted[Math.ceil(at)] ?? 0];
+    return lo + (hi - lo) * (at - Math.floor(at));
+  });
+}
+
 /** Nets above this many neurons are measured on two of the lines and at 100 of the points. */
 const kManyNeurons = 1024;
 /** Test points where distances are measured (each costs a forward pass with one tangent per input). */
@@ -134,6 +149,7 @@ export function measureNet(net: Net, data: Dataset, probes: Probes): Measures {
     viewRegions,
     regionsOverHalfN2: viewRegions === null ? null : viewRegions / (neurons ** 2 / 2),
     meanDistanceTimesNeurons: finite.length > 0 ? mean * neurons : Number.NaN,
+    distanceQuantilesTimesNeurons: quantiles(finite, kQuantiles).map((q) => q * neurons),
     distances,
   };
 }

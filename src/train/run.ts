@@ -39,6 +39,8 @@ export interface MetricsRow {
   readonly viewRegions: number | null;
   readonly regionsOverHalfN2: number | null;
   readonly meanDistanceTimesNeurons: number;
+  /** Percentiles 10, 25, 50, 75, 90 of distance x #neurons at the test points. */
+  readonly distanceQuantilesTimesNeurons: number[];
   /** Seconds since the run started (measures included). */
   readonly seconds: number;
 }

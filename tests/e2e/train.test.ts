@@ -64,7 +64,7 @@ describe('npm run train', () => {
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trimEnd().split('\n');
     expect(csv[0]).toBe(
       'step,epoch,loss,trainAccuracy,testLoss,testAccuracy,regionsPerLengthPerNeuron,lineRegions,viewRegions,' +
-        'regionsOverHalfN2,meanDistanceTimesNeurons,seconds',
+        'regionsOverHalfN2,meanDistanceTimesNeurons,distanceQuantilesTimesNeurons,seconds',
     );
     expect(csv).toHaveLength(rows.length + 1);
     expect(csv[1]?.split(',')[7]).toBe(rows[0]?.lineRegions.join(';'));

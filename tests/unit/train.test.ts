@@ -246,6 +246,14 @@ describe('checkpoints and measures', () => {
       expect(Math.abs((measures.distances[i] ?? 0) - expected)).toBeLessThan(1e-12 * Math.max(1, expected));
     });
     expect(measures.viewRegions).toBeGreaterThan(10);
+    // The distribution: percentiles of distance x neurons, in order, the median that of the distances.
+    const sorted = [...measures.distances].sort((a, b) => a - b);
+    const q = measures.distanceQuantilesTimesNeurons;
+    expect(q).toHaveLength(5);
+    expect([...q].sort((a, b) => a - b)).toEqual(q);
+    const median =
+      (sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) + (sorted[Math.ceil((sorted.length - 1) / 2)] ?? 0);
+    expect(q[2]).toBeCloseTo((median / 2) * 24, 10);
     // d inputs: |z| / ||grad z|| with the gradient from d tangents of the forward pass.
     const d = 6;
     const wide = randomData(d, 20, 3);

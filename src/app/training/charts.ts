@@ -30,7 +30,12 @@ const kCharts: readonly (readonly Line[])[] = [
     { label: 'regions/length/neuron', colour: '#ffcc55', value: (r) => r.regionsPerLengthPerNeuron },
     { label: 'regions/(N²/2)', colour: '#b07aa1', value: (r) => r.regionsOverHalfN2, right: true },
   ],
-  [{ label: 'mean distance × neurons', colour: '#78b4ff', value: (r) => r.meanDistanceTimesNeurons }],
+  [
+    { label: 'mean distance × neurons', colour: '#78b4ff', value: (r) => r.meanDistanceTimesNeurons },
+    { label: 'median', colour: '#59a14f', value: (r) => r.distanceQuantilesTimesNeurons[2] ?? Number.NaN },
+    { label: '10th pct', colour: '#9c9c9c', value: (r) => r.distanceQuantilesTimesNeurons[0] ?? Number.NaN },
+    { label: '90th pct', colour: '#9c9c9c', value: (r) => r.distanceQuantilesTimesNeurons[4] ?? Number.NaN },
+  ],
 ];
 
 function compact(value: number): string {
