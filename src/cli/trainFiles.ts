@@ -174,7 +174,7 @@ export function plots(rows: readonly MetricsRow[]): Record<string, string> {
     ]),
     'distance.svg': svgOf([
       {
-        title: 'mean distance to the boundary × #neurons',
+        title: 'distance to the boundary × #neurons: mean, percentiles',
         xLabel: 'step',
         yLabel: 'E[dist] × #neurons',
         fromZero: true,
