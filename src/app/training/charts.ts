@@ -1,7 +1,7 @@
 /**
  * The measures through training, drawn with uPlot against the step: the losses and accuracies; regions per unit
- * length per neuron and regions / (N^2 / 2); the mean distance to the boundary times the neurons. The checkpoint
- * shown is marked by a vertical line.
+ * length per neuron and regions / (N^2 / 2); the distance to the boundary times the neurons (mean, percentiles); and
+ * that mean against the test accuracy, a point per checkpoint. The checkpoint shown is marked by a vertical line.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -19,7 +19,17 @@ interface Line {
   readonly right?: boolean;
 }
 
-const kCharts: readonly (readonly Line[])[] = [
+interface Chart {
+  readonly xLabel: string;
+  readonly x: (row: MetricsRow) => number;
+  readonly lines: readonly Line[];
+  /** Points, not lines (a scatter of checkpoints). */
+  readonly points?: boolean;
+}
+
+const kByStep = { xLabel: 'step', x: (r: MetricsRow) => r.step };
+
+const kLines: readonly (readonly Line[])[] = [
   [
     { label: 'loss', colour: '#ffcc55', value: (r) => r.loss },
     { label: 'test loss', colour: '#ff7f50', value: (r) => r.testLoss },
@@ -38,11 +48,22 @@ const kCharts: readonly (readonly Line[])[] = [
   ],
 ];
 
+const kCharts: readonly Chart[] = [
+  ...kLines.map((lines) => ({ ...kByStep, lines })),
+  {
+    xLabel: 'test accuracy',
+    x: (r) => r.testAccuracy,
+    lines: [{ label: 'mean distance × neurons', colour: '#78b4ff', value: (r) => r.meanDistanceTimesNeurons }],
+    points: true,
+  },
+];
+
 function compact(value: number): string {
   return Math.abs(value) >= 1e3 ? `${Number((value / 1e3).toPrecision(3))}k` : String(Number(value.toPrecision(3)));
 }
 
-function plot(root: HTMLElement, lines: readonly Line[], marked: () => number | null): uPlot {
+function plot(root: HTMLElement, chart: Chart, marked: () => number | null): uPlot {
+  const { lines } = chart;
   const right = lines.some((l) => l.right);
   return new uPlot(
     {
@@ -52,7 +73,7 @@ function plot(root: HTMLElement, lines: readonly Line[], marked: () => number | 
       cursor: { show: true, points: { show: false } },
       scales: { x: { time: false } },
       axes: [
-        { ...kAxis, label: 'step', labelSize: 16, size: 30 },
+        { ...kAxis, label: chart.xLabel, labelSize: 16, size: 30 },
         { ...kAxis, size: 44, space: 16, values: (_p, splits) => splits.map(compact) },
         ...(right
           ? [
@@ -75,15 +96,16 @@ function plot(root: HTMLElement, lines: readonly Line[], marked: () => number | 
           stroke: l.colour,
           width: 1.5,
           scale: l.right ? 'y2' : 'y',
-          points: { show: false },
+          points: { show: chart.points === true, size: 5 },
+          ...(chart.points ? { paths: () => null } : {}),
         })),
       ],
       hooks: {
         draw: [
           (u: uPlot) => {
-            const step = marked();
-            if (step === null) return;
-            const x = u.valToPos(step, 'x', true);
+            const at = marked();
+            if (at === null) return;
+            const x = u.valToPos(at, 'x', true);
             const { top, height } = u.bbox;
             const context = u.ctx;
             context.save();
@@ -105,23 +127,30 @@ function plot(root: HTMLElement, lines: readonly Line[], marked: () => number | 
 
 export class TrainingCharts {
   private readonly plots: uPlot[];
-  private mark: number | null = null;
+  /** Where each chart marks the net shown: its step, or its test accuracy. */
+  private marks: (number | null)[] = [];
 
   constructor(root: HTMLElement) {
-    this.plots = kCharts.map((lines) => {
+    this.plots = kCharts.map((chart, i) => {
       const box = document.createElement('div');
       box.className = 'analysis-plot';
       root.append(box);
-      return plot(box, lines, () => this.mark);
+      return plot(box, chart, () => this.marks[i] ?? null);
     });
   }
 
   /** The rows so far and the step marked (the checkpoint or live net shown). */
   show(rows: readonly MetricsRow[], mark: number | null): void {
-    this.mark = mark;
-    const steps = rows.map((r) => r.step);
-    kCharts.forEach((lines, i) => {
-      const data = [steps, ...lines.map((l) => rows.map((r) => l.value(r)))] as uPlot.AlignedData;
+    const marked = rows.find((r) => r.step === mark);
+    this.marks = kCharts.map((chart) =>
+      chart === kCharts[0] || !chart.points ? mark : marked ? chart.x(marked) : null,
+    );
+    kCharts.forEach((chart, i) => {
+      // uPlot wants x ascending: a scatter's points in the order of their x.
+      const sorted = chart.points
+        ? [...rows].filter((r) => Number.isFinite(chart.x(r))).sort((a, b) => chart.x(a) - chart.x(b))
+        : rows;
+      const data = [sorted.map(chart.x), ...chart.lines.map((l) => sorted.map((r) => l.value(r)))] as uPlot.AlignedData;
       this.plots[i]?.setData(data);
     });
   }
