@@ -75,14 +75,34 @@ function affine(
 ): void {
   const { inDim, outDim, bias } = layer;
   for (let b = 0; b < rows; b++) {
-    const hb = b * inDim;
-    const ob = b * outDim;
-    for (let n = 0; n < outDim; n++) out[ob + n] = bias[n] as number;
+    for (let n = 0; n < outDim; n++) out[b * outDim + n] = bias[n] as number;
+  }
+  // Two samples a pass over the columns: each column is read once for both (these loops are bound by memory).
+  for (let b = 0; b < rows; b += 2) {
+    const h0 = b * inDim;
+    const o0 = b * outDim;
+    const pair = b + 1 < rows;
+    const h1 = h0 + inDim;
+    const o1 = o0 + outDim;
     for (let k = 0; k < inDim; k++) {
-      const v = h[hb + k] as number;
-      if (v === 0 || (relu && v < 0)) continue;
+      let v0 = h[h0 + k] as number;
+      let v1 = pair ? (h[h1 + k] as number) : 0;
+      if (relu) {
+        if (v0 < 0) v0 = 0;
+        if (v1 < 0) v1 = 0;
+      }
       const ck = k * outDim;
-      for (let n = 0; n < outDim; n++) out[ob + n] = (out[ob + n] as number) + (columns[ck + n] as number) * v;
+      if (v0 !== 0 && v1 !== 0) {
+        for (let n = 0; n < outDim; n++) {
+          const c = columns[ck + n] as number;
+          out[o0 + n] = (out[o0 + n] as number) + c * v0;
+          out[o1 + n] = (out[o1 + n] as number) + c * v1;
+        }
+      } else if (v0 !== 0) {
+        for (let n = 0; n < outDim; n++) out[o0 + n] = (out[o0 + n] as number) + (columns[ck + n] as number) * v0;
+      } else if (v1 !== 0) {
+        for (let n = 0; n < outDim; n++) out[o1 + n] = (out[o1 + n] as number) + (columns[ck + n] as number) * v1;
+      }
     }
   }
 }
