@@ -2,7 +2,7 @@
  * What the app shows of the plane a net is seen through: its data points marked on the picture, the MNIST images
  * they are (thumbnails with the net's prediction), and the input image x(u, v) at the cursor.
  */
-import { ForwardPass } from '../model/forward.ts';
+import { predict } from '../model/forward.ts';
 import { kMnistSide } from '../model/mnist.ts';
 import type { Net } from '../model/net.ts';
 import { type Plane, planePoint } from '../model/plane.ts';
@@ -16,14 +16,6 @@ export interface PlaneSource {
   size(): ImageSize;
   /** The input point (u, v) under the cursor, if any. */
   cursor(): readonly [number, number] | null;
-}
-
-/** The net's outputs at an input point and the predicted class (the first largest), in float64. */
-export function predict(model: Net, point: ArrayLike<number>): { outputs: number[]; predicted: number } {
-  const pass = new ForwardPass(model, 0);
-  pass.run(point);
-  const outputs = Array.from(pass.output.value);
-  return { outputs, predicted: outputs.indexOf(Math.max(...outputs)) };
 }
 
 /** A 28 x 28 grey image (values in [0, 1], clamped) drawn into a canvas. */

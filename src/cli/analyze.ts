@@ -9,7 +9,7 @@ import { theoremIntegral } from '../analysis/theorem.ts';
 import { layersShown } from '../app/settings.ts';
 import { balanceNet } from '../model/balance.ts';
 import { distinctPatterns } from '../model/fieldsFile.ts';
-import { ForwardPass } from '../model/forward.ts';
+import { predict } from '../model/forward.ts';
 import { formatImageRef, type ImageRef, mnistImage } from '../model/mnist.ts';
 import type { Net } from '../model/net.ts';
 import { pointOracle } from '../model/oracle.ts';
@@ -44,14 +44,6 @@ function outputPlot(walk: SegmentWalk, names: readonly string[]): string {
   ]);
 }
 
-/** Every output unit of the net at an input point, in float64, and the predicted class (the first largest). */
-function endReport(model: Net, point: ArrayLike<number>): { outputs: number[]; predicted: number } {
-  const pass = new ForwardPass(model, 0);
-  pass.run(point);
-  const outputs = Array.from(pass.output.value);
-  return { outputs, predicted: outputs.indexOf(Math.max(...outputs)) };
-}
-
 /** The segment (in the plane's u, v) walked on the sliced net; its ends evaluated on the net as read. */
 function lineReport(
   sliced: SlicedNet,
@@ -72,8 +64,8 @@ function lineReport(
     neurons: walk.neurons,
     regionsPerUnitLengthPerNeuron: walk.regionsPerUnitLengthPerNeuron,
     outputs: walk.outputs,
-    start: endReport(sliced.model, at(x0, y0)),
-    end: endReport(sliced.model, at(x1, y1)),
+    start: predict(sliced.model, at(x0, y0)),
+    end: predict(sliced.model, at(x1, y1)),
     seconds: seconds(start),
   };
 }

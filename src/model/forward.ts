@@ -320,3 +320,11 @@ export function mapsOnRegion(next: ColumnLayer, maps: Float64Array, active: Uint
 export function mapValue(maps: Float64Array, n: number, x: number, y: number): number {
   return (maps[3 * n] ?? 0) * x + (maps[3 * n + 1] ?? 0) * y + (maps[3 * n + 2] ?? 0);
 }
+
+/** Every output unit of the net at an input point, in float64, and the predicted class (the first largest). */
+export function predict(net: Net, point: ArrayLike<number>): { outputs: number[]; predicted: number } {
+  const pass = new ForwardPass(net, 0);
+  pass.run(point);
+  const outputs = Array.from(pass.output.value);
+  return { outputs, predicted: outputs.indexOf(Math.max(...outputs)) };
+}
