@@ -6,7 +6,7 @@
 import type { Net } from '../model/net.ts';
 import { randomNet } from '../model/random.ts';
 import type { Dataset, DatasetSpec } from './datasets.ts';
-import { measureNet, type Probes } from './measures.ts';
+import { type Measures, measureNet, type Probes } from './measures.ts';
 import { checkpointSteps } from './schedule.ts';
 import { type Optimizer, Trainer, TrainingError } from './trainer.ts';
 
@@ -26,7 +26,8 @@ export interface RunSpec {
   readonly checkpoints: string;
 }
 
-export interface MetricsRow {
+/** A checkpoint's row: the scores, the measures (src/train/measures.ts) less the per-point distances, the time. */
+export interface MetricsRow extends Omit<Measures, 'distances'> {
   readonly step: number;
   readonly epoch: number;
   /** Mean cross-entropy on the training set. */
@@ -34,13 +35,6 @@ export interface MetricsRow {
   readonly trainAccuracy: number;
   readonly testLoss: number;
   readonly testAccuracy: number;
-  readonly regionsPerLengthPerNeuron: number;
-  readonly lineRegions: number[];
-  readonly viewRegions: number | null;
-  readonly regionsOverHalfN2: number | null;
-  readonly meanDistanceTimesNeurons: number;
-  /** Percentiles 10, 25, 50, 75, 90 of distance x #neurons at the test points. */
-  readonly distanceQuantilesTimesNeurons: number[];
   /** Seconds since the run started (measures included). */
   readonly seconds: number;
 }
