@@ -252,7 +252,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`WebGPU adapter: ${shooter.info.adapter}\n`);
     for (const c of cases) {
       const source = { kind: 'random', spec: { widths: c.widths, sigmaB: 0.1, seed: 1 } } as const;
-      await shooter.setNet(source, resolveNet(source));
+      await shooter.setNet(resolveNet(source), source.spec);
       for (const algorithm of (['brute', 'fast'] as const).filter((a) => only === null || a === only)) {
         let { width, height } = c;
         let measuredPixels: number | undefined;

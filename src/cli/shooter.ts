@@ -6,8 +6,8 @@ import type { Page } from 'puppeteer';
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import { distinctPatterns, emptyFields, type FieldsRecords, readFieldsRecords } from '../model/fieldsFile.ts';
 import type { Net } from '../model/net.ts';
-import type { NetSource } from '../model/netSource.ts';
 import { netToSafetensors } from '../model/netTensors.ts';
+import type { RandomNetSpec } from '../model/random.ts';
 import type { Harness } from './harness.ts';
 import type { BenchReply, PageNet, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
 
@@ -65,12 +65,11 @@ export class Shooter {
   }
 
   /**
-   * Uploads a net resolved in node: a random net by its spec (the page makes the same weights), any other as exact
-   * float64 bytes served by the harness. Throws with the message of what refused it (the device's limits).
+   * Uploads a net resolved in node: by its spec when it is that random net (the page makes the same weights), else as
+   * exact float64 bytes served by the harness. Throws with the message of what refused it (the device's limits).
    */
-  async setNet(source: NetSource, net: Net): Promise<{ widths: number[]; neurons: number }> {
-    const page: PageNet =
-      source.kind === 'random' ? { random: source.spec } : { url: this.harness.publish('net', netToSafetensors(net)) };
+  async setNet(net: Net, random: RandomNetSpec | null = null): Promise<{ widths: number[]; neurons: number }> {
+    const page: PageNet = random ? { random } : { url: this.harness.publish('net', netToSafetensors(net)) };
     return this.call('setNet', page) as Promise<{ widths: number[]; neurons: number }>;
   }
 

@@ -8,9 +8,10 @@ import { layersShown } from '../app/settings.ts';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import { type Net, outputCount } from '../model/net.ts';
-import { NetError, type NetSource, resolveNet } from '../model/netSource.ts';
+import { NetError, resolveNet } from '../model/netSource.ts';
 import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
+import type { RandomNetSpec } from '../model/random.ts';
 import { parseCommand, UsageError, usage } from './commandLine.ts';
 import type { Harness } from './harness.ts';
 import { handleSignals, stopping } from './lifecycle.ts';
@@ -26,8 +27,9 @@ import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
 /** A shot with its net resolved in node and the files it will write. */
 interface Job {
   readonly options: ShotOptions;
-  readonly source: NetSource;
   readonly net: Net;
+  /** The spec `net` is made from when it is a random net as drawn (the page makes it), else null (sent as bytes). */
+  readonly random: RandomNetSpec | null;
   /** The slice the net is seen through; its data points are marked on the pictures. */
   readonly plane: Plane | null;
   /** Identifies the net: consecutive jobs of the same net upload it once. */
@@ -122,13 +124,12 @@ async function runJob(options: ShotOptions, dir: string): Promise<Job> {
   checkAgainstNet(options, first.net);
   const out = options.out ?? join(dir, 'partition.png');
   const files = [...checkpoints.map((c) => suffixed(out, `-step-${c.step}`)), suffixed(out, '-sheet')];
-  const source: NetSource = { kind: 'file', name: 'checkpoint', bytes: new Uint8Array() };
-  return { options, source, net: first.net, plane: first.plane, key: `run:${dir}`, files, checkpoints, points };
+  return { options, random: null, net: first.net, plane: first.plane, key: `run:${dir}`, files, checkpoints, points };
 }
 
 /** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
 async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
-  const nets = new Map<string, { source: NetSource; net: Net; plane: Plane | null }>();
+  const nets = new Map<string, { random: RandomNetSpec | null; net: Net; plane: Plane | null }>();
   const jobs: Job[] = [];
   for (const options of all) {
     if (options.run !== null) {
@@ -148,8 +149,8 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
       const source = await netSource(options.netFile, options.settings);
       const sliced = seeThrough(resolveNet(source), plane, nodeDigits);
       // A sliced net goes to the page as its exact float64 bytes.
-      const shown: NetSource = sliced.plane ? { kind: 'file', name: 'sliced', bytes: new Uint8Array() } : source;
-      resolved = { source: shown, net: sliced.net, plane: sliced.plane };
+      const random = source.kind === 'random' && !sliced.plane ? source.spec : null;
+      resolved = { random, net: sliced.net, plane: sliced.plane };
       nets.set(key, resolved);
     }
     const framed = options.viewGiven ? null : viewOfMarks(resolved.plane, options.width / options.height);
@@ -202,7 +203,7 @@ class Run {
       return;
     }
     if (job.key !== this.lastKey) {
-      const shown = await this.shooter.setNet(job.source, job.net);
+      const shown = await this.shooter.setNet(job.net, job.random);
       process.stderr.write(`net: ${shown.widths.join(',')} (${shown.neurons} neurons)\n`);
       this.lastKey = job.key;
     }
@@ -247,7 +248,7 @@ class Run {
     for (const checkpoint of checkpoints) {
       const sliced = await checkpointNet(checkpoint.path, options.settings.plane);
       this.plane = sliced.plane;
-      await this.shooter.setNet(job.source, sliced.net);
+      await this.shooter.setNet(sliced.net);
       this.lastKey = '';
       const request = requestOf(options, sliced.net.hidden.length);
       sheet.push(await this.shoot(request, suffixed(out, `-step-${checkpoint.step}`), null));

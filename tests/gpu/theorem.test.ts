@@ -192,7 +192,7 @@ describe('theorem mode in the CLI', () => {
     const shooter = await Shooter.open(harness);
     const seed = new Random(testSeed('gpu/theorem.test.ts#2')).nextU32();
     const source = { kind: 'random', spec: { widths: [16, 16], sigmaB: 0.5, seed } } as const;
-    await shooter.setNet(source, resolveNet(source));
+    await shooter.setNet(resolveNet(source), source.spec);
     const request: ShotRequest = {
       view: { cx: 0.1, cy: -0.2, span: 3 },
       width: 45,
