@@ -2,7 +2,7 @@
 
 /**
  * What turns WebGPU on in Chrome or Chromium on Linux; without a GPU (`gpu` false), on the CPU through SwiftShader's
- * Vulkan driver, with canvas presents that work (shared/notes/webgpu-headless.md; needs Debian's libvulkan1).
+ * Vulkan driver, with canvas presents that work (README, "Browsers"; needs Debian's libvulkan1).
  */
 export function webGpuFlags(gpu: boolean): string[] {
   const on = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];

@@ -1,5 +1,5 @@
 /**
- * The fields file (shared/notes/science.md), little-endian: bytes "RLF1", u32 W, u32 H, then W*H records of
+ * The fields file (docs/science.md, "The fields file"), little-endian: bytes "RLF1", u32 W, u32 H, then W*H records of
  * (u32 hash_lo, u32 hash_hi, f32 distance in input units), row-major from the top-left pixel.
  */
 

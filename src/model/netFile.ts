@@ -1,5 +1,5 @@
 /**
- * The `relu-mlp` JSON file format (shared/notes/science.md):
+ * The `relu-mlp` JSON file format (docs/science.md, "The relu-mlp net file"):
  * { "format": "relu-mlp", "version": 1, "inputDim": 2, "hidden": [{ "weight": [[...]], "bias": [...] }, ...],
  *   "output": { "weight": [[...]], "bias": [...] } }   ("output" optional, linear).
  * Parsing never throws: it returns a message naming the first problem and where it is.

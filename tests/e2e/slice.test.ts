@@ -19,8 +19,8 @@ import { pixelCentre, pixelSize } from '../../src/model/view.ts';
 import { readPng, runCli } from '../support/cli.ts';
 import { testSeed } from '../support/seed.ts';
 
-const kFixtures = join(import.meta.dirname, '../../../shared/fixtures/pytorch');
-const kSafetensors = join(kFixtures, 'mnist-mlp-64x64x64.safetensors');
+const kFixtures = join(import.meta.dirname, '../fixtures/pytorch');
+const kSafetensors = join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors');
 const dir = mkdtempSync(join(tmpdir(), 'reluscope-slice-'));
 const rng = new Random(testSeed('e2e/slice.test.ts#1'));
 const model = netFromSafetensors(readFileSync(kSafetensors));

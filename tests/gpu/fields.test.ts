@@ -199,7 +199,7 @@ describe('fields kernel against the float64 oracle', () => {
 describe('nets of many inputs seen through a plane', () => {
   const fileSeed = testSeed('gpu/fields.test.ts: sliced nets');
   const rng = new Random(fileSeed);
-  const fixture = join(import.meta.dirname, '../../../shared/fixtures/pytorch/mnist-mlp-64x64x64.safetensors');
+  const fixture = join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors');
   const testImage = () => `${Math.floor(10 * rng.uniform())}/${800 + Math.floor(60 * rng.uniform())}`;
   const sliced = (model: Net, text: string) => {
     const spec = parsePlaneSpec(text);

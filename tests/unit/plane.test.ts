@@ -20,7 +20,8 @@ import { Random } from '../../src/model/random.ts';
 import { testSeed } from '../support/seed.ts';
 
 const rng = new Random(testSeed('unit/plane.test.ts#1'));
-const kFixtures = join(import.meta.dirname, '../../../shared/fixtures/pytorch');
+const kFixtures = join(import.meta.dirname, '../fixtures/pytorch');
+const kSafetensors = join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors');
 
 function randomLayer(inDim: number, outDim: number, biasScale = 0.3): Layer {
   const layer = makeLayer(inDim, outDim);
@@ -198,7 +199,7 @@ describe('2-D slices of d-dimensional nets', () => {
   });
 
   it('the fixture MNIST model through three test images: the marks give PyTorch float64 logits', () => {
-    const net = netFromSafetensors(readFileSync(join(kFixtures, 'mnist-mlp-64x64x64.safetensors')));
+    const net = netFromSafetensors(readFileSync(kSafetensors));
     const reference = JSON.parse(readFileSync(join(kFixtures, 'mnist-mlp-64x64x64.reference.json'), 'utf8')) as {
       references: { digit: number; index: number; logits_f64: number[]; predicted: number }[];
     };

@@ -145,7 +145,7 @@ function expectTiling(net: Net, rect: Rect, points: number, what: string, oracle
 describe('region polygons', () => {
   it('a plane through three MNIST images (fixture model): polygons tile the view, checked on the 784-input net', () => {
     const model = netFromSafetensors(
-      readFileSync(join(import.meta.dirname, '../../../shared/fixtures/pytorch/mnist-mlp-64x64x64.safetensors')),
+      readFileSync(join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors')),
     );
     const image = () => `${Math.floor(10 * rng.uniform())}/${800 + Math.floor(60 * rng.uniform())}`;
     const text = `mnist:${image()},${image()},${image()}`;

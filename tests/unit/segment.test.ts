@@ -14,7 +14,7 @@ import { testSeed } from '../support/seed.ts';
 
 type Point = readonly [number, number];
 
-const kFixture = join(import.meta.dirname, '../../../shared/fixtures/pytorch/mnist-mlp-64x64x64.safetensors');
+const kFixture = join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors');
 const seed = testSeed('unit/segment.test.ts#1');
 const rng = new Random(seed);
 

@@ -1,5 +1,5 @@
 /**
- * PyTorch state_dict files: the real model PyTorch wrote (shared/fixtures/pytorch) computes what PyTorch computed,
+ * PyTorch state_dict files: the real model PyTorch wrote (tests/fixtures/pytorch) computes what PyTorch computed,
  * files written here round-trip exactly, and hostile files (truncated zips, pickles naming os.system, bad shapes)
  * get a message naming the problem; nothing in a pickle is ever executed.
  */
@@ -30,8 +30,10 @@ import {
 } from '../support/torchWriter.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const fixtures = join(root, '..', 'shared', 'fixtures', 'pytorch');
-const fixture = (ext: string): Uint8Array => readFileSync(join(fixtures, `mnist-mlp-64x64x64.${ext}`));
+const fixtures = join(root, 'tests', 'fixtures', 'pytorch');
+/** The .pt and its reference outputs are test fixtures; the .safetensors copy is the app's bundled model. */
+const fixture = (ext: string): Uint8Array =>
+  readFileSync(join(ext === 'safetensors' ? join(root, 'models') : fixtures, `mnist-mlp-64x64x64.${ext}`));
 
 interface Reference {
   readonly digit: number;
