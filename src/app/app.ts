@@ -11,12 +11,6 @@ import { hiddenWidths, neuronCount, outputCount } from '../model/net.ts';
 import { resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { type Plane, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
-import { bundledNet, NeedsData, withDigits } from './appData.ts';
-import { FrameScheduler } from './frameScheduler.ts';
-import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
-import type { Messages } from './messages.ts';
-import { browserDigits } from './mnistData.ts';
-import { contentId, loadStoredNet, storeNet } from './netStore.ts';
 import {
   clampUnit,
   cloneSettings,
@@ -24,7 +18,13 @@ import {
   layersShown,
   type Settings,
   settingsFromHash,
-} from './settings.ts';
+} from '../settings/settings.ts';
+import { bundledNet, NeedsData, withDigits } from './appData.ts';
+import { FrameScheduler } from './frameScheduler.ts';
+import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
+import type { Messages } from './messages.ts';
+import { browserDigits } from './mnistData.ts';
+import { contentId, loadStoredNet, storeNet } from './netStore.ts';
 import { UrlState } from './urlState.ts';
 
 /** Whether two planes mark the same points. */

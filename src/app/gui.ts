@@ -2,12 +2,12 @@
 import GUI, { type Controller } from 'lil-gui';
 import { kAlgorithms, kColourModes, kPalettes } from '../gpu/layout.ts';
 import { hiddenWidths, outputCount } from '../model/net.ts';
+import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from '../settings/settings.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
 import { downloadNet, downloadSafetensors, readNetFile } from './netStore.ts';
 import { addPlaneFolder } from './planeGui.ts';
-import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from './settings.ts';
 
 /** Windows narrower than this start with the panel folded. */
 const kOpenWidth = 1000;

@@ -3,10 +3,20 @@
  * boundary (input units), the theorem's integrand (boundary length per unit area), the layers' edge colours. Built
  * from the same colour functions as the shader (colourScale.ts) and the statistics of the fields on screen.
  */
+
+import {
+  classColour,
+  css,
+  distanceAt,
+  gradient,
+  layerColour,
+  outputColour,
+  type Rgb,
+  viridis,
+} from '../gpu/colourScale.ts';
 import type { ColourMode } from '../gpu/layout.ts';
 import type { FieldsSummary } from '../gpu/renderer.ts';
 import { formatValue } from '../model/format.ts';
-import { classColour, css, distanceAt, gradient, layerColour, outputColour, type Rgb, viridis } from './colourScale.ts';
 
 export interface LegendInput {
   readonly mode: ColourMode;

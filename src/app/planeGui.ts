@@ -1,8 +1,8 @@
 /** The panel's "Input plane" folder: the slice a net of many inputs is seen through, and the MNIST demo. */
 import type GUI from 'lil-gui';
 import { kMnistTrainPerDigit } from '../model/mnist.ts';
+import { kSettingsTable } from '../settings/settings.ts';
 import type { App } from './app.ts';
-import { kSettingsTable } from './settings.ts';
 
 /** A test image (sample 800..859 of a random digit: digit 5 has 863 samples): the fixture model was trained on samples 0..799. */
 function randomTestImage(): string {

@@ -6,11 +6,11 @@
 import { formatDuration, formatValue } from '../model/format.ts';
 import { neuronCount, outputCount } from '../model/net.ts';
 import { pixelSize } from '../model/view.ts';
+import { kDefaultSettings } from '../settings/settings.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Hover } from './hover.ts';
 import { legend } from './legend.ts';
-import { kDefaultSettings } from './settings.ts';
 
 /** The largest 1, 2 or 5 times a power of ten not above `x`. */
 export function niceLength(x: number): number {

@@ -2,7 +2,7 @@
  * The URL hash holds every setting: written on every change (replacing the history entry, so Back leaves the app
  * rather than stepping through zooms), and read when the user edits or pastes it.
  */
-import { type Settings, settingsFromHash, settingsToHash } from './settings.ts';
+import { type Settings, settingsFromHash, settingsToHash } from '../settings/settings.ts';
 
 export class UrlState {
   /**

@@ -1,7 +1,8 @@
 /** Flags of `npm run analyze`. The net flags come from the settings table, as in `npm run shot`. */
-import { cloneSettings, kDefaultSettings, kLimits, type Settings } from '../app/settings.ts';
+
 import { type ImageRef, parseImageRef } from '../model/mnist.ts';
 import { quoted } from '../model/quote.ts';
+import { cloneSettings, kDefaultSettings, kLimits, type Settings } from '../settings/settings.ts';
 import {
   type Command,
   integerFlag,

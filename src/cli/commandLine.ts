@@ -1,16 +1,16 @@
 /**
- * The one command-line layer of shot, analyze, study, bench and doctor: `node:util` parseArgs does the parsing;
- * the flags of settings come from the settings table (src/app/settings.ts) that also drives the URL and the panel;
+ * The one command-line layer of shot, analyze, study, train, bench and doctor: `node:util` parseArgs does the parsing;
+ * the flags of settings come from the settings table (src/settings/settings.ts) that also drives the URL and the panel;
  * the usage text is generated from the flags. Unknown flags, missing values and bad values are usage errors: the
  * commands print the message and the usage and exit 2; --help prints the usage and exits 0.
  */
 import { parseArgs } from 'node:util';
-import { kDefaultSettings, kSettingsTable, type Settings, settingsFromParams } from '../app/settings.ts';
 import { escaped, quoted } from '../model/quote.ts';
+import { kDefaultSettings, kSettingsTable, type Settings, settingsFromParams } from '../settings/settings.ts';
 import { planeFileSpec } from './planeFile.ts';
+import { UsageError } from './usageError.ts';
 
-/** A bad command line: the commands print it with their usage and exit 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface Flag {
   readonly name: string;

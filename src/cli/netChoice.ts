@@ -4,11 +4,11 @@
  */
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Settings } from '../app/settings.ts';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
 import { kBundledFiles, NetError, type NetSource, resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { quoted } from '../model/quote.ts';
+import type { Settings } from '../settings/settings.ts';
 
 export { NetError };
 

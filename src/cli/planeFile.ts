@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { quoted } from '../model/quote.ts';
-import { UsageError } from './commandLine.ts';
+import { UsageError } from './usageError.ts';
 
 const kMaxPlaneFileBytes = 64 * 2 ** 20;
 

@@ -4,7 +4,6 @@
  * one browser serves all the shots of a run; the files are written all or nothing at the end (outputs.ts).
  */
 import { join } from 'node:path';
-import { layersShown } from '../app/settings.ts';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import { type Net, outputCount } from '../model/net.ts';
@@ -12,6 +11,7 @@ import { NetError, resolveNet } from '../model/netSource.ts';
 import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
 import type { RandomNetSpec } from '../model/random.ts';
+import { layersShown } from '../settings/settings.ts';
 import { parseCommand, UsageError, usage } from './commandLine.ts';
 import type { Harness } from './harness.ts';
 import { handleSignals, stopping } from './lifecycle.ts';

@@ -3,10 +3,10 @@
  * command line, the URL and the panel accept the same values (strictly: what the app would clamp is refused).
  */
 import { join } from 'node:path';
-import { cloneSettings, kDefaultSettings, kLimits, type Settings, settingsFromHash } from '../app/settings.ts';
 import { kColourModes } from '../gpu/layout.ts';
 import { settingsNetSource } from '../model/netSource.ts';
 import { escaped, quoted } from '../model/quote.ts';
+import { cloneSettings, kDefaultSettings, kLimits, type Settings, settingsFromHash } from '../settings/settings.ts';
 import {
   type Command,
   integerFlag,

@@ -1,5 +1,5 @@
 /** Flags of `npm run study`. */
-import { cloneSettings, kDefaultSettings } from '../app/settings.ts';
+import { cloneSettings, kDefaultSettings } from '../settings/settings.ts';
 import {
   type Command,
   integerFlag,

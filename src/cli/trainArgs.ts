@@ -4,8 +4,8 @@
  * larger than the training set, an empty set) are the trainer's to refuse, with a message and exit code 1.
  */
 import { join } from 'node:path';
-import { cloneSettings, kDefaultSettings } from '../app/settings.ts';
 import { escaped, quoted } from '../model/quote.ts';
+import { cloneSettings, kDefaultSettings } from '../settings/settings.ts';
 import { type DatasetName, kDatasets, kDefaultDataset } from '../train/datasets.ts';
 import type { RunSpec } from '../train/run.ts';
 import { kOptimizers, type Optimizer } from '../train/trainer.ts';

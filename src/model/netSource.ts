@@ -29,7 +29,7 @@ export const kBundledNets = ['mnist-mlp'] as const;
 /** The file of a bundled net, relative to the repository's root. */
 export const kBundledFiles: Record<string, string> = { 'mnist-mlp': 'models/mnist-mlp-64x64x64.safetensors' };
 
-/** What names a net in the settings (src/app/settings.ts): a built-in's name or a stored net's id, else widths etc. */
+/** What names a net in the settings (src/settings/settings.ts): a built-in's name or a stored net's id, else widths etc. */
 export interface NetSettings {
   readonly net: string;
   readonly widths: readonly number[];

@@ -10,7 +10,9 @@ import { netFromSafetensors } from '../../src/model/netTensors.ts';
 import { parsePlaneSpec, planePoint, resolvePlane, viewOfMarks } from '../../src/model/plane.ts';
 import { appErrors, openApp, urlHash, waitIdle } from '../support/appPage.ts';
 
-const model = netFromSafetensors(readFileSync(join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors')));
+const model = netFromSafetensors(
+  readFileSync(join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.safetensors')),
+);
 
 let harness: Harness;
 beforeAll(async () => {

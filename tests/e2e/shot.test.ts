@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classColour } from '../../src/app/colourScale.ts';
+import { classColour } from '../../src/gpu/colourScale.ts';
 import { decodeFieldsFile, distinctPatterns } from '../../src/model/fieldsFile.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';

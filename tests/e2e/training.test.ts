@@ -5,10 +5,10 @@
  */
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classColour } from '../../src/app/colourScale.ts';
 import { pointToCanvas } from '../../src/app/training/dataOverlay.ts';
 import { runSpecOf, type TrainingSettings } from '../../src/app/training/runSettings.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import { classColour } from '../../src/gpu/colourScale.ts';
 import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { makeDataset } from '../../src/train/datasets.ts';

@@ -3,8 +3,8 @@
  * colour the legend gives its value (src/app/legend.ts and colourScale.ts, the shader's formulas in TypeScript).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distancePosition, outputColour, type Rgb, viridis } from '../../src/app/colourScale.ts';
 import { outputScale } from '../../src/app/legend.ts';
+import { distancePosition, outputColour, type Rgb, viridis } from '../../src/gpu/colourScale.ts';
 import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';

@@ -6,8 +6,8 @@
  * boundary; the output mode's unit; the legend's class colours are the picture's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classColour, type Rgb } from '../../src/app/colourScale.ts';
 import { decisionClasses } from '../../src/app/legend.ts';
+import { classColour, type Rgb } from '../../src/gpu/colourScale.ts';
 import { type Algorithm, kAlgorithms } from '../../src/gpu/layout.ts';
 import type { Net } from '../../src/model/net.ts';
 import { serializeNet } from '../../src/model/netFile.ts';

@@ -1,11 +1,11 @@
 /** The one command-line layer: parseArgs underneath, flags of settings from the settings table, usage generated. */
 import { describe, expect, it } from 'vitest';
-import { cloneSettings, kDefaultSettings, kSettingsTable } from '../../src/app/settings.ts';
 import { kAnalyzeCommand } from '../../src/cli/analyzeArgs.ts';
 import { kBenchCommand } from '../../src/cli/bench.ts';
 import { parseCommand, settingsFromFlags, UsageError, usage } from '../../src/cli/commandLine.ts';
 import { kShotCommand } from '../../src/cli/shotArgs.ts';
 import { kStudyCommand } from '../../src/cli/studyArgs.ts';
+import { cloneSettings, kDefaultSettings, kSettingsTable } from '../../src/settings/settings.ts';
 
 const fail = (argv: string[]): string => {
   try {

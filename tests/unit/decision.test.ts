@@ -4,14 +4,14 @@
  * unchanged), the `unit` setting (parsed, clamped to the net's units), the legend's classes.
  */
 import { describe, expect, it } from 'vitest';
-import { classColour } from '../../src/app/colourScale.ts';
 import { decisionClasses } from '../../src/app/legend.ts';
-import { clampUnit, kDefaultSettings, settingsFromHash, settingsToHash } from '../../src/app/settings.ts';
 import { parseCommand, settingsFromFlags } from '../../src/cli/commandLine.ts';
 import { kShotCommand } from '../../src/cli/shotArgs.ts';
+import { classColour } from '../../src/gpu/colourScale.ts';
 import { outputCount, outputUnit } from '../../src/model/net.ts';
 import { decide, evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
+import { clampUnit, kDefaultSettings, settingsFromHash, settingsToHash } from '../../src/settings/settings.ts';
 
 describe('decide: the argmax of the outputs', () => {
   it('the largest unit; ties go to the lowest index (numpy, PyTorch)', () => {

@@ -1,8 +1,8 @@
 /** Built-in net names and the segment setting: what the URL and the CLI accept, and what they refuse. */
 import { describe, expect, it } from 'vitest';
-import { kDefaultSettings, parseSegment, settingsFromHash, settingsToHash } from '../../src/app/settings.ts';
 import { formatPreset, parsePreset, presetNet } from '../../src/model/presetSpec.ts';
 import { sawtooth } from '../../src/model/presets.ts';
+import { kDefaultSettings, parseSegment, settingsFromHash, settingsToHash } from '../../src/settings/settings.ts';
 import { testSeed } from '../support/seed.ts';
 
 describe('preset names', () => {

@@ -2,9 +2,10 @@
  * The training data drawn over the picture: a dot per point, in the decision mode's colour of its class (training
  * points filled, test points hollow), on a 2-D canvas of the picture's pixels that follows the view.
  */
+
+import { classColour, css } from '../../gpu/colourScale.ts';
 import type { ImageSize, View } from '../../model/view.ts';
 import type { Dataset, Split } from '../../train/datasets.ts';
-import { classColour, css } from '../colourScale.ts';
 
 export interface OverlaySource {
   /** The data set drawn, or null for none. */

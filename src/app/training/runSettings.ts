@@ -1,8 +1,9 @@
 /** The Training folder's settings (what the panel edits) and the run they ask for. */
+
+import { parseWidths } from '../../settings/settings.ts';
 import type { DatasetName } from '../../train/datasets.ts';
 import type { RunSpec } from '../../train/run.ts';
 import type { Optimizer } from '../../train/trainer.ts';
-import { parseWidths } from '../settings.ts';
 
 export interface TrainingSettings {
   dataset: DatasetName;

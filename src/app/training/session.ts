@@ -7,11 +7,11 @@
 import { weightCount } from '../../model/limits.ts';
 import { hiddenWidths, type Net } from '../../model/net.ts';
 import { serializeNet } from '../../model/netFile.ts';
+import type { Settings } from '../../settings/settings.ts';
 import { type Dataset, makeDataset } from '../../train/datasets.ts';
 import type { MetricsRow, RunSpec } from '../../train/run.ts';
 import type { Messages } from '../messages.ts';
 import { contentId, forgetStoredNet, keepNet, storeNet } from '../netStore.ts';
-import type { Settings } from '../settings.ts';
 import { TrainingClient } from './client.ts';
 import type { TrainingProgress, TrainingReply } from './protocol.ts';
 import { kDefaultTraining, runSpecOf, type TrainingSettings } from './runSettings.ts';

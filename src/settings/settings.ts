@@ -15,7 +15,7 @@ import {
   parsePlane,
   parseSegment,
   parseWidths,
-} from './settingParsers.ts';
+} from './parsers.ts';
 
 export { kLimits, type Label, parseSegment, parseWidths };
 
