@@ -240,6 +240,11 @@ export class FrameScheduler {
         this.log('abandoned');
       }
       this.active = null;
+      // A new view: the last picture, moved and scaled to it, is on screen at once (a finished picture as well as a
+      // computation's preview), until the new view's first grid is done.
+      const from = this.renderedView;
+      const to = settings.view;
+      if (from && (from.cx !== to.cx || from.cy !== to.cy || from.span !== to.span)) this.preview();
       const size = { width: texture.width, height: texture.height };
       const strides = this.strides(gpu, size);
       const computation = await gpu.renderer.beginFields(size, settings, strides);

@@ -10,10 +10,13 @@ import type { Net } from '../model/net.ts';
 import { neuronCount, outputCount } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
 import { ColourPass, type ColourSettings, type ColourSource } from './colourPass.ts';
+import { type Computation, evaluationMacs, startComputation } from './computation.ts';
 import { GpuError, withErrorScopes } from './device.ts';
-import { FieldsJob, type JobProgress, Pace } from './fieldsJob.ts';
+import { FieldsBuffers } from './fieldsBuffers.ts';
+import { type JobProgress, Pace } from './fieldsJob.ts';
 import { FieldsPass } from './fieldsPass.ts';
-import type { FieldsRequest, FieldsTarget } from './fieldsRequest.ts';
+import type { FieldsRequest } from './fieldsRequest.ts';
+import { fieldsKeys, type Stored, serves, storedOf } from './fieldsStore.ts';
 import {
   type Algorithm,
   type ColourMode,
@@ -21,17 +24,15 @@ import {
   kLabelsBase,
   kLabelWords,
   kMaxOutputs,
-  kPixelField,
   kStat,
   kStatsWords,
   kTileSide,
-  structSize,
 } from './layout.ts';
-import { encodeShift, exposedTiles, panShift } from './panReuse.ts';
+import { panShift } from './panReuse.ts';
 import { decodeFields, type FieldsData, readBuffer, readTexture } from './readback.ts';
 import { RegionsPass } from './regionsPass.ts';
 
-export type { FieldsData, JobProgress };
+export type { Computation, FieldsData, JobProgress };
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
 export interface FieldsSettings {
@@ -74,58 +75,17 @@ export interface FieldsSummary {
   readonly theoremMax: number | null;
 }
 
-/** A pair of per-pixel buffers: the fields records, and the theorem mode's integrand. */
-interface Slot {
-  readonly fields: GPUBuffer;
-  readonly theorem: GPUBuffer;
-}
-
-/** What the front buffers hold. */
-interface Stored {
-  readonly key: string;
-  /** The same without the output and the theorem's integrand: fields that have them serve requests without them. */
-  readonly coreKey: string;
-  /** What the records' output holds: null (nothing), `unit K`, or `decision` (the class). */
-  readonly output: string | null;
-  readonly theoremSigmaB: number | undefined;
-  /** The same but for the view: pan reuse needs it equal. */
-  readonly reuseKey: string;
-  readonly size: ImageSize;
-  readonly imageSize: ImageSize;
-  readonly view: View;
-  readonly theorem: boolean;
-  readonly reusedPixels: number;
-}
-
-/** A computation of the fields in progress, from Renderer.beginFields. */
-export interface Computation {
-  readonly strides: readonly number[];
-  /** What the fields will hold. */
-  readonly stored: Stored;
-  /** Where it stands after its last step (null before the first). */
-  readonly progress: JobProgress | null;
-  /** One bounded step (null: the rest of the current stride); the fields swap to the front when the last ends. */
-  step(budgetMs: number | null): Promise<JobProgress>;
-  /** Gives the computation up; the front fields stay as they were. */
-  abandon(): void;
-}
-
 export class Renderer {
   private net: Net | null = null;
   /** Counts the nets set: part of the fields' key. */
   private netVersion = 0;
   /** What the passes draw: the net balanced (exactly the same partition and distances, numbers near 1). */
   private balanced: BalancedNet | null = null;
+  /** What the front fields hold. */
   private stored: Stored | null = null;
-  private front: Slot | null = null;
-  private back: Slot | null = null;
-  /**
-   * What the computation in progress counts (kStatsWords words), then which pixels of the back buffers it did
-   * (from word kLabelsBase: kLabelWords words a tile, then a word a tile). Sized with the image.
-   */
-  private counters: GPUBuffer | null = null;
+  private readonly buffers: FieldsBuffers;
   /** The computation writing the back buffers, if any. */
-  private running: (Computation & { readonly stored: Stored }) | null = null;
+  private running: Computation | null = null;
   /** The device's speed, learnt from the steps of every computation. */
   readonly pace = { fast: new Pace(), brute: new Pace() };
   /** Tests: the longest a region-seeded evaluation may take in a step (else fieldsJob.ts's kMaxSeedMs). */
@@ -137,22 +97,17 @@ export class Renderer {
     private readonly fieldsPass: FieldsPass,
     private readonly regionsPass: RegionsPass,
     private readonly colourPass: ColourPass,
-    /** The statistics of the front fields: copied when a computation completes; the colour pass reads them. */
-    private readonly frontStats: GPUBuffer,
-  ) {}
+  ) {
+    this.buffers = new FieldsBuffers(device, () => this.running?.abandon());
+  }
 
   static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
-    const frontStats = device.createBuffer({
-      label: 'Renderer.frontStats',
-      size: kStatsWords * 4,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-    });
     const [fieldsPass, regionsPass] = await withErrorScopes(device, 'creating the fields passes', () => [
       new FieldsPass(device),
       new RegionsPass(device),
     ]);
     const colourPass = await ColourPass.create(device, format);
-    return new Renderer(device, format, fieldsPass, regionsPass, colourPass, frontStats);
+    return new Renderer(device, format, fieldsPass, regionsPass, colourPass);
   }
 
   /**
@@ -175,7 +130,7 @@ export class Renderer {
 
   /** Multiply-adds of one full evaluation (with tangents) of the current net: the unit of the cost estimates. */
   get macsPerEvaluation(): number {
-    return this.balanced ? 3 * this.balanced.net.hidden.reduce((s, l) => s + l.inDim * l.outDim, 0) : 0;
+    return this.balanced ? evaluationMacs(this.balanced.net.hidden) : 0;
   }
 
   /** Bind groups the region-seeded pass keeps (tests check that they do not pile up). */
@@ -228,29 +183,7 @@ export class Renderer {
    * settings that the fields do not depend on (palette, edges, regions or layers mode) are not part of it.
    */
   fieldsKey(size: ImageSize, settings: FieldsSettings & { mode: ColourMode }): string {
-    return this.keys(this.request(size, settings), settings.algorithm ?? 'fast').key;
-  }
-
-  private keys(request: FieldsRequest, algorithm: Algorithm): { reuseKey: string; key: string; coreKey: string } {
-    const reuseKey = JSON.stringify([{ ...request, view: null, neuronExponents: null }, algorithm, this.netVersion]);
-    const { view, size, layersShown, origin, fullSize } = request;
-    const core = { view, size, layersShown, origin, fullSize };
-    return {
-      reuseKey,
-      key: JSON.stringify([reuseKey, request.view]),
-      coreKey: JSON.stringify([core, algorithm, this.netVersion]),
-    };
-  }
-
-  /** Whether the front fields serve `request`: the same, or the same with the output or the integrand besides. */
-  private serves(request: FieldsRequest, keys: { key: string; coreKey: string }): boolean {
-    const stored = this.stored;
-    if (!stored) return false;
-    if (stored.key === keys.key) return true;
-    const theorem = request.theoremSigmaB === undefined || request.theoremSigmaB === stored.theoremSigmaB;
-    return (
-      stored.coreKey === keys.coreKey && (!request.computeOutput || stored.output === outputKind(request)) && theorem
-    );
+    return fieldsKeys(this.request(size, settings), settings.algorithm ?? 'fast', this.netVersion).key;
   }
 
   /**
@@ -266,178 +199,42 @@ export class Renderer {
     if (!this.net) throw new GpuError('no net to render');
     const request = this.request(size, settings);
     const algorithm = settings.algorithm ?? 'fast';
-    const keys = this.keys(request, algorithm);
-    const { reuseKey, key } = keys;
-    if (this.serves(request, keys)) return null;
+    const keys = fieldsKeys(request, algorithm, this.netVersion);
+    if (serves(this.stored, request, keys)) return null;
     this.running?.abandon();
-    const slot = this.backSlot(size);
-    const counters = this.countersFor(size);
-    const tiles = Math.ceil(size.width / kTileSide) * Math.ceil(size.height / kTileSide);
-    const target: FieldsTarget = { ...slot, counters };
+    const { slot, frontDropped } = this.buffers.backFor(size);
+    if (frontDropped) this.stored = null;
+    const counters = this.buffers.countersFor(size);
     // Pan reuse: the output's colour scale and the theorem's are the whole picture's, so those are computed anew.
     // The decision's classes have no picture-wide scale: its pixels move like the regions'.
     const heat = (request.computeOutput && !request.decision) || request.theoremSigmaB !== undefined;
-    const shift = algorithm === 'fast' && !heat && this.stored?.reuseKey === reuseKey;
-    const pan = shift && this.front && this.stored ? panShift(this.stored.view, settings.view, size) : null;
-    let list: Uint32Array | null = null;
-    const encoder = this.device.createCommandEncoder({ label: 'Renderer.beginFields' });
-    encoder.clearBuffer(counters);
-    if (pan && this.front) {
-      encodeShift(encoder, this.front.fields, slot.fields, size, pan.dx, pan.dy);
-      list = exposedTiles(size, pan.dx, pan.dy);
-    }
-    this.device.queue.submit([encoder.finish()]);
-    if (list) this.device.queue.writeBuffer(counters, kLabelsBase * 4, panLabels(tiles, list));
-    const used = pan ? [1] : strides;
-    const pixelsTotal = list ? list.length * kTileSide * kTileSide : size.width * size.height;
-    // Brute force also serves the region-seeded algorithm's coarse grids with too few tiles (fieldsJob.ts).
-    const fast =
-      algorithm === 'fast'
-        ? {
-            pass: this.regionsPass,
-            frame: await this.regionsPass.begin(request, target, list),
-            macsPerEval: this.macsPerEvaluation,
-          }
-        : null;
-    // Brute force for coarse grids and for evaluations too long for a step (fieldsJob.ts); begun only if needed.
-    const bruteNeeded = algorithm === 'brute' || !list;
-    const L = this.balanced?.net.hidden ?? [];
-    const layersRun = request.computeOutput
-      ? L.length
-      : Math.max(1, Math.min(L.length, Math.round(request.layersShown)));
-    const brute = bruteNeeded
-      ? {
-          begin: async () => ({ pass: this.fieldsPass, frame: await this.fieldsPass.begin(request, target) }),
-          macsPerEval: L.slice(0, layersRun).reduce((sum, layer) => sum + 3 * layer.inDim * layer.outDim, 0),
-        }
-      : null;
-    const setup = {
+    const front = this.buffers.front;
+    const shift = algorithm === 'fast' && !heat && front && this.stored?.reuseKey === keys.reuseKey;
+    const moved = shift && this.stored ? panShift(this.stored.view, settings.view, size) : null;
+    const computation = await startComputation({
       device: this.device,
-      fast,
-      brute,
-      target,
-      tiles,
-      strides: used,
-      pixelsTotal,
+      request,
+      algorithm,
+      strides,
+      slot,
+      counters,
+      pan: moved && front ? { from: front.fields, ...moved } : null,
+      passes: { fast: this.regionsPass, brute: this.fieldsPass },
+      layers: this.balanced?.net.hidden ?? [],
       pace: this.pace,
-      ...(this.maxSeedMs === undefined ? {} : { maxSeedMs: this.maxSeedMs }),
-    };
-    const job = new FieldsJob(setup);
-    const stored: Stored = {
-      key,
-      coreKey: keys.coreKey,
-      output: outputKind(request),
-      theoremSigmaB: request.theoremSigmaB,
-      reuseKey,
-      size,
-      imageSize: request.fullSize ?? size,
-      view: settings.view,
-      theorem: request.theoremSigmaB !== undefined,
-      reusedPixels: pan ? (size.width - Math.abs(pan.dx)) * (size.height - Math.abs(pan.dy)) : 0,
-    };
-    let ended = false;
-    // A computation given up during a step (a new net, a new size) has its passes' buffers replaced under it: what
-    // that step does or throws after that is of no use and no error, and its job is destroyed once the step settles.
-    let abandoned = false;
-    let stepping = false;
-    const computation = {
-      strides: used,
-      stored,
-      progress: null as JobProgress | null,
-      step: async (budgetMs: number | null): Promise<JobProgress> => {
-        if (ended) throw new GpuError('a step of a computation that ended');
-        stepping = true;
-        let progress: JobProgress | null = null;
-        try {
-          progress = await job.step(budgetMs);
-        } catch (error) {
-          if (!abandoned) throw error;
-        } finally {
-          stepping = false;
-          if (abandoned) job.destroy();
-        }
-        if (abandoned || !progress) return { ...(computation.progress ?? job.idleProgress()), done: false };
-        computation.progress = progress;
-        if (progress.done) {
-          ended = true;
-          this.complete(stored, slot);
-          job.destroy();
-        }
-        return progress;
+      maxSeedMs: this.maxSeedMs,
+      stored: (reusedPixels) => storedOf(request, keys, reusedPixels),
+      completed: (stored, done) => {
+        this.buffers.swap(done);
+        this.stored = stored;
+        this.running = null;
       },
-      abandon: (): void => {
-        if (ended) return;
-        ended = true;
-        abandoned = true;
-        if (!stepping) job.destroy();
-        if (this.running === computation) this.running = null;
+      released: (ended) => {
+        if (this.running === ended) this.running = null;
       },
-    };
+    });
     this.running = computation;
     return computation;
-  }
-
-  /** A computation completed: its buffers become the front ones, with its statistics. */
-  private complete(stored: Stored, slot: Slot): void {
-    const encoder = this.device.createCommandEncoder({ label: 'Renderer.complete' });
-    encoder.copyBufferToBuffer(this.counters as GPUBuffer, 0, this.frontStats, 0, kStatsWords * 4);
-    this.device.queue.submit([encoder.finish()]);
-    this.back = this.front;
-    this.front = slot;
-    this.stored = stored;
-    this.running = null;
-  }
-
-  /**
-   * The back buffers the next computation writes, made anew only when the size changes (the front ones then too:
-   * fields of another size are of no use).
-   */
-  private backSlot(size: ImageSize): Slot {
-    const bytes = size.width * size.height * structSize(kPixelField);
-    const limit = this.device.limits.maxStorageBufferBindingSize;
-    if (bytes > limit) {
-      throw new GpuError(
-        `an image of ${size.width}x${size.height} needs ${bytes} bytes of fields; the limit is ${limit}`,
-      );
-    }
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (name: string): Slot => ({
-      fields: this.device.createBuffer({ label: `Renderer.fields.${name}`, size: bytes, usage }),
-      theorem: this.device.createBuffer({
-        label: `Renderer.theorem.${name}`,
-        size: size.width * size.height * 4,
-        usage,
-      }),
-    });
-    const destroy = (slot: Slot | null): void => {
-      slot?.fields.destroy();
-      slot?.theorem.destroy();
-    };
-    if (this.front && this.front.fields.size !== bytes) {
-      destroy(this.front);
-      this.front = null;
-      this.stored = null;
-    }
-    if (this.back?.fields.size !== bytes) {
-      destroy(this.back);
-      this.back = make(this.front ? 'b' : 'a');
-    }
-    return this.back;
-  }
-
-  private countersFor(size: ImageSize): GPUBuffer {
-    const tiles = Math.ceil(size.width / kTileSide) * Math.ceil(size.height / kTileSide);
-    const bytes = (kLabelsBase + tiles * (kLabelWords + 1)) * 4;
-    if (this.counters?.size !== bytes) {
-      this.running?.abandon();
-      this.counters?.destroy();
-      this.counters = this.device.createBuffer({
-        label: 'Renderer.counters',
-        size: bytes,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-      });
-    }
-    return this.counters;
   }
 
   /**
@@ -470,12 +267,12 @@ export class Renderer {
   ): void {
     const size = { width: target.width, height: target.height };
     const partial = computation !== null && computation === this.running;
-    const slot = partial ? this.back : this.front;
-    const counters = this.counters;
+    const slot = partial ? this.buffers.backSlot : this.buffers.front;
+    const counters = this.buffers.counters;
     if (!slot || !counters) throw new GpuError('no fields to colour');
     const source: ColourSource = {
       ...slot,
-      stats: partial ? counters : this.frontStats,
+      stats: partial ? counters : this.buffers.frontStats,
       labels: counters,
       partial: partial ? Math.max(...(computation?.strides ?? [1])) : 0,
     };
@@ -512,7 +309,7 @@ export class Renderer {
 
   /** What the last fields computation cost (both passes count their evaluations), and the ranges of its heat maps. */
   async fieldsSummary(): Promise<FieldsSummary> {
-    const words = new Uint32Array(await readBuffer(this.device, this.frontStats));
+    const words = new Uint32Array(await readBuffer(this.device, this.buffers.frontStats));
     return this.summarize(words, this.stored);
   }
 
@@ -537,8 +334,9 @@ export class Renderer {
   /** Reads back the fields of the last computation. */
   async readFields(): Promise<FieldsData> {
     const stored = this.stored;
-    if (!this.front || !stored) throw new GpuError('no fields computed yet');
-    const words = new Uint32Array(await readBuffer(this.device, this.front.fields));
+    const front = this.buffers.front;
+    if (!front || !stored) throw new GpuError('no fields computed yet');
+    const words = new Uint32Array(await readBuffer(this.device, front.fields));
     const outputExponent = this.balanced?.outputExponent ?? 0;
     const decision = stored.output === 'decision';
     return decodeFields(words, stored.size, pixelSize(stored.view, stored.imageSize), outputExponent, decision);
@@ -549,12 +347,13 @@ export class Renderer {
    * stage shows (tests check that its pixels are exact).
    */
   async readInProgress(computation: Computation): Promise<{ data: FieldsData; done: Uint8Array }> {
-    if (computation !== this.running || !this.back || !this.counters) throw new GpuError('not the computation running');
+    const { backSlot: back, counters } = this.buffers;
+    if (computation !== this.running || !back || !counters) throw new GpuError('not the computation running');
     const { size, view, imageSize } = computation.stored;
-    const words = new Uint32Array(await readBuffer(this.device, this.back.fields));
+    const words = new Uint32Array(await readBuffer(this.device, back.fields));
     const decision = computation.stored.output === 'decision';
     const data = decodeFields(words, size, pixelSize(view, imageSize), this.balanced?.outputExponent ?? 0, decision);
-    const labels = new Uint32Array(await readBuffer(this.device, this.counters)).subarray(kLabelsBase);
+    const labels = new Uint32Array(await readBuffer(this.device, counters)).subarray(kLabelsBase);
     const tilesX = Math.ceil(size.width / kTileSide);
     const done = new Uint8Array(size.width * size.height);
     for (let y = 0; y < size.height; y++) {
@@ -572,8 +371,9 @@ export class Renderer {
    * row-major from the top-left pixel); null when it was not computed in theorem mode.
    */
   async readTheorem(): Promise<Float32Array | null> {
-    if (!this.stored?.theorem || !this.front) return null;
-    return new Float32Array(await readBuffer(this.device, this.front.theorem));
+    const front = this.buffers.front;
+    if (!this.stored?.theorem || !front) return null;
+    return new Float32Array(await readBuffer(this.device, front.theorem));
   }
 
   /**
@@ -611,28 +411,9 @@ export class Renderer {
 
   destroy(): void {
     this.running?.abandon();
-    for (const slot of [this.front, this.back]) {
-      slot?.fields.destroy();
-      slot?.theorem.destroy();
-    }
-    this.counters?.destroy();
-    this.frontStats.destroy();
+    this.buffers.destroy();
     this.regionsPass.destroy();
     this.fieldsPass.destroy();
     this.colourPass.destroy();
   }
-}
-
-/** What the records' output holds for `request` (Stored.output). */
-function outputKind(request: FieldsRequest): string | null {
-  if (!request.computeOutput) return null;
-  return request.decision ? 'decision' : `unit ${request.outputUnit ?? 0}`;
-}
-
-/** Labels after a pan: every pixel of the tiles not in `list` done (moved), those in it to do. */
-function panLabels(tiles: number, list: Uint32Array): Uint32Array<ArrayBuffer> {
-  const words = new Uint32Array(tiles * (kLabelWords + 1));
-  words.fill(0xffffffff, 0, tiles * kLabelWords);
-  for (const tile of list) words.fill(0, tile * kLabelWords, (tile + 1) * kLabelWords);
-  return words;
 }

@@ -37,6 +37,29 @@ async function readoutText(page: Page): Promise<string> {
 }
 
 describe('coarse to fine', () => {
+  it('a zoom of a finished picture shows that picture moved and scaled at once, before any grid of the new view', async () => {
+    const { page, consoleErrors } = await openApp(harness, small);
+    await waitIdle(page);
+    // Steps held: nothing of the new view can be shown until the test lets them go.
+    await page.evaluate(`(() => {
+      window.reluscope.app.testHooks.gate = new Promise((release) => { window.releaseSteps = release; });
+    })()`);
+    const since = (await page.evaluate('performance.now()')) as number;
+    await page.evaluate(`document.getElementById('view').dispatchEvent(new WheelEvent('wheel', {
+      deltaY: -120, clientX: 100, clientY: 80, bubbles: true, cancelable: true }))`);
+    await page.waitForFunction(
+      `window.reluscope.app.scheduler.presentLog.some((p) => p.at >= ${since} && p.kind === 'moved' && p.done !== null)`,
+      { timeout: 10_000 },
+    );
+    expect((await presentedSince(page, since)).map((p) => p.kind)).toEqual(['moved']);
+    await page.evaluate(`(() => { window.reluscope.app.testHooks.gate = null; window.releaseSteps(); })()`);
+    await waitIdle(page);
+    expect((await presentedSince(page, since)).at(-1)?.kind).toBe('finished');
+    expect(await appErrors(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('a new picture shows coarse grids first, marked as a preview, then the finished picture', async () => {
     const { page, consoleErrors } = await openApp(harness, small);
     // The coarsest first picture (a pixel), and every step held until the test has looked at it.

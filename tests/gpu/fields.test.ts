@@ -348,6 +348,31 @@ describe('coarse to fine, in bounded steps', () => {
       expect(r.compared, context).toBeGreaterThan(0.5 * size.width * size.height);
     });
   }
+
+  for (const algorithm of kAlgorithms) {
+    it(`a computation given up between two steps (a new net): the next step does nothing and throws nothing (${algorithm})`, async () => {
+      const seed = rng.nextU32();
+      const net = randomNet({ widths: [16, 16], sigmaB: 0.5, seed });
+      const next = randomNet({ widths: [12, 12], sigmaB: 0.5, seed: seed + 1 });
+      const view = { cx: 0, cy: 0, span: 3 };
+      const size = { width: 64, height: 48 };
+      const call = { netJson: serializeNet(net), view, ...size, layers: 2, computeOutput: false, algorithm };
+      const reply = (await gpu.page.evaluate(
+        (c, n) =>
+          (
+            window as unknown as { gpuTest: { stepAfterNewNet(c: unknown, n: string): Promise<unknown> } }
+          ).gpuTest.stepAfterNewNet(c, n),
+        call,
+        serializeNet(next),
+      )) as { thrown: string | null; done: boolean | null; next: FieldsReply };
+      expect(reply.thrown, `seed ${seed}`).toBeNull();
+      expect(reply.done, `seed ${seed}`).toBe(false);
+      // The new net's fields, computed after it, are the new net's.
+      const r = await compareWithOracle(next, view, size, 2, false, algorithm, undefined, next, reply.next);
+      expect(r.hashMismatches, `seed ${seed}`).toEqual([]);
+      expect(r.compared).toBeGreaterThan(0.5 * size.width * size.height);
+    });
+  }
 });
 
 describe('coarse grids: brute force, then the region-seeded pass', () => {

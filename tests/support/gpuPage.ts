@@ -197,8 +197,47 @@ async function bindGroupsAfterResizes(netJson: string): Promise<number> {
   return r.regionsBindGroups;
 }
 
+/**
+ * A computation of `call` stepped once, then given up by a new net (`nextNetJson`) between two steps, as the app's
+ * scheduler may do while it presents a picture; then stepped again. Returns what that step said (or threw), and the
+ * fields of the new net computed after it.
+ */
+async function stepAfterNewNet(
+  call: FieldsCall,
+  nextNetJson: string,
+): Promise<{ thrown: string | null; done: boolean | null; next: FieldsReply }> {
+  const first = parseNet(call.netJson);
+  const next = parseNet(nextNetJson);
+  if (!first.ok || !next.ok) throw new Error('bad net');
+  const r = await renderer;
+  r.setNet(first.net);
+  const size = { width: call.width, height: call.height };
+  const computation = await r.beginFields(size, fieldsSettings(call), [4, 2, 1]);
+  if (!computation) throw new Error('nothing to compute');
+  await computation.step(1);
+  r.setNet(next.net);
+  let thrown: string | null = null;
+  let done: boolean | null = null;
+  try {
+    done = (await computation.step(1)).done;
+  } catch (error) {
+    thrown = (error as Error).message;
+  }
+  await r.computeFields(size, fieldsSettings({ ...call, netJson: nextNetJson }));
+  const reply = fieldsReply(await r.readFields(), await r.fieldsSummary());
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  return { thrown, done, next: reply };
+}
+
 Object.assign(window, {
-  gpuTest: { fields, progressive, colours, bindGroupsAfterResizes, ready: renderer.then(() => true) },
+  gpuTest: {
+    fields,
+    progressive,
+    colours,
+    bindGroupsAfterResizes,
+    stepAfterNewNet,
+    ready: renderer.then(() => true),
+  },
 });
 
 /** setNet of a net over the default binding limit (128 MiB) on a device with default limits: the message. */
