@@ -114,7 +114,8 @@ fn layerColour(layer: u32) -> vec3<f32> {
 // Output mode: warm for positive outputs, cold for negative, darker further from zero. When the outputs' range (the
 // frame's, or the one given) changes sign white is 0 and the scale symmetric; when it does not, the scale spans the
 // range (its least |output| white), so that a view far from the zero set is not one flat colour.
-fn outputColour(f: PixelField) -> vec3<f32> {
+// `lines`: 1 draws the kinks and the zero contour, 0 (a preview) neither.
+fn outputColour(f: PixelField, lines: f32) -> vec3<f32> {
   let given = params.outputLow != 0.0 || params.outputHigh != 0.0;
   var low = select(fromOrderedKey(~stats[5]), params.outputLow, given);
   var high = select(fromOrderedKey(stats[6]), params.outputHigh, given);
@@ -135,13 +136,13 @@ fn outputColour(f: PixelField) -> vec3<f32> {
   let warm = oklch(0.97 - 0.42 * s, 0.17 * s, 0.08);
   let cold = oklch(0.97 - 0.42 * s, 0.15 * s, 0.68);
   var colour = select(cold, warm, f.output > 0.0);
-  let kink = edgeCoverage(f.distance, params.edgeWidth) * 0.35;
+  let kink = edgeCoverage(f.distance, params.edgeWidth) * 0.35 * lines;
   colour = mix(colour, vec3<f32>(0.25), kink);
   var contour = 0.0;
   if (f.outputSlope > 0.0) {
     contour = edgeCoverage(abs(f.output) / f.outputSlope, max(params.edgeWidth, 1.0) * 1.5);
   }
-  return mix(colour, vec3<f32>(0.0), contour);
+  return mix(colour, vec3<f32>(0.0), contour * lines);
 }
 
 // Decision mode: Tableau 10 for the first ten classes (gamma-encoded sRGB), then OKLCh hues a golden angle apart.
@@ -190,24 +191,19 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
   var edge = edgeCoverage(f.distance, params.edgeWidth);
   var boundary = edgeCoverage(f.outputSlope, 2.0 * max(params.edgeWidth, 1.0));
 #if PARTIAL
-  if (pixel != j * params.width + i) {
-    // A pixel standing in for its block: its distance is not this pixel's. The block's edge is drawn where the next
-    // block belongs to another region instead.
-    let right = source(min(i + 1u, params.width - 1u), j);
-    let below = source(i, min(j + 1u, params.height - 1u));
-    let other = (right != pixel && right < params.width * params.height && fields[right].hashLo != f.hashLo) ||
-      (below != pixel && below < params.width * params.height && fields[below].hashLo != f.hashLo);
-    edge = select(0.0, min(1.0, params.edgeWidth), other);
-    // The same for the decision boundary: where the next block has another class.
-    let otherClass = (right != pixel && right < params.width * params.height && fields[right].output != f.output) ||
-      (below != pixel && below < params.width * params.height && fields[below].output != f.output);
-    boundary = select(0.0, 1.0, otherClass);
-  }
+  // A preview (a computation in progress): the regions as blocks of their grid pixels, without edges, decision
+  // boundaries or contours, which only the finished picture draws exactly (block borders would pass for edges).
+  edge = 0.0;
+  boundary = 0.0;
+  let lines = 0.0;
+#else
+  let lines = 1.0;
 #endif
   var colour: vec3<f32>;
   switch params.mode {
     case 1u: {
-      colour = mix(vec3<f32>(1.0), vec3<f32>(0.0), edge);
+      // Edges on white; a preview, which has none yet, tints its blocks faintly by region instead.
+      colour = mix(mix(vec3<f32>(1.0), regionColour(f), 0.25 * (1.0 - lines)), vec3<f32>(0.0), edge);
     }
     case 2u: {
       let t = clamp(log2(1.0 + f.distance) / log2(1.0 + 0.25 * f32(params.imageWidth)), 0.0, 1.0);
@@ -217,7 +213,7 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
       colour = mix(vec3<f32>(0.97), layerColour(max(f.layer, 1u)), edge);
     }
     case 4u: {
-      colour = outputColour(f);
+      colour = outputColour(f, lines);
     }
     case 5u: {
       colour = mix(theoremColour(theorem[pixel]), vec3<f32>(1.0), edge * 0.6);

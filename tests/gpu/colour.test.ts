@@ -12,6 +12,7 @@ import { Random, randomNet } from '../../src/model/random.ts';
 import { pixelCentre, pixelSize } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
 import type { ColoursReply } from '../support/gpuPage.ts';
+import { classifierView } from '../support/nets.ts';
 import { testSeed } from '../support/seed.ts';
 
 let gpu: GpuTestPage;
@@ -113,4 +114,58 @@ it('the output colour at the ends of a one-sign scale: white at the least |outpu
   const negative = outputScale([-6, -2]);
   expect(negative.colour(1)).toEqual(outputColour(0, false));
   expect(negative.colour(0)).toEqual(outputColour(1, false));
+});
+
+describe('a preview (a computation in progress) does not look finished', () => {
+  const rng = new Random(testSeed('gpu/colour.test.ts: preview'));
+  // (The output mode's stand-in pixels take their grid pixel's record whole, kinks and contour included.)
+  for (const mode of ['regions', 'edges', 'decision'] as const) {
+    it(`${mode}: each block of the first grid is one colour, its grid pixel's; no edges along the blocks' borders`, async () => {
+      const seed = rng.nextU32();
+      const random = randomNet({ widths: [16, 16], sigmaB: 0.5, seed, outputs: mode === 'decision' ? 3 : 1 });
+      // A decision boundary through the view's centre: more than one class in view.
+      const { net, view } = classifierView(random, rng);
+      const big = { width: 96, height: 64 };
+      const call = {
+        netJson: serializeNet(net),
+        view,
+        ...big,
+        layers: 2,
+        computeOutput: mode === 'decision',
+        algorithm: 'brute' as const,
+      };
+      const stride = 8;
+      const reply = (await gpu.page.evaluate(
+        (c, s, m) =>
+          (
+            window as unknown as {
+              gpuTest: { previewPicture(c: unknown, s: number[], m: string, e: number): Promise<unknown> };
+            }
+          ).gpuTest.previewPicture(c, s, m, 2),
+        call,
+        [stride, 1],
+        mode,
+      )) as { preview: number[]; finished: number[] };
+      const rgb = (picture: number[], i: number, j: number): string =>
+        picture.slice(4 * (j * big.width + i), 4 * (j * big.width + i) + 3).join(',');
+      let offBlock = 0;
+      for (let j = 0; j < big.height; j++) {
+        for (let i = 0; i < big.width; i++) {
+          if (rgb(reply.preview, i, j) !== rgb(reply.preview, i - (i % stride), j - (j % stride))) offBlock++;
+        }
+      }
+      expect(offBlock, `seed ${seed}: pixels unlike their block's grid pixel`).toBe(0);
+      // The blocks are not one colour (the test sees several regions), and the finished picture has its edges.
+      const blocks = new Set<string>();
+      for (let j = 0; j < big.height; j += stride)
+        for (let i = 0; i < big.width; i += stride) blocks.add(rgb(reply.preview, i, j));
+      expect(blocks.size, `seed ${seed}`).toBeGreaterThan(mode === 'decision' ? 1 : 3);
+      const finishedColours = new Set<string>();
+      for (let j = 0; j < big.height; j++)
+        for (let i = 0; i < big.width; i++) finishedColours.add(rgb(reply.finished, i, j));
+      expect(finishedColours.size, `seed ${seed}: edges anti-aliased in the finished picture`).toBeGreaterThan(
+        blocks.size,
+      );
+    });
+  }
 });

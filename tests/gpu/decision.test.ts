@@ -16,6 +16,7 @@ import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
 import type { FieldsCall } from '../support/gpuPage.ts';
+import { classifierView } from '../support/nets.ts';
 import { testSeed } from '../support/seed.ts';
 
 let gpu: GpuTestPage;
@@ -92,22 +93,6 @@ function compareDecision(
   });
   r.classes = seen.size;
   return r;
-}
-
-/**
- * A random view of `net` with a decision boundary through its centre (so that a comparison is not of one class
- * everywhere): the runner-up unit's bias raised to tie with the top unit there; for a net of one output, its bias
- * shifted to make the output 0 there. Otherwise the net is the random one.
- */
-function classifierView(net: Net, rng: Random): { net: Net; view: View } {
-  const view = { cx: rng.normal(), cy: rng.normal(), span: 1 + 5 * rng.uniform() };
-  const output = net.output;
-  if (!output) return { net, view };
-  const outputs = evaluatePoint(net, view.cx, view.cy).outputs;
-  const order = outputs.map((o, k) => [o, k] as const).sort((a, b) => b[0] - a[0]);
-  const [top, second] = [order[0] ?? [0, 0], order[1]];
-  const bias = output.bias.map((b, k) => (second ? (k === second[1] ? b + top[0] - second[0] : b) : b - top[0]));
-  return { net: { ...net, output: { ...output, bias } }, view };
 }
 
 function call(

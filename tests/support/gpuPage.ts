@@ -4,6 +4,7 @@
  */
 import { requestDevice } from '../../src/gpu/device.ts';
 import type { Algorithm, ColourMode } from '../../src/gpu/layout.ts';
+import { readTexture } from '../../src/gpu/readback.ts';
 import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/renderer.ts';
 import { makeLayer } from '../../src/model/net.ts';
 import { parseNet } from '../../src/model/netFile.ts';
@@ -229,8 +230,47 @@ async function stepAfterNewNet(
   return { thrown, done, next: reply };
 }
 
+/**
+ * The picture of a computation in progress once its first grid (`strides[0]`) is done, in colour mode `mode` with
+ * edges of `edgeWidth`, and the finished picture: RGBA bytes of each (as the app presents them).
+ */
+async function previewPicture(
+  call: FieldsCall,
+  strides: number[],
+  mode: ColourMode,
+  edgeWidth: number,
+): Promise<{ preview: number[]; finished: number[] }> {
+  const parsed = parseNet(call.netJson);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const r = await renderer;
+  r.setNet(parsed.net);
+  const size = { width: call.width, height: call.height };
+  const settings = { ...fieldsSettings(call), mode, palette: 'vivid', edgeWidth } as const;
+  const computation = await r.beginFields(size, settings, strides);
+  if (!computation) throw new Error('nothing to compute');
+  while (!(await computation.step(null)).strideDone);
+  const texture = r.device.createTexture({
+    size: [size.width, size.height],
+    format: r.format,
+    usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+  });
+  const picture = async (shown: typeof computation | null): Promise<number[]> => {
+    const encoder = r.device.createCommandEncoder();
+    r.encodeColour(encoder, texture, settings, shown);
+    r.device.queue.submit([encoder.finish()]);
+    return Array.from(await readTexture(r.device, texture));
+  };
+  const preview = await picture(computation);
+  while (!(await computation.step(null)).done);
+  const finished = await picture(null);
+  texture.destroy();
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  return { preview, finished };
+}
+
 Object.assign(window, {
   gpuTest: {
+    previewPicture,
     fields,
     progressive,
     colours,
