@@ -45,6 +45,7 @@ export interface ComputationSetup {
   readonly layers: readonly Layer[];
   readonly pace: Paces;
   readonly maxSeedMs: number | undefined;
+  readonly everyGrid: boolean;
   /** What the fields will hold, given the pixels the pan moved. */
   stored(reusedPixels: number): Stored;
   /** The last step ended: the back slot holds the fields (the renderer swaps it to the front). */
@@ -107,6 +108,7 @@ export async function startComputation(s: ComputationSetup): Promise<Computation
     pixelsTotal: list ? list.length * kTileSide * kTileSide : size.width * size.height,
     pace: s.pace,
     ...(s.maxSeedMs === undefined ? {} : { maxSeedMs: s.maxSeedMs }),
+    ...(s.everyGrid ? { everyGrid: true } : {}),
   };
   const job = new FieldsJob(setup);
   const stored = s.stored(pan ? (size.width - Math.abs(pan.dx)) * (size.height - Math.abs(pan.dy)) : 0);

@@ -11,6 +11,14 @@
  */
 import type { BruteFrame, FieldsPass } from './fieldsPass.ts';
 import type { FieldsTarget } from './fieldsRequest.ts';
+import {
+  type GridCosts,
+  gridEvaluations,
+  lambdaFromEvaluations,
+  lambdaFromShare,
+  nextLevel,
+  plannedGrids,
+} from './gridPlan.ts';
 import { type Algorithm, kLabelsBase, kLabelWords, kStat, kStatsWords, kTileSide, kWorkgroupSize } from './layout.ts';
 import type { RegionsFrame, RegionsPass } from './regionsPass.ts';
 
@@ -26,19 +34,17 @@ export interface JobProgress {
   readonly strideDone: boolean;
   readonly done: boolean;
   /**
-   * An estimate of the time the rest takes at this device's speed. Brute force: the pixels left. Region-seeded:
-   * evaluations a pixel r of the current stride, and for each finer stride r' = min(1, r (1 + 3r) / 3) (a stride's
-   * new pixels are three times the last ones; where r is near 1 every pixel is its own region, where it is small the
-   * regions are already found and a finer grid adds little). Before the region-seeded pass measured r, its grids count
-   * for nothing: the estimate is a lower bound, and `measured` is false.
+   * An estimate of the time the rest takes at this device's speed, over the grids still planned (gridPlan.ts).
+   * Brute force: the pixels left. Region-seeded: the regions its new pixels meet, from the boundaries' density measured
+   * on the grids done. Before a grid measured it (`measured` false), msLeft is a lower bound (a region a tile) and
+   * msLeftAtMost an upper bound (a region a pixel).
    */
   readonly msLeft: number;
   readonly measured: boolean;
-  /** An upper bound of msLeft before the region-seeded pass measured r: r = 1 (an evaluation a pixel at most). */
   readonly msLeftAtMost: number;
   /**
-   * The estimated time to finish the grid being computed, or, after the step that completed one, the next grid (NaN:
-   * a grid of the region-seeded pass before it measured its evaluations a pixel; 0 when done).
+   * The estimated time to finish the grid being computed, or, after the step that completed one, the next grid (a
+   * lower bound while not measured; 0 when done).
    */
   readonly gridMs: number;
   /** The pass that computed the last step (coarse grids with few tiles are brute force's). */
@@ -105,6 +111,8 @@ export interface JobSetup {
   readonly pace: Paces;
   /** Tests: the longest a region-seeded seed may take in a step before brute force does the grid (kMaxSeedMs). */
   readonly maxSeedMs?: number;
+  /** Tests: every grid of `strides` is computed, none skipped or jumped over. */
+  readonly everyGrid?: boolean;
 }
 
 /** Evaluations a tile needs in a step, before the steps say: a guess that keeps the first steps small. */
@@ -137,10 +145,14 @@ export class FieldsJob {
   private levelTiles = 0;
   /** The current stride's grid is computed by the region-seeded pass. */
   private levelFast = false;
-  /** r (evaluations a new pixel) of the region-seeded pass, once measured. */
-  private measuredR: number | null = null;
+  /** λ, the boundaries' length per unit area in 1/pixel (gridPlan.ts), once a grid measured it. */
+  private lambda: number | null = null;
+  /** Evaluations a new pixel of the current grid so far (the region-seeded pass), once it did some. */
+  private levelRate: number | null = null;
   /** Pixels and evaluations when the current stride began. */
   private levelStart = { pixels: 0, evaluations: 0, newRegions: 0 };
+  /** A region-seeded grid completed: its measure of the regions a tile holds stands. */
+  private fastMeasured = false;
   /** The stride of the last grid done (0: none yet). */
   private coarser = 0;
   private readonly staging: GPUBuffer;
@@ -225,7 +237,11 @@ export class FieldsJob {
       const stepTiles = fast.frame.stepTiles;
       this.seedsPerTile = Math.max(1, 0.5 * this.seedsPerTile + (0.5 * evaluated) / Math.max(1, stepTiles));
       const levelPixels = pixelsDone - this.levelStart.pixels;
-      if (levelPixels > 0) this.measuredR = (evaluations - this.levelStart.evaluations) / levelPixels;
+      if (levelPixels > 0) {
+        this.levelRate = (evaluations - this.levelStart.evaluations) / levelPixels;
+        const perTile = (this.levelRate * this.levelPixels()) / Math.max(1, fast.frame.list.length);
+        this.lambda = lambdaFromEvaluations(perTile, this.stride, this.coarser);
+      }
     } else {
       if (learn) this.setup.pace.brute.learn(macs, ms);
     }
@@ -244,8 +260,10 @@ export class FieldsJob {
       );
       this.cursor = 0;
     }
-    const grids = strideDone && last ? [0] : this.gridsMsLeft(pixelsDone, this.measuredR);
-    const sum = (values: number[]): number => values.reduce((a, ms) => (Number.isNaN(ms) ? a : a + ms), 0);
+    const measured = this.lambda !== null;
+    // Before a measure: a region a tile at least (λ = 0), a region a pixel at most.
+    const grids = strideDone && last ? [0] : this.gridsMsLeft(pixelsDone, this.lambda ?? 0);
+    const sum = (values: number[]): number => values.reduce((a, ms) => a + ms, 0);
     this.progress = {
       pixelsDone,
       pixelsTotal: this.setup.pixelsTotal,
@@ -254,8 +272,9 @@ export class FieldsJob {
       strideDone,
       done: strideDone && last,
       msLeft: sum(grids),
-      measured: !grids.some(Number.isNaN),
-      msLeftAtMost: strideDone && last ? 0 : sum(this.gridsMsLeft(pixelsDone, this.measuredR ?? 1)),
+      measured,
+      msLeftAtMost:
+        strideDone && last ? 0 : measured ? sum(grids) : sum(this.gridsMsLeft(pixelsDone, Number.POSITIVE_INFINITY)),
       gridMs: grids[0] ?? 0,
       pass: stepPass,
       stats: stats.slice(),
@@ -267,45 +286,63 @@ export class FieldsJob {
    * On to the next grid after one completed. After a brute-force grid whose pixels mostly share their coarser
    * block's region (fewer than kDenseShare in another), the grids up to the first of the region-seeded pass are
    * skipped: where regions are that large, it does the rest with far fewer evaluations than brute force's coarse
-   * grids alone.
+   * grids alone. Where the regions (measured) are larger than the next grid's cells, the full resolution
+   * comes next (gridPlan.ts).
    */
   private advance(stats: Uint32Array): void {
     const { strides, fast } = this.setup;
     const pixels = stats[kStat.pixelsDone] ?? 0;
     const newRegions = stats[kStat.newRegions] ?? 0;
     let next = this.level + 1;
+    const plan = this.setup.everyGrid !== true;
     if (!this.levelFast && fast && this.coarser !== 0) {
       const share = (newRegions - this.levelStart.newRegions) / Math.max(1, pixels - this.levelStart.pixels);
-      if (share < kDenseShare) while (next < strides.length - 1 && !this.fastAt(strides[next] ?? 1)) next++;
+      // A region-seeded grid's measure is the more direct: a brute-force grid's stands in until there is one.
+      if (!this.fastMeasured) this.lambda = lambdaFromShare(share, this.stride);
+      if (plan && share < kDenseShare) while (next < strides.length - 1 && !this.fastAt(strides[next] ?? 1)) next++;
     }
+    if (this.levelFast) this.fastMeasured = true;
+    if (plan) next = nextLevel(this.gridCosts(), this.level, this.lambda, next);
     this.coarser = this.stride;
     this.level = next;
     this.levelStarted = false;
+    this.levelRate = null;
     this.levelStart = { pixels, evaluations: stats[kStat.evaluations] ?? 0, newRegions };
   }
 
-  /**
-   * The time each grid still takes, from the current one (what is left of it) to the finest, at the speeds learnt and
-   * the region-seeded pass's evaluations a pixel (see JobProgress.msLeft); NaN for its grids before it measured one.
-   */
-  private gridsMsLeft(pixelsDone: number, measuredR: number | null): number[] {
+  /** New pixels of the current grid (those its coarser grids did not do). */
+  private levelPixels(): number {
+    const s = this.stride;
+    const c = this.coarser;
+    return this.setup.pixelsTotal * (1 / (s * s) - (c ? 1 / (c * c) : 0));
+  }
+
+  /** What the plans need: the strides, the pixels and tiles, the speeds learnt. */
+  private gridCosts(): GridCosts {
     const { strides, pixelsTotal, pace, fast, brute } = this.setup;
-    const bruteMacs = brute?.macsPerEval ?? 0;
-    const msPerFastEval = ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6;
-    const msPerBruteEval = (bruteMacs * pace.brute.nsPerMac) / 1e6;
-    // Pixels of a stride's grid that the coarser grid done before it did not do (1/s^2 - 1/coarser^2 of them).
-    const share = (s: number, coarser: number): number =>
-      pixelsTotal * (1 / (s * s) - (coarser ? 1 / (coarser * coarser) : 0));
-    let r = measuredR === null ? Number.NaN : Math.min(1, Math.max(measuredR, 1e-4));
-    const left = Math.max(0, share(this.stride, this.coarser) - (pixelsDone - this.levelStart.pixels));
-    const grids = [this.fastAt(this.stride) ? left * r * msPerFastEval : left * msPerBruteEval];
-    for (let level = this.level + 1; level < strides.length; level++) {
-      const s = strides[level] ?? 1;
-      const levelFast = this.fastAt(s);
-      if (levelFast) r = Math.min(1, (r * (1 + 3 * r)) / 3);
-      grids.push(share(s, strides[level - 1] ?? 0) * (levelFast ? r * msPerFastEval : msPerBruteEval));
-    }
-    return grids;
+    return {
+      strides,
+      pixelsTotal,
+      tiles: fast?.frame.list.length ?? 1,
+      msPerFastEval: ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6,
+      msPerBruteEval: ((brute?.macsPerEval ?? 0) * pace.brute.nsPerMac) / 1e6,
+      fastAt: (stride) => this.fastAt(stride),
+    };
+  }
+
+  /**
+   * The time each grid still takes, from the current one (what is left of it) through the grids planned after it,
+   * at the speeds learnt, for boundaries of density λ (see JobProgress.msLeft).
+   */
+  private gridsMsLeft(pixelsDone: number, lambda: number): number[] {
+    const costs = this.gridCosts();
+    const pixels = this.levelPixels();
+    const left = Math.max(0, pixels - (pixelsDone - this.levelStart.pixels));
+    const perPixel = this.fastAt(this.stride)
+      ? (this.levelRate ?? (gridEvaluations(lambda, this.stride, this.coarser) * costs.tiles) / Math.max(1, pixels)) *
+        costs.msPerFastEval
+      : costs.msPerBruteEval;
+    return [left * perPixel, ...plannedGrids(costs, this.level, lambda).map((grid) => grid.ms)];
   }
 
   /**

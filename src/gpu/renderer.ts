@@ -90,6 +90,8 @@ export class Renderer {
   readonly pace = { fast: new Pace(), brute: new Pace() };
   /** Tests: the longest a region-seeded evaluation may take in a step (else fieldsJob.ts's kMaxSeedMs). */
   maxSeedMs: number | undefined = undefined;
+  /** Tests: every grid of the strides given is computed (no grid skipped or jumped over, fieldsJob.ts). */
+  everyGrid = false;
 
   private constructor(
     readonly device: GPUDevice,
@@ -223,6 +225,7 @@ export class Renderer {
       layers: this.balanced?.net.hidden ?? [],
       pace: this.pace,
       maxSeedMs: this.maxSeedMs,
+      everyGrid: this.everyGrid,
       stored: (reusedPixels) => storedOf(request, keys, reusedPixels),
       completed: (stored, done) => {
         this.buffers.swap(done);

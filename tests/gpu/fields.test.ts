@@ -322,7 +322,7 @@ describe('coarse to fine, in bounded steps', () => {
       const size = algorithm === 'fast' ? { width: 140, height: 100 } : { width: 70, height: 50 };
       const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
       const call = { netJson: serializeNet(net), view, ...size, layers: 3, computeOutput: false, algorithm };
-      const reply = await gpu.progressive(call, strides, 1e-6);
+      const reply = await gpu.progressive(call, strides, 1e-6, undefined, true);
       expect(
         reply.stages.map((st) => [st.stride, st.pass]),
         context,
@@ -383,22 +383,33 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
   const rng = new Random(fileSeed);
   const size = { width: 256, height: 160 };
   const cases = [
-    // Large regions: most pixels of the stride-64 grid share their block's region; the stride-32 grid is skipped.
+    // Large regions: most pixels of the stride-64 grid share their block's region, and a tile holds a region or two:
+    // the full resolution costs about what the stride-16 grid would, and comes next.
     {
       name: 'large regions',
       widths: [6],
       span: 0.02,
+      strides: [128, 64, 32, 16, 1],
       passes: [
         [128, 'brute'],
         [64, 'brute'],
-        [16, 'fast'],
       ],
+    },
+    // Regions larger than the cells of the stride-8 grid (a few a tile): the stride-4 and stride-2 grids would cost
+    // about what the full resolution does, and are jumped over.
+    {
+      name: 'regions larger than a region-seeded grid\'s cells',
+      widths: [16, 16],
+      span: 2,
+      strides: [8, 4, 2, 1],
+      passes: [[8, 'fast']],
     },
     // Dense regions: brute force goes on while a tile would hold one pixel of the grid.
     {
       name: 'dense regions',
       widths: [64, 64, 64],
       span: 5,
+      strides: [128, 64, 32, 16, 1],
       passes: [
         [128, 'brute'],
         [64, 'brute'],
@@ -422,7 +433,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
         computeOutput: false,
         algorithm: 'fast' as const,
       };
-      const reply = await gpu.progressive(call, [128, 64, 32, 16, 1], 20);
+      const reply = await gpu.progressive(call, c.strides, 20);
       expect(
         reply.stages.map((st) => [st.stride, st.pass]),
         context,

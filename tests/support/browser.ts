@@ -10,7 +10,14 @@ export interface GpuTestPage {
   page: Page;
   consoleErrors: string[];
   fields(call: FieldsCall, before?: View): Promise<FieldsReply>;
-  progressive(call: FieldsCall, strides: number[], budgetMs: number, maxSeedMs?: number): Promise<ProgressiveReply>;
+  /** With `everyGrid`, every stride given is computed (none skipped or jumped over by the plan). */
+  progressive(
+    call: FieldsCall,
+    strides: number[],
+    budgetMs: number,
+    maxSeedMs?: number,
+    everyGrid?: boolean,
+  ): Promise<ProgressiveReply>;
   colours(call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
 }
 
@@ -23,7 +30,13 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
     type Page = {
       gpuTest: {
         fields(c: FieldsCall, b?: View): Promise<FieldsReply>;
-        progressive(c: FieldsCall, s: number[], m: number, maxSeedMs?: number): Promise<ProgressiveReply>;
+        progressive(
+          c: FieldsCall,
+          s: number[],
+          m: number,
+          maxSeedMs?: number,
+          every?: boolean,
+        ): Promise<ProgressiveReply>;
         colours(c: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
       };
     };
@@ -34,13 +47,15 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
       strides: number[],
       budgetMs: number,
       maxSeedMs?: number,
+      everyGrid = false,
     ): Promise<ProgressiveReply> =>
       page.evaluate(
-        (c, s, m, x) => (window as unknown as Page).gpuTest.progressive(c, s, m, x ?? undefined),
+        (c, s, m, x, e) => (window as unknown as Page).gpuTest.progressive(c, s, m, x ?? undefined, e),
         call,
         strides,
         budgetMs,
         maxSeedMs ?? null,
+        everyGrid,
       );
     const colours = (call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply> =>
       page.evaluate((c, m, s) => (window as unknown as Page).gpuTest.colours(c, m, s), call, mode, sigmaB);

@@ -113,11 +113,13 @@ async function progressive(
   strides: number[],
   budgetMs: number,
   maxSeedMs?: number,
+  everyGrid = false,
 ): Promise<ProgressiveReply> {
   const parsed = parseNet(call.netJson);
   if (!parsed.ok) throw new Error(parsed.error);
   const r = await renderer;
   r.maxSeedMs = maxSeedMs;
+  r.everyGrid = everyGrid;
   r.setNet(parsed.net);
   const size = { width: call.width, height: call.height };
   const computation = await r.beginFields(size, fieldsSettings(call), strides);
