@@ -398,7 +398,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
     // Regions larger than the cells of the stride-8 grid (a few a tile): the stride-4 and stride-2 grids would cost
     // about what the full resolution does, and are jumped over.
     {
-      name: 'regions larger than a region-seeded grid\'s cells',
+      name: "regions larger than a region-seeded grid's cells",
       widths: [16, 16],
       span: 2,
       strides: [8, 4, 2, 1],
