@@ -125,8 +125,28 @@ export const kTorchGlobals: ReadonlyMap<string, ((args: readonly PickleValue[]) 
   ...Object.keys(kStorageDtypes).map((name) => [name, null] as const),
 ]);
 
-/** persistent_load(('storage', StorageClass, key, location, numel)). */
-function loadStorage(id: PickleValue): PickleValue {
+/**
+ * persistent_load(('storage', StorageClass, key, location, numel)) for one file: every reference to a key must name
+ * the same type and size (PyTorch refuses a file where they differ), so a tensor is never read past its storage's
+ * bytes.
+ */
+function storageLoader(): (id: PickleValue) => PickleValue {
+  const seen = new Map<string, StorageRef>();
+  return (id) => {
+    const storage = readStorageId(id);
+    const first = seen.get(storage.key) ?? storage;
+    if (first.dtype !== storage.dtype || first.numel !== storage.numel) {
+      fail(
+        `storage ${quoted(storage.key)} is named as ${first.numel} ${kDtypeNames[first.dtype]} values and as ` +
+          `${storage.numel} ${kDtypeNames[storage.dtype]} values: a storage has one type and size`,
+      );
+    }
+    seen.set(storage.key, first);
+    return new PickleOpaque(first);
+  };
+}
+
+function readStorageId(id: PickleValue): StorageRef {
   const [kind, type, key, location, numel] = id instanceof PickleTuple ? id.items : [];
   if (!(id instanceof PickleTuple) || id.items.length !== 5 || kind !== 'storage') {
     fail(`a persistent id that is ${describeValue(id)}, not ('storage', type, key, location, numel)`);
@@ -136,7 +156,7 @@ function loadStorage(id: PickleValue): PickleValue {
   if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) fail(`a storage key ${describeValue(key ?? null)}`);
   if (typeof location !== 'string') fail(`storage ${key}: its location is ${describeValue(location ?? null)}`);
   if (!isCount(numel ?? null)) fail(`storage ${key}: its size is ${describeValue(numel ?? null)}`);
-  return new PickleOpaque(new StorageRef(key, dtype, numel as number));
+  return new StorageRef(key, dtype, numel as number);
 }
 
 /** The archive's one NAME/data.pkl, and NAME. */
@@ -229,7 +249,7 @@ export function torchTensors(bytes: Uint8Array): Map<string, { shape: readonly n
   if (byteorder && new TextDecoder().decode(byteorder) !== 'little') fail('a big-endian file: not read');
   const root = unpickle(archive.read(`${prefix}/data.pkl`), {
     globals: kTorchGlobals,
-    persistentLoad: loadStorage,
+    persistentLoad: storageLoader(),
     purpose: kTorchPurpose,
   });
   if (!(root instanceof PickleDict)) {

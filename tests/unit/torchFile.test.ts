@@ -592,3 +592,41 @@ describe('what a pickle may hold', () => {
     expect(() => read(repeated([0x7d], [0x4b, 1, 0x4e, 0x73], 2 ** 22 + 1))).toThrow(/hold over 4194304 items/);
   });
 });
+
+describe('a storage named more than once', () => {
+  /**
+   * One 2 x 2 layer and its output, all in storage "0" (4 float64 values): the output's references to it say `numel`
+   * values of `storageClass`, and its weight is the last two of them.
+   */
+  const file = (numel: number, storageClass: 'DoubleStorage' | 'FloatStorage' = 'DoubleStorage'): Uint8Array => {
+    const entry = (key: string, n: number, offset: number, size: number[], type = 'DoubleStorage'): TensorEntry =>
+      ({
+        key,
+        storage: '0',
+        storageClass: type,
+        numel: n,
+        offset,
+        size,
+        stride: size.length === 2 ? [2, 1] : [1],
+      }) as TensorEntry;
+    const entries = [
+      entry('0.weight', 4, 0, [2, 2]),
+      entry('0.bias', 4, 0, [2]),
+      entry('1.weight', numel, numel - 2, [1, 2], storageClass),
+      entry('1.bias', numel, 0, [1], storageClass),
+    ];
+    return torchZip(stateDictPickle(entries), new Map([['0', storageBytes([1, 2, 3, 4], 'DoubleStorage')]]));
+  };
+
+  it('with the same type and size is one storage, read once', () => {
+    expect(Array.from(parsed(file(4)).output?.weight ?? [])).toEqual([3, 4]);
+  });
+
+  it('with another size or type is refused (PyTorch refuses it too), never read short or padded with zeros', () => {
+    // Read as 6 values, the output's weight would be elements 4 and 5 of a storage of 4.
+    expect(error(file(6))).toBe(
+      'PyTorch file: storage "0" is named as 4 float64 values and as 6 float64 values: a storage has one type and size',
+    );
+    expect(error(file(4, 'FloatStorage'))).toMatch(/storage "0" is named as 4 float64 values and as 4 float32 values/);
+  });
+});
