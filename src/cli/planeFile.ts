@@ -3,7 +3,7 @@
  * read as the spec `o:..;a:..;b:..` that the URL also takes (src/model/plane.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { quoted } from '../model/quote.ts';
+import { escaped, quoted } from '../model/quote.ts';
 import { UsageError } from './usageError.ts';
 
 const kMaxPlaneFileBytes = 64 * 2 ** 20;
@@ -16,7 +16,8 @@ export function planeFileSpec(path: string): string {
     value = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${name}: ${code ?? (error as Error).message.slice(0, 160)}`);
+    // JSON.parse's message quotes the text it failed on: escaped, like every value from outside.
+    throw new UsageError(`${name}: ${code ?? escaped((error as Error).message, 160)}`);
   }
   const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const parts = (['o', 'a', 'b'] as const).map((key) => {

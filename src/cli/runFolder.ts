@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
-import { quoted } from '../model/quote.ts';
+import { escaped, quoted } from '../model/quote.ts';
 import { readBounded } from './netChoice.ts';
 import { checkpointName, type RunFile } from './trainFiles.ts';
 
@@ -31,7 +31,8 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new NetError(`${quoted(path, 200)} is not JSON: ${(error as Error).message.slice(0, 100)}`);
+    // JSON.parse's message quotes the text it failed on: escaped, like every value from outside.
+    throw new NetError(`${quoted(path, 200)} is not JSON: ${escaped((error as Error).message, 100)}`);
   }
 }
 

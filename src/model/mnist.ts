@@ -6,6 +6,8 @@
  * src/app/mnistData.ts).
  */
 
+import { quoted } from './quote.ts';
+
 export const kMnistSide = 28;
 export const kMnistPixels = kMnistSide * kMnistSide;
 /** Samples 0..799 of each digit are the training split, 800.. the test split. */
@@ -34,7 +36,7 @@ export class NeedsDigits extends Error {
 /** `D/I` -> its ref; a message when malformed (the sample's existence is checked against the data). */
 export function parseImageRef(text: string): ImageRef | string {
   const match = /^([0-9])\/(\d{1,6})$/.exec(text);
-  if (!match) return `"${text.slice(0, 40)}" is not D/I (digit 0-9 / sample index)`;
+  if (!match) return `${quoted(text, 40)} is not D/I (digit 0-9 / sample index)`;
   return { digit: Number(match[1]), index: Number(match[2]) };
 }
 

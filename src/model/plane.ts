@@ -13,6 +13,7 @@
  */
 import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
 import type { Layer, Net } from './net.ts';
+import { quoted } from './quote.ts';
 import { Random } from './random.ts';
 
 export type PlaneSpec =
@@ -54,14 +55,14 @@ function numbers(text: string, what: string): Float64Array {
   if (parts.length > kMaxExplicitNumbers) return Float64Array.of(Number.NaN);
   const values = Float64Array.from(parts, (p) => (/^\s*$/.test(p) ? Number.NaN : Number(p)));
   const bad = values.findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) throw new PlaneError(`${what}[${bad}] is not a finite number: "${(parts[bad] ?? '').slice(0, 30)}"`);
+  if (bad >= 0) throw new PlaneError(`${what}[${bad}] is not a finite number: ${quoted(parts[bad] ?? '', 30)}`);
   return values;
 }
 
 /** The spec `text` names, or a message. */
 export function parsePlaneSpec(text: string): PlaneSpec | string {
   if (text === '') return { kind: 'identity' };
-  const shown = `"${text.slice(0, 60)}${text.length > 60 ? '…' : ''}"`;
+  const shown = quoted(text, 60);
   if (text.startsWith('mnist:')) {
     const refs = text.slice(6).split(',').map(parseImageRef);
     const bad = refs.find((r) => typeof r === 'string');

@@ -6,6 +6,7 @@
  * tensor's byte length must be its shape's element count times its dtype's size, ranges may not overlap, a key may not
  * be named twice, and the header is capped. Values are returned in float64 (exact for every float dtype read here).
  */
+import { escaped, quoted } from './quote.ts';
 
 export class SafetensorsError extends Error {}
 
@@ -35,8 +36,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A tensor's name, or any other string of the header, for a message. */
 function name(key: string): string {
-  return JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key);
+  return quoted(key, 60);
 }
 
 /** IEEE half precision to a number. */
@@ -121,7 +123,8 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
     header = JSON.parse(text);
   } catch (error) {
-    fail(`the header is not UTF-8 JSON (${(error as Error).message.slice(0, 80)})`);
+    // V8's message quotes the text it failed on: escaped, like every value from outside.
+    fail(`the header is not UTF-8 JSON (${escaped((error as Error).message, 80)})`);
   }
   if (!isRecord(header)) fail('the header is not a JSON object');
   const twice = duplicateKey(text);
@@ -141,7 +144,8 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     if (!isRecord(entry)) fail(`tensor ${name(key)} is not an object`);
     const dtype = entry.dtype;
     if (typeof dtype !== 'string' || !(dtype in kDtypeBytes)) {
-      fail(`tensor ${name(key)} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(kDtypeBytes).join(', ')}`);
+      const shown = typeof dtype === 'string' ? name(dtype) : escaped(String(JSON.stringify(dtype)), 40);
+      fail(`tensor ${name(key)} has dtype ${shown}; supported: ${Object.keys(kDtypeBytes).join(', ')}`);
     }
     const shape = readShape(entry.shape, key);
     const offsets = entry.data_offsets;

@@ -1,0 +1,120 @@
+/**
+ * Hostile input found by review (issue 17): each case gets its exit code and a message that names the problem,
+ * never raw terminal bytes or a stack trace. All of them are answered before a browser starts.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlCharacters, runCli } from '../support/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'reluscope-hostile-'));
+const at = (name: string): string => join(dir, name);
+/** Erase the screen, set the window title, ring the bell. */
+const kEscapes = '\u001b[2J\u001b]0;pwned\u0007';
+
+/** A safetensors file whose header is `text` as written. */
+function safetensors(text: string): Uint8Array {
+  const json = new TextEncoder().encode(text);
+  const bytes = new Uint8Array(8 + json.byteLength);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  bytes.set(json, 8);
+  return bytes;
+}
+
+beforeAll(async () => {
+  writeFileSync(at('escapes.safetensors'), safetensors(`{"a":${kEscapes}}`));
+  writeFileSync(at('plane-escapes.json'), `{"o": [1, ${kEscapes}]}`);
+  // A small training run, then copies of it with one file replaced.
+  const run = at('run');
+  const train = ['--dataset', 'xor', '--widths', '4', '--steps', '2', '--samples', '100', '--batch', '16'];
+  const trained = await runCli('src/cli/train.ts', [...train, '--checkpoints', '0,2', '--out', run]);
+  expect(trained.code, trained.stderr).toBe(0);
+  for (const file of ['run.json', 'metrics.json', 'data.json']) {
+    cpSync(run, at(`run-${file}`), { recursive: true });
+    writeFileSync(join(at(`run-${file}`), file), kEscapes);
+  }
+  mkdirSync(at('empty'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Case {
+  readonly script: 'analyze' | 'shot';
+  readonly args: readonly string[];
+  readonly code: number;
+  readonly stderr: RegExp;
+}
+
+const line = ['--line', '0,0,1,1'];
+const shotOut = () => ['--size', '8x8', '--out', at('out.png')];
+
+const cases: Record<string, () => Case> = {
+  'a safetensors header with terminal escapes (V8 quotes it in its JSON error)': () => ({
+    script: 'analyze',
+    args: ['--net', at('escapes.safetensors'), ...line],
+    code: 1,
+    stderr: /the header is not UTF-8 JSON \(Unexpected token '\\x1b', .*\\x1b\[2J\\x1b\]0;pwned\\x07/,
+  }),
+  'a --plane file with terminal escapes (analyze)': () => ({
+    script: 'analyze',
+    args: ['--preset', 'mnist-mlp', '--plane', at('plane-escapes.json'), ...line],
+    code: 2,
+    stderr: /--plane ".*plane-escapes\.json": Unexpected token '\\x1b'/,
+  }),
+  'a --plane file with terminal escapes (shot)': () => ({
+    script: 'shot',
+    args: ['--preset', 'mnist-mlp', '--plane', at('plane-escapes.json'), ...shotOut()],
+    code: 2,
+    stderr: /--plane ".*plane-escapes\.json": Unexpected token '\\x1b'/,
+  }),
+  ...Object.fromEntries(
+    ['run.json', 'metrics.json', 'data.json'].map((file) => [
+      `a run folder whose ${file} holds terminal escapes`,
+      (): Case => ({
+        script: 'shot',
+        args: ['--run', at(`run-${file}`), '--sweep', 'checkpoints', '--size', '8x8'],
+        code: 1,
+        stderr: new RegExp(`${file.replace('.', '\\.')}" is not JSON: Unexpected token '\\\\x1b'`),
+      }),
+    ]),
+  ),
+  'plane= through --url with terminal escapes (an image name)': () => ({
+    script: 'shot',
+    args: ['--url', `#plane=mnist:3/8${kEscapes},1/2,3/4`, ...shotOut()],
+    code: 2,
+    stderr:
+      /plane "mnist:3\/8\\x1b\[2J\\x1b\]0;pwned\\x07,1\/2,3\/4": .*"3\/8\\x1b\[2J\\x1b\]0;pwned\\x07" is not D\/I/,
+  }),
+  'plane= through --url with terminal escapes (a number)': () => ({
+    script: 'shot',
+    args: ['--url', '#plane=o:1,\u001b[2J\u0007;a:1,0;b:0,1', ...shotOut()],
+    code: 2,
+    stderr: /o\[1\] is not a finite number: "\\x1b\[2J\\x07"/,
+  }),
+  'plane= through --url with terminal escapes (the kind)': () => ({
+    script: 'shot',
+    args: ['--url', `#plane=x${kEscapes}`, ...shotOut()],
+    code: 2,
+    stderr: /plane "x\\x1b\[2J\\x1b\]0;pwned\\x07": expected mnist:D\/I,D\/I,D\/I/,
+  }),
+  'net= through --url with terminal escapes (a sawtooth)': () => ({
+    script: 'shot',
+    args: ['--url', `#net=sawtooth${kEscapes}`, ...shotOut()],
+    code: 2,
+    stderr: /"sawtooth\\x1b\[2J\\x1b\]0;pwned\\x07" is not sawtooth:K/,
+  }),
+};
+
+describe('hostile input to analyze and shot', () => {
+  for (const [name, make] of Object.entries(cases)) {
+    it(name, async () => {
+      const c = make();
+      const run = await runCli(`src/cli/${c.script}.ts`, c.args);
+      const context = `${c.script} ${c.args.join(' ').slice(0, 200)}\n${run.stderr.slice(0, 2000)}`;
+      expect(run.code, context).toBe(c.code);
+      expect(run.stderr, context).toMatch(c.stderr);
+      expect(run.stderr, 'no stack trace').not.toMatch(/\n\s+at .+:\d+:\d+/);
+      expect(controlCharacters(run.stderr), 'no raw control bytes').toEqual([]);
+    });
+  }
+});
