@@ -9,7 +9,7 @@ import { theoremIntegral } from '../analysis/theorem.ts';
 import { balanceNet } from '../model/balance.ts';
 import { distinctPatterns } from '../model/fieldsFile.ts';
 import { predict } from '../model/forward.ts';
-import { formatImageRef, type ImageRef, mnistImage } from '../model/mnist.ts';
+import { formatImageRef, type ImageRef, MnistSampleError, mnistImage } from '../model/mnist.ts';
 import type { Net } from '../model/net.ts';
 import { pointOracle } from '../model/oracle.ts';
 import { PlaneError, planeAlong, planePoint, type SlicedNet, seeThrough, slicedNet } from '../model/plane.ts';
@@ -196,6 +196,12 @@ function nonFinite(value: unknown, path: string): string[] {
   return [];
 }
 
+/** A bad argument found once the net is known: the message and the usage, exit code 2. */
+function badArgument(message: string): number {
+  process.stderr.write(`analyze: ${message}\n${usage(kAnalyzeCommand)}\n`);
+  return 2;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   handleSignals('analyze');
   const options = runCommand(kAnalyzeCommand, argv, analyzeOptions);
@@ -204,6 +210,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     sliced = seeThrough(await chooseNet(options.netFile, options.settings), options.settings.plane, nodeDigits);
   } catch (error) {
+    if (error instanceof MnistSampleError) return badArgument(error.message);
     if (!(error instanceof NetError || error instanceof PlaneError)) throw error;
     process.stderr.write(`analyze: ${error.message}\n`);
     return 1;
@@ -211,10 +218,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const net = sliced.net;
   const depth = net.hidden.length;
   if (options.settings.layers > depth) {
-    process.stderr.write(
-      `analyze: --layers ${options.settings.layers}: the net has ${depth} hidden layers\n${usage(kAnalyzeCommand)}\n`,
-    );
-    return 2;
+    return badArgument(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
   }
   const layers = layersShown(options.settings, depth);
   const plot: Plot | null = options.plot === null ? null : { path: options.plot, svg: null };
@@ -224,6 +228,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       report.line = imageLineReport(sliced.model, options.lineImages, layers, plot);
     } catch (error) {
+      if (error instanceof MnistSampleError) return badArgument(error.message);
       process.stderr.write(`analyze: ${(error as Error).message}\n`);
       return 1;
     }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
+import { MnistSampleError } from '../model/mnist.ts';
 import { type Net, outputCount } from '../model/net.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
 import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
@@ -326,7 +327,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     jobs = await prepare(all);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof MnistSampleError) {
       process.stderr.write(`shot: ${error.message}\n${usage(kShotCommand)}\n`);
       return 2;
     }

@@ -25,6 +25,14 @@ export interface ImageRef {
  */
 export type DigitData = (digit: number) => ArrayLike<number> | undefined;
 
+/** A sample that the digit's data do not hold: a bad argument (exit code 2 on the command line). */
+export class MnistSampleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MnistSampleError';
+  }
+}
+
 /** Thrown when a computation needs digits that are still loading: load them, then ask again. */
 export class NeedsDigits extends Error {
   constructor(readonly digits: readonly number[]) {
@@ -55,7 +63,7 @@ export function mnistImage(digits: DigitData, ref: ImageRef): Float64Array {
   if (!data) throw new NeedsDigits([ref.digit]);
   const count = sampleCount(data);
   if (ref.index >= count) {
-    throw new Error(`mnist:${formatImageRef(ref)}: digit ${ref.digit} has samples 0..${count - 1}`);
+    throw new MnistSampleError(`mnist:${formatImageRef(ref)}: digit ${ref.digit} has samples 0..${count - 1}`);
   }
   const image = new Float64Array(kMnistPixels);
   const start = ref.index * kMnistPixels;

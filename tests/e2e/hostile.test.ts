@@ -103,6 +103,30 @@ const cases: Record<string, () => Case> = {
     code: 2,
     stderr: /"sawtooth\\x1b\[2J\\x1b\]0;pwned\\x07" is not sawtooth:K/,
   }),
+  'a missing MNIST sample in analyze --plane (a stack trace before)': () => ({
+    script: 'analyze',
+    args: ['--preset', 'mnist-mlp', '--plane', 'mnist:3/99999,5/800,8/800', '--view', '0,0,1'],
+    code: 2,
+    stderr: /^analyze: mnist:3\/99999: digit 3 has samples 0\.\.1031\nUsage:/,
+  }),
+  'a missing MNIST sample in analyze --line (exit 1 before)': () => ({
+    script: 'analyze',
+    args: ['--preset', 'mnist-mlp', '--line', 'mnist:3/800,5/99999'],
+    code: 2,
+    stderr: /^analyze: mnist:5\/99999: digit 5 has samples 0\.\.862\nUsage:/,
+  }),
+  'a missing MNIST sample in shot --plane (a stack trace before)': () => ({
+    script: 'shot',
+    args: ['--preset', 'mnist-mlp', '--plane', 'mnist:3/800,5/800,8/99999', ...shotOut()],
+    code: 2,
+    stderr: /^shot: mnist:8\/99999: digit 8 has samples 0\.\.\d+\nUsage:/,
+  }),
+  'a missing MNIST sample in shot --url plane=random:SEED:D/I': () => ({
+    script: 'shot',
+    args: ['--preset', 'mnist-mlp', '--url', '#plane=random:2:9/5000', ...shotOut()],
+    code: 2,
+    stderr: /^shot: mnist:9\/5000: digit 9 has samples 0\.\.\d+\nUsage:/,
+  }),
 };
 
 describe('hostile input to analyze and shot', () => {
