@@ -20,7 +20,7 @@ import { nodeDigits } from './mnistFiles.ts';
 import { netSource, readBounded } from './netChoice.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
 import { contactSheet, drawMarks, drawPoints, encodePng, type Image, labelChars } from './png.ts';
-import { type RunCheckpoint, readCheckpoint, readRunFolder } from './runFolder.ts';
+import { type RunCheckpoint, readCheckpoint, readRunFolder, runView } from './runFolder.ts';
 import { Shooter, type ShotRequest } from './shooter.ts';
 import { batchEntry, checkJob, kShotCommand, type ShotOptions, shotOptions } from './shotArgs.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
@@ -111,15 +111,7 @@ async function runJob(options: ShotOptions, dir: string): Promise<Job> {
   const first = await checkpointNet(checkpoints[0]?.path ?? '', options.settings.plane);
   const aspect = options.width / options.height;
   if (!options.viewGiven) {
-    const rect = run.probes.view;
-    const framed =
-      rect && run.inputDim === 2
-        ? {
-            cx: (rect.x0 + rect.x1) / 2,
-            cy: (rect.y0 + rect.y1) / 2,
-            span: Math.max(rect.x1 - rect.x0, (rect.y1 - rect.y0) * aspect),
-          }
-        : viewOfMarks(first.plane, aspect);
+    const framed = (run.inputDim === 2 ? runView(run, dir, aspect) : null) ?? viewOfMarks(first.plane, aspect);
     if (framed) options.settings = { ...options.settings, ...framed };
   }
   checkAgainstNet(options, first.net);

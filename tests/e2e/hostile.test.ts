@@ -2,7 +2,7 @@
  * Hostile input found by review (issue 17): each case gets its exit code and a message that names the problem,
  * never raw terminal bytes or a stack trace. All of them are answered before a browser starts.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,9 +34,24 @@ beforeAll(async () => {
     cpSync(run, at(`run-${file}`), { recursive: true });
     writeFileSync(join(at(`run-${file}`), file), kEscapes);
   }
+  for (const [name, view] of Object.entries(kRunViews)) {
+    cpSync(run, at(`run-${name}`), { recursive: true });
+    // Written as text: JSON.stringify cannot write 1e999.
+    const file = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { probes: { view: unknown } };
+    file.probes.view = 'VIEW';
+    writeFileSync(join(at(`run-${name}`), 'run.json'), JSON.stringify(file).replace('"VIEW"', view));
+  }
   mkdirSync(at('empty'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** run.json views that draw nothing (blank pictures, exit 0 before; a span of 0 hung in the drawing of the data). */
+const kRunViews: Record<string, string> = {
+  'span-0': '{"x0":1,"y0":-1,"x1":1,"y1":1}',
+  infinite: '{"x0":-1,"y0":-1,"x1":1e999,"y1":1}',
+  'upside-down': '{"x0":-1,"y0":1,"x1":1,"y1":-1}',
+  strings: '{"x0":"-1","y0":-1,"x1":1,"y1":1}',
+};
 
 interface Case {
   readonly script: 'analyze' | 'shot';
@@ -103,6 +118,29 @@ const cases: Record<string, () => Case> = {
     code: 2,
     stderr: /"sawtooth\\x1b\[2J\\x1b\]0;pwned\\x07" is not sawtooth:K/,
   }),
+  'a run whose view has span 0': () =>
+    runCase('span-0', /its view x0 1, y0 -1, x1 1, y1 1 cannot be shown: span 0 is outside \[1e-12, 1000000\]/),
+  'a run whose view is infinite': () =>
+    runCase(
+      'infinite',
+      /its view x0 -1, y0 -1, x1 Infinity, y1 1 cannot be shown: cx "Infinity" is not a finite number/,
+    ),
+  'a run whose view is upside down': () =>
+    runCase('upside-down', /its view x0 -1, y0 1, x1 1, y1 -1 cannot be shown: span -2 is outside/),
+  'a run whose view is not numbers': () =>
+    runCase('strings', /its view \{"x0":"-1","y0":-1,"x1":1,"y1":1\} is not \{"x0": X, "y0": Y, "x1": X, "y1": Y\}/),
+  'a run folder that does not exist (ENOENT before)': () => ({
+    script: 'shot',
+    args: ['--run', at('nowhere'), '--sweep', 'checkpoints', '--size', '8x8'],
+    code: 1,
+    stderr: /^shot: ".*nowhere" does not exist: --run takes the folder that npm run train --out wrote\n$/,
+  }),
+  'a run folder without run.json': () => ({
+    script: 'shot',
+    args: ['--run', at('empty'), '--sweep', 'checkpoints', '--size', '8x8'],
+    code: 1,
+    stderr: /^shot: ".*empty" holds no run\.json: --run takes the folder/,
+  }),
   'a missing MNIST sample in analyze --plane (a stack trace before)': () => ({
     script: 'analyze',
     args: ['--preset', 'mnist-mlp', '--plane', 'mnist:3/99999,5/800,8/800', '--view', '0,0,1'],
@@ -128,6 +166,12 @@ const cases: Record<string, () => Case> = {
     stderr: /^shot: mnist:9\/5000: digit 9 has samples 0\.\.\d+\nUsage:/,
   }),
 };
+
+/** shot --run of the run folder `name` (kRunViews): refused, exit 1, the file named. */
+function runCase(name: string, stderr: RegExp): Case {
+  const args = ['--run', at(`run-${name}`), '--sweep', 'checkpoints', '--size', '8x8'];
+  return { script: 'shot', args, code: 1, stderr: new RegExp(`^shot: ".*run-${name}/run\\.json": ${stderr.source}`) };
+}
 
 describe('hostile input to analyze and shot', () => {
   for (const [name, make] of Object.entries(cases)) {

@@ -204,6 +204,8 @@ describe('npm run shot --run DIR --sweep checkpoints', () => {
     expect(alone.stderr).toMatch(/--sweep checkpoints and --run DIR go together/);
     const missing = await runCli('src/cli/shot.ts', ['--run', join(dir, 'nowhere'), '--sweep', 'checkpoints']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read .*run\.json/);
+    expect(missing.stderr).toMatch(
+      /"[^"]*nowhere" does not exist: --run takes the folder that npm run train --out wrote/,
+    );
   });
 });
