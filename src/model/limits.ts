@@ -5,6 +5,8 @@
 import type { Net } from './net.ts';
 
 export const kNetLimits = {
+  /** Inputs of a net read from a file (a net of more than 2 is seen through a plane, src/model/plane.ts). */
+  maxInputDim: 2 ** 24,
   /** Hidden layers. */
   maxDepth: 64,
   /** Neurons of one hidden layer. */

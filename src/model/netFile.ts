@@ -14,7 +14,7 @@ export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 /** The input dimension of the nets ReLUscope makes (random, presets): the plane itself. */
 export const kInputDim = 2;
 /** The largest input dimension read (a net of higher dimension is seen through a 2-D slice, src/model/plane.ts). */
-export const kMaxInputDim = 2 ** 24;
+export const kMaxInputDim = kNetLimits.maxInputDim;
 
 class NetFileError extends Error {}
 

@@ -12,6 +12,7 @@
  *   o:X,..;a:X,..;b:X,..    explicit o, a and b (d numbers each); a and b are used as given
  */
 import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
+import { kNetLimits } from './limits.ts';
 import type { Layer, Net } from './net.ts';
 import { quoted } from './quote.ts';
 import { Random } from './random.ts';
@@ -47,12 +48,14 @@ export class PlaneError extends Error {
   }
 }
 
-/** The most numbers an explicit spec may hold (three vectors of the largest input dimension read). */
-const kMaxExplicitNumbers = 3 * 2 ** 16;
-
+/** The numbers of one vector of an explicit spec: at most one per input of the largest net read. */
 function numbers(text: string, what: string): Float64Array {
+  // Counted before the text is split: a URL or a file may hold any number of commas.
+  const max = kNetLimits.maxInputDim;
+  let count = 1;
+  for (let at = text.indexOf(','); at >= 0 && count <= max; at = text.indexOf(',', at + 1)) count++;
+  if (count > max) throw new PlaneError(`${what} has over ${max} numbers; nets have at most ${max} inputs`);
   const parts = text.split(',');
-  if (parts.length > kMaxExplicitNumbers) return Float64Array.of(Number.NaN);
   const values = Float64Array.from(parts, (p) => (/^\s*$/.test(p) ? Number.NaN : Number(p)));
   const bad = values.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) throw new PlaneError(`${what}[${bad}] is not a finite number: ${quoted(parts[bad] ?? '', 30)}`);
