@@ -11,8 +11,9 @@
  *   random:SEED[:D/I]       two random orthonormal directions (seeded) through an image, else through the origin
  *   o:X,..;a:X,..;b:X,..    explicit o, a and b (d numbers each); a and b are used as given
  */
-import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
+
 import { kNetLimits } from './limits.ts';
+import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
 import type { Layer, Net } from './net.ts';
 import { quoted } from './quote.ts';
 import { Random } from './random.ts';
@@ -229,7 +230,23 @@ export function planePoint(plane: Plane, u: number, v: number): Float64Array {
   return plane.o.map((value, i) => value + u * (plane.a[i] ?? 0) + v * (plane.b[i] ?? 0));
 }
 
-/** The net seen through the plane: its first layer folded with the plane in float64; the identity for null. */
+/** Why the folded first layer (2 weights and a bias a neuron) is beyond float64's range, or null. */
+function foldOverflow(weight: Float64Array, bias: Float64Array): string | null {
+  const finite = (n: number): boolean =>
+    Number.isFinite(bias[n]) && Number.isFinite(weight[2 * n]) && Number.isFinite(weight[2 * n + 1]);
+  const n = bias.findIndex((_, i) => !finite(i));
+  if (n < 0) return null;
+  return (
+    `the net's first layer folded with the plane overflows float64 at neuron ${n}: W1 [a b] = ` +
+    `[${weight[2 * n]}, ${weight[2 * n + 1]}], W1 o + b1 = ${bias[n]}`
+  );
+}
+
+/**
+ * The net seen through the plane: its first layer folded with the plane in float64; the identity for null. A fold
+ * beyond float64's range is refused here, so that every command and the app refuse it alike (analyze found it only
+ * in its results, shot drew it).
+ */
 export function slicedNet(net: Net, plane: Plane | null): Net {
   if (!plane) return net;
   const [first, ...rest] = net.hidden;
@@ -244,6 +261,8 @@ export function slicedNet(net: Net, plane: Plane | null): Net {
     weight[2 * n + 1] = dot(row, plane.b);
     bias[n] = dot(row, plane.o) + (first.bias[n] ?? 0);
   }
+  const problem = foldOverflow(weight, bias);
+  if (problem) throw new PlaneError(problem);
   const folded: Layer = { inDim: 2, outDim: first.outDim, weight, bias };
   return { inputDim: 2, hidden: [folded, ...rest], output: net.output };
 }

@@ -25,6 +25,13 @@ function safetensors(text: string): Uint8Array {
 beforeAll(async () => {
   writeFileSync(at('escapes.safetensors'), safetensors(`{"a":${kEscapes}}`));
   writeFileSync(at('plane-escapes.json'), `{"o": [1, ${kEscapes}]}`);
+  const layer = (inDim: number, outDim: number) => ({
+    weight: Array.from({ length: outDim }, (_, r) => Array.from({ length: inDim }, (_, c) => 1 + r - c)),
+    bias: Array(outDim).fill(0.1),
+  });
+  const net3 = { format: 'relu-mlp', version: 1, inputDim: 3, hidden: [layer(3, 2)], output: layer(2, 1) };
+  writeFileSync(at('net3.json'), JSON.stringify(net3));
+  writeFileSync(at('plane-1e308.json'), JSON.stringify({ o: [1e308, 1e308, 1e308], a: [1, 0, 0], b: [0, 1, 0] }));
   // A small training run, then copies of it with one file replaced.
   const run = at('run');
   const train = ['--dataset', 'xor', '--widths', '4', '--steps', '2', '--samples', '100', '--batch', '16'];
@@ -140,6 +147,18 @@ const cases: Record<string, () => Case> = {
     args: ['--run', at('empty'), '--sweep', 'checkpoints', '--size', '8x8'],
     code: 1,
     stderr: /^shot: ".*empty" holds no run\.json: --run takes the folder/,
+  }),
+  'a plane whose fold overflows (shot drew it, exit 0)': () => ({
+    script: 'shot',
+    args: ['--net', at('net3.json'), '--plane', at('plane-1e308.json'), ...shotOut()],
+    code: 1,
+    stderr: /^shot: the net's first layer folded with the plane overflows float64 at neuron 1: .* = Infinity\n$/,
+  }),
+  'a plane whose fold overflows (analyze refused only its results)': () => ({
+    script: 'analyze',
+    args: ['--net', at('net3.json'), '--plane', at('plane-1e308.json'), ...line],
+    code: 1,
+    stderr: /^analyze: the net's first layer folded with the plane overflows float64 at neuron 1: .* = Infinity\n$/,
   }),
   'a missing MNIST sample in analyze --plane (a stack trace before)': () => ({
     script: 'analyze',

@@ -239,3 +239,29 @@ describe('explicit planes of wide nets', () => {
     );
   });
 });
+
+describe('a fold beyond float64', () => {
+  it('is refused where the net is folded, for every command and the app alike', () => {
+    const first: Layer = {
+      inDim: 3,
+      outDim: 2,
+      weight: Float64Array.of(1, -1, 0, 1, 1, 1),
+      bias: Float64Array.of(0, 0),
+    };
+    const net: Net = { inputDim: 3, hidden: [first], output: randomLayer(2, 1) };
+    const unitVector = (i: number) => Float64Array.from({ length: 3 }, (_, j) => (i === j ? 1 : 0));
+    const plane: Plane = {
+      o: new Float64Array(3).fill(1e308),
+      a: unitVector(0),
+      b: unitVector(1),
+      marks: [],
+      mnist: false,
+    };
+    expect(() => slicedNet(net, plane)).toThrow(
+      /^the net's first layer folded with the plane overflows float64 at neuron 1: W1 \[a b\] = \[1, 1\], W1 o \+ b1 = Infinity$/,
+    );
+    expect(
+      slicedNet(net, { ...plane, o: new Float64Array(3).fill(1e300) }).hidden[0]?.bias.every(Number.isFinite),
+    ).toBe(true);
+  });
+});
