@@ -50,7 +50,8 @@ function readLayer(value: unknown, where: string, inDim: number): Layer {
   if (!isRecord(value)) fail(`${where} must be an object with "weight" and "bias"`);
   checkKeys(value, ['weight', 'bias'], `${where}: `);
   const rows = value.weight;
-  if (!Array.isArray(rows) || rows.length === 0) fail(`${where}.weight must be a non-empty array of rows`);
+  // An empty one is a layer of no neurons, refused by netLimitProblem as in every other format.
+  if (!Array.isArray(rows)) fail(`${where}.weight must be an array of rows`);
   const outDim = rows.length;
   const weight = new Float64Array(outDim * inDim);
   rows.forEach((row: unknown, r) => {
@@ -125,11 +126,7 @@ export function parseNetBytes(bytes: Uint8Array): ParseResult {
   if (format !== null) {
     const read = readBinaryNet(bytes, format);
     if (!read.ok) return read;
-    const { inputDim } = read.net;
-    const problem =
-      inputDim < 2 || inputDim > kMaxInputDim
-        ? `the first layer has ${inputDim} inputs; ReLUscope reads from 2 to ${kMaxInputDim}`
-        : netLimitProblem(read.net);
+    const problem = netLimitProblem(read.net);
     return problem ? { ok: false, error: `${kBinaryFormatNames[format]}: ${problem}` } : read;
   }
   const nul = bytes.subarray(0, 4096).indexOf(0);

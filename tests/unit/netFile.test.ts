@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Layer, Net } from '../../src/model/net.ts';
 import { parseNet, parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
+import { netToSafetensors } from '../../src/model/netTensors.ts';
 import { randomNet } from '../../src/model/random.ts';
+import { torchFileOfNet } from '../support/torchWriter.ts';
 
 const good = {
   format: 'relu-mlp',
@@ -217,4 +220,38 @@ describe('seeded random nets', () => {
     expect(Math.sqrt(biasVariance)).toBeGreaterThan(0.08);
     expect(Math.sqrt(biasVariance)).toBeLessThan(0.12);
   });
+});
+
+describe('one check of every net, whatever its format', () => {
+  const layer = (inDim: number, outDim: number): Layer => ({
+    inDim,
+    outDim,
+    weight: new Float64Array(inDim * outDim).fill(0.5),
+    bias: new Float64Array(outDim).fill(0.1),
+  });
+  const writers: [string, (net: Net) => Uint8Array][] = [
+    ['', (net) => new TextEncoder().encode(serializeNet(net))],
+    ['PyTorch file: ', (net) => torchFileOfNet(net, 'DoubleStorage')],
+    ['safetensors file: ', (net) => netToSafetensors(net)],
+  ];
+  const cases: [string, Net, string][] = [
+    [
+      'a hidden layer of no neurons',
+      { inputDim: 2, hidden: [layer(2, 0), layer(0, 3)], output: layer(3, 1) },
+      'hidden[0] has no neurons',
+    ],
+    [
+      'an output layer of no units',
+      { inputDim: 2, hidden: [layer(2, 3)], output: layer(3, 0) },
+      'the output layer has no units',
+    ],
+  ];
+  for (const [name, net, message] of cases) {
+    it(`${name} is refused from JSON, PyTorch and safetensors alike (the binary formats loaded it)`, () => {
+      for (const [prefix, write] of writers) {
+        const result = parseNetBytes(write(net));
+        expect(result.ok ? 'accepted' : result.error, prefix).toBe(`${prefix}${message}`);
+      }
+    });
+  }
 });

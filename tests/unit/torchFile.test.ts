@@ -376,7 +376,7 @@ describe('hostile PyTorch files', () => {
             ['1.bias', { shape: [1], data: [0] }],
           ]),
         ),
-      /the first layer has 1 inputs; ReLUscope reads from 2/,
+      /the first layer has 1 input; ReLUscope reads from 2 to 16777216/,
     ],
     [
       'another kind of tensor',
