@@ -13,7 +13,7 @@ const blank = (width: number, height: number): Image => ({ width, height, rgba: 
 const grey = (image: Image, i: number, j: number): number => image.rgba[(j * image.width + i) * 4] ?? -1;
 
 describe('marks and points in a picture', () => {
-  it('points 2^53 pixels and more off the picture, or not finite, end at once (in a child: a hang cannot stall the suite)', () => {
+  it('points 2^53 pixels and more off the picture, or not finite, end at once (run in a child: a hang ends there)', () => {
     // A synchronous loop that never ends would also ignore vitest's timeout: run it where it can be killed.
     const script = `
       import { drawMarks, drawPoints } from './src/cli/png.ts';

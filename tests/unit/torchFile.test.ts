@@ -581,7 +581,7 @@ describe('what a pickle may hold', () => {
   it(`a list of ${kPickleLimits.maxItems} items is read; one more is refused with the bound named`, () => {
     expect(read(listOf(kPickleLimits.maxItems))).toBeInstanceOf(PickleList);
     expect(error(torchZip(listOf(kPickleLimits.maxItems + 1), new Map()))).toMatch(
-      /^PyTorch file: the pickle's lists, tuples and dicts hold over 4194304 items at offset \d+ \(a state_dict holds about 25 a tensor\)$/,
+      /^PyTorch file: the pickle's lists, tuples and dicts hold over 4194304 items at offset \d+ \(a state_dict holds/,
     );
   });
 
