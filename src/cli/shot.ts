@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
+import { counted } from '../model/format.ts';
 import { MnistSampleError } from '../model/mnist.ts';
 import { type Net, outputCount } from '../model/net.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
@@ -86,11 +87,11 @@ async function optionsOf(argv: readonly string[]): Promise<ShotOptions[] | null>
 function checkAgainstNet(options: ShotOptions, net: Net): void {
   const depth = net.hidden.length;
   if (options.settings.layers > depth) {
-    throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
+    throw new UsageError(`--layers ${options.settings.layers}: the net has ${counted(depth, 'hidden layer')}`);
   }
   const units = outputCount(net);
   if (options.settings.unit >= units) {
-    throw new UsageError(`--unit ${options.settings.unit}: the net has ${units} output unit${units === 1 ? '' : 's'}`);
+    throw new UsageError(`--unit ${options.settings.unit}: the net has ${counted(units, 'output unit')}`);
   }
   if (options.settings.mode === 'decision' && units > kMaxOutputs) {
     throw new UsageError(`--mode decision: the net has ${units} output units; the argmax is of ${kMaxOutputs} at most`);
@@ -197,7 +198,7 @@ class Run {
     }
     if (job.key !== this.lastKey) {
       const shown = await this.shooter.setNet(job.net, job.random);
-      process.stderr.write(`net: ${shown.widths.join(',')} (${shown.neurons} neurons)\n`);
+      process.stderr.write(`net: ${shown.widths.join(',')} (${counted(shown.neurons, 'neuron')})\n`);
       this.lastKey = job.key;
     }
     const { options } = job;
@@ -298,7 +299,7 @@ class Run {
   private record(path: string, seconds: number, regions: number | null): void {
     this.summary.push({ path, seconds, regions });
     this.done++;
-    const count = regions === null ? '' : `, ${regions} regions in view`;
+    const count = regions === null ? '' : `, ${counted(regions, 'region')} in view`;
     process.stderr.write(`[${this.done}/${this.total}] ${path} (${seconds.toFixed(1)} s${count})\n`);
   }
 }
@@ -346,9 +347,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const job of jobs) await run.job(job);
     outputs.commit();
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`wrote ${run.summary.length} files in ${seconds.toFixed(1)} s:\n`);
+    process.stdout.write(`wrote ${counted(run.summary.length, 'file')} in ${seconds.toFixed(1)} s:\n`);
     for (const w of run.summary) {
-      const regions = w.regions === null ? '' : `  ${w.regions} regions in view`;
+      const regions = w.regions === null ? '' : `  ${counted(w.regions, 'region')} in view`;
       process.stdout.write(`  ${w.path}${w.seconds > 0 ? `  ${w.seconds.toFixed(2)} s` : ''}${regions}\n`);
     }
     return 0;

@@ -12,6 +12,7 @@
  *   o:X,..;a:X,..;b:X,..    explicit o, a and b (d numbers each); a and b are used as given
  */
 
+import { counted } from './format.ts';
 import { kNetLimits } from './limits.ts';
 import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
 import type { Layer, Net } from './net.ts';
@@ -187,7 +188,8 @@ export function resolvePlane(spec: PlaneSpec, inputDim: number, digits: DigitDat
   };
   switch (spec.kind) {
     case 'identity':
-      if (inputDim !== 2) throw new PlaneError(`the net has ${inputDim} inputs: choose a plane to see it through`);
+      if (inputDim !== 2)
+        throw new PlaneError(`the net has ${counted(inputDim, 'input')}: choose a plane to see it through`);
       return null;
     case 'mnist': {
       needImages();
@@ -208,7 +210,10 @@ export function resolvePlane(spec: PlaneSpec, inputDim: number, digits: DigitDat
     }
     case 'explicit': {
       if (spec.o.length !== inputDim) {
-        throw new PlaneError(`the plane's o, a, b have ${spec.o.length} numbers but the net has ${inputDim} inputs`);
+        throw new PlaneError(
+          `the plane's o, a, b have ${counted(spec.o.length, 'number')} each ` +
+            `but the net has ${counted(inputDim, 'input')}`,
+        );
       }
       const scale = Math.max(Math.sqrt(dot(spec.a, spec.a)), Math.sqrt(dot(spec.b, spec.b)), 1e-300);
       const a = unit(spec.a, 1e-300);
@@ -252,7 +257,9 @@ export function slicedNet(net: Net, plane: Plane | null): Net {
   const [first, ...rest] = net.hidden;
   if (!first) return net;
   const d = first.inDim;
-  if (plane.o.length !== d) throw new PlaneError(`the plane has ${plane.o.length} dimensions, the net ${d} inputs`);
+  if (plane.o.length !== d) {
+    throw new PlaneError(`the plane has ${counted(plane.o.length, 'dimension')}, the net ${counted(d, 'input')}`);
+  }
   const weight = new Float64Array(2 * first.outDim);
   const bias = new Float64Array(first.outDim);
   for (let n = 0; n < first.outDim; n++) {

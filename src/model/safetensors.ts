@@ -6,6 +6,8 @@
  * tensor's byte length must be its shape's element count times its dtype's size, ranges may not overlap, a key may not
  * be named twice, and the header is capped. Values are returned in float64 (exact for every float dtype read here).
  */
+
+import { counted } from './format.ts';
 import { escaped, quoted } from './quote.ts';
 
 export class SafetensorsError extends Error {}
@@ -108,7 +110,8 @@ function duplicateKey(text: string): string | null {
 
 /** Parses a safetensors file; throws SafetensorsError naming the first problem. */
 export function decodeSafetensors(bytes: Uint8Array): Safetensors {
-  if (bytes.byteLength < 8) fail(`the file has ${bytes.byteLength} bytes: too short for a safetensors header`);
+  if (bytes.byteLength < 8)
+    fail(`the file has ${counted(bytes.byteLength, 'byte')}: too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.byteLength - 8)) {
@@ -154,7 +157,9 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > dataLength) {
-      fail(`tensor ${name(key)}: data_offsets [${begin}, ${end}] lie outside the ${dataLength} bytes of data`);
+      fail(
+        `tensor ${name(key)}: data_offsets [${begin}, ${end}] lie outside the ${counted(dataLength, 'byte')} of data`,
+      );
     }
     let count = 1;
     for (const d of shape) {

@@ -7,6 +7,8 @@
  * (pickle.ts) with the few globals such a file names; nothing in it is executed. Each tensor is rebuilt from its
  * storage, offset and strides, bounds-checked, widened to float64, and the names map to layers as in netTensors.ts.
  */
+
+import { counted } from './format.ts';
 import { kNetLimits } from './limits.ts';
 import type { Net } from './net.ts';
 import { netFromTensors } from './netTensors.ts';
@@ -62,6 +64,11 @@ class StorageRef {
   ) {}
 }
 
+/** "4 float32 values", "1 float64 value". */
+function sizeOf(storage: StorageRef): string {
+  return counted(storage.numel, `${kDtypeNames[storage.dtype]} value`);
+}
+
 /** A tensor as _rebuild_tensor_v2 describes it: a view of a storage (read once all the names are known). */
 class TensorRef {
   constructor(
@@ -85,7 +92,8 @@ function counts(value: PickleValue, what: string): number[] {
 
 function rebuildTensor(args: readonly PickleValue[]): PickleValue {
   const [storage, offset, size, stride, requiresGrad, hooks, metadata = null] = args;
-  if (args.length < 6 || args.length > 7) fail(`_rebuild_tensor_v2 with ${args.length} arguments, expected 6`);
+  if (args.length < 6 || args.length > 7)
+    fail(`_rebuild_tensor_v2 with ${counted(args.length, 'argument')}, expected 6`);
   if (!(storage instanceof PickleOpaque && storage.value instanceof StorageRef)) {
     fail(`_rebuild_tensor_v2's storage is ${describeValue(storage ?? null)}, not a storage`);
   }
@@ -110,7 +118,8 @@ function rebuildParameter(args: readonly PickleValue[]): PickleValue {
 }
 
 function orderedDict(args: readonly PickleValue[]): PickleValue {
-  if (args.length !== 0) fail(`OrderedDict called with ${args.length} arguments; a state_dict calls it with none`);
+  if (args.length !== 0)
+    fail(`OrderedDict called with ${counted(args.length, 'argument')}; a state_dict calls it with none`);
   return new PickleDict();
 }
 
@@ -137,8 +146,8 @@ function storageLoader(): (id: PickleValue) => PickleValue {
     const first = seen.get(storage.key) ?? storage;
     if (first.dtype !== storage.dtype || first.numel !== storage.numel) {
       fail(
-        `storage ${quoted(storage.key)} is named as ${first.numel} ${kDtypeNames[first.dtype]} values and as ` +
-          `${storage.numel} ${kDtypeNames[storage.dtype]} values: a storage has one type and size`,
+        `storage ${quoted(storage.key)} is named as ${sizeOf(first)} and as ${sizeOf(storage)}: ` +
+          'a storage has one type and size',
       );
     }
     seen.set(storage.key, first);
@@ -208,8 +217,8 @@ function tensorValues(
     const needed = storage.numel * kDtypeBytes[storage.dtype];
     if (bytes.byteLength !== needed) {
       fail(
-        `${where}: its storage ${quoted(name, 80)} has ${bytes.byteLength} bytes; ` +
-          `${storage.numel} ${kDtypeNames[storage.dtype]} values need ${needed}`,
+        `${where}: its storage ${quoted(name, 80)} has ${counted(bytes.byteLength, 'byte')}; ` +
+          `${sizeOf(storage)} need${storage.numel === 1 ? 's' : ''} ${needed}`,
       );
     }
     values = readValues(
