@@ -177,7 +177,7 @@ function requestOf(options: ShotOptions, depth: number): ShotRequest {
 }
 
 class Run {
-  readonly summary: { path: string; seconds: number; regions: number | null }[] = [];
+  readonly summary: { path: string; seconds: number; patterns: number | null }[] = [];
   private done = 0;
   private lastKey = '';
   private plane: Plane | null = null;
@@ -266,10 +266,10 @@ class Run {
     drawPoints(image, this.toPixels(request, this.points));
     drawMarks(image, this.marks(request));
     this.outputs.stage(path, encodePng(request.width, request.height, result.rgba));
-    this.record(path, result.seconds, result.regions);
+    this.record(path, result.seconds, result.patterns);
     if (fieldsPath && result.fields) {
       this.outputs.stage(fieldsPath, encodeFieldsFile(result.fields));
-      this.summary.push({ path: fieldsPath, seconds: 0, regions: result.regions });
+      this.summary.push({ path: fieldsPath, seconds: 0, patterns: result.patterns });
     }
     return { width: request.width, height: request.height, rgba: result.rgba };
   }
@@ -296,12 +296,20 @@ class Run {
     ]);
   }
 
-  private record(path: string, seconds: number, regions: number | null): void {
-    this.summary.push({ path, seconds, regions });
+  private record(path: string, seconds: number, patterns: number | null): void {
+    this.summary.push({ path, seconds, patterns });
     this.done++;
-    const count = regions === null ? '' : `, ${counted(regions, 'region')} in view`;
+    const count = patterns === null ? '' : `, ${distinctPatterns(patterns)}`;
     process.stderr.write(`[${this.done}/${this.total}] ${path} (${seconds.toFixed(1)} s${count})\n`);
   }
+}
+
+/**
+ * What a picture shows of the partition: its pixels' distinct activation patterns, at most the exact number of
+ * regions in view (regions too small to hold a pixel centre are missed; train and analyze count the exact polygons).
+ */
+function distinctPatterns(count: number): string {
+  return `${counted(count, 'distinct pattern')} among the pixels`;
 }
 
 /** Shots (PNG files) a job makes: its files less the fields files. */
@@ -349,8 +357,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(`wrote ${counted(run.summary.length, 'file')} in ${seconds.toFixed(1)} s:\n`);
     for (const w of run.summary) {
-      const regions = w.regions === null ? '' : `  ${counted(w.regions, 'region')} in view`;
-      process.stdout.write(`  ${w.path}${w.seconds > 0 ? `  ${w.seconds.toFixed(2)} s` : ''}${regions}\n`);
+      const patterns = w.patterns === null ? '' : `  ${distinctPatterns(w.patterns)}`;
+      process.stdout.write(`  ${w.path}${w.seconds > 0 ? `  ${w.seconds.toFixed(2)} s` : ''}${patterns}\n`);
     }
     return 0;
   } catch (error) {

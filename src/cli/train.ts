@@ -53,7 +53,8 @@ function percent(x: number): string {
 
 /** One line per checkpoint. */
 function checkpointLine(row: MetricsRow): string {
-  const view = row.viewRegions === null ? '' : `, ${counted(row.viewRegions, 'region')} in view`;
+  // Exact polygons, unlike the distinct pixel patterns shot prints.
+  const view = row.viewRegions === null ? '' : `, ${counted(row.viewRegions, 'region')} in view (exact)`;
   return (
     `step ${row.step} (epoch ${row.epoch.toFixed(2)}): loss ${row.loss.toPrecision(4)}, train ${percent(row.trainAccuracy)}, ` +
     `test ${percent(row.testAccuracy)}, regions/length/neuron ${row.regionsPerLengthPerNeuron.toPrecision(4)}${view}, ` +

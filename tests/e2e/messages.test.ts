@@ -31,3 +31,20 @@ describe('singular and plural', () => {
     expect(layers.stderr).toMatch(/^analyze: --layers 2: the net has 1 hidden layer\n/);
   });
 });
+
+describe('regions counted exactly and patterns among pixels, named apart', () => {
+  it('train: "N regions in view (exact)" (polygons)', async () => {
+    const args = ['--dataset', 'xor', '--widths', '4', '--steps', '2', '--samples', '100', '--batch', '16'];
+    const run = await runCli('src/cli/train.ts', [...args, '--checkpoints', '0,2', '--out', join(dir, 'run')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/step 2 .*, \d+ regions? in view \(exact\), /);
+    expect(run.stdout).toMatch(/wrote 2 checkpoints, metrics and plots/);
+  });
+
+  it('shot: "wrote 1 file" (its distinct patterns among the pixels: tests/e2e/train.test.ts, --run)', async () => {
+    const run = await runCli('src/cli/shot.ts', ['--widths', '1', '--size', '16x8', '--out', join(dir, 'one.png')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/net: 1 \(1 neuron\)\n/);
+    expect(run.stdout).toMatch(/^wrote 1 file in /);
+  });
+});
