@@ -8,8 +8,9 @@ import { type SegmentWalk, walkSegment } from '../analysis/segment.ts';
 import { theoremIntegral } from '../analysis/theorem.ts';
 import { balanceNet } from '../model/balance.ts';
 import { distinctPatterns } from '../model/fieldsFile.ts';
+import { counted } from '../model/format.ts';
 import { predict } from '../model/forward.ts';
-import { formatImageRef, type ImageRef, mnistImage } from '../model/mnist.ts';
+import { formatImageRef, type ImageRef, MnistSampleError, mnistImage } from '../model/mnist.ts';
 import type { Net } from '../model/net.ts';
 import { pointOracle } from '../model/oracle.ts';
 import { PlaneError, planeAlong, planePoint, type SlicedNet, seeThrough, slicedNet } from '../model/plane.ts';
@@ -35,7 +36,7 @@ function outputPlot(walk: SegmentWalk, names: readonly string[]): string {
     names.length === 2 ? names : [`(${names.slice(0, 2).join(', ')})`, `(${names.slice(2).join(', ')})`];
   return panelsSvg([
     {
-      title: `output along ${from} -> ${to}: ${walk.regions} regions`,
+      title: `output along ${from} -> ${to}: ${counted(walk.regions, 'region')}`,
       xLabel: 'distance along the segment',
       yLabel: 'network output',
       noMarkers: true,
@@ -155,23 +156,27 @@ function summary(report: Record<string, Record<string, unknown>>): string {
   const line = report.line;
   if (line) {
     lines.push(
-      `line: ${line.regions} regions (${(line.breakpoints as number[]).length} breakpoints), length ${line.length}, ` +
-        `${line.neurons} neurons, regions / length / neurons = ${line.regionsPerUnitLengthPerNeuron} (${line.seconds} s)`,
+      `line: ${counted(line.regions as number, 'region')} ` +
+        `(${counted((line.breakpoints as number[]).length, 'breakpoint')}), length ${line.length}, ` +
+        `${counted(line.neurons as number, 'neuron')}, ` +
+        `regions / length / neurons = ${line.regionsPerUnitLengthPerNeuron} (${line.seconds} s)`,
     );
   }
   const view = report.view;
   if (view) {
     lines.push(
-      `view: ${view.regions} regions, boundary length ${view.boundaryLength}, area ${view.area}, mean area ` +
-        `${view.meanArea}, length / area / neurons = ${view.boundaryDensityPerNeuron} (${view.seconds} s)`,
+      `view: ${counted(view.regions as number, 'region')}, boundary length ${view.boundaryLength}, ` +
+        `area ${view.area}, mean area ${view.meanArea}, ` +
+        `length / area / neurons = ${view.boundaryDensityPerNeuron} (${view.seconds} s)`,
     );
     const distance = view.distance as { mean?: number; meanTimesNeurons?: number; samples: number } | undefined;
     if (distance?.mean !== undefined) {
       lines.push(
-        `distance: mean ${distance.mean} over ${distance.samples} points, × neurons = ${distance.meanTimesNeurons}`,
+        `distance: mean ${distance.mean} over ${counted(distance.samples, 'point')}, ` +
+          `× neurons = ${distance.meanTimesNeurons}`,
       );
     } else if (distance) {
-      lines.push(`distance: no boundary at any of ${distance.samples} points (no neuron has a line)`);
+      lines.push(`distance: no boundary at any of ${counted(distance.samples, 'point')} (no neuron has a line)`);
     }
     const theorem = view.theorem as { predictedBoundaryLength: number; grid: number; sigmaB: number } | undefined;
     if (theorem) {
@@ -181,7 +186,9 @@ function summary(report: Record<string, Record<string, unknown>>): string {
       );
     }
     const pixels = view.pixelPatterns as { side: number; distinct: number } | undefined;
-    if (pixels) lines.push(`pixels: ${pixels.distinct} distinct patterns among ${pixels.side}^2 pixel centres`);
+    if (pixels) {
+      lines.push(`pixels: ${counted(pixels.distinct, 'distinct pattern')} among ${pixels.side}^2 pixel centres`);
+    }
   }
   return lines.join('\n');
 }
@@ -196,6 +203,12 @@ function nonFinite(value: unknown, path: string): string[] {
   return [];
 }
 
+/** A bad argument found once the net is known: the message and the usage, exit code 2. */
+function badArgument(message: string): number {
+  process.stderr.write(`analyze: ${message}\n${usage(kAnalyzeCommand)}\n`);
+  return 2;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   handleSignals('analyze');
   const options = runCommand(kAnalyzeCommand, argv, analyzeOptions);
@@ -204,6 +217,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     sliced = seeThrough(await chooseNet(options.netFile, options.settings), options.settings.plane, nodeDigits);
   } catch (error) {
+    if (error instanceof MnistSampleError) return badArgument(error.message);
     if (!(error instanceof NetError || error instanceof PlaneError)) throw error;
     process.stderr.write(`analyze: ${error.message}\n`);
     return 1;
@@ -211,10 +225,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const net = sliced.net;
   const depth = net.hidden.length;
   if (options.settings.layers > depth) {
-    process.stderr.write(
-      `analyze: --layers ${options.settings.layers}: the net has ${depth} hidden layers\n${usage(kAnalyzeCommand)}\n`,
-    );
-    return 2;
+    return badArgument(`--layers ${options.settings.layers}: the net has ${counted(depth, 'hidden layer')}`);
   }
   const layers = layersShown(options.settings, depth);
   const plot: Plot | null = options.plot === null ? null : { path: options.plot, svg: null };
@@ -224,6 +235,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       report.line = imageLineReport(sliced.model, options.lineImages, layers, plot);
     } catch (error) {
+      if (error instanceof MnistSampleError) return badArgument(error.message);
       process.stderr.write(`analyze: ${(error as Error).message}\n`);
       return 1;
     }

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { Algorithm } from '../gpu/layout.ts';
-import { formatDuration } from '../model/format.ts';
+import { counted, formatDuration } from '../model/format.ts';
 import { resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
 import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
@@ -223,7 +223,7 @@ function trainingTable(rows: readonly TrainingRow[]): string {
     String(r.steps),
     r.msPerStep.toFixed(2),
     r.stepsPerSecond.toFixed(r.stepsPerSecond < 10 ? 2 : 0),
-    `${r.epochSeconds.toFixed(2)} s (${r.stepsPerEpoch} steps)`,
+    `${r.epochSeconds.toFixed(2)} s (${counted(r.stepsPerEpoch, 'step')})`,
     r.extrapolated ? 'epoch extrapolated from the steps timed' : 'a whole epoch timed',
   ]);
   return textTable(header, lines);

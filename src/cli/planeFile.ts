@@ -3,20 +3,23 @@
  * read as the spec `o:..;a:..;b:..` that the URL also takes (src/model/plane.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { quoted } from '../model/quote.ts';
+import { kNetLimits } from '../model/limits.ts';
+import { escaped, quoted } from '../model/quote.ts';
 import { UsageError } from './usageError.ts';
 
-const kMaxPlaneFileBytes = 64 * 2 ** 20;
+/** As a net file's JSON text: a plane of the widest net read holds 3 x 2^24 numbers. */
+const kMaxPlaneFileBytes = kNetLimits.maxJsonChars;
 
 export function planeFileSpec(path: string): string {
   const name = `--plane ${quoted(path, 200)}`;
   let value: unknown;
   try {
-    if (statSync(path).size > kMaxPlaneFileBytes) throw new Error(`larger than ${kMaxPlaneFileBytes / 2 ** 20} MiB`);
+    if (statSync(path).size > kMaxPlaneFileBytes) throw new Error(`larger than ${kMaxPlaneFileBytes} bytes`);
     value = JSON.parse(readFileSync(path, 'utf8').replace(/^\ufeff/, ''));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${name}: ${code ?? (error as Error).message.slice(0, 160)}`);
+    // JSON.parse's message quotes the text it failed on: escaped, like every value from outside.
+    throw new UsageError(`${name}: ${code ?? escaped((error as Error).message, 160)}`);
   }
   const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const parts = (['o', 'a', 'b'] as const).map((key) => {

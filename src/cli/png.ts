@@ -111,12 +111,22 @@ export function contactSheet(images: readonly Image[], thumb = 256, gap = 8, lab
   return { width, height, rgba };
 }
 
+/**
+ * The pixel indices within `reach` of `centre` that lie in [0, size): clipped first, so that a point far off the
+ * picture (2^53 pixels and more, where `centre + 1 === centre`) or not finite costs nothing and every loop ends.
+ */
+function clipped(centre: number, reach: number, size: number): [number, number] {
+  if (!Number.isFinite(centre)) return [0, -1];
+  return [Math.max(0, Math.floor(centre - reach)), Math.min(size - 1, Math.ceil(centre + reach))];
+}
+
 /** Rings (white inside black, radius 6 px) at the given pixel positions: the data points of a plane. */
 export function drawMarks(image: Image, points: readonly (readonly [number, number])[]): void {
   for (const [x, y] of points) {
-    for (let j = Math.floor(y - 8); j <= Math.ceil(y + 8); j++) {
-      for (let i = Math.floor(x - 8); i <= Math.ceil(x + 8); i++) {
-        if (i < 0 || j < 0 || i >= image.width || j >= image.height) continue;
+    const [i0, i1] = clipped(x, 8, image.width);
+    const [j0, j1] = clipped(y, 8, image.height);
+    for (let j = j0; j <= j1; j++) {
+      for (let i = i0; i <= i1; i++) {
         const r = Math.hypot(i - x, j - y);
         const shade = r >= 4.5 && r < 6.5 ? (r < 5.5 ? 255 : 0) : r >= 6.5 && r < 7.5 ? 0 : -1;
         if (shade < 0) continue;
@@ -146,9 +156,10 @@ export function drawPoints(image: Image, points: readonly (readonly [number, num
   for (const [x, y, label] of points) {
     const ink = kClassInk[label % kClassInk.length] ?? [0, 0, 0];
     const rim = label % kClassInk.length === 1 ? [255, 255, 255] : [40, 40, 40];
-    for (let j = Math.floor(y) - reach; j <= Math.ceil(y) + reach; j++) {
-      for (let i = Math.floor(x) - reach; i <= Math.ceil(x) + reach; i++) {
-        if (i < 0 || j < 0 || i >= image.width || j >= image.height) continue;
+    const [i0, i1] = clipped(x, reach, image.width);
+    const [j0, j1] = clipped(y, reach, image.height);
+    for (let j = j0; j <= j1; j++) {
+      for (let i = i0; i <= i1; i++) {
         const r = Math.hypot(i - x, j - y);
         if (r >= radius + 0.8) continue;
         image.rgba.set([...(r < radius ? ink : rim), 255], (j * image.width + i) * 4);

@@ -2,12 +2,13 @@
  * A training run's folder (`npm run train --out DIR`) as `shot --run DIR --sweep checkpoints` reads it: run.json for
  * the view, metrics.json for the checkpoints written (an interrupted run has fewer than planned), step-N.json each.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
-import { quoted } from '../model/quote.ts';
+import { escaped, quoted } from '../model/quote.ts';
+import { kSettingsTable } from '../settings/settings.ts';
 import { readBounded } from './netChoice.ts';
 import { checkpointName, type RunFile } from './trainFiles.ts';
 
@@ -31,7 +32,8 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new NetError(`${quoted(path, 200)} is not JSON: ${(error as Error).message.slice(0, 100)}`);
+    // JSON.parse's message quotes the text it failed on: escaped, like every value from outside.
+    throw new NetError(`${quoted(path, 200)} is not JSON: ${escaped((error as Error).message, 100)}`);
   }
 }
 
@@ -42,10 +44,27 @@ export function checkpointLabel(step: number, run: RunFile): string {
   return `step ${step}`;
 }
 
+/** A sentence, not an errno, when `dir` is no folder of a run. */
+function checkFolder(dir: string): void {
+  const name = quoted(dir, 200);
+  const stats = statSync(dir, { throwIfNoEntry: false });
+  const what = '--run takes the folder that npm run train --out wrote';
+  if (!stats) throw new NetError(`${name} does not exist: ${what}`);
+  if (!stats.isDirectory()) throw new NetError(`${name} is not a folder: ${what}`);
+  if (!existsSync(join(dir, 'run.json'))) throw new NetError(`${name} holds no run.json: ${what}`);
+}
+
 /** Reads the folder; throws NetError with a message naming the file. */
 export async function readRunFolder(dir: string): Promise<RunFolder> {
+  checkFolder(dir);
   const run = (await readJson(join(dir, 'run.json'))) as RunFile;
-  if (run?.format !== 'reluscope-train-run' || !Number.isInteger(run.stepsPerEpoch)) {
+  const probes: unknown = run?.probes;
+  if (
+    run?.format !== 'reluscope-train-run' ||
+    !Number.isInteger(run.stepsPerEpoch) ||
+    typeof probes !== 'object' ||
+    probes === null
+  ) {
     throw new NetError(`${quoted(join(dir, 'run.json'), 200)} is not the run.json of npm run train`);
   }
   const rows = await readJson(join(dir, 'metrics.json'));
@@ -59,6 +78,37 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
     path: join(dir, checkpointName(step)),
   }));
   return { run, checkpoints, points: run.inputDim === 2 ? await trainingPoints(join(dir, 'data.json')) : [] };
+}
+
+/**
+ * The run's view (its probes' rectangle) framed for a picture of `aspect` (width / height), checked by the parsers
+ * of --center and --span (src/settings/settings.ts); null when the run has none (MNIST).
+ */
+export function runView(run: RunFile, dir: string, aspect: number): { cx: number; cy: number; span: number } | null {
+  const rect: unknown = run.probes.view;
+  if (rect === null) return null;
+  const file = quoted(join(dir, 'run.json'), 200);
+  const { x0, y0, x1, y1 } = (typeof rect === 'object' ? rect : {}) as Record<string, unknown>;
+  if (![x0, y0, x1, y1].every((c) => typeof c === 'number')) {
+    const json = escaped(JSON.stringify(rect) ?? '', 120);
+    throw new NetError(`${file}: its view ${json} is not {"x0": X, "y0": Y, "x1": X, "y1": Y}`);
+  }
+  const [left, bottom, right, top] = [x0, y0, x1, y1] as number[] as [number, number, number, number];
+  // Not JSON.stringify: it writes an overflow to Infinity (1e999) as null.
+  const shown = `${file}: its view x0 ${left}, y0 ${bottom}, x1 ${right}, y1 ${top}`;
+  const view = {
+    cx: (left + right) / 2,
+    cy: (bottom + top) / 2,
+    span: Math.max(right - left, (top - bottom) * aspect),
+  };
+  // Its width and height must be spans too: a rectangle upside down is refused, not framed by its other side.
+  const checks = [...Object.entries(view), ['span', right - left], ['span', top - bottom]] as const;
+  for (const [key, value] of checks) {
+    const parsed = kSettingsTable[key as 'cx' | 'cy' | 'span'].parse(String(value), { name: key, sep: ' ' });
+    const problem = typeof parsed === 'string' ? parsed : parsed.clamped;
+    if (problem) throw new NetError(`${shown} cannot be shown: ${problem}`);
+  }
+  return view;
 }
 
 const kMaxPoints = 400;

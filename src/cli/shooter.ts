@@ -37,8 +37,8 @@ export interface ShotResult {
   readonly rgba: Uint8Array;
   readonly fields: FieldsRecords | null;
   readonly tiles: number;
-  /** Distinct patterns among the pixels, when the fields were read. */
-  readonly regions: number | null;
+  /** Distinct activation patterns among the pixels, when the fields were read (not the exact region count). */
+  readonly patterns: number | null;
   readonly seconds: number;
 }
 
@@ -165,7 +165,7 @@ export class Shooter {
       rgba,
       fields,
       tiles: tiles.length,
-      regions: fields ? distinctPatterns(fields) : null,
+      patterns: fields ? distinctPatterns(fields) : null,
       seconds: (performance.now() - start) / 1000,
     };
   }

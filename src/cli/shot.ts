@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
+import { counted } from '../model/format.ts';
+import { MnistSampleError } from '../model/mnist.ts';
 import { type Net, outputCount } from '../model/net.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
 import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
@@ -19,7 +21,7 @@ import { nodeDigits } from './mnistFiles.ts';
 import { netSource, readBounded } from './netChoice.ts';
 import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
 import { contactSheet, drawMarks, drawPoints, encodePng, type Image, labelChars } from './png.ts';
-import { type RunCheckpoint, readCheckpoint, readRunFolder } from './runFolder.ts';
+import { type RunCheckpoint, readCheckpoint, readRunFolder, runView } from './runFolder.ts';
 import { Shooter, type ShotRequest } from './shooter.ts';
 import { batchEntry, checkJob, kShotCommand, type ShotOptions, shotOptions } from './shotArgs.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
@@ -85,11 +87,11 @@ async function optionsOf(argv: readonly string[]): Promise<ShotOptions[] | null>
 function checkAgainstNet(options: ShotOptions, net: Net): void {
   const depth = net.hidden.length;
   if (options.settings.layers > depth) {
-    throw new UsageError(`--layers ${options.settings.layers}: the net has ${depth} hidden layers`);
+    throw new UsageError(`--layers ${options.settings.layers}: the net has ${counted(depth, 'hidden layer')}`);
   }
   const units = outputCount(net);
   if (options.settings.unit >= units) {
-    throw new UsageError(`--unit ${options.settings.unit}: the net has ${units} output unit${units === 1 ? '' : 's'}`);
+    throw new UsageError(`--unit ${options.settings.unit}: the net has ${counted(units, 'output unit')}`);
   }
   if (options.settings.mode === 'decision' && units > kMaxOutputs) {
     throw new UsageError(`--mode decision: the net has ${units} output units; the argmax is of ${kMaxOutputs} at most`);
@@ -110,15 +112,7 @@ async function runJob(options: ShotOptions, dir: string): Promise<Job> {
   const first = await checkpointNet(checkpoints[0]?.path ?? '', options.settings.plane);
   const aspect = options.width / options.height;
   if (!options.viewGiven) {
-    const rect = run.probes.view;
-    const framed =
-      rect && run.inputDim === 2
-        ? {
-            cx: (rect.x0 + rect.x1) / 2,
-            cy: (rect.y0 + rect.y1) / 2,
-            span: Math.max(rect.x1 - rect.x0, (rect.y1 - rect.y0) * aspect),
-          }
-        : viewOfMarks(first.plane, aspect);
+    const framed = (run.inputDim === 2 ? runView(run, dir, aspect) : null) ?? viewOfMarks(first.plane, aspect);
     if (framed) options.settings = { ...options.settings, ...framed };
   }
   checkAgainstNet(options, first.net);
@@ -183,7 +177,7 @@ function requestOf(options: ShotOptions, depth: number): ShotRequest {
 }
 
 class Run {
-  readonly summary: { path: string; seconds: number; regions: number | null }[] = [];
+  readonly summary: { path: string; seconds: number; patterns: number | null }[] = [];
   private done = 0;
   private lastKey = '';
   private plane: Plane | null = null;
@@ -204,7 +198,7 @@ class Run {
     }
     if (job.key !== this.lastKey) {
       const shown = await this.shooter.setNet(job.net, job.random);
-      process.stderr.write(`net: ${shown.widths.join(',')} (${shown.neurons} neurons)\n`);
+      process.stderr.write(`net: ${shown.widths.join(',')} (${counted(shown.neurons, 'neuron')})\n`);
       this.lastKey = job.key;
     }
     const { options } = job;
@@ -272,10 +266,10 @@ class Run {
     drawPoints(image, this.toPixels(request, this.points));
     drawMarks(image, this.marks(request));
     this.outputs.stage(path, encodePng(request.width, request.height, result.rgba));
-    this.record(path, result.seconds, result.regions);
+    this.record(path, result.seconds, result.patterns);
     if (fieldsPath && result.fields) {
       this.outputs.stage(fieldsPath, encodeFieldsFile(result.fields));
-      this.summary.push({ path: fieldsPath, seconds: 0, regions: result.regions });
+      this.summary.push({ path: fieldsPath, seconds: 0, patterns: result.patterns });
     }
     return { width: request.width, height: request.height, rgba: result.rgba };
   }
@@ -302,12 +296,20 @@ class Run {
     ]);
   }
 
-  private record(path: string, seconds: number, regions: number | null): void {
-    this.summary.push({ path, seconds, regions });
+  private record(path: string, seconds: number, patterns: number | null): void {
+    this.summary.push({ path, seconds, patterns });
     this.done++;
-    const count = regions === null ? '' : `, ${regions} regions in view`;
+    const count = patterns === null ? '' : `, ${distinctPatterns(patterns)}`;
     process.stderr.write(`[${this.done}/${this.total}] ${path} (${seconds.toFixed(1)} s${count})\n`);
   }
+}
+
+/**
+ * What a picture shows of the partition: its pixels' distinct activation patterns, at most the exact number of
+ * regions in view (regions too small to hold a pixel centre are missed; train and analyze count the exact polygons).
+ */
+function distinctPatterns(count: number): string {
+  return `${counted(count, 'distinct pattern')} among the pixels`;
 }
 
 /** Shots (PNG files) a job makes: its files less the fields files. */
@@ -326,7 +328,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     jobs = await prepare(all);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof MnistSampleError) {
       process.stderr.write(`shot: ${error.message}\n${usage(kShotCommand)}\n`);
       return 2;
     }
@@ -353,10 +355,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const job of jobs) await run.job(job);
     outputs.commit();
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`wrote ${run.summary.length} files in ${seconds.toFixed(1)} s:\n`);
+    process.stdout.write(`wrote ${counted(run.summary.length, 'file')} in ${seconds.toFixed(1)} s:\n`);
     for (const w of run.summary) {
-      const regions = w.regions === null ? '' : `  ${w.regions} regions in view`;
-      process.stdout.write(`  ${w.path}${w.seconds > 0 ? `  ${w.seconds.toFixed(2)} s` : ''}${regions}\n`);
+      const patterns = w.patterns === null ? '' : `  ${distinctPatterns(w.patterns)}`;
+      process.stdout.write(`  ${w.path}${w.seconds > 0 ? `  ${w.seconds.toFixed(2)} s` : ''}${patterns}\n`);
     }
     return 0;
   } catch (error) {

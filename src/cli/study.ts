@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { sawtoothCounts } from '../analysis/sawtooth.ts';
 import { measureNet, type StudyMeasures } from '../analysis/study.ts';
+import { counted } from '../model/format.ts';
 import { randomNet } from '../model/random.ts';
 import { runCommand, usage } from './commandLine.ts';
 import { handleSignals } from './lifecycle.ts';
@@ -74,7 +75,12 @@ function plots(rows: readonly Row[], args: StudyArgs): Record<string, string> {
       xLabel,
       yLabel: 'E[dist] × #neurons',
       fromZero: true,
-      series: [{ ...series(rows, family, 'meanDistanceTimesNeurons', x), name: `mean ± sd over ${args.seeds} seeds` }],
+      series: [
+        {
+          ...series(rows, family, 'meanDistanceTimesNeurons', x),
+          name: `mean ± sd over ${counted(args.seeds, 'seed')}`,
+        },
+      ],
     },
     {
       title: `regions in [-${args.window / 2}, ${args.window / 2}]² / (#neurons²/2)`,
@@ -82,7 +88,10 @@ function plots(rows: readonly Row[], args: StudyArgs): Record<string, string> {
       yLabel: 'ratio',
       fromZero: true,
       series: [
-        { ...series(rows, family, 'regionsPerHalfNeuronsSquared', x), name: `mean ± sd over ${args.seeds} seeds` },
+        {
+          ...series(rows, family, 'regionsPerHalfNeuronsSquared', x),
+          name: `mean ± sd over ${counted(args.seeds, 'seed')}`,
+        },
       ],
     },
   ];
@@ -119,7 +128,7 @@ function sawtoothPart(args: StudyArgs, outputs: Outputs): unknown {
       fromZero: true,
       series: [
         {
-          name: `mean over ${args.seeds} seeds (exact: ${2 ** args.sawtooth})`,
+          name: `mean over ${counted(args.seeds, 'seed')} (exact: ${2 ** args.sawtooth})`,
           points: positive.map((c) => [c.epsilon, ...meanAndSd(c.counts)] as const),
         },
       ],
@@ -128,7 +137,7 @@ function sawtoothPart(args: StudyArgs, outputs: Outputs): unknown {
   if (positive.length > 0) outputs.stage(join(args.out, 'study-sawtooth.svg'), text(svg));
   for (const c of counts) {
     process.stdout.write(
-      `sawtooth k=${args.sawtooth} ε=${c.epsilon}: ${c.meanRegions} regions (${c.counts.join(' ')})\n`,
+      `sawtooth k=${args.sawtooth} ε=${c.epsilon}: ${counted(c.meanRegions, 'region')} (${c.counts.join(' ')})\n`,
     );
   }
   return counts;

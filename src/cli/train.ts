@@ -4,6 +4,8 @@
  * bar on stderr. Bad settings are refused before anything is written; a loss that is not finite, a signal or a
  * failed write stop the run and keep every checkpoint written before.
  */
+
+import { counted } from '../model/format.ts';
 import { NeedsDigits } from '../model/mnist.ts';
 import { type Dataset, makeDataset } from '../train/datasets.ts';
 import { defaultProbes } from '../train/measures.ts';
@@ -51,7 +53,8 @@ function percent(x: number): string {
 
 /** One line per checkpoint. */
 function checkpointLine(row: MetricsRow): string {
-  const view = row.viewRegions === null ? '' : `, ${row.viewRegions} regions in view`;
+  // Exact polygons, unlike the distinct pixel patterns shot prints.
+  const view = row.viewRegions === null ? '' : `, ${counted(row.viewRegions, 'region')} in view (exact)`;
   return (
     `step ${row.step} (epoch ${row.epoch.toFixed(2)}): loss ${row.loss.toPrecision(4)}, train ${percent(row.trainAccuracy)}, ` +
     `test ${percent(row.testAccuracy)}, regions/length/neuron ${row.regionsPerLengthPerNeuron.toPrecision(4)}${view}, ` +
@@ -129,9 +132,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const last = writer.rows.at(-1);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
-    `trained ${total} steps in ${seconds.toFixed(1)} s (${progress.rate().toFixed(1)} steps/s): ` +
+    `trained ${counted(total, 'step')} in ${seconds.toFixed(1)} s (${progress.rate().toFixed(1)} steps/s): ` +
       `train ${percent(last?.trainAccuracy ?? Number.NaN)}, test ${percent(last?.testAccuracy ?? Number.NaN)}; ` +
-      `wrote ${writer.rows.length} checkpoints, metrics and plots to ${out}\n`,
+      `wrote ${counted(writer.rows.length, 'checkpoint')}, metrics and plots to ${out}\n`,
   );
   return 0;
 }

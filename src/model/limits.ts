@@ -2,9 +2,12 @@
  * What any net may be, whatever its source (random, preset, file, a browser's storage): the app, the command line
  * and the shot page check the same limits, so a net is accepted or refused alike everywhere.
  */
+import { counted } from './format.ts';
 import type { Net } from './net.ts';
 
 export const kNetLimits = {
+  /** Inputs of a net read from a file (a net of more than 2 is seen through a plane, src/model/plane.ts). */
+  maxInputDim: 2 ** 24,
   /** Hidden layers. */
   maxDepth: 64,
   /** Neurons of one hidden layer. */
@@ -22,10 +25,20 @@ export function weightCount(inputDim: number, widths: readonly number[]): number
   return widths.reduce((sum, w, i) => sum + w * (i === 0 ? inputDim : (widths[i - 1] ?? 0)), 0);
 }
 
-/** Why `net` cannot be shown (depth, width, size, a number that is not finite), or null. */
+/**
+ * Why `net` cannot be shown (inputs, depth, width, a layer of no neurons, size, a number that is not finite), or null:
+ * the one check of every net, whatever its file format.
+ */
 export function netLimitProblem(net: Net): string | null {
+  const { inputDim } = net;
+  if (!(inputDim >= 2 && inputDim <= kNetLimits.maxInputDim)) {
+    return `the first layer has ${counted(inputDim, 'input')}; ReLUscope reads from 2 to ${kNetLimits.maxInputDim}`;
+  }
   const widths = net.hidden.map((l) => l.outDim);
   if (widths.length === 0) return 'the net has no hidden layer';
+  const empty = widths.indexOf(0);
+  if (empty >= 0) return `hidden[${empty}] has no neurons`;
+  if (net.output?.outDim === 0) return 'the output layer has no units';
   if (widths.length > kNetLimits.maxDepth) {
     return `the net has ${widths.length} hidden layers; at most ${kNetLimits.maxDepth} are shown`;
   }

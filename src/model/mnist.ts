@@ -6,6 +6,8 @@
  * src/app/mnistData.ts).
  */
 
+import { quoted } from './quote.ts';
+
 export const kMnistSide = 28;
 export const kMnistPixels = kMnistSide * kMnistSide;
 /** Samples 0..799 of each digit are the training split, 800.. the test split. */
@@ -23,6 +25,14 @@ export interface ImageRef {
  */
 export type DigitData = (digit: number) => ArrayLike<number> | undefined;
 
+/** A sample that the digit's data do not hold: a bad argument (exit code 2 on the command line). */
+export class MnistSampleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MnistSampleError';
+  }
+}
+
 /** Thrown when a computation needs digits that are still loading: load them, then ask again. */
 export class NeedsDigits extends Error {
   constructor(readonly digits: readonly number[]) {
@@ -34,7 +44,7 @@ export class NeedsDigits extends Error {
 /** `D/I` -> its ref; a message when malformed (the sample's existence is checked against the data). */
 export function parseImageRef(text: string): ImageRef | string {
   const match = /^([0-9])\/(\d{1,6})$/.exec(text);
-  if (!match) return `"${text.slice(0, 40)}" is not D/I (digit 0-9 / sample index)`;
+  if (!match) return `${quoted(text, 40)} is not D/I (digit 0-9 / sample index)`;
   return { digit: Number(match[1]), index: Number(match[2]) };
 }
 
@@ -53,7 +63,7 @@ export function mnistImage(digits: DigitData, ref: ImageRef): Float64Array {
   if (!data) throw new NeedsDigits([ref.digit]);
   const count = sampleCount(data);
   if (ref.index >= count) {
-    throw new Error(`mnist:${formatImageRef(ref)}: digit ${ref.digit} has samples 0..${count - 1}`);
+    throw new MnistSampleError(`mnist:${formatImageRef(ref)}: digit ${ref.digit} has samples 0..${count - 1}`);
   }
   const image = new Float64Array(kMnistPixels);
   const start = ref.index * kMnistPixels;

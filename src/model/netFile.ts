@@ -6,7 +6,7 @@
  */
 import { kNetLimits, netLimitProblem } from './limits.ts';
 import type { Layer, Net } from './net.ts';
-import { binaryNetFormat, kBinaryFormatNames, readBinaryNet } from './netBinary.ts';
+import { type BinaryNetFormat, binaryNetFormat, kBinaryFormatNames, readBinaryNet } from './netBinary.ts';
 import { escaped, quoted } from './quote.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
@@ -14,7 +14,7 @@ export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 /** The input dimension of the nets ReLUscope makes (random, presets): the plane itself. */
 export const kInputDim = 2;
 /** The largest input dimension read (a net of higher dimension is seen through a 2-D slice, src/model/plane.ts). */
-export const kMaxInputDim = 2 ** 24;
+export const kMaxInputDim = kNetLimits.maxInputDim;
 
 class NetFileError extends Error {}
 
@@ -50,7 +50,8 @@ function readLayer(value: unknown, where: string, inDim: number): Layer {
   if (!isRecord(value)) fail(`${where} must be an object with "weight" and "bias"`);
   checkKeys(value, ['weight', 'bias'], `${where}: `);
   const rows = value.weight;
-  if (!Array.isArray(rows) || rows.length === 0) fail(`${where}.weight must be a non-empty array of rows`);
+  // An empty one is a layer of no neurons, refused by netLimitProblem as in every other format.
+  if (!Array.isArray(rows)) fail(`${where}.weight must be an array of rows`);
   const outDim = rows.length;
   const weight = new Float64Array(outDim * inDim);
   rows.forEach((row: unknown, r) => {
@@ -116,20 +117,47 @@ export function parseNet(text: string): ParseResult {
   return netFromJson(value);
 }
 
+/** What a file's extension promises (a name of kBinaryFormatNames), for the message when the content differs. */
+const kNamedFormats: Readonly<Record<string, string>> = {
+  pt: 'PyTorch file',
+  pth: 'PyTorch file',
+  safetensors: 'safetensors file',
+};
+
+/**
+ * A file that `name` (as messages quote it) calls a PyTorch or safetensors file but whose content is another
+ * format, and could not be read: the message says what the name promised and what the content is. The content
+ * decides how a file is read; the name only explains the failure.
+ */
+function misnamed(name: string, bytes: Uint8Array, format: BinaryNetFormat | null, error: string): string | null {
+  const extension = /\.(pth?|safetensors)"?$/i.exec(name)?.[1]?.toLowerCase() ?? '';
+  const expected = kNamedFormats[extension];
+  const found = format === null ? null : kBinaryFormatNames[format];
+  if (!expected || found === expected) return null;
+  const said = `the name (.${extension}) says a ${expected}, but the content is`;
+  if (found !== null) return `${said} a ${found}: ${error.replace(`${found}: `, '')}`;
+  if (!bytes.subarray(0, 4096).includes(0)) return `${said} text, read as relu-mlp JSON: ${error}`;
+  const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `${said} binary data of no format read here (its first bytes: ${head})`;
+}
+
 /**
  * Parses the bytes of a net file: a PyTorch state_dict (.pt, .pth) or a safetensors file, told by their first bytes
  * (netBinary.ts), else relu-mlp UTF-8 JSON. A binary file of no known format gets a message, not its bytes echoed.
+ * `name`, the file's name as messages quote it, only explains a failure (a .pt that holds text).
  */
-export function parseNetBytes(bytes: Uint8Array): ParseResult {
+export function parseNetBytes(bytes: Uint8Array, name = ''): ParseResult {
   const format = binaryNetFormat(bytes);
+  const result = parseAs(bytes, format);
+  if (result.ok) return result;
+  return { ok: false, error: misnamed(name, bytes, format, result.error) ?? result.error };
+}
+
+function parseAs(bytes: Uint8Array, format: BinaryNetFormat | null): ParseResult {
   if (format !== null) {
     const read = readBinaryNet(bytes, format);
     if (!read.ok) return read;
-    const { inputDim } = read.net;
-    const problem =
-      inputDim < 2 || inputDim > kMaxInputDim
-        ? `the first layer has ${inputDim} inputs; ReLUscope reads from 2 to ${kMaxInputDim}`
-        : netLimitProblem(read.net);
+    const problem = netLimitProblem(read.net);
     return problem ? { ok: false, error: `${kBinaryFormatNames[format]}: ${problem}` } : read;
   }
   const nul = bytes.subarray(0, 4096).indexOf(0);

@@ -77,7 +77,7 @@ export function resolveNet(source: NetSource): Net {
       if (source.bytes.byteLength > kNetLimits.maxFileBytes) {
         throw new NetError(`${source.name}: larger than ${kNetLimits.maxFileBytes / 2 ** 20} MiB`);
       }
-      const parsed = parseNetBytes(source.bytes);
+      const parsed = parseNetBytes(source.bytes, source.name);
       if (!parsed.ok) throw new NetError(`${source.name}: ${parsed.error}`);
       return parsed.net;
     }

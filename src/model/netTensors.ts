@@ -27,10 +27,8 @@ export function netToSafetensors(net: Net, dtype: 'F64' | 'F32' = 'F64'): Uint8A
   return encodeSafetensors(tensors, dtype, metadata);
 }
 
-/** "fc10" after "fc9", "10" after "2": digit runs compare as numbers. */
-function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+/** "fc10" after "fc9", "10" after "2": digit runs compare as numbers (one collator; localeCompare makes one a call). */
+const naturalCompare = new Intl.Collator('en', { numeric: true }).compare;
 
 /**
  * The net held by named tensors: `PREFIX.weight` / `PREFIX.bias` pairs in module order (the order given, or the
@@ -41,12 +39,14 @@ export function netFromTensors(
   tensors: ReadonlyMap<string, Pick<Tensor, 'shape' | 'data'>>,
   options: { readonly sorted: boolean; readonly hasOutput: boolean },
 ): Net {
-  const prefixes: string[] = [];
+  // A set: a file may hold 10^5 names, which a list's includes made a quadratic loop (about 50 s).
+  const named = new Set<string>();
   for (const key of tensors.keys()) {
     const match = /^(.*)\.(weight|bias)$/.exec(key);
     if (!match) throw new NetTensorsError(`tensor ${quoted(key, 80)} is not a Linear layer's weight or bias`);
-    if (!prefixes.includes(match[1] ?? '')) prefixes.push(match[1] ?? '');
+    named.add(match[1] ?? '');
   }
+  const prefixes = [...named];
   if (options.sorted) prefixes.sort(naturalCompare);
   if (prefixes.length === 0) throw new NetTensorsError('no tensors');
   const layers: Layer[] = [];

@@ -2,8 +2,9 @@
  * A restricted unpickler for the pickles torch.save writes of a state_dict (protocol 2; the few protocol-4 opcodes
  * too). It never executes anything: GLOBAL resolves a name only from the caller's allowlist, to a function written
  * here in TypeScript, and refuses every other name at once, before any later opcode runs. Unknown opcodes are
- * refused with their byte and offset. The memo, the stack and the number of objects made are capped, and every
- * length is checked against the bytes left, so a hostile pickle costs time and memory linear in its size.
+ * refused with their byte and offset. The memo, the stack, the number of objects made and the items all containers
+ * hold together are capped, and every length is checked against the bytes left, so a hostile pickle costs time linear
+ * in its size and bounded memory.
  */
 
 import { quoted } from './quote.ts';
@@ -72,6 +73,12 @@ export const kPickleLimits = {
   maxMarks: 1 << 12,
   /** Containers and opaque objects made. */
   maxObjects: 1 << 22,
+  /**
+   * Items in all lists, tuples and dicts together (a dict's key and value count as one). A state_dict holds about 25 a
+   * tensor; without a bound, Nones appended at a byte each grow a list past what V8 can hold (a fatal error, not an
+   * exception).
+   */
+  maxItems: 1 << 22,
 } as const;
 
 /** A short description of a value for messages (never recursive: a hostile pickle may build cycles). */
@@ -111,6 +118,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
   const marks: PickleValue[][] = [];
   let depth = 0;
   let objects = 0;
+  let held = 0;
   let at = 0;
   /** The opcode being run and its offset, for messages. */
   let op = 0;
@@ -126,8 +134,19 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
     if (++depth > kPickleLimits.maxStack) fail(`over ${kPickleLimits.maxStack} values on the pickle's stack`);
     stack.push(value);
   };
+  /** `n` more items in containers. */
+  const hold = (n: number): void => {
+    held += n;
+    if (held > kPickleLimits.maxItems) {
+      fail(
+        `the pickle's lists, tuples and dicts hold over ${kPickleLimits.maxItems} items at offset ${opAt} ` +
+          '(a state_dict holds about 25 a tensor)',
+      );
+    }
+  };
   const made = <T extends PickleValue>(value: T): T => {
     if (++objects > kPickleLimits.maxObjects) fail(`the pickle makes over ${kPickleLimits.maxObjects} objects`);
+    if (value instanceof PickleTuple) hold(value.items.length);
     return value;
   };
   const pop = (): PickleValue => {
@@ -182,10 +201,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
   const setItems = (dict: PickleValue, items: readonly PickleValue[], offset: number): void => {
     if (!(dict instanceof PickleDict)) fail(`SETITEM(S) at offset ${offset} on ${describeValue(dict)}, not a dict`);
     if (items.length % 2 !== 0) fail(`SETITEMS at offset ${offset} has an odd number of values`);
+    hold(items.length / 2);
     for (let i = 0; i < items.length; i += 2) dict.map.set(dictKey(items[i] ?? null, offset), items[i + 1] ?? null);
   };
   const append = (list: PickleValue, items: readonly PickleValue[], offset: number): void => {
     if (!(list instanceof PickleList)) fail(`APPEND(S) at offset ${offset} on ${describeValue(list)}, not a list`);
+    hold(items.length);
     // One at a time: spreading a million arguments would overflow the call stack.
     for (const item of items) list.items.push(item);
   };

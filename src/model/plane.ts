@@ -11,8 +11,12 @@
  *   random:SEED[:D/I]       two random orthonormal directions (seeded) through an image, else through the origin
  *   o:X,..;a:X,..;b:X,..    explicit o, a and b (d numbers each); a and b are used as given
  */
+
+import { counted } from './format.ts';
+import { kNetLimits } from './limits.ts';
 import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
 import type { Layer, Net } from './net.ts';
+import { quoted } from './quote.ts';
 import { Random } from './random.ts';
 
 export type PlaneSpec =
@@ -46,22 +50,24 @@ export class PlaneError extends Error {
   }
 }
 
-/** The most numbers an explicit spec may hold (three vectors of the largest input dimension read). */
-const kMaxExplicitNumbers = 3 * 2 ** 16;
-
+/** The numbers of one vector of an explicit spec: at most one per input of the largest net read. */
 function numbers(text: string, what: string): Float64Array {
+  // Counted before the text is split: a URL or a file may hold any number of commas.
+  const max = kNetLimits.maxInputDim;
+  let count = 1;
+  for (let at = text.indexOf(','); at >= 0 && count <= max; at = text.indexOf(',', at + 1)) count++;
+  if (count > max) throw new PlaneError(`${what} has over ${max} numbers; nets have at most ${max} inputs`);
   const parts = text.split(',');
-  if (parts.length > kMaxExplicitNumbers) return Float64Array.of(Number.NaN);
   const values = Float64Array.from(parts, (p) => (/^\s*$/.test(p) ? Number.NaN : Number(p)));
   const bad = values.findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) throw new PlaneError(`${what}[${bad}] is not a finite number: "${(parts[bad] ?? '').slice(0, 30)}"`);
+  if (bad >= 0) throw new PlaneError(`${what}[${bad}] is not a finite number: ${quoted(parts[bad] ?? '', 30)}`);
   return values;
 }
 
 /** The spec `text` names, or a message. */
 export function parsePlaneSpec(text: string): PlaneSpec | string {
   if (text === '') return { kind: 'identity' };
-  const shown = `"${text.slice(0, 60)}${text.length > 60 ? '…' : ''}"`;
+  const shown = quoted(text, 60);
   if (text.startsWith('mnist:')) {
     const refs = text.slice(6).split(',').map(parseImageRef);
     const bad = refs.find((r) => typeof r === 'string');
@@ -182,7 +188,8 @@ export function resolvePlane(spec: PlaneSpec, inputDim: number, digits: DigitDat
   };
   switch (spec.kind) {
     case 'identity':
-      if (inputDim !== 2) throw new PlaneError(`the net has ${inputDim} inputs: choose a plane to see it through`);
+      if (inputDim !== 2)
+        throw new PlaneError(`the net has ${counted(inputDim, 'input')}: choose a plane to see it through`);
       return null;
     case 'mnist': {
       needImages();
@@ -203,7 +210,10 @@ export function resolvePlane(spec: PlaneSpec, inputDim: number, digits: DigitDat
     }
     case 'explicit': {
       if (spec.o.length !== inputDim) {
-        throw new PlaneError(`the plane's o, a, b have ${spec.o.length} numbers but the net has ${inputDim} inputs`);
+        throw new PlaneError(
+          `the plane's o, a, b have ${counted(spec.o.length, 'number')} each ` +
+            `but the net has ${counted(inputDim, 'input')}`,
+        );
       }
       const scale = Math.max(Math.sqrt(dot(spec.a, spec.a)), Math.sqrt(dot(spec.b, spec.b)), 1e-300);
       const a = unit(spec.a, 1e-300);
@@ -225,13 +235,31 @@ export function planePoint(plane: Plane, u: number, v: number): Float64Array {
   return plane.o.map((value, i) => value + u * (plane.a[i] ?? 0) + v * (plane.b[i] ?? 0));
 }
 
-/** The net seen through the plane: its first layer folded with the plane in float64; the identity for null. */
+/** Why the folded first layer (2 weights and a bias a neuron) is beyond float64's range, or null. */
+function foldOverflow(weight: Float64Array, bias: Float64Array): string | null {
+  const finite = (n: number): boolean =>
+    Number.isFinite(bias[n]) && Number.isFinite(weight[2 * n]) && Number.isFinite(weight[2 * n + 1]);
+  const n = bias.findIndex((_, i) => !finite(i));
+  if (n < 0) return null;
+  return (
+    `the net's first layer folded with the plane overflows float64 at neuron ${n}: W1 [a b] = ` +
+    `[${weight[2 * n]}, ${weight[2 * n + 1]}], W1 o + b1 = ${bias[n]}`
+  );
+}
+
+/**
+ * The net seen through the plane: its first layer folded with the plane in float64; the identity for null. A fold
+ * beyond float64's range is refused here, so that every command and the app refuse it alike (analyze found it only
+ * in its results, shot drew it).
+ */
 export function slicedNet(net: Net, plane: Plane | null): Net {
   if (!plane) return net;
   const [first, ...rest] = net.hidden;
   if (!first) return net;
   const d = first.inDim;
-  if (plane.o.length !== d) throw new PlaneError(`the plane has ${plane.o.length} dimensions, the net ${d} inputs`);
+  if (plane.o.length !== d) {
+    throw new PlaneError(`the plane has ${counted(plane.o.length, 'dimension')}, the net ${counted(d, 'input')}`);
+  }
   const weight = new Float64Array(2 * first.outDim);
   const bias = new Float64Array(first.outDim);
   for (let n = 0; n < first.outDim; n++) {
@@ -240,6 +268,8 @@ export function slicedNet(net: Net, plane: Plane | null): Net {
     weight[2 * n + 1] = dot(row, plane.b);
     bias[n] = dot(row, plane.o) + (first.bias[n] ?? 0);
   }
+  const problem = foldOverflow(weight, bias);
+  if (problem) throw new PlaneError(problem);
   const folded: Layer = { inDim: 2, outDim: first.outDim, weight, bias };
   return { inputDim: 2, hidden: [folded, ...rest], output: net.output };
 }

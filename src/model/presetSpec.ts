@@ -5,6 +5,7 @@
  */
 import type { Net } from './net.ts';
 import { perturbedSawtooth, sawtooth } from './presets.ts';
+import { quoted } from './quote.ts';
 
 export interface SawtoothSpec {
   readonly depth: number;
@@ -22,12 +23,12 @@ export function parsePreset(text: string): SawtoothSpec | string | null {
   const epsilon = Number(match?.[2] ?? '0');
   const seed = Number(match?.[3] ?? '1');
   if (!match || !Number.isInteger(depth) || depth < 1 || depth > kMaxSawtoothDepth) {
-    return `"${text.slice(0, 40)}" is not sawtooth:K[:EPSILON[:SEED]] with K in 1..${kMaxSawtoothDepth}`;
+    return `${quoted(text, 40)} is not sawtooth:K[:EPSILON[:SEED]] with K in 1..${kMaxSawtoothDepth}`;
   }
   if (!Number.isFinite(epsilon) || epsilon < 0 || epsilon > 10) {
-    return `"${text.slice(0, 40)}": the perturbation must be a number in [0, 10]`;
+    return `${quoted(text, 40)}: the perturbation must be a number in [0, 10]`;
   }
-  if (seed > 2 ** 32 - 1) return `"${text.slice(0, 40)}": the seed must be below 2^32`;
+  if (seed > 2 ** 32 - 1) return `${quoted(text, 40)}: the seed must be below 2^32`;
   return { depth, epsilon, seed };
 }
 

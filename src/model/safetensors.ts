@@ -3,9 +3,12 @@
  * N bytes of JSON header { "NAME": { "dtype": "F32", "shape": [..], "data_offsets": [begin, end] }, ...,
  * "__metadata__": { "key": "value" } }, then the raw little-endian data, offsets relative to its start.
  * Reading treats the file as hostile: the header's length and every offset are checked against the file, each
- * tensor's byte length must be its shape's element count times its dtype's size, ranges may not overlap, and the
- * header is capped. Values are returned in float64 (exact for every float dtype read here).
+ * tensor's byte length must be its shape's element count times its dtype's size, ranges may not overlap, a key may not
+ * be named twice, and the header is capped. Values are returned in float64 (exact for every float dtype read here).
  */
+
+import { counted } from './format.ts';
+import { escaped, quoted } from './quote.ts';
 
 export class SafetensorsError extends Error {}
 
@@ -35,8 +38,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A tensor's name, or any other string of the header, for a message. */
 function name(key: string): string {
-  return JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key);
+  return quoted(key, 60);
 }
 
 /** IEEE half precision to a number. */
@@ -70,9 +74,44 @@ function readShape(value: unknown, key: string): number[] {
   return value as number[];
 }
 
+/**
+ * The first key that an object of `text` (valid JSON) names twice, or null: JSON.parse silently keeps the last one,
+ * so a file could mean two things. One pass over the text; keys are compared as decoded ("\u0061" is "a").
+ */
+function duplicateKey(text: string): string | null {
+  // The keys of each object open at this point (null for an array), and whether a key comes next.
+  const open: (Set<string> | null)[] = [];
+  let keyNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      open.push(c === '{' ? new Set() : null);
+      keyNext = c === '{';
+    } else if (c === '}' || c === ']') {
+      open.pop();
+      keyNext = false;
+    } else if (c === ',') {
+      keyNext = open.at(-1) instanceof Set;
+    } else if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const keys = open.at(-1);
+      if (keyNext && keys) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        keyNext = false;
+      }
+      i = end;
+    }
+  }
+  return null;
+}
+
 /** Parses a safetensors file; throws SafetensorsError naming the first problem. */
 export function decodeSafetensors(bytes: Uint8Array): Safetensors {
-  if (bytes.byteLength < 8) fail(`the file has ${bytes.byteLength} bytes: too short for a safetensors header`);
+  if (bytes.byteLength < 8)
+    fail(`the file has ${counted(bytes.byteLength, 'byte')}: too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.byteLength - 8)) {
@@ -82,12 +121,17 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     fail(`the header of ${headerLength} bytes is over the ${kMaxHeaderBytes}-byte cap`);
   const n = Number(headerLength);
   let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    header = JSON.parse(text);
   } catch (error) {
-    fail(`the header is not UTF-8 JSON (${(error as Error).message.slice(0, 80)})`);
+    // V8's message quotes the text it failed on: escaped, like every value from outside.
+    fail(`the header is not UTF-8 JSON (${escaped((error as Error).message, 80)})`);
   }
   if (!isRecord(header)) fail('the header is not a JSON object');
+  const twice = duplicateKey(text);
+  if (twice !== null) fail(`the header names ${name(twice)} twice`);
   const dataStart = 8 + n;
   const dataLength = bytes.byteLength - dataStart;
   let metadata: Record<string, string> = {};
@@ -103,7 +147,8 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     if (!isRecord(entry)) fail(`tensor ${name(key)} is not an object`);
     const dtype = entry.dtype;
     if (typeof dtype !== 'string' || !(dtype in kDtypeBytes)) {
-      fail(`tensor ${name(key)} has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(kDtypeBytes).join(', ')}`);
+      const shown = typeof dtype === 'string' ? name(dtype) : escaped(String(JSON.stringify(dtype)), 40);
+      fail(`tensor ${name(key)} has dtype ${shown}; supported: ${Object.keys(kDtypeBytes).join(', ')}`);
     }
     const shape = readShape(entry.shape, key);
     const offsets = entry.data_offsets;
@@ -112,7 +157,9 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > dataLength) {
-      fail(`tensor ${name(key)}: data_offsets [${begin}, ${end}] lie outside the ${dataLength} bytes of data`);
+      fail(
+        `tensor ${name(key)}: data_offsets [${begin}, ${end}] lie outside the ${counted(dataLength, 'byte')} of data`,
+      );
     }
     let count = 1;
     for (const d of shape) {

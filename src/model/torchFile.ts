@@ -7,6 +7,8 @@
  * (pickle.ts) with the few globals such a file names; nothing in it is executed. Each tensor is rebuilt from its
  * storage, offset and strides, bounds-checked, widened to float64, and the names map to layers as in netTensors.ts.
  */
+
+import { counted } from './format.ts';
 import { kNetLimits } from './limits.ts';
 import type { Net } from './net.ts';
 import { netFromTensors } from './netTensors.ts';
@@ -62,6 +64,11 @@ class StorageRef {
   ) {}
 }
 
+/** "4 float32 values", "1 float64 value". */
+function sizeOf(storage: StorageRef): string {
+  return counted(storage.numel, `${kDtypeNames[storage.dtype]} value`);
+}
+
 /** A tensor as _rebuild_tensor_v2 describes it: a view of a storage (read once all the names are known). */
 class TensorRef {
   constructor(
@@ -85,7 +92,8 @@ function counts(value: PickleValue, what: string): number[] {
 
 function rebuildTensor(args: readonly PickleValue[]): PickleValue {
   const [storage, offset, size, stride, requiresGrad, hooks, metadata = null] = args;
-  if (args.length < 6 || args.length > 7) fail(`_rebuild_tensor_v2 with ${args.length} arguments, expected 6`);
+  if (args.length < 6 || args.length > 7)
+    fail(`_rebuild_tensor_v2 with ${counted(args.length, 'argument')}, expected 6`);
   if (!(storage instanceof PickleOpaque && storage.value instanceof StorageRef)) {
     fail(`_rebuild_tensor_v2's storage is ${describeValue(storage ?? null)}, not a storage`);
   }
@@ -110,7 +118,8 @@ function rebuildParameter(args: readonly PickleValue[]): PickleValue {
 }
 
 function orderedDict(args: readonly PickleValue[]): PickleValue {
-  if (args.length !== 0) fail(`OrderedDict called with ${args.length} arguments; a state_dict calls it with none`);
+  if (args.length !== 0)
+    fail(`OrderedDict called with ${counted(args.length, 'argument')}; a state_dict calls it with none`);
   return new PickleDict();
 }
 
@@ -125,8 +134,28 @@ export const kTorchGlobals: ReadonlyMap<string, ((args: readonly PickleValue[]) 
   ...Object.keys(kStorageDtypes).map((name) => [name, null] as const),
 ]);
 
-/** persistent_load(('storage', StorageClass, key, location, numel)). */
-function loadStorage(id: PickleValue): PickleValue {
+/**
+ * persistent_load(('storage', StorageClass, key, location, numel)) for one file: every reference to a key must name
+ * the same type and size (PyTorch refuses a file where they differ), so a tensor is never read past its storage's
+ * bytes.
+ */
+function storageLoader(): (id: PickleValue) => PickleValue {
+  const seen = new Map<string, StorageRef>();
+  return (id) => {
+    const storage = readStorageId(id);
+    const first = seen.get(storage.key) ?? storage;
+    if (first.dtype !== storage.dtype || first.numel !== storage.numel) {
+      fail(
+        `storage ${quoted(storage.key)} is named as ${sizeOf(first)} and as ${sizeOf(storage)}: ` +
+          'a storage has one type and size',
+      );
+    }
+    seen.set(storage.key, first);
+    return new PickleOpaque(first);
+  };
+}
+
+function readStorageId(id: PickleValue): StorageRef {
   const [kind, type, key, location, numel] = id instanceof PickleTuple ? id.items : [];
   if (!(id instanceof PickleTuple) || id.items.length !== 5 || kind !== 'storage') {
     fail(`a persistent id that is ${describeValue(id)}, not ('storage', type, key, location, numel)`);
@@ -136,7 +165,7 @@ function loadStorage(id: PickleValue): PickleValue {
   if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) fail(`a storage key ${describeValue(key ?? null)}`);
   if (typeof location !== 'string') fail(`storage ${key}: its location is ${describeValue(location ?? null)}`);
   if (!isCount(numel ?? null)) fail(`storage ${key}: its size is ${describeValue(numel ?? null)}`);
-  return new PickleOpaque(new StorageRef(key, dtype, numel as number));
+  return new StorageRef(key, dtype, numel as number);
 }
 
 /** The archive's one NAME/data.pkl, and NAME. */
@@ -188,8 +217,8 @@ function tensorValues(
     const needed = storage.numel * kDtypeBytes[storage.dtype];
     if (bytes.byteLength !== needed) {
       fail(
-        `${where}: its storage ${quoted(name, 80)} has ${bytes.byteLength} bytes; ` +
-          `${storage.numel} ${kDtypeNames[storage.dtype]} values need ${needed}`,
+        `${where}: its storage ${quoted(name, 80)} has ${counted(bytes.byteLength, 'byte')}; ` +
+          `${sizeOf(storage)} need${storage.numel === 1 ? 's' : ''} ${needed}`,
       );
     }
     values = readValues(
@@ -229,7 +258,7 @@ export function torchTensors(bytes: Uint8Array): Map<string, { shape: readonly n
   if (byteorder && new TextDecoder().decode(byteorder) !== 'little') fail('a big-endian file: not read');
   const root = unpickle(archive.read(`${prefix}/data.pkl`), {
     globals: kTorchGlobals,
-    persistentLoad: loadStorage,
+    persistentLoad: storageLoader(),
     purpose: kTorchPurpose,
   });
   if (!(root instanceof PickleDict)) {

@@ -7,6 +7,7 @@
  * are refused with a message: a net file stays far below zip64's 4 GiB.
  */
 
+import { counted } from './format.ts';
 import { quoted } from './quote.ts';
 
 export class ZipError extends Error {}
@@ -50,7 +51,7 @@ function shown(name: string): string {
 /** Finds the end-of-central-directory record: the last signature whose comment reaches exactly to the end. */
 function findEnd(view: DataView): number {
   const length = view.byteLength;
-  if (length < kEndBytes) fail(`${length} bytes is too short for a zip file (truncated?)`);
+  if (length < kEndBytes) fail(`${counted(length, 'byte')} is too short for a zip file (truncated?)`);
   const lowest = Math.max(0, length - kEndBytes - kMaxComment);
   for (let at = length - kEndBytes; at >= lowest; at--) {
     if (view.getUint32(at, true) === kEndSignature && at + kEndBytes + view.getUint16(at + 20, true) === length) {

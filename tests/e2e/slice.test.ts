@@ -82,7 +82,7 @@ describe('analyze on nets of many inputs', () => {
     const cases: [string[], number, RegExp][] = [
       [['--widths', '8', '--plane', 'mnist:1/2', '--line', '0,0,1,1'], 2, /expected mnist:D\/I,D\/I,D\/I/],
       [['--widths', '8', '--plane', 'mnist:0/800,1/800,2/800', '--line', '0,0,1,1'], 1, /784 pixels but the net has 2/],
-      [['--net', kSafetensors, '--line', 'mnist:0/99999,1/800'], 1, /digit 0 has samples 0\.\./],
+      [['--net', kSafetensors, '--line', 'mnist:0/99999,1/800'], 2, /digit 0 has samples 0\.\./],
       [['--net', kSafetensors, '--plane', 'mnist:0/800,0/800,2/800', '--view', '0,0,1'], 1, /same point/],
       [['--net', kSafetensors, '--line', 'mnist:0/800'], 2, /expected mnist:D\/I,D\/I \(two images\)/],
       [['--widths', '8', '--plane', join(dir, 'missing.json'), '--line', '0,0,1,1'], 2, /ENOENT/],

@@ -186,7 +186,7 @@ describe('npm run shot --run DIR --sweep checkpoints', () => {
       const png = readPng(join(out, `partition-step-${step}.png`));
       expect([png.width, png.height]).toEqual([160, 96]);
     }
-    expect(result.stdout).toMatch(/partition-step-0\.png .* regions in view/);
+    expect(result.stdout).toMatch(/partition-step-0\.png .* \d+ distinct patterns among the pixels/);
     const sheet = readPng(join(out, 'partition-sheet.png'));
     expect([sheet.width, sheet.height]).toEqual([2 * 160 + 3 * 8, 2 * 96 + 3 * 8]);
     // The first label, "step 0 (init)", black on white at the thumbnail's top-left corner.
@@ -204,6 +204,8 @@ describe('npm run shot --run DIR --sweep checkpoints', () => {
     expect(alone.stderr).toMatch(/--sweep checkpoints and --run DIR go together/);
     const missing = await runCli('src/cli/shot.ts', ['--run', join(dir, 'nowhere'), '--sweep', 'checkpoints']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read .*run\.json/);
+    expect(missing.stderr).toMatch(
+      /"[^"]*nowhere" does not exist: --run takes the folder that npm run train --out wrote/,
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Layer, Net } from '../../src/model/net.ts';
 import { parseNet, parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
+import { resolveNet } from '../../src/model/netSource.ts';
+import { netToSafetensors } from '../../src/model/netTensors.ts';
+import { quoted } from '../../src/model/quote.ts';
 import { randomNet } from '../../src/model/random.ts';
+import { torchFileOfNet } from '../support/torchWriter.ts';
 
 const good = {
   format: 'relu-mlp',
@@ -216,5 +221,82 @@ describe('seeded random nets', () => {
     const biasVariance = bias.reduce((s, x) => s + x * x, 0) / bias.length;
     expect(Math.sqrt(biasVariance)).toBeGreaterThan(0.08);
     expect(Math.sqrt(biasVariance)).toBeLessThan(0.12);
+  });
+});
+
+describe('one check of every net, whatever its format', () => {
+  const layer = (inDim: number, outDim: number): Layer => ({
+    inDim,
+    outDim,
+    weight: new Float64Array(inDim * outDim).fill(0.5),
+    bias: new Float64Array(outDim).fill(0.1),
+  });
+  const writers: [string, (net: Net) => Uint8Array][] = [
+    ['', (net) => new TextEncoder().encode(serializeNet(net))],
+    ['PyTorch file: ', (net) => torchFileOfNet(net, 'DoubleStorage')],
+    ['safetensors file: ', (net) => netToSafetensors(net)],
+  ];
+  const cases: [string, Net, string][] = [
+    [
+      'a hidden layer of no neurons',
+      { inputDim: 2, hidden: [layer(2, 0), layer(0, 3)], output: layer(3, 1) },
+      'hidden[0] has no neurons',
+    ],
+    [
+      'an output layer of no units',
+      { inputDim: 2, hidden: [layer(2, 3)], output: layer(3, 0) },
+      'the output layer has no units',
+    ],
+  ];
+  for (const [name, net, message] of cases) {
+    it(`${name} is refused from JSON, PyTorch and safetensors alike (the binary formats loaded it)`, () => {
+      for (const [prefix, write] of writers) {
+        const result = parseNetBytes(write(net));
+        expect(result.ok ? 'accepted' : result.error, prefix).toBe(`${prefix}${message}`);
+      }
+    });
+  }
+});
+
+describe('a file whose name says another format', () => {
+  const net = randomNet({ widths: [3], sigmaB: 0.1, seed: 1 });
+  /** The message for `bytes` read from a file called `name`, as the command line and the app read it. */
+  const read = (name: string, bytes: Uint8Array | string): string => {
+    const source = {
+      kind: 'file',
+      name: quoted(name),
+      bytes: typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes,
+    } as const;
+    try {
+      resolveNet(source);
+      return 'accepted';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('is read by its content; a failure says what the name promised and what the content is', () => {
+    expect(read('model.pt', 'hello, this is text\n')).toMatch(
+      /^"model\.pt": the name \(\.pt\) says a PyTorch file, but the content is text, read as relu-mlp JSON: not valid JSON/,
+    );
+    expect(read('model.PTH', Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 0, 0, 1))).toBe(
+      '"model.PTH": the name (.pth) says a PyTorch file, but the content is binary data of no format read here ' +
+        '(its first bytes: 7f 45 4c 46 00 00 01)',
+    );
+    expect(read('model.safetensors', torchFileOfNet(net).subarray(0, 100))).toMatch(
+      /^"model\.safetensors": the name \(\.safetensors\) says a safetensors file, but the content is a PyTorch file: no end-/,
+    );
+    expect(read('model.pt', netToSafetensors({ ...net, hidden: [] }))).toMatch(
+      /^"model\.pt": the name \(\.pt\) says a PyTorch file, but the content is a safetensors file: /,
+    );
+  });
+
+  it('a file of another format that reads is accepted; a file of its own format keeps its message', () => {
+    expect(read('model.safetensors', serializeNet(net))).toBe('accepted');
+    expect(read('model.pt', netToSafetensors(net))).toBe('accepted');
+    expect(read('model.pt', torchFileOfNet(net).subarray(0, 100))).toMatch(
+      /^"model\.pt": PyTorch file: no end-of-central/,
+    );
+    expect(read('model.json', 'hello')).toMatch(/^"model\.json": not valid JSON: /);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeDigits } from '../../src/cli/mnistFiles.ts';
 import { ForwardPass } from '../../src/model/forward.ts';
+import { kNetLimits } from '../../src/model/limits.ts';
 import { mnistImage } from '../../src/model/mnist.ts';
 import { type Layer, makeLayer, type Net } from '../../src/model/net.ts';
 import { netFromSafetensors } from '../../src/model/netTensors.ts';
@@ -218,5 +219,49 @@ describe('2-D slices of d-dimensional nets', () => {
       const outputs = Array.from(folded.output.value);
       expect(outputs.indexOf(Math.max(...outputs))).toBe(pick.predicted);
     });
+  });
+});
+
+describe('explicit planes of wide nets', () => {
+  const zeros = (n: number): string => `${'0,'.repeat(n - 1)}0`;
+
+  it('hold as many numbers as a net may have inputs (3 x 2^16 were refused as a NaN)', () => {
+    const d = 3 * 2 ** 16 + 1;
+    const spec = parsePlaneSpec(`o:${zeros(d)};a:1,${zeros(d - 1)};b:0,1,${zeros(d - 2)}`);
+    if (typeof spec === 'string') throw new Error(spec);
+    expect(spec.kind === 'explicit' && [spec.o.length, spec.a[0], spec.b[1]]).toEqual([d, 1, 1]);
+  });
+
+  it('one number more than the widest net is refused with the cap named, before the text is split', () => {
+    const max = kNetLimits.maxInputDim;
+    expect(parsePlaneSpec(`o:0,0;a:${zeros(max + 1)};b:0,1`)).toBe(
+      `plane: a has over ${max} numbers; nets have at most ${max} inputs`,
+    );
+  });
+});
+
+describe('a fold beyond float64', () => {
+  it('is refused where the net is folded, for every command and the app alike', () => {
+    const first: Layer = {
+      inDim: 3,
+      outDim: 2,
+      weight: Float64Array.of(1, -1, 0, 1, 1, 1),
+      bias: Float64Array.of(0, 0),
+    };
+    const net: Net = { inputDim: 3, hidden: [first], output: randomLayer(2, 1) };
+    const unitVector = (i: number) => Float64Array.from({ length: 3 }, (_, j) => (i === j ? 1 : 0));
+    const plane: Plane = {
+      o: new Float64Array(3).fill(1e308),
+      a: unitVector(0),
+      b: unitVector(1),
+      marks: [],
+      mnist: false,
+    };
+    expect(() => slicedNet(net, plane)).toThrow(
+      /^the net's first layer folded with the plane overflows float64 at neuron 1: W1 \[a b\] = \[1, 1\], W1 o \+ b1 = Inf/,
+    );
+    expect(
+      slicedNet(net, { ...plane, o: new Float64Array(3).fill(1e300) }).hidden[0]?.bias.every(Number.isFinite),
+    ).toBe(true);
   });
 });

@@ -119,3 +119,41 @@ describe('safetensors', () => {
     expect(decodeSafetensors(bytes).tensors.get('x')?.data[0]).toBe(2);
   });
 });
+
+describe('safetensors names', () => {
+  /** A file whose header is `text` as written (JSON.stringify cannot write a key twice), with `data`. */
+  const raw = (text: string, data: Uint8Array = new Uint8Array(0)): Uint8Array => {
+    const json = new TextEncoder().encode(text);
+    const bytes = new Uint8Array(8 + json.byteLength + data.byteLength);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+    bytes.set(json, 8);
+    bytes.set(data, 8 + json.byteLength);
+    return bytes;
+  };
+  const tensor = (begin: number) => `{"dtype": "F32", "shape": [1], "data_offsets": [${begin}, ${begin + 4}]}`;
+
+  it('a key named twice is refused (JSON.parse would keep the last), as written or escaped, at any depth', () => {
+    const twice = raw(`{"a.weight": ${tensor(0)}, "a.bias" :${tensor(4)},\n "a.weight"  : ${tensor(0)}}`, f32([1, 2]));
+    expect(() => decodeSafetensors(twice)).toThrow(/^the header names "a\.weight" twice$/);
+    const escaped = raw(`{"a": ${tensor(0)}, "\\u0061": ${tensor(0)}}`, f32([1]));
+    expect(() => decodeSafetensors(escaped)).toThrow(/names "a" twice/);
+    const nested = raw('{"a": {"dtype": "F32", "shape": [1], "dtype": "F64", "data_offsets": [0, 4]}}', f32([1]));
+    expect(() => decodeSafetensors(nested)).toThrow(/names "dtype" twice/);
+  });
+
+  it('the same key in different objects, and keys as string values, are not duplicates', () => {
+    const text = `{"__metadata__": {"a": "a", "b": "a,\\"b\\":{[", "c": "}"}, "a": ${tensor(0)}, "b": ${tensor(4)}}`;
+    const { tensors, metadata } = decodeSafetensors(raw(text, f32([1, 2])));
+    expect([...tensors.keys()]).toEqual(['a', 'b']);
+    expect(metadata).toEqual({ a: 'a', b: 'a,"b":{[', c: '}' });
+  });
+
+  it('100,000 names are read in linear time (a quadratic loop over the names took about 50 s)', () => {
+    const count = 100_000;
+    const names = Array.from({ length: count }, (_, i) => `"layer${i}.weight": ${tensor(4 * i)}`);
+    const bytes = raw(`{${names.join(',')}}`, new Uint8Array(4 * count));
+    const start = performance.now();
+    expect(() => netFromSafetensors(bytes)).toThrow(/"layer0\.weight" has shape \[1\]/);
+    expect(performance.now() - start).toBeLessThan(10_000);
+  });
+});

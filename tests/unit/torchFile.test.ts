@@ -12,7 +12,7 @@ import type { Layer, Net } from '../../src/model/net.ts';
 import { binaryNetFormat } from '../../src/model/netBinary.ts';
 import { parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
 import { netToSafetensors } from '../../src/model/netTensors.ts';
-import { kPickleLimits, PickleError, unpickle } from '../../src/model/pickle.ts';
+import { kPickleLimits, PickleError, PickleList, unpickle } from '../../src/model/pickle.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { encodeSafetensors } from '../../src/model/safetensors.ts';
 import { kTorchGlobals, kTorchPurpose, netFromTorch } from '../../src/model/torchFile.ts';
@@ -376,7 +376,7 @@ describe('hostile PyTorch files', () => {
             ['1.bias', { shape: [1], data: [0] }],
           ]),
         ),
-      /the first layer has 1 inputs; ReLUscope reads from 2/,
+      /the first layer has 1 input; ReLUscope reads from 2 to 16777216/,
     ],
     [
       'another kind of tensor',
@@ -549,5 +549,84 @@ describe('hostile PyTorch files', () => {
     it('a good file reads, and netFromTorch is the same reader', () => {
       sameNet(netFromTorch(good), parsed(good));
     });
+  });
+});
+
+describe('what a pickle may hold', () => {
+  const read = (pickle: Uint8Array) =>
+    unpickle(pickle, { globals: kTorchGlobals, persistentLoad: () => null, purpose: kTorchPurpose });
+  /** A protocol-2 pickle: `head`, then `body` `times` over, then STOP. */
+  const repeated = (head: readonly number[], body: readonly number[], times: number): Uint8Array => {
+    const bytes = new Uint8Array(2 + head.length + body.length * times + 1);
+    bytes.set([...op.proto(), ...head]);
+    // Doubling copies: a few large copies instead of millions of small ones.
+    const start = 2 + head.length;
+    bytes.set(body, start);
+    for (let done = 1; done < times; done *= 2) {
+      bytes.copyWithin(start + done * body.length, start, start + Math.min(done, times - done) * body.length);
+    }
+    bytes[bytes.length - 1] = 0x2e;
+    return bytes;
+  };
+  /** One list of `count` Nones, appended in batches of 2^19 (the stack holds 2^20 values). */
+  const listOf = (count: number): Uint8Array => {
+    const batch = 2 ** 19;
+    const bytes = repeated([0x5d], [0x28, ...Array(batch).fill(0x4e), 0x65], Math.ceil(count / batch));
+    const extra = Math.ceil(count / batch) * batch - count;
+    // The last batch is shorter: drop `extra` of its Nones.
+    bytes.copyWithin(bytes.length - 2 - extra, bytes.length - 2);
+    return bytes.subarray(0, bytes.length - extra);
+  };
+
+  it(`a list of ${kPickleLimits.maxItems} items is read; one more is refused with the bound named`, () => {
+    expect(read(listOf(kPickleLimits.maxItems))).toBeInstanceOf(PickleList);
+    expect(error(torchZip(listOf(kPickleLimits.maxItems + 1), new Map()))).toMatch(
+      /^PyTorch file: the pickle's lists, tuples and dicts hold over 4194304 items at offset \d+ \(a state_dict holds/,
+    );
+  });
+
+  it('the items of all containers count together: tuples and dicts too', () => {
+    // 2^21 pairs (NONE NONE TUPLE2 APPEND) in one list: 3 items each.
+    expect(() => read(repeated([0x5d], [0x4e, 0x4e, 0x86, 0x61], 2 ** 21))).toThrow(/hold over 4194304 items/);
+    // A dict of 2^22 + 1 entries, one SETITEM each (the same key and value: the dict stays small, the count grows).
+    expect(() => read(repeated([0x7d], [0x4b, 1, 0x4e, 0x73], 2 ** 22 + 1))).toThrow(/hold over 4194304 items/);
+  });
+});
+
+describe('a storage named more than once', () => {
+  /**
+   * One 2 x 2 layer and its output, all in storage "0" (4 float64 values): the output's references to it say `numel`
+   * values of `storageClass`, and its weight is the last two of them.
+   */
+  const file = (numel: number, storageClass: 'DoubleStorage' | 'FloatStorage' = 'DoubleStorage'): Uint8Array => {
+    const entry = (key: string, n: number, offset: number, size: number[], type = 'DoubleStorage'): TensorEntry =>
+      ({
+        key,
+        storage: '0',
+        storageClass: type,
+        numel: n,
+        offset,
+        size,
+        stride: size.length === 2 ? [2, 1] : [1],
+      }) as TensorEntry;
+    const entries = [
+      entry('0.weight', 4, 0, [2, 2]),
+      entry('0.bias', 4, 0, [2]),
+      entry('1.weight', numel, numel - 2, [1, 2], storageClass),
+      entry('1.bias', numel, 0, [1], storageClass),
+    ];
+    return torchZip(stateDictPickle(entries), new Map([['0', storageBytes([1, 2, 3, 4], 'DoubleStorage')]]));
+  };
+
+  it('with the same type and size is one storage, read once', () => {
+    expect(Array.from(parsed(file(4)).output?.weight ?? [])).toEqual([3, 4]);
+  });
+
+  it('with another size or type is refused (PyTorch refuses it too), never read short or padded with zeros', () => {
+    // Read as 6 values, the output's weight would be elements 4 and 5 of a storage of 4.
+    expect(error(file(6))).toBe(
+      'PyTorch file: storage "0" is named as 4 float64 values and as 6 float64 values: a storage has one type and size',
+    );
+    expect(error(file(4, 'FloatStorage'))).toMatch(/storage "0" is named as 4 float64 values and as 4 float32 values/);
   });
 });
