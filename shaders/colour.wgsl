@@ -1,12 +1,18 @@
 // The colour pass: turns the fields into pixels. One fragment per field pixel (the target has the fields' size).
-// A computation in progress (params.partial: its coarsest stride) is shown as far as it went: each pixel takes the
-// fields of the nearest pixel done on the finest grid that has one (`labels`), so a coarse picture sharpens.
+// A computation in progress (kPartial; params.partial: its coarsest stride) is shown as far as it went: each pixel
+// takes the fields of the nearest pixel done on the finest grid that has one (`labels`), so a coarse picture sharpens.
+// The colour mode and kPartial are pipeline constants, not uniforms: each pipeline compiles only its own mode's code
+// (a switch on a uniform costs every case at every pixel on SwiftShader: 4x slower at 1280 x 800).
+
+// Index into kColourModes: regions, edges, distance, layers, output, theorem, decision.
+override kMode: u32 = 0u;
+// A computation in progress (a preview): see `source`.
+override kPartial: bool = false;
 
 // Layout mirrored by kColourParams in src/gpu/layout.ts.
 struct ColourParams {
   width: u32,        // fields width in pixels
   height: u32,       // fields height in pixels
-  mode: u32,         // index into kColourModes: regions, edges, distance, layers, output, theorem, decision
   palette: u32,      // index into kPalettes: vivid, pastel, grey
   edgeWidth: f32,    // edge width in screen pixels (0: no edges)
   layersShown: u32,  // k, for the colours of the layer mode
@@ -33,9 +39,11 @@ fn done(x: u32, y: u32) -> bool {
 }
 
 // The pixel whose fields colour pixel (i, j): itself when done, else the nearest done on the finest coarser grid;
-// the width (none is done yet) when nothing is. Only the PARTIAL variant looks for one.
+// the width (none is done yet) when nothing is. Only a preview (kPartial) looks for one.
 fn source(i: u32, j: u32) -> u32 {
-#if PARTIAL
+  if (!kPartial) {
+    return j * params.width + i;
+  }
   for (var s = 1u; s <= params.partial; s *= 2u) {
     let x = i - i % s;
     let y = j - j % s;
@@ -44,9 +52,6 @@ fn source(i: u32, j: u32) -> u32 {
     }
   }
   return params.width * params.height;
-#else
-  return j * params.width + i;
-#endif
 }
 
 // OKLCh (lightness, chroma, hue in turns) to gamma-encoded sRGB.
@@ -190,17 +195,13 @@ fn colourPixel(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32>
   let f = fields[pixel];
   var edge = edgeCoverage(f.distance, params.edgeWidth);
   var boundary = edgeCoverage(f.outputSlope, 2.0 * max(params.edgeWidth, 1.0));
-#if PARTIAL
   // A preview (a computation in progress): the regions as blocks of their grid pixels, without edges, decision
   // boundaries or contours, which only the finished picture draws exactly (block borders would pass for edges).
-  edge = 0.0;
-  boundary = 0.0;
-  let lines = 0.0;
-#else
-  let lines = 1.0;
-#endif
+  let lines = select(1.0, 0.0, kPartial);
+  edge *= lines;
+  boundary *= lines;
   var colour: vec3<f32>;
-  switch params.mode {
+  switch kMode {
     case 1u: {
       // Edges on white; a preview, which has none yet, tints its blocks faintly by region instead.
       colour = mix(mix(vec3<f32>(1.0), regionColour(f), 0.25 * (1.0 - lines)), vec3<f32>(0.0), edge);

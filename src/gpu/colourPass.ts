@@ -49,22 +49,26 @@ export class ColourPass {
   private readonly params: GPUBuffer;
   private bindGroup: GPUBindGroup | null = null;
   private source: ColourSource | null = null;
+  /** A pipeline per colour mode and preview or not (the shader's override constants), made on first use. */
+  private readonly pipelines = new Map<string, GPURenderPipeline>();
 
   private constructor(
     private readonly device: GPUDevice,
+    private readonly format: GPUTextureFormat,
+    private readonly module: GPUShaderModule,
     private readonly bindings: NamedBindings<Binding>,
-    /** The whole picture's pipeline, and one that shows a computation in progress (the PARTIAL variant). */
-    private readonly pipelines: { readonly done: GPURenderPipeline; readonly partial: GPURenderPipeline },
+    private readonly layout: GPUPipelineLayout,
   ) {
     this.params = createUniform(device, 'ColourPass.params', kColourParams);
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat): Promise<ColourPass> {
-    const parts = [commonWgsl, fullscreenWgsl, colourWgsl];
-    const variant = (PARTIAL: boolean): Promise<GPUShaderModule> =>
-      createCheckedModule(device, `colour.wgsl${PARTIAL ? ' (PARTIAL)' : ''}`, buildShader(parts, { PARTIAL }));
-    const [done, partial] = await Promise.all([variant(false), variant(true)]);
-    return withErrorScopes(device, 'creating the colour pipelines', () => {
+    const module = await createCheckedModule(
+      device,
+      'colour.wgsl',
+      buildShader([commonWgsl, fullscreenWgsl, colourWgsl]),
+    );
+    return withErrorScopes(device, 'creating the colour pass', () => {
       const read = { visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'read-only-storage' } } as const;
       const bindings = new NamedBindings<Binding>(device, 'ColourPass', colourWgsl, {
         params: { visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
@@ -77,16 +81,33 @@ export class ColourPass {
         label: 'ColourPass.pipelineLayout',
         bindGroupLayouts: [bindings.layout],
       });
-      const pipeline = (module: GPUShaderModule, name: string): GPURenderPipeline =>
-        device.createRenderPipeline({
-          label: `ColourPass.pipeline.${name}`,
-          layout,
-          vertex: { module, entryPoint: 'fullscreen' },
-          fragment: { module, entryPoint: 'colourPixel', targets: [{ format }] },
-          primitive: { topology: 'triangle-list' },
-        });
-      return new ColourPass(device, bindings, { done: pipeline(done, 'done'), partial: pipeline(partial, 'partial') });
+      return new ColourPass(device, format, module, bindings, layout);
     });
+  }
+
+  /**
+   * The pipeline of a colour mode, for a preview or the finished picture. Made on first use (synchronously: its
+   * errors reach the error scope of the frame that first draws with it).
+   */
+  private pipeline(mode: ColourMode, partial: boolean): GPURenderPipeline {
+    const key = `${mode}${partial ? '.partial' : ''}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.device.createRenderPipeline({
+        label: `ColourPass.pipeline.${key}`,
+        layout: this.layout,
+        vertex: { module: this.module, entryPoint: 'fullscreen' },
+        fragment: {
+          module: this.module,
+          entryPoint: 'colourPixel',
+          targets: [{ format: this.format }],
+          constants: { kMode: kColourModes.indexOf(mode), kPartial: partial ? 1 : 0 },
+        },
+        primitive: { topology: 'triangle-list' },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
   }
 
   /**
@@ -117,7 +138,6 @@ export class ColourPass {
     const params = packStruct(kColourParams, {
       width: size.width,
       height: size.height,
-      mode: kColourModes.indexOf(settings.mode),
       palette: kPalettes.indexOf(settings.palette),
       edgeWidth: settings.edgeWidth,
       layersShown: settings.layersShown,
@@ -133,7 +153,7 @@ export class ColourPass {
       label: 'ColourPass.pass',
       colorAttachments: [{ view: target, loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
     });
-    pass.setPipeline(source.partial > 0 ? this.pipelines.partial : this.pipelines.done);
+    pass.setPipeline(this.pipeline(settings.mode, source.partial > 0));
     if (this.bindGroup) pass.setBindGroup(0, this.bindGroup);
     pass.draw(3);
     pass.end();

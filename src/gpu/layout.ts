@@ -205,7 +205,6 @@ export const kColourParams: StructLayout = {
   fields: [
     ['width', 'u32'],
     ['height', 'u32'],
-    ['mode', 'u32'],
     ['palette', 'u32'],
     ['edgeWidth', 'f32'],
     ['layersShown', 'u32'],
