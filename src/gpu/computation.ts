@@ -68,7 +68,7 @@ export function evaluationMacs(hidden: readonly Layer[], layers = hidden.length)
 }
 
 /** Starts a computation: clears the counters (moves a pan's pixels) and prepares the job. */
-export async function startComputation(s: ComputationSetup): Promise<Computation> {
+export function startComputation(s: ComputationSetup): Computation {
   const { device, request, pan } = s;
   const { size } = request;
   const target: FieldsTarget = { ...s.slot, counters: s.counters };
@@ -84,14 +84,14 @@ export async function startComputation(s: ComputationSetup): Promise<Computation
     ? s.layers.length
     : Math.max(1, Math.min(s.layers.length, Math.round(request.layersShown)));
   // Brute force serves the region-seeded algorithm's coarse grids with too few tiles and evaluations too long for a
-  // step (fieldsJob.ts); it is begun (its shader variant compiled) only if a grid needs it.
+  // step (fieldsJob.ts). Each pass is begun (its shader variant compiled) only when a grid first needs it.
   const setup: JobSetup = {
     device,
     fast:
       s.algorithm === 'fast'
         ? {
-            pass: s.passes.fast,
-            frame: await s.passes.fast.begin(request, target, list),
+            begin: async () => ({ pass: s.passes.fast, frame: await s.passes.fast.begin(request, target, list) }),
+            tiles: list ? list.length : tiles,
             macsPerEval: evaluationMacs(s.layers),
           }
         : null,

@@ -91,6 +91,11 @@ interface BruteKind {
   readonly frame: BruteFrame;
 }
 
+interface FastKind {
+  readonly pass: RegionsPass;
+  readonly frame: RegionsFrame;
+}
+
 /** What the job needs of the renderer. */
 export interface JobSetup {
   readonly device: GPUDevice;
@@ -99,8 +104,15 @@ export interface JobSetup {
    * (its shader variant is compiled then), and its multiply-adds a pixel.
    */
   readonly brute: { readonly begin: () => Promise<BruteKind>; readonly macsPerEval: number } | null;
-  /** The region-seeded pass (null: brute force only). */
-  readonly fast: { readonly pass: RegionsPass; readonly frame: RegionsFrame; readonly macsPerEval: number } | null;
+  /**
+   * The region-seeded pass (null: brute force only), begun when a grid first needs it (its shader variant is compiled
+   * then); the tiles it labels (all of them, or those a pan exposed), and its multiply-adds an evaluation.
+   */
+  readonly fast: {
+    readonly begin: () => Promise<FastKind>;
+    readonly tiles: number;
+    readonly macsPerEval: number;
+  } | null;
   readonly target: FieldsTarget;
   /** Tiles of the fields buffer (the labels' per-tile words follow their bits, in target.counters). */
   readonly tiles: number;
@@ -157,6 +169,7 @@ export class FieldsJob {
   private coarser = 0;
   private readonly staging: GPUBuffer;
   private bruteKind: BruteKind | null = null;
+  private fastKind: FastKind | null = null;
   /** The steps have a time budget (the app): see fastAt. */
   private budgeted = false;
 
@@ -205,6 +218,9 @@ export class FieldsJob {
     if (!this.levelStarted && !this.fastAt(this.stride) && !this.bruteKind) {
       this.bruteKind = (await this.setup.brute?.begin()) ?? null;
     }
+    if (!this.levelStarted && this.fastAt(this.stride) && !this.fastKind) {
+      this.fastKind = (await this.setup.fast?.begin()) ?? null;
+    }
     const encoder = device.createCommandEncoder({ label: 'FieldsJob.step' });
     if (!this.levelStarted) this.startLevel(encoder, budgetMs);
     const start = performance.now();
@@ -230,10 +246,11 @@ export class FieldsJob {
     const learn = this.steps++ > 0;
     const evaluations = stats[kStat.evaluations] ?? 0;
     const pixelsDone = stats[kStat.pixelsDone] ?? 0;
-    const fast = this.setup.fast;
+    const fast = this.fastKind;
+    const macsPerFastEval = this.setup.fast?.macsPerEval ?? 0;
     if (this.levelFast && fast) {
       const evaluated = evaluations - this.progress.evaluations;
-      if (learn) this.setup.pace.fast.learn(evaluated * fast.macsPerEval, ms);
+      if (learn) this.setup.pace.fast.learn(evaluated * macsPerFastEval, ms);
       const stepTiles = fast.frame.stepTiles;
       this.seedsPerTile = Math.max(1, 0.5 * this.seedsPerTile + (0.5 * evaluated) / Math.max(1, stepTiles));
       const levelPixels = pixelsDone - this.levelStart.pixels;
@@ -323,7 +340,7 @@ export class FieldsJob {
     return {
       strides,
       pixelsTotal,
-      tiles: fast?.frame.list.length ?? 1,
+      tiles: fast?.tiles ?? 1,
       msPerFastEval: ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6,
       msPerBruteEval: ((brute?.macsPerEval ?? 0) * pace.brute.nsPerMac) / 1e6,
       fastAt: (stride) => this.fastAt(stride),
@@ -358,12 +375,13 @@ export class FieldsJob {
     const seedMs = (fast.macsPerEval * pace.fast.nsPerMac) / 1e6;
     if (this.budgeted && seedMs > (this.setup.maxSeedMs ?? kMaxSeedMs)) return false;
     if (stride === 1) return true;
-    return stride < kTileSide && fast.frame.list.length >= kMinFastTiles;
+    return stride < kTileSide && fast.tiles >= kMinFastTiles;
   }
 
   /** Clears the labels' per-tile "done" words and the counter of units done, and sets the stride. */
   private startLevel(encoder: GPUCommandEncoder, budgetMs: number | null): void {
-    const { target, tiles, device, fast } = this.setup;
+    const { target, tiles, device } = this.setup;
+    const fast = this.fastKind;
     const brute = this.bruteKind;
     encoder.clearBuffer(target.counters, (kLabelsBase + tiles * kLabelWords) * 4, tiles * 4);
     device.queue.writeBuffer(target.counters, kStat.unitsDone * 4, new Uint32Array(1));
@@ -394,7 +412,8 @@ export class FieldsJob {
 
   /** Records the next steps of the region-seeded pass; returns their multiply-adds (unknown: 0). */
   private encodeFast(encoder: GPUCommandEncoder, budgetMs: number | null): number {
-    const kind = this.setup.fast;
+    const kind = this.fastKind;
+    const macsPerEval = this.setup.fast?.macsPerEval ?? 1;
     if (!kind) return 0;
     const { pass, frame } = kind;
     if (budgetMs === null) {
@@ -407,7 +426,7 @@ export class FieldsJob {
     // than its share of them. A new round starts over the list when the cursor reaches its end (finished tiles
     // return at once).
     if (this.cursor >= frame.tiles) this.cursor = 0;
-    const evaluations = Math.max(1, this.setup.pace.fast.macsIn(budgetMs) / kind.macsPerEval);
+    const evaluations = Math.max(1, this.setup.pace.fast.macsIn(budgetMs) / macsPerEval);
     const stepTiles = Math.max(1, Math.floor(evaluations / this.seedsPerTile));
     const maxSeeds = Math.max(1, Math.ceil(evaluations / stepTiles));
     pass.writeSteps(frame, this.cursor, stepTiles, maxSeeds, 1);
