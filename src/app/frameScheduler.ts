@@ -7,6 +7,7 @@
  * A frame is presented only when it rendered without errors and the canvas still has its size.
  */
 import { GpuError, withErrorScopes } from '../gpu/device.ts';
+import type { JobTuning } from '../gpu/fieldsJob.ts';
 import { readTexture } from '../gpu/readback.ts';
 import type { Computation, FieldsSummary, FrameResult, JobProgress, RenderSettings } from '../gpu/renderer.ts';
 import type { ImageSize, View } from '../model/view.ts';
@@ -14,8 +15,11 @@ import type { Gpu } from './gpuContext.ts';
 
 /** Target duration of one submission (a step) while interacting: input is answered within about this. */
 const kStepMs = 100;
-/** What the first, coarsest picture of a view should cost. */
-const kFirstPictureMs = 600;
+/**
+ * What the first, coarsest picture of a view should cost: the compute is only a part of what a user waits for (the
+ * shaders' first use, colouring the picture: about 0.2 s at 1280 x 800 on SwiftShader).
+ */
+const kFirstPictureMs = 250;
 /** Coarser grids than this are no use (a 1280-pixel wide canvas shows 5 pixels across). */
 const kMaxStride = 256;
 /** A picture is computed unasked for this long at most: a finer grid that would end later waits for the user. */
@@ -70,14 +74,15 @@ export class FrameScheduler {
   readonly frameLog: { span: number; outcome: 'abandoned' | 'shown' | 'paused' }[] = [];
   /**
    * For tests: a step's budget, the first picture's cost and the time computed unasked instead of kStepMs,
-   * kFirstPictureMs and kConfirmMs, and a promise each step and each present wait for.
+   * kFirstPictureMs and kConfirmMs, a promise each step and each present wait for, and the computations' limits.
    */
   readonly testHooks: {
     budgetMs: number | null;
     firstPictureMs: number | null;
     confirmMs: number | null;
     gate: Promise<void> | null;
-  } = { budgetMs: null, firstPictureMs: null, confirmMs: null, gate: null };
+    tuning: JobTuning | null;
+  } = { budgetMs: null, firstPictureMs: null, confirmMs: null, gate: null, tuning: null };
   /** True while the picture on screen is a computation's coarse stage, not the finished picture. */
   showingPreview = false;
   /** The last kFrameLog pictures presented (benchmarks, tests). */
@@ -247,6 +252,7 @@ export class FrameScheduler {
       if (from && (from.cx !== to.cx || from.cy !== to.cy || from.span !== to.span)) this.preview();
       const size = { width: texture.width, height: texture.height };
       const strides = this.strides(gpu, size);
+      if (this.testHooks.tuning) gpu.renderer.tuning = this.testHooks.tuning;
       const computation = await gpu.renderer.beginFields(size, settings, strides);
       const start = performance.now();
       active = computation ? { fieldsKey, computation, start, shown: false, gridStride: 0, paused: false } : null;
@@ -345,19 +351,10 @@ export class FrameScheduler {
     return true;
   }
 
-  /**
-   * The grids a new picture is computed on, coarsest first: the first must cost about kFirstPictureMs at this
-   * device's speed (learnt), at one evaluation a pixel.
-   */
+  /** The grids a new picture is computed on, coarsest first: the first about kFirstPictureMs long. */
   private strides(gpu: Gpu, size: ImageSize): number[] {
-    // The coarse grids with a pixel a tile are brute force's (fieldsJob.ts): one evaluation a pixel.
-    const msPerPixel = (gpu.renderer.macsPerEvaluation * gpu.renderer.pace.brute.nsPerMac) / 1e6;
-    const affordable = (this.testHooks.firstPictureMs ?? kFirstPictureMs) / Math.max(msPerPixel, 1e-9);
-    let stride = 1;
-    while (stride < kMaxStride && (size.width / stride) * (size.height / stride) > affordable) stride *= 2;
-    const strides: number[] = [];
-    for (let s = stride; s >= 1; s /= 2) strides.push(s);
-    return strides;
+    const firstMs = this.testHooks.firstPictureMs ?? kFirstPictureMs;
+    return gpu.renderer.gridStrides(size, this.source.renderSettings().algorithm ?? 'fast', firstMs, kMaxStride);
   }
 
   private logPresent(kind: PresentRecord['kind'], stride: number): void {

@@ -6,11 +6,12 @@
 import type { Layer } from '../model/net.ts';
 import { GpuError } from './device.ts';
 import type { Slot } from './fieldsBuffers.ts';
-import { FieldsJob, type JobProgress, type JobSetup, type Paces } from './fieldsJob.ts';
+import { FieldsJob, type JobProgress, type JobSetup, type JobTuning } from './fieldsJob.ts';
 import type { FieldsPass } from './fieldsPass.ts';
 import type { FieldsRequest, FieldsTarget } from './fieldsRequest.ts';
 import type { Stored } from './fieldsStore.ts';
 import { type Algorithm, kLabelsBase, kLabelWords, kTileSide } from './layout.ts';
+import type { Paces } from './pace.ts';
 import { encodeShift, exposedTiles } from './panReuse.ts';
 import type { RegionsPass } from './regionsPass.ts';
 
@@ -44,8 +45,7 @@ export interface ComputationSetup {
   /** The hidden layers the passes draw (the balanced net's). */
   readonly layers: readonly Layer[];
   readonly pace: Paces;
-  readonly maxSeedMs: number | undefined;
-  readonly everyGrid: boolean;
+  readonly tuning: JobTuning;
   /** What the fields will hold, given the pixels the pan moved. */
   stored(reusedPixels: number): Stored;
   /** The last step ended: the back slot holds the fields (the renderer swaps it to the front). */
@@ -107,8 +107,7 @@ export function startComputation(s: ComputationSetup): Computation {
     strides,
     pixelsTotal: list ? list.length * kTileSide * kTileSide : size.width * size.height,
     pace: s.pace,
-    ...(s.maxSeedMs === undefined ? {} : { maxSeedMs: s.maxSeedMs }),
-    ...(s.everyGrid ? { everyGrid: true } : {}),
+    tuning: s.tuning,
   };
   const job = new FieldsJob(setup);
   const stored = s.stored(pan ? (size.width - Math.abs(pan.dx)) * (size.height - Math.abs(pan.dy)) : 0);

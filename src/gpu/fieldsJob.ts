@@ -20,6 +20,7 @@ import {
   plannedGrids,
 } from './gridPlan.ts';
 import { type Algorithm, kLabelsBase, kLabelWords, kStat, kStatsWords, kTileSide, kWorkgroupSize } from './layout.ts';
+import type { Paces } from './pace.ts';
 import type { RegionsFrame, RegionsPass } from './regionsPass.ts';
 
 /** Where a computation stands. */
@@ -53,39 +54,6 @@ export interface JobProgress {
   readonly stats: Uint32Array;
 }
 
-/**
- * The device's speed, learnt from the steps, shared by a renderer's jobs: a step takes overheadMs (submitting, mapping
- * the statistics back: the least a step ever took) plus nsPerMac a multiply-add. Steps mostly overhead teach nothing
- * about the speed (a coarse grid of a few pixels).
- */
-export class Pace {
-  /** A cautious start: SwiftShader on two cores does about 0.3 to 0.6 G multiply-adds a second. */
-  nsPerMac = 5;
-  overheadMs = Number.POSITIVE_INFINITY;
-  /** The last measures: the speed is their median (a step slowed by something else does not swing it). */
-  private readonly measures: number[] = [];
-
-  learn(macs: number, ms: number): void {
-    if (!(ms > 0)) return;
-    this.overheadMs = Math.min(this.overheadMs, ms);
-    if (macs < 1e5 || ms < 2 * this.overheadMs) return;
-    this.measures.push(Math.min(1e3, Math.max(1e-4, ((ms - this.overheadMs) * 1e6) / macs)));
-    this.measures.splice(0, Math.max(0, this.measures.length - kPaceMeasures));
-    const sorted = [...this.measures].sort((a, b) => a - b);
-    this.nsPerMac = sorted[Math.floor(sorted.length / 2)] ?? this.nsPerMac;
-  }
-
-  /** Multiply-adds that fit `ms` milliseconds. */
-  macsIn(ms: number): number {
-    return (ms * 1e6) / this.nsPerMac;
-  }
-}
-
-export interface Paces {
-  readonly fast: Pace;
-  readonly brute: Pace;
-}
-
 interface BruteKind {
   readonly pass: FieldsPass;
   readonly frame: BruteFrame;
@@ -94,6 +62,16 @@ interface BruteKind {
 interface FastKind {
   readonly pass: RegionsPass;
   readonly frame: RegionsFrame;
+}
+
+/** Tests: the job's limits, other than the defaults. */
+export interface JobTuning {
+  /** The longest a region-seeded seed may take in a step before brute force does the grid (kMaxSeedMs). */
+  readonly maxSeedMs?: number;
+  /** Every grid of the strides is computed: none skipped or jumped over by the plan. */
+  readonly everyGrid?: boolean;
+  /** The multiply-adds of an evaluation from which coarse grids are brute force's (kBruteCoarseMacs). */
+  readonly bruteCoarseMacs?: number;
 }
 
 /** What the job needs of the renderer. */
@@ -122,17 +100,26 @@ export interface JobSetup {
   /** Each pass's speed (a region-seeded evaluation also labels a tile's pixels: its own rate). */
   readonly pace: Paces;
   /** Tests: the longest a region-seeded seed may take in a step before brute force does the grid (kMaxSeedMs). */
-  readonly maxSeedMs?: number;
-  /** Tests: every grid of `strides` is computed, none skipped or jumped over. */
-  readonly everyGrid?: boolean;
+  /** Tests: other limits than the defaults. */
+  readonly tuning?: JobTuning;
 }
 
 /** Evaluations a tile needs in a step, before the steps say: a guess that keeps the first steps small. */
 const kFirstSeedsPerTile = 16;
 /** A grid with fewer tiles than this for the region-seeded pass is computed by brute force (when allowed). */
 export const kMinFastTiles = 16;
-/** Measures of a pass's speed kept (their median is the speed). */
-const kPaceMeasures = 7;
+/**
+ * Grids of a pixel a tile or fewer are brute force's for nets of more multiply-adds an evaluation than this: it
+ * spreads an evaluation over the device. Smaller nets, whose evaluations cost little either way, stay with the
+ * region-seeded pass: one shader to compile before the first picture instead of two.
+ */
+const kBruteCoarseMacs = 1e6;
+
+/** Whether the grids of a pixel a tile or fewer are the region-seeded pass's, for evaluations of `macs`. */
+export function coarseGridsFast(macs: number, bruteCoarseMacs = kBruteCoarseMacs): boolean {
+  return macs < bruteCoarseMacs;
+}
+
 /** A region-seeded evaluation (one workgroup) longer than this makes a grid in steps brute force's. */
 const kMaxSeedMs = 400;
 /** Brute-force grids go on while at least this share of a grid's pixels fall in another region than their block's. */
@@ -254,7 +241,8 @@ export class FieldsJob {
       const stepTiles = fast.frame.stepTiles;
       this.seedsPerTile = Math.max(1, 0.5 * this.seedsPerTile + (0.5 * evaluated) / Math.max(1, stepTiles));
       const levelPixels = pixelsDone - this.levelStart.pixels;
-      if (levelPixels > 0) {
+      // A grid of a pixel a tile or fewer meets one region a tile whatever the regions: no measure of them.
+      if (levelPixels > 0 && this.stride < kTileSide) {
         this.levelRate = (evaluations - this.levelStart.evaluations) / levelPixels;
         const perTile = (this.levelRate * this.levelPixels()) / Math.max(1, fast.frame.list.length);
         this.lambda = lambdaFromEvaluations(perTile, this.stride, this.coarser);
@@ -311,7 +299,7 @@ export class FieldsJob {
     const pixels = stats[kStat.pixelsDone] ?? 0;
     const newRegions = stats[kStat.newRegions] ?? 0;
     let next = this.level + 1;
-    const plan = this.setup.everyGrid !== true;
+    const plan = this.setup.tuning?.everyGrid !== true;
     if (!this.levelFast && fast && this.coarser !== 0) {
       const share = (newRegions - this.levelStart.newRegions) / Math.max(1, pixels - this.levelStart.pixels);
       // A region-seeded grid's measure is the more direct: a brute-force grid's stands in until there is one.
@@ -341,8 +329,8 @@ export class FieldsJob {
       strides,
       pixelsTotal,
       tiles: fast?.tiles ?? 1,
-      msPerFastEval: ((fast?.macsPerEval ?? 0) * pace.fast.nsPerMac) / 1e6,
-      msPerBruteEval: ((brute?.macsPerEval ?? 0) * pace.brute.nsPerMac) / 1e6,
+      msPerFastEval: pace.fast.msPerEvaluation(fast?.macsPerEval ?? 0),
+      msPerBruteEval: pace.brute.msPerEvaluation(brute?.macsPerEval ?? 0),
       fastAt: (stride) => this.fastAt(stride),
     };
   }
@@ -372,10 +360,11 @@ export class FieldsJob {
     // In steps: a region-seeded step evaluates at least one seed a tile, a whole net in one workgroup; where that
     // alone would take longer than kMaxSeedMs (a net of tens of millions of weights on a CPU), brute force, whose
     // steps split layers, keeps the steps short.
-    const seedMs = (fast.macsPerEval * pace.fast.nsPerMac) / 1e6;
-    if (this.budgeted && seedMs > (this.setup.maxSeedMs ?? kMaxSeedMs)) return false;
+    const seedMs = pace.fast.msPerEvaluation(fast.macsPerEval);
+    if (this.budgeted && seedMs > (this.setup.tuning?.maxSeedMs ?? kMaxSeedMs)) return false;
     if (stride === 1) return true;
-    return stride < kTileSide && fast.tiles >= kMinFastTiles;
+    const coarseFast = coarseGridsFast(fast.macsPerEval, this.setup.tuning?.bruteCoarseMacs);
+    return fast.tiles >= kMinFastTiles && (stride < kTileSide || coarseFast);
   }
 
   /** Clears the labels' per-tile "done" words and the counter of units done, and sets the stride. */
@@ -426,7 +415,7 @@ export class FieldsJob {
     // than its share of them. A new round starts over the list when the cursor reaches its end (finished tiles
     // return at once).
     if (this.cursor >= frame.tiles) this.cursor = 0;
-    const evaluations = Math.max(1, this.setup.pace.fast.macsIn(budgetMs) / macsPerEval);
+    const evaluations = this.setup.pace.fast.evaluationsIn(budgetMs, macsPerEval);
     const stepTiles = Math.max(1, Math.floor(evaluations / this.seedsPerTile));
     const maxSeeds = Math.max(1, Math.ceil(evaluations / stepTiles));
     pass.writeSteps(frame, this.cursor, stepTiles, maxSeeds, 1);

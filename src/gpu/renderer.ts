@@ -13,7 +13,7 @@ import { ColourPass, type ColourSettings, type ColourSource } from './colourPass
 import { type Computation, evaluationMacs, startComputation } from './computation.ts';
 import { GpuError, withErrorScopes } from './device.ts';
 import { FieldsBuffers } from './fieldsBuffers.ts';
-import { type JobProgress, Pace } from './fieldsJob.ts';
+import { coarseGridsFast, type JobProgress, type JobTuning } from './fieldsJob.ts';
 import { FieldsPass } from './fieldsPass.ts';
 import type { FieldsRequest } from './fieldsRequest.ts';
 import { fieldsKeys, type Stored, serves, storedOf } from './fieldsStore.ts';
@@ -28,6 +28,7 @@ import {
   kStatsWords,
   kTileSide,
 } from './layout.ts';
+import { newPaces } from './pace.ts';
 import { panShift } from './panReuse.ts';
 import { decodeFields, type FieldsData, readBuffer, readTexture } from './readback.ts';
 import { RegionsPass } from './regionsPass.ts';
@@ -87,11 +88,9 @@ export class Renderer {
   /** The computation writing the back buffers, if any. */
   private running: Computation | null = null;
   /** The device's speed, learnt from the steps of every computation. */
-  readonly pace = { fast: new Pace(), brute: new Pace() };
-  /** Tests: the longest a region-seeded evaluation may take in a step (else fieldsJob.ts's kMaxSeedMs). */
-  maxSeedMs: number | undefined = undefined;
-  /** Tests: every grid of the strides given is computed (no grid skipped or jumped over, fieldsJob.ts). */
-  everyGrid = false;
+  readonly pace = newPaces();
+  /** Tests: the computations' limits, other than fieldsJob.ts's defaults. */
+  tuning: JobTuning = {};
 
   private constructor(
     readonly device: GPUDevice,
@@ -133,6 +132,23 @@ export class Renderer {
   /** Multiply-adds of one full evaluation (with tangents) of the current net: the unit of the cost estimates. */
   get macsPerEvaluation(): number {
     return this.balanced ? evaluationMacs(this.balanced.net.hidden) : 0;
+  }
+
+  /**
+   * The grids a picture of `size` is computed on, coarsest first: the first about `firstMs` long at this device's speed
+   * (learnt; before that, a cautious guess), at most `maxStride`. Its evaluations are counted as one a pixel (an upper
+   * bound for the region-seeded pass).
+   */
+  gridStrides(size: ImageSize, algorithm: Algorithm, firstMs: number, maxStride: number): number[] {
+    const macs = this.macsPerEvaluation;
+    const fast = algorithm === 'fast' && coarseGridsFast(macs, this.tuning.bruteCoarseMacs);
+    const msPerPixel = fast ? this.pace.fast.msPerEvaluation(macs) : this.pace.brute.msPerEvaluation(macs);
+    const affordable = firstMs / Math.max(msPerPixel, 1e-9);
+    let stride = 1;
+    while (stride < maxStride && (size.width / stride) * (size.height / stride) > affordable) stride *= 2;
+    const strides: number[] = [];
+    for (let s = stride; s >= 1; s /= 2) strides.push(s);
+    return strides;
   }
 
   /** Bind groups the region-seeded pass keeps (tests check that they do not pile up). */
@@ -224,8 +240,7 @@ export class Renderer {
       passes: { fast: this.regionsPass, brute: this.fieldsPass },
       layers: this.balanced?.net.hidden ?? [],
       pace: this.pace,
-      maxSeedMs: this.maxSeedMs,
-      everyGrid: this.everyGrid,
+      tuning: this.tuning,
       stored: (reusedPixels) => storedOf(request, keys, reusedPixels),
       completed: (stored, done) => {
         this.buffers.swap(done);

@@ -66,6 +66,7 @@ describe('coarse to fine', () => {
     await page.evaluate(`(() => {
       const hooks = window.reluscope.app.testHooks;
       hooks.firstPictureMs = 1e-6;
+      hooks.tuning = { everyGrid: true };
       hooks.gate = new Promise((release) => { window.releaseSteps = release; });
     })()`);
     const since = (await page.evaluate('performance.now()')) as number;

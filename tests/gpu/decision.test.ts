@@ -172,7 +172,7 @@ describe('decision mode coarse to fine, in bounded steps', () => {
       const { net, view } = classifierView(randomNet({ widths: [16, 16, 16], sigmaB, seed, outputs: 10 }), rng);
       const size = algorithm === 'fast' ? { width: 100, height: 70 } : { width: 48, height: 40 };
       const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
-      const reply = await gpu.progressive(call(net, view, size, algorithm), strides, 1e-6, undefined, true);
+      const reply = await gpu.progressive(call(net, view, size, algorithm), strides, 1e-6, { everyGrid: true });
       expect(
         reply.stages.map((st) => st.stride),
         context,

@@ -312,7 +312,7 @@ describe('coarse to fine, in bounded steps', () => {
   const fileSeed = testSeed('gpu/fields.test.ts: coarse to fine');
   const rng = new Random(fileSeed);
   for (const algorithm of kAlgorithms) {
-    // Fast: at stride 32 a tile holds one grid pixel (brute force's); 8 and 2 are the region-seeded pass's.
+    // Fast: at stride 32 a tile holds one grid pixel (for a net this small, the region-seeded pass's too).
     const strides = algorithm === 'fast' ? [32, 8, 2, 1] : [8, 4, 2, 1];
     it(`strides ${strides.join(', ')} in the smallest steps: each stride exact at its own pixels, the end as in one go (${algorithm})`, async () => {
       const seed = rng.nextU32();
@@ -322,11 +322,11 @@ describe('coarse to fine, in bounded steps', () => {
       const size = algorithm === 'fast' ? { width: 140, height: 100 } : { width: 70, height: 50 };
       const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
       const call = { netJson: serializeNet(net), view, ...size, layers: 3, computeOutput: false, algorithm };
-      const reply = await gpu.progressive(call, strides, 1e-6, undefined, true);
+      const reply = await gpu.progressive(call, strides, 1e-6, { everyGrid: true });
       expect(
         reply.stages.map((st) => [st.stride, st.pass]),
         context,
-      ).toEqual(strides.slice(0, -1).map((s) => [s, algorithm === 'fast' && s === 32 ? 'brute' : algorithm]));
+      ).toEqual(strides.slice(0, -1).map((s) => [s, algorithm]));
       // A budget this small is one seed a tile (a few chunks) a step: far more steps than tiles.
       expect(reply.steps, context).toBeGreaterThan(3 * 2 * 3);
       for (const stage of reply.stages) {
@@ -382,6 +382,9 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
   const fileSeed = testSeed('gpu/fields.test.ts: coarse grids');
   const rng = new Random(fileSeed);
   const size = { width: 256, height: 160 };
+  // Coarse grids are brute force's for nets of 10^6 multiply-adds an evaluation and more: `bruteCoarseMacs: 0` makes
+  // these small nets behave as such nets do.
+  const big = { bruteCoarseMacs: 0 };
   const cases = [
     // Large regions: most pixels of the stride-64 grid share their block's region, and a tile holds a region or two:
     // the full resolution costs about what the stride-16 grid would, and comes next.
@@ -390,9 +393,25 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
       widths: [6],
       span: 0.02,
       strides: [128, 64, 32, 16, 1],
+      tuning: big,
       passes: [
         [128, 'brute'],
         [64, 'brute'],
+      ],
+    },
+    // The same net as it is: a small net's coarse grids are the region-seeded pass's (one shader to compile), and
+    // a grid of a pixel a tile measures no regions: every grid down to 16, then the full resolution.
+    {
+      name: "a small net's coarse grids",
+      widths: [6],
+      span: 0.02,
+      strides: [128, 64, 32, 16, 1],
+      tuning: {},
+      passes: [
+        [128, 'fast'],
+        [64, 'fast'],
+        [32, 'fast'],
+        [16, 'fast'],
       ],
     },
     // Regions larger than the cells of the stride-8 grid (a few a tile): the stride-4 and stride-2 grids would cost
@@ -402,6 +421,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
       widths: [16, 16],
       span: 2,
       strides: [8, 4, 2, 1],
+      tuning: {},
       passes: [[8, 'fast']],
     },
     // Dense regions: brute force goes on while a tile would hold one pixel of the grid.
@@ -410,6 +430,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
       widths: [64, 64, 64],
       span: 5,
       strides: [128, 64, 32, 16, 1],
+      tuning: big,
       passes: [
         [128, 'brute'],
         [64, 'brute'],
@@ -433,7 +454,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
         computeOutput: false,
         algorithm: 'fast' as const,
       };
-      const reply = await gpu.progressive(call, c.strides, 20);
+      const reply = await gpu.progressive(call, c.strides, 20, c.tuning);
       expect(
         reply.stages.map((st) => [st.stride, st.pass]),
         context,
@@ -470,7 +491,7 @@ describe('steps of a net too big for a region-seeded evaluation in one step', ()
       algorithm: 'fast' as const,
     };
     // Any evaluation counts as too long for a step (the limit is 400 ms; a net of 10^7 weights reaches it here).
-    const reply = await gpu.progressive(call, [8, 2, 1], 1e-6, 0);
+    const reply = await gpu.progressive(call, [8, 2, 1], 1e-6, { maxSeedMs: 0 });
     expect(
       reply.stages.map((st) => [st.stride, st.pass]),
       context,

@@ -1,6 +1,7 @@
 /** One harness (Vite + Chromium on SwiftShader) per test file, with the GPU test page loaded. */
 import type { Page } from 'puppeteer';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import type { JobTuning } from '../../src/gpu/fieldsJob.ts';
 import type { ColourMode } from '../../src/gpu/layout.ts';
 import type { View } from '../../src/model/view.ts';
 import type { ColoursReply, FieldsCall, FieldsReply, ProgressiveReply } from './gpuPage.ts';
@@ -10,14 +11,8 @@ export interface GpuTestPage {
   page: Page;
   consoleErrors: string[];
   fields(call: FieldsCall, before?: View): Promise<FieldsReply>;
-  /** With `everyGrid`, every stride given is computed (none skipped or jumped over by the plan). */
-  progressive(
-    call: FieldsCall,
-    strides: number[],
-    budgetMs: number,
-    maxSeedMs?: number,
-    everyGrid?: boolean,
-  ): Promise<ProgressiveReply>;
+  /** `tuning`: the computation's limits, e.g. every stride given computed (none skipped or jumped over). */
+  progressive(call: FieldsCall, strides: number[], budgetMs: number, tuning?: JobTuning): Promise<ProgressiveReply>;
   colours(call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
 }
 
@@ -30,13 +25,7 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
     type Page = {
       gpuTest: {
         fields(c: FieldsCall, b?: View): Promise<FieldsReply>;
-        progressive(
-          c: FieldsCall,
-          s: number[],
-          m: number,
-          maxSeedMs?: number,
-          every?: boolean,
-        ): Promise<ProgressiveReply>;
+        progressive(c: FieldsCall, s: number[], m: number, tuning: JobTuning): Promise<ProgressiveReply>;
         colours(c: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply>;
       };
     };
@@ -46,16 +35,14 @@ export async function openGpuTestPage(): Promise<GpuTestPage> {
       call: FieldsCall,
       strides: number[],
       budgetMs: number,
-      maxSeedMs?: number,
-      everyGrid = false,
+      tuning: JobTuning = {},
     ): Promise<ProgressiveReply> =>
       page.evaluate(
-        (c, s, m, x, e) => (window as unknown as Page).gpuTest.progressive(c, s, m, x ?? undefined, e),
+        (c, s, m, t) => (window as unknown as Page).gpuTest.progressive(c, s, m, t),
         call,
         strides,
         budgetMs,
-        maxSeedMs ?? null,
-        everyGrid,
+        tuning,
       );
     const colours = (call: FieldsCall, mode: ColourMode, sigmaB: number): Promise<ColoursReply> =>
       page.evaluate((c, m, s) => (window as unknown as Page).gpuTest.colours(c, m, s), call, mode, sigmaB);

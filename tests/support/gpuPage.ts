@@ -3,6 +3,7 @@
  * what it returns with the float64 oracle. Any GPU error fails the call.
  */
 import { requestDevice } from '../../src/gpu/device.ts';
+import type { JobTuning } from '../../src/gpu/fieldsJob.ts';
 import type { Algorithm, ColourMode } from '../../src/gpu/layout.ts';
 import { readTexture } from '../../src/gpu/readback.ts';
 import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/renderer.ts';
@@ -112,14 +113,12 @@ async function progressive(
   call: FieldsCall,
   strides: number[],
   budgetMs: number,
-  maxSeedMs?: number,
-  everyGrid = false,
+  tuning: JobTuning = {},
 ): Promise<ProgressiveReply> {
   const parsed = parseNet(call.netJson);
   if (!parsed.ok) throw new Error(parsed.error);
   const r = await renderer;
-  r.maxSeedMs = maxSeedMs;
-  r.everyGrid = everyGrid;
+  r.tuning = tuning;
   r.setNet(parsed.net);
   const size = { width: call.width, height: call.height };
   const computation = await r.beginFields(size, fieldsSettings(call), strides);
