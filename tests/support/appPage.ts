@@ -11,7 +11,12 @@ export interface PixelStats {
   digest: string;
 }
 
-export async function openApp(harness: Harness, hash = '', viewport = { width: 240, height: 180 }) {
+/** Opens the app at `hash` in the harness's browser: served by the harness, or by another server at `origin`. */
+export async function openApp(
+  harness: Pick<Harness, 'browser' | 'origin'>,
+  hash = '',
+  viewport = { width: 240, height: 180 },
+) {
   const page = await harness.browser.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (message) => {
