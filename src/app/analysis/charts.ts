@@ -4,18 +4,11 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatValue } from '../../model/format.ts';
 
 const kWidth = 296;
 const kHeight = 110;
 const kAxis = { stroke: '#ccc', grid: { stroke: 'rgba(255,255,255,0.12)' }, ticks: { stroke: '#666' } };
-
-/** Axis numbers short enough for the panel: 200k, 1.5M, 0.002. */
-function compact(value: number): string {
-  const size = Math.abs(value);
-  if (size >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
-  if (size >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
-  return String(Number(value.toPrecision(3)));
-}
 
 function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: boolean, logX = false): uPlot {
   const paths = bars ? uPlot.paths.bars?.({ size: [1, Number.POSITIVE_INFINITY], align: 1 }) : undefined;
@@ -39,7 +32,12 @@ function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: bo
               }
             : {}),
         },
-        { ...kAxis, size: 48, space: 16, values: (_plot, splits) => splits.map(compact) },
+        {
+          ...kAxis,
+          size: 48,
+          space: 16,
+          values: (_plot, splits) => splits.map((v) => formatValue(v, { compact: true })),
+        },
       ],
       series: [{}, paths ? { ...series, paths } : series],
     },

@@ -9,6 +9,7 @@ import { kInstabilityEpsilons, type SawtoothCount } from '../../analysis/sawtoot
 import type { SegmentWalk } from '../../analysis/segment.ts';
 import type { FieldsData } from '../../gpu/renderer.ts';
 import { distinctPatterns } from '../../model/fieldsFile.ts';
+import { formatValue } from '../../model/format.ts';
 import { type Net, neuronCount } from '../../model/net.ts';
 import type { ImageSize, View } from '../../model/view.ts';
 import type { Settings } from '../../settings/settings.ts';
@@ -49,12 +50,7 @@ export const kMaxSweepDepth = 16;
 /** Narrower windows start with the panel folded. */
 const kOpenWidth = 900;
 
-function fmt(value: number, digits = 4): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0)
-    ? value.toExponential(digits - 1)
-    : value.toPrecision(digits);
-}
+const fmt = (value: number): string => formatValue(value, { digits: 4 });
 
 function div(parent: HTMLElement, className: string, text = ''): HTMLDivElement {
   const element = document.createElement('div');
