@@ -153,17 +153,19 @@ describe('the legend of the decision mode', () => {
     expect(decisionClasses(12)[11]?.colour).toEqual(classColour(11));
   });
 
-  it('at least ten clearly distinct colours', () => {
-    const colours = Array.from({ length: 10 }, (_, k) => classColour(k));
-    for (let a = 0; a < 10; a++) {
-      for (let b = a + 1; b < 10; b++) {
-        const ca = colours[a] ?? [0, 0, 0];
-        const cb = colours[b] ?? [0, 0, 0];
-        const apart = Math.hypot(ca[0] - cb[0], ca[1] - cb[1], ca[2] - cb[2]);
-        expect(apart, `classes ${a} and ${b}`).toBeGreaterThan(0.1);
+  it('ten clearly distinct colours, then neighbouring classes clearly apart and no two of the 64 alike', () => {
+    const colours = Array.from({ length: 64 }, (_, k) => classColour(k));
+    const apart = (a: number, b: number): number => {
+      const [ca, cb] = [colours[a] ?? [0, 0, 0], colours[b] ?? [0, 0, 0]];
+      return Math.hypot(ca[0] - cb[0], ca[1] - cb[1], ca[2] - cb[2]);
+    };
+    for (let a = 0; a < 64; a++) {
+      for (let b = a + 1; b < 64; b++) {
+        expect(apart(a, b), `classes ${a} and ${b}`).toBeGreaterThan(b < 10 ? 0.1 : 0.02);
       }
     }
-    for (let k = 10; k < 64; k++) for (const c of classColour(k)) expect(c).toBeGreaterThanOrEqual(0);
+    // Beyond the ten of Tableau 10, hues a golden angle apart: classes k and k + 1 are far apart.
+    for (let k = 10; k < 63; k++) expect(apart(k, k + 1), `classes ${k} and ${k + 1}`).toBeGreaterThan(0.3);
   });
 });
 
