@@ -193,6 +193,7 @@ export class AnalysisPanel {
     const stale = this.counted !== null && (this.counted.net !== now.net || this.counted.key !== now.key);
     this.viewBlock.classList.toggle('stale', stale);
     this.staleNote.hidden = !stale;
+    if (!stale) this.showTheorem();
     // A count of another net's regions is of no use any more.
     if (this.regionsWorker.busy && this.countNet !== this.host.net) this.regionsWorker.cancel();
     const segment = this.host.settings.segment;
@@ -265,7 +266,10 @@ export class AnalysisPanel {
       };
       this.lastView = result;
       this.counted = this.measuredKey();
-      this.showView(result, fields);
+      this.showView(result);
+      const { edges, counts } = histogram(fields.distance, kBins);
+      this.distancePlot.hidden = false;
+      this.distanceChart.show(edges, counts);
       this.refresh();
       this.bringIntoView(this.viewBlock);
       return result;
@@ -285,7 +289,19 @@ export class AnalysisPanel {
     this.progress.removeAttribute('value');
   }
 
-  private showView(result: ViewAnalysis, fields: FieldsData): void {
+  /**
+   * A count made outside the theorem mode gets the theorem's prediction when the theorem picture of the same net,
+   * view and layers is computed (the count is not stale): the integral the scheduler has then is of that picture.
+   */
+  private showTheorem(): void {
+    const view = this.lastView;
+    if (!view || view.theoremLength !== null) return;
+    const theoremLength = this.host.settings.mode === 'theorem' ? this.host.lastTheoremIntegral : null;
+    if (theoremLength !== null) this.lastView = { ...view, theoremLength };
+    this.showView(this.lastView ?? view);
+  }
+
+  private showView(result: ViewAnalysis): void {
     const { exact, pixelPatterns, meanDistance, theoremLength } = result;
     const neurons = neuronCount(this.host.net);
     const { cx, cy, span } = result.view;
@@ -300,12 +316,11 @@ export class AnalysisPanel {
     ];
     if (theoremLength !== null) {
       lines.push(`theorem: predicted length ${fmt(theoremLength)} (measured ${fmt(exact.boundaryLength)})`);
+    } else if (this.host.settings.mode === 'theorem') {
+      lines.push('theorem: the prediction comes with the theorem picture');
     } else {
       lines.push('theorem: switch the colour mode to "theorem" for the prediction');
     }
     this.viewText.textContent = lines.join('\n');
-    const { edges, counts } = histogram(fields.distance, kBins);
-    this.distancePlot.hidden = false;
-    this.distanceChart.show(edges, counts);
   }
 }
