@@ -235,6 +235,7 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
   let decision = decide(&maps, step.outDim);
   field.output = decision.x;
   field.outputSlope = decision.y;
+  recordOutput(field.output);
 #endif
 #if THEOREM
   recordIntegrand(theorem[pixel]);

@@ -380,6 +380,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         let decision = decide(&maps, units);
         field.output = decision.x;
         field.outputSlope = decision.y;
+        recordOutput(field.output);
 #endif
         let pixel = p.y * frame.width + p.x;
         fields[pixel] = field;

@@ -2,7 +2,8 @@
 // src/gpu/layout.ts, read back by src/gpu/renderer.ts and by the colour pass).
 
 // A pixel's output: the largest |output| and the least and largest output (order-preserving keys, the least
-// complemented) over the frame: the output mode's colour scale.
+// complemented) over the frame: the output mode's colour scale; in the decision mode, of the class (one class in view
+// when they are equal).
 fn recordOutput(output: f32) {
   atomicMax(&counters[0], bitcast<u32>(abs(output)));
   atomicMax(&counters[5], ~orderedKey(output));

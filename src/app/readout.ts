@@ -154,6 +154,7 @@ export class Readout {
       input.units,
       input.unit,
       summary?.outputRange,
+      summary?.reusedPixels,
       summary?.theoremMax,
       input.layers,
       input.imageWidth,

@@ -4,7 +4,7 @@
  * unchanged), the `unit` setting (parsed, clamped to the net's units), the legend's classes.
  */
 import { describe, expect, it } from 'vitest';
-import { decisionClasses } from '../../src/app/legend.ts';
+import { decisionClasses, oneClassInView } from '../../src/app/legend.ts';
 import { parseCommand, settingsFromFlags } from '../../src/cli/commandLine.ts';
 import { kShotCommand } from '../../src/cli/shotArgs.ts';
 import { classColour } from '../../src/gpu/colourScale.ts';
@@ -151,6 +151,24 @@ describe('the legend of the decision mode', () => {
     expect(decisionClasses(3).map((c) => c.label)).toEqual(['0', '1', '2']);
     expect(decisionClasses(1).map((c) => c.label)).toEqual(['0 (output ≤ 0)', '1 (output > 0)']);
     expect(decisionClasses(12)[11]?.colour).toEqual(classColour(11));
+  });
+
+  it('says why a picture is one flat colour: one class in view (not after a pan reuse, which counts only new pixels)', () => {
+    const summary = { pixels: 100, evaluations: 9, reusedPixels: 0, theoremMax: null };
+    const range = (low: number, high: number) => ({ ...summary, outputRange: [low, high] as const });
+    expect(oneClassInView(range(1, 1), 1)).toBe(
+      'one class in view: the output is positive everywhere here (no decision boundary)',
+    );
+    expect(oneClassInView(range(0, 0), 1)).toBe(
+      'one class in view: the output is ≤ 0 everywhere here (no decision boundary)',
+    );
+    expect(oneClassInView(range(3, 3), 10)).toBe(
+      'one class in view: unit 3 is the largest everywhere here (no decision boundary)',
+    );
+    expect(oneClassInView(range(0, 1), 1)).toBeNull();
+    expect(oneClassInView({ ...range(1, 1), reusedPixels: 40 }, 1)).toBeNull();
+    expect(oneClassInView({ ...summary, outputRange: null }, 1)).toBeNull();
+    expect(oneClassInView(null, 1)).toBeNull();
   });
 
   it('ten clearly distinct colours, then neighbouring classes clearly apart and no two of the 64 alike', () => {
