@@ -22,6 +22,13 @@ export function formatValue(x: number, { digits = 3, compact = false }: ValueFor
   return `${Number(mantissa)}e${exponent}`;
 }
 
+/** An ordinal for people: 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 32nd, 256th. */
+export function ordinal(n: number): string {
+  const teen = Math.floor(n / 10) % 10 === 1;
+  const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
 /** A duration for people: 0.4 s, 12 s, 3.2 min, 5.1 h, 140 h. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'unknown';

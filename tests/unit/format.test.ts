@@ -1,7 +1,7 @@
 /** Numbers, durations, CSV and scale-bar lengths as the readout, the panels and the commands write them. */
 import { describe, expect, it } from 'vitest';
-import { niceLength } from '../../src/app/readout.ts';
-import { csvText, formatDuration, formatValue } from '../../src/model/format.ts';
+import { everyNth, niceLength } from '../../src/app/readout.ts';
+import { csvText, formatDuration, formatValue, ordinal } from '../../src/model/format.ts';
 
 describe('format', () => {
   it('durations: tenths under ten of a unit, whole units above', () => {
@@ -46,6 +46,34 @@ describe('format', () => {
       ),
     ).toBe('a,b,c\n1,x,2;3\n0.30000000000000004,,\n,0,1e+21\n');
     expect(csvText(['a'], [])).toBe('a\n');
+  });
+
+  it('ordinals, and the grids of the readout: every pixel, every other pixel, every 4th, ..., every 32nd', () => {
+    const ordinals = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 32, 101, 111, 112, 256].map(ordinal);
+    expect(ordinals).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '23rd',
+      '32nd',
+      '101st',
+      '111th',
+      '112th',
+      '256th',
+    ]);
+    expect([1, 2, 4, 32, 64].map(everyNth)).toEqual([
+      'every pixel',
+      'every other pixel',
+      'every 4th pixel',
+      'every 32nd pixel',
+      'every 64th pixel',
+    ]);
   });
 
   it('scale bars: the largest 1, 2 or 5 times a power of ten not above the room', () => {
