@@ -23,6 +23,12 @@ export function everyNth(stride: number): string {
   return stride <= 1 ? 'every pixel' : stride === 2 ? 'every other pixel' : `every ${ordinal(stride)} pixel`;
 }
 
+/** "1 network evaluation", "0.0434 network evaluations". */
+export function evaluations(count: number): string {
+  const text = formatValue(count);
+  return `${text} network evaluation${text === '1' ? '' : 's'}`;
+}
+
 /** Coordinates with as many decimals as a pixel of size `pixel` needs. */
 function coordinate(x: number, pixel: number): string {
   const decimals = Math.min(17, Math.max(0, 1 - Math.floor(Math.log10(pixel))));
@@ -123,13 +129,13 @@ export class Readout {
     const summary = scheduler.currentSummary;
     if (progress && progress.pixelsDone > 0) {
       const perPixel = progress.evaluations / progress.pixelsDone;
-      this.cost.textContent = `${neurons} · ${formatValue(perPixel)} network evaluations a pixel so far (${progress.pass})`;
+      this.cost.textContent = `${neurons} · ${evaluations(perPixel)} a pixel so far (${progress.pass})`;
     } else if (summary && summary.pixels > 0) {
       const computed = summary.pixels - summary.reusedPixels;
       const perPixel = summary.evaluations / Math.max(1, computed);
       const reused =
         summary.reusedPixels > 0 ? `, ${Math.round((100 * summary.reusedPixels) / summary.pixels)}% moved` : '';
-      this.cost.textContent = `${neurons} · ${formatValue(perPixel)} network evaluations a pixel (${app.settings.algorithm}${reused})`;
+      this.cost.textContent = `${neurons} · ${evaluations(perPixel)} a pixel (${app.settings.algorithm}${reused})`;
     } else {
       this.cost.textContent = neurons;
     }

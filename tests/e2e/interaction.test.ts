@@ -7,7 +7,7 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputScale } from '../../src/app/legend.ts';
-import { everyNth } from '../../src/app/readout.ts';
+import { evaluations, everyNth } from '../../src/app/readout.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { formatValue } from '../../src/model/format.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
@@ -254,10 +254,8 @@ describe('readout words', () => {
       pass: string;
     };
     expect(await readoutText(page)).toContain(`PREVIEW, exact at ${everyNth(progress.gridStride)} · `);
-    const perPixel = formatValue(progress.evaluations / progress.pixelsDone);
-    expect(await cost()).toBe(
-      `40 neurons · 240×180 px · ${perPixel} network evaluations a pixel so far (${progress.pass})`,
-    );
+    const perPixel = evaluations(progress.evaluations / progress.pixelsDone);
+    expect(await cost()).toBe(`40 neurons · 240×180 px · ${perPixel} a pixel so far (${progress.pass})`);
     // A new computation on the preview, held before its first grid is done: the readout names no grid.
     await page.evaluate(`(() => {
       window.reluscope.app.testHooks.gate = new Promise((release) => { window.releaseSteps = release; });

@@ -1,6 +1,6 @@
 /** Numbers, durations, CSV and scale-bar lengths as the readout, the panels and the commands write them. */
 import { describe, expect, it } from 'vitest';
-import { everyNth, niceLength } from '../../src/app/readout.ts';
+import { evaluations, everyNth, niceLength } from '../../src/app/readout.ts';
 import { csvText, formatDuration, formatValue, ordinal } from '../../src/model/format.ts';
 
 describe('format', () => {
@@ -66,6 +66,11 @@ describe('format', () => {
       '111th',
       '112th',
       '256th',
+    ]);
+    expect([1, 0.04339, 2].map(evaluations)).toEqual([
+      '1 network evaluation',
+      '0.0434 network evaluations',
+      '2 network evaluations',
     ]);
     expect([1, 2, 4, 32, 64].map(everyNth)).toEqual([
       'every pixel',
