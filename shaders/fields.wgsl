@@ -189,6 +189,16 @@ fn hiddenLayer(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   }
 }
 
+// Output unit u's value and gradient (d/du, d/dv) at chunk pixel p: the output step's row u times the last layer.
+fn outputMap(u: u32, p: u32) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  let row = step.weightOffset + u * step.inDim;
+  for (var k = 0u; k < step.inDim; k++) {
+    acc += weights[row + k] * scratchIn[k * frame.scratchStride + p].xyz;
+  }
+  return vec3<f32>(centre[step.neuronBase + u] + acc.x, acc.yz);
+}
+
 // Last step of a chunk: the network output (when asked for) and the hash finalizer.
 @compute @workgroup_size(kWorkgroupSize)
 fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -211,34 +221,24 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
 #if OUTPUT
-  var acc = vec3<f32>(0.0);
-  let row = step.weightOffset + frame.outputUnit * step.inDim;
-  for (var k = 0u; k < step.inDim; k++) {
-    acc += weights[row + k] * scratchIn[k * frame.scratchStride + p].xyz;
-  }
-  field.output = centre[step.neuronBase + frame.outputUnit] + acc.x;
-  field.outputSlope = length(acc.yz);
-  atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
-  atomicMax(&counters[5], ~orderedKey(field.output));
-  atomicMax(&counters[6], orderedKey(field.output));
+  let map = outputMap(frame.outputUnit, p);
+  field.output = map.x;
+  field.outputSlope = length(map.yz);
+  recordOutput(field.output);
 #endif
 #if DECISION
   // Every output unit's value and gradient at the pixel, then their argmax (the units are step.outDim <= kMaxOutputs).
   var maps: array<vec3<f32>, kMaxOutputs>;
   for (var u = 0u; u < step.outDim; u++) {
-    var acc = vec3<f32>(0.0);
-    let row = step.weightOffset + u * step.inDim;
-    for (var k = 0u; k < step.inDim; k++) {
-      acc += weights[row + k] * scratchIn[k * frame.scratchStride + p].xyz;
-    }
-    maps[u] = vec3<f32>(centre[step.neuronBase + u] + acc.x, acc.yz);
+    maps[u] = outputMap(u, p);
   }
   let decision = decide(&maps, step.outDim);
   field.output = decision.x;
   field.outputSlope = decision.y;
+  recordOutput(field.output);
 #endif
 #if THEOREM
-  atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));
+  recordIntegrand(theorem[pixel]);
 #endif
   fields[pixel] = field;
   let q = (xy.y % kTileSide) * kTileSide + xy.x % kTileSide;

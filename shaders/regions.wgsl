@@ -98,6 +98,37 @@ fn tilePixel(tileX: u32, tileY: u32, q: u32) -> vec2<u32> {
   return vec2<u32>(tileX + q % kTileSide, tileY + q / kTileSide);
 }
 
+// Neurons 4 group .. 4 group + 3 of layer l (hidden, or the output: l = frame.layersRun) at the seed: their
+// pre-activations' differences from the view centre, and their gradients in pixel units.
+struct GroupProduct {
+  value: vec4<f32>,
+  du: vec4<f32>,
+  dv: vec4<f32>,
+}
+
+// The layer product W h for one group: the weights are one vec4 a (input, group) (src/gpu/regionsPass.ts); the input
+// h is the seed's (u, v) with its tangents for the first layer, else the previous layer's (dh, dh/du, dh/dv) in the
+// workgroup's scratch slot (the rows alternate by layer).
+fn groupProduct(l: u32, group: u32, slot: u32, seedUV: vec2<f32>) -> GroupProduct {
+  let info = layers[l];
+  let groups = (info.outDim + 3u) / 4u;
+  let inBase = slot + (l % 2u) * frame.maxWidth;
+  var product = GroupProduct(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var k = 0u; k < info.inDim; k++) {
+    var h: vec3<f32>;
+    if (l == 0u) {
+      h = select(vec3<f32>(seedUV.y, 0.0, 1.0), vec3<f32>(seedUV.x, 1.0, 0.0), k == 0u);
+    } else {
+      h = scratch[inBase + k].xyz;
+    }
+    let w = weights[info.weightOffset + k * groups + group];
+    product.value += w * h.x;
+    product.du += w * h.y;
+    product.dv += w * h.z;
+  }
+  return product;
+}
+
 @compute @workgroup_size(kWorkgroupThreads)
 fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let tile = tileIds[chunk.tileBase + wid.x];
@@ -187,36 +218,21 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     var hi = 0u;
     for (var l = 0u; l < frame.layersRun; l++) {
       let info = layers[l];
-      let inBase = slot + (l % 2u) * frame.maxWidth;
       let outBase = slot + ((l + 1u) % 2u) * frame.maxWidth;
       let shown = l < frame.layersShown;
       var anyActive = false;
-      // Each invocation computes groups of four neurons: one vec4 of weights a (input, group).
+      // Each invocation computes groups of four neurons.
       let groups = (info.outDim + 3u) / 4u;
       for (var group = t; group < groups; group += kWorkgroupThreads) {
-        var value = vec4<f32>(0.0);
-        var du = vec4<f32>(0.0);
-        var dv = vec4<f32>(0.0);
-        for (var k = 0u; k < info.inDim; k++) {
-          var h: vec3<f32>;
-          if (l == 0u) {
-            h = select(vec3<f32>(seedUV.y, 0.0, 1.0), vec3<f32>(seedUV.x, 1.0, 0.0), k == 0u);
-          } else {
-            h = scratch[inBase + k].xyz;
-          }
-          let w = weights[info.weightOffset + k * groups + group];
-          value += w * h.x;
-          du += w * h.y;
-          dv += w * h.z;
-        }
+        let product = groupProduct(l, group, slot, seedUV);
         for (var j = 0u; j < 4u; j++) {
           let n = 4u * group + j;
           if (n >= info.outDim) {
             break;
           }
           let zc = centre[info.neuronBase + n];
-          let z = zc + value[j];
-          let gradient = vec2<f32>(du[j], dv[j]);
+          let z = zc + product.value[j];
+          let gradient = vec2<f32>(product.du[j], product.dv[j]);
           let isActive = z > 0.0;
           anyActive = anyActive || isActive;
           if (shown && isActive) {
@@ -246,12 +262,12 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
           if (shown) {
             // z - b at the seed, the gradient, and 1 / sigma_b in this neuron's scale: its term at any pixel.
             let n0 = info.neuronBase + n;
-            let withoutBias = centre[frame.withoutBiasBase + n0] + value[j];
+            let withoutBias = centre[frame.withoutBiasBase + n0] + product.value[j];
             scratch[keptBase + frame.neurons + n0] = vec4<f32>(withoutBias, gradient, centre[frame.inverseSigmaBase + n0]);
           }
 #endif
           let masked = select(vec2<f32>(0.0), gradient, isActive);
-          scratch[outBase + n] = vec4<f32>(reluDifference(zc, value[j]), masked, 0.0);
+          scratch[outBase + n] = vec4<f32>(reluDifference(zc, product.value[j]), masked, 0.0);
         }
       }
 #if THEOREM
@@ -295,23 +311,13 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     {
       // Every unit's map at the seed, as a hidden layer's neurons: groups of four units an invocation.
       let info = layers[frame.layersRun];
-      let inBase = slot + (frame.layersRun % 2u) * frame.maxWidth;
       let groups = (info.outDim + 3u) / 4u;
       for (var group = t; group < groups; group += kWorkgroupThreads) {
-        var value = vec4<f32>(0.0);
-        var du = vec4<f32>(0.0);
-        var dv = vec4<f32>(0.0);
-        for (var k = 0u; k < info.inDim; k++) {
-          let h = scratch[inBase + k].xyz;
-          let w = weights[info.weightOffset + k * groups + group];
-          value += w * h.x;
-          du += w * h.y;
-          dv += w * h.z;
-        }
+        let product = groupProduct(frame.layersRun, group, slot, seedUV);
         for (var j = 0u; j < 4u; j++) {
           let n = 4u * group + j;
           if (n < info.outDim) {
-            outputMaps[n] = vec3<f32>(centre[info.neuronBase + n] + value[j], du[j], dv[j]);
+            outputMaps[n] = vec3<f32>(centre[info.neuronBase + n] + product.value[j], product.du[j], product.dv[j]);
           }
         }
       }
@@ -363,9 +369,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
 #if OUTPUT
         field.output = output.x + dot(output.yz, d);
         field.outputSlope = length(output.yz);
-        atomicMax(&counters[0], bitcast<u32>(abs(field.output)));
-        atomicMax(&counters[5], ~orderedKey(field.output));
-        atomicMax(&counters[6], orderedKey(field.output));
+        recordOutput(field.output);
 #endif
 #if DECISION
         let units = layers[frame.layersRun].outDim;
@@ -376,6 +380,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         let decision = decide(&maps, units);
         field.output = decision.x;
         field.outputSlope = decision.y;
+        recordOutput(field.output);
 #endif
         let pixel = p.y * frame.width + p.x;
         fields[pixel] = field;
@@ -394,7 +399,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
         }
         // 1 / sqrt(2 pi) = 0.39894228.
         theorem[pixel] = integrand * frame.gradientScale * 0.39894228;
-        atomicMax(&counters[2], bitcast<u32>(theorem[pixel]));
+        recordIntegrand(theorem[pixel]);
 #endif
         labelled |= 1u << s;
         labelledNow |= 1u << s;

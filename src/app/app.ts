@@ -51,6 +51,8 @@ export class App {
   readonly scheduler: FrameScheduler;
   private readonly url: UrlState;
   private destroyed = false;
+  /** The canvas has been sized to its window (until then it has the canvas's default 300 x 150). */
+  private sized = false;
 
   private constructor(
     readonly canvas: HTMLCanvasElement,
@@ -154,6 +156,11 @@ export class App {
     return { width: this.canvas.width, height: this.canvas.height };
   }
 
+  /** Whether `size` is the picture's: false until the first resize. */
+  get sizeKnown(): boolean {
+    return this.sized;
+  }
+
   get gpuDevice(): GPUDevice {
     return this.gpu.device;
   }
@@ -240,8 +247,10 @@ export class App {
     this.update({ cx: view.cx, cy: view.cy, span: view.span });
   }
 
+  /** The default view, or for a plane through data points the view that frames them (as a new plane is framed). */
   resetView(): void {
-    this.update({ cx: kDefaultSettings.cx, cy: kDefaultSettings.cy, span: kDefaultSettings.span });
+    const framed = viewOfMarks(this.sliced.plane, this.canvas.width / Math.max(1, this.canvas.height));
+    this.update(framed ?? { cx: kDefaultSettings.cx, cy: kDefaultSettings.cy, span: kDefaultSettings.span });
   }
 
   /** Shows a net read from a file; keeps it in this browser so that the URL reproduces it. */
@@ -277,6 +286,7 @@ export class App {
     if (width * height * scale * scale > maxPixels) scale = Math.sqrt(maxPixels / (width * height));
     const w = Math.max(1, Math.floor(width * scale));
     const h = Math.max(1, Math.floor(height * scale));
+    this.sized = true;
     if (w === this.canvas.width && h === this.canvas.height) return;
     if (scale < 1) {
       this.messages.note(

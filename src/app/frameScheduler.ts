@@ -88,6 +88,8 @@ export class FrameScheduler {
   /** The last kFrameLog pictures presented (benchmarks, tests). */
   readonly presentLog: PresentRecord[] = [];
   private active: Active | null = null;
+  /** The fields the last picture presented as an answer (served or computed) was of. */
+  private answeredKey = '';
   /** The computation of these fields goes on to full detail even if expensive (the user asked). */
   private confirmedKey = '';
   private renderedView: View | null = null;
@@ -132,13 +134,32 @@ export class FrameScheduler {
   }
 
   /**
-   * Where the computation of the picture on its way stands (null when the picture on screen is the one asked for):
-   * paused or not, and the stride of the finest grid done (0: none yet).
+   * Where the computation of the picture on its way stands (null when the picture on screen is the one asked for, or
+   * before the computation of the fields the settings ask for now has begun): paused or not, and the stride of the
+   * finest grid done (0: none yet).
    */
   get progress(): (JobProgress & { readonly paused: boolean; readonly gridStride: number }) | null {
     const active = this.active;
     const progress = active?.computation.progress;
-    return active && progress ? { ...progress, paused: active.paused, gridStride: active.gridStride } : null;
+    if (!active || !progress || active.fieldsKey !== this.fieldsKeyNow()) return null;
+    return { ...progress, paused: active.paused, gridStride: active.gridStride };
+  }
+
+  /** fieldsKey, or '' for settings the renderer refuses (the frame says why). */
+  private fieldsKeyNow(): string {
+    try {
+      return this.fieldsKey(this.source.gpu());
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * lastSummary while the fields the settings ask for now are those of the last picture answered (null from a change
+   * of the fields asked for until their picture is done): what the finished picture cost.
+   */
+  get currentSummary(): FieldsSummary | null {
+    return this.answeredKey === this.fieldsKeyNow() ? this.lastSummary : null;
   }
 
   /** The summary of the picture on screen: a preview's so far, else the last finished picture's. */
@@ -277,6 +298,7 @@ export class FrameScheduler {
     }
     await this.testHooks.gate;
     const start = active?.start ?? performance.now();
+    this.answeredKey = fieldsKey;
     if (!(await this.present(gpu, texture, null))) return;
     this.finishFrame({ ms: performance.now() - start, computedFields: active !== null }, 'shown');
   }

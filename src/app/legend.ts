@@ -1,6 +1,7 @@
 /**
  * The colour scale of the picture on screen, with its numbers and units: output (its range in view), distance to the
- * boundary (input units), the theorem's integrand (boundary length per unit area), the layers' edge colours. Built
+ * boundary (input units), the theorem's integrand (boundary length per unit area), the layers' edge colours, the
+ * decision's classes (and, when the view holds one, that it does). Built
  * from the same colour functions as the shader (colourScale.ts) and the statistics of the fields on screen.
  */
 
@@ -46,6 +47,20 @@ export function decisionClasses(units: number): { label: string; colour: Rgb }[]
     ];
   }
   return Array.from({ length: units }, (_, k) => ({ label: String(k), colour: classColour(k) }));
+}
+
+/**
+ * Why a decision picture is one flat colour, when it is: every pixel computed has one class (the summary's range of
+ * classes; not after a pan reuse, whose moved pixels are not in it). Null when the view holds several classes.
+ */
+export function oneClassInView(summary: FieldsSummary | null, units: number): string | null {
+  const range = summary?.outputRange;
+  if (!summary || !range || summary.reusedPixels > 0 || range[0] !== range[1]) return null;
+  const only = range[0];
+  if (units <= 1) {
+    return `one class in view: the output is ${only === 1 ? 'positive' : '≤ 0'} everywhere here (no decision boundary)`;
+  }
+  return `one class in view: unit ${only} is the largest everywhere here (no decision boundary)`;
 }
 
 /** A colour scale from `low` (t = 0) to `high` (t = 1). */
@@ -137,6 +152,8 @@ export function legend(input: LegendInput): HTMLElement {
       root.append(swatch);
     }
     if (classes.length > kMaxSwatches) root.append(` … ${classes.length} classes`);
+    const only = oneClassInView(summary, input.units ?? 1);
+    if (only !== null) root.append(document.createElement('br'), only);
     return root;
   }
   if (mode === 'layers') {

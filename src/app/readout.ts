@@ -3,7 +3,7 @@
  * mark and its "compute full detail" button, what the last picture cost, where the view is (centre, zoom, a scale
  * bar), the colour scale, and the pixel under the cursor. It follows frames and settings (no polling).
  */
-import { formatDuration, formatValue } from '../model/format.ts';
+import { formatDuration, formatValue, ordinal } from '../model/format.ts';
 import { neuronCount, outputCount } from '../model/net.ts';
 import { pixelSize } from '../model/view.ts';
 import { kDefaultSettings } from '../settings/settings.ts';
@@ -16,6 +16,17 @@ import { legend } from './legend.ts';
 export function niceLength(x: number): number {
   const power = 10 ** Math.floor(Math.log10(x));
   return [5, 2, 1].map((m) => m * power).find((length) => length <= x) ?? power;
+}
+
+/** The pixels a grid of stride `stride` computes: every pixel, every other pixel, every 4th pixel, ... */
+export function everyNth(stride: number): string {
+  return stride <= 1 ? 'every pixel' : stride === 2 ? 'every other pixel' : `every ${ordinal(stride)} pixel`;
+}
+
+/** "1 network evaluation", "0.0434 network evaluations". */
+export function evaluations(count: number): string {
+  const text = formatValue(count);
+  return `${text} network evaluation${text === '1' ? '' : 's'}`;
 }
 
 /** Coordinates with as many decimals as a pixel of size `pixel` needs. */
@@ -81,8 +92,8 @@ export class Readout {
     this.root.classList.toggle('preview', preview);
     this.root.classList.toggle('computing', progress !== null && !progress.paused);
     this.fullDetail.hidden = !progress?.paused;
-    const nth = (s: number): string => (s === 2 ? 'other' : `${s}th`);
-    const stride = progress ? `every ${nth(progress.gridStride)} pixel` : '';
+    // The finest grid done, what a preview shows exactly (none yet: the screen shows the last picture moved).
+    const stride = progress && progress.gridStride > 0 ? everyNth(progress.gridStride) : '';
     const left = (p: { msLeft: number; measured: boolean; msLeftAtMost: number }): string =>
       p.measured
         ? `about ${formatDuration(p.msLeft)}`
@@ -92,7 +103,7 @@ export class Readout {
       this.statusText.textContent = `PREVIEW, exact at ${stride} · full detail: ${left(progress)} `;
     } else if (progress) {
       const share = (100 * progress.pixelsDone) / Math.max(1, progress.pixelsTotal);
-      const shown = preview ? ` · preview: ${stride}` : '';
+      const shown = preview && stride !== '' ? ` · preview: ${stride}` : '';
       this.statusText.textContent = `${demo}computing ${share.toFixed(share < 10 ? 1 : 0)}% · ${left(progress)} left${shown}`;
     } else if (scheduler.lastFrame) {
       const frame = scheduler.lastFrame;
@@ -103,22 +114,33 @@ export class Readout {
     }
   }
 
+  /**
+   * The net, the picture's size (once the canvas has its window's: its default 300 x 150 is no picture's), and what
+   * the picture asked for costs: so far while it is computed, or once it is on screen. Nothing while the last
+   * picture, of other settings, stands in for it.
+   */
   private showCost(): void {
     const { app } = this;
-    const summary = app.scheduler.lastSummary;
+    const { scheduler } = app;
     const { width, height } = app.size;
-    const neurons = `${neuronCount(app.net).toLocaleString('en')} neurons · ${width}×${height} px`;
-    if (!summary || summary.pixels === 0) {
+    const size = app.sizeKnown ? ` · ${width}×${height} px` : '';
+    const neurons = `${neuronCount(app.net).toLocaleString('en')} neurons${size}`;
+    const progress = scheduler.progress;
+    const summary = scheduler.currentSummary;
+    if (progress && progress.pixelsDone > 0) {
+      const perPixel = progress.evaluations / progress.pixelsDone;
+      this.cost.textContent = `${neurons} · ${evaluations(perPixel)} a pixel so far (${progress.pass})`;
+    } else if (summary && summary.pixels > 0) {
+      const computed = summary.pixels - summary.reusedPixels;
+      const perPixel = summary.evaluations / Math.max(1, computed);
+      const reused =
+        summary.reusedPixels > 0 ? `, ${Math.round((100 * summary.reusedPixels) / summary.pixels)}% moved` : '';
+      this.cost.textContent = `${neurons} · ${evaluations(perPixel)} a pixel (${app.settings.algorithm}${reused})`;
+    } else {
       this.cost.textContent = neurons;
-      return;
     }
-    const computed = summary.pixels - summary.reusedPixels;
-    const perPixel = summary.evaluations / Math.max(1, computed);
-    const reused =
-      summary.reusedPixels > 0 ? `, ${Math.round((100 * summary.reusedPixels) / summary.pixels)}% moved` : '';
-    this.cost.textContent = `${neurons} · ${formatValue(perPixel)} network evaluations a pixel (${app.settings.algorithm}${reused})`;
     const integral = app.lastTheoremIntegral;
-    if (app.settings.mode === 'theorem' && integral !== null) {
+    if (summary && app.settings.mode === 'theorem' && integral !== null) {
       this.cost.textContent += `\ntheorem: predicted boundary length in view ${formatValue(integral)}`;
     }
   }
@@ -127,7 +149,7 @@ export class Readout {
     const { view, size } = this.app;
     const pixel = pixelSize(view, size);
     const zoom = kDefaultSettings.span / view.span;
-    const zoomText = zoom >= 1e4 || zoom < 1e-2 ? zoom.toExponential(1) : formatValue(zoom);
+    const zoomText = formatValue(zoom);
     // The bar's length in CSS pixels: the canvas may have more device pixels than CSS pixels.
     const cssPixel = pixel * (size.width / Math.max(1, this.app.canvas.clientWidth || size.width));
     const length = niceLength(110 * cssPixel);
@@ -154,6 +176,7 @@ export class Readout {
       input.units,
       input.unit,
       summary?.outputRange,
+      summary?.reusedPixels,
       summary?.theoremMax,
       input.layers,
       input.imageWidth,

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { sawtoothCounts } from '../analysis/sawtooth.ts';
 import { measureNet, type StudyMeasures } from '../analysis/study.ts';
-import { counted } from '../model/format.ts';
+import { counted, csvText } from '../model/format.ts';
 import { randomNet } from '../model/random.ts';
 import { runCommand, usage } from './commandLine.ts';
 import { handleSignals } from './lifecycle.ts';
@@ -107,10 +107,18 @@ function plots(rows: readonly Row[], args: StudyArgs): Record<string, string> {
 
 function csv(rows: readonly Row[]): string {
   const header = ['family', 'widths', 'neurons', 'seed', 'regions', ...kColumns, 'seconds'];
-  const lines = rows.map((r) =>
-    [r.family, r.widths.join('x'), r.neurons, r.seed, r.regions, ...kColumns.map((c) => r[c]), r.seconds].join(','),
+  return csvText(
+    header,
+    rows.map((r) => [
+      r.family,
+      r.widths.join('x'),
+      r.neurons,
+      r.seed,
+      r.regions,
+      ...kColumns.map((c) => r[c]),
+      r.seconds,
+    ]),
   );
-  return `${[header.join(','), ...lines].join('\n')}\n`;
 }
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

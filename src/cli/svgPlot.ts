@@ -1,4 +1,5 @@
 /** Small dependency-free SVG line charts for the study command (uPlot needs a DOM; these are written in Node). */
+import { formatValue } from '../model/format.ts';
 
 export interface Series {
   readonly name: string;
@@ -36,9 +37,7 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function label(v: number): string {
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
-}
+const label = (v: number): string => formatValue(v, { digits: 4 });
 
 /** [min, max] of any number of values (a spread into Math.min overflows the stack for long series). */
 function extent(values: readonly number[]): [number, number] {

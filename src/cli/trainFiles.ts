@@ -7,6 +7,7 @@
  */
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvText } from '../model/format.ts';
 import type { Net } from '../model/net.ts';
 import { serializeNet } from '../model/netFile.ts';
 import { netToSafetensors } from '../model/netTensors.ts';
@@ -99,16 +100,12 @@ export function dataJson(data: Dataset): string {
   return JSON.stringify({ train: splitJson(data.train, data.inputDim), test: splitJson(data.test, data.inputDim) });
 }
 
-function csvCell(value: unknown): string {
-  if (Array.isArray(value)) return value.join(';');
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  return value === null || value === undefined ? '' : String(value);
-}
-
 /** metrics.csv: a header of kMetricsColumns, a row per checkpoint; lineRegions as N;N;...; undefined cells empty. */
 export function metricsCsv(rows: readonly MetricsRow[]): string {
-  const lines = rows.map((row) => kMetricsColumns.map((c) => csvCell(row[c])).join(','));
-  return `${[kMetricsColumns.join(','), ...lines].join('\n')}\n`;
+  return csvText(
+    kMetricsColumns,
+    rows.map((row) => kMetricsColumns.map((c) => row[c])),
+  );
 }
 
 /** The series of `y` against `x` over the rows, leaving out undefined values (NaN, null). */

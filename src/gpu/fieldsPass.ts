@@ -10,6 +10,7 @@ import commonWgsl from '../../shaders/common.wgsl?raw';
 import fieldsWgsl from '../../shaders/fields.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
+import statisticsWgsl from '../../shaders/statistics.wgsl?raw';
 import type { Net } from '../model/net.ts';
 import { neuronBases, neuronCount, outputCount, outputUnit } from '../model/net.ts';
 import { foldFirstLayer, type ImageSize, pixelSize } from '../model/view.ts';
@@ -86,7 +87,7 @@ interface SizeBuffers {
   readonly bindGroups: { readonly even: GPUBindGroup; readonly odd: GPUBindGroup };
 }
 
-const kParts = [commonWgsl, hashWgsl, perturbationWgsl, fieldsWgsl];
+const kParts = [commonWgsl, hashWgsl, perturbationWgsl, statisticsWgsl, fieldsWgsl];
 
 /** A frame being computed: its shader variant, its uniform's values, and the current level's chunks. */
 export interface BruteFrame {

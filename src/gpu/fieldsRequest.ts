@@ -28,7 +28,7 @@ export interface FieldsRequest {
   readonly fullSize?: ImageSize;
   /**
    * Theorem mode: also accumulate the main formula's integrand over the first `layersShown` layers, with a Gaussian
-   * bias density of this standard deviation. Only the brute-force pass computes it.
+   * bias density of this standard deviation. Both passes compute it (the region-seeded one from each region's maps).
    */
   readonly theoremSigmaB?: number;
   /** Per hidden neuron: the net's z is 2^e times the original net's (src/model/balance.ts); the theorem needs it. */

@@ -8,6 +8,7 @@ import commonWgsl from '../../shaders/common.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
 import perturbationWgsl from '../../shaders/perturbation.wgsl?raw';
 import regionsWgsl from '../../shaders/regions.wgsl?raw';
+import statisticsWgsl from '../../shaders/statistics.wgsl?raw';
 import type { Layer, Net } from '../model/net.ts';
 import { neuronBases, neuronCount, outputCount, outputUnit } from '../model/net.ts';
 import { foldFirstLayer, pixelSize } from '../model/view.ts';
@@ -117,7 +118,7 @@ export class RegionsPass {
       label: 'RegionsPass.pipelineLayout',
       bindGroupLayouts: [this.bindings.layout],
     });
-    const parts = [commonWgsl, hashWgsl, perturbationWgsl, regionsWgsl];
+    const parts = [commonWgsl, hashWgsl, perturbationWgsl, statisticsWgsl, regionsWgsl];
     this.variants = new ShaderVariants(device, 'regions.wgsl', parts, (module) =>
       device.createComputePipeline({
         label: 'RegionsPass.labelTile',

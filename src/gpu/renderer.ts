@@ -70,7 +70,10 @@ export interface FieldsSummary {
   readonly evaluations: number;
   /** Pixels moved from the previous fields instead of computed (pan reuse). */
   readonly reusedPixels: number;
-  /** The least and largest output over the pixels (null when the output was not computed). */
+  /**
+   * The least and largest output over the pixels (null when the output was not computed); in the decision mode, of
+   * the class, over the pixels computed (those moved by a pan reuse are not counted).
+   */
   readonly outputRange: readonly [number, number] | null;
   /** The largest theorem integrand over the pixels, per input unit (null outside theorem mode). */
   readonly theoremMax: number | null;
@@ -337,8 +340,9 @@ export class Renderer {
     const floats = new Float32Array(words.slice(0, kStatsWords).buffer);
     const low = words[kStat.outputLow] ?? 0;
     const high = words[kStat.outputHigh] ?? 0;
-    // The balanced net's outputs are 2^outputExponent times the net's.
-    const unscale = (x: number): number => scaleByPowerOfTwo(x, -(this.balanced?.outputExponent ?? 0));
+    // The balanced net's outputs are 2^outputExponent times the net's (a class is a class).
+    const exponent = stored?.output === 'decision' ? 0 : (this.balanced?.outputExponent ?? 0);
+    const unscale = (x: number): number => scaleByPowerOfTwo(x, -exponent);
     return {
       pixels: size.width * size.height,
       evaluations: words[kStat.evaluations] ?? 0,

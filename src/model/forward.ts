@@ -1,5 +1,7 @@
 /**
- * The one float64 forward pass: the oracle, the theorem, the segment walk and the polygon enumeration all use it.
+ * The one float64 forward pass of a net at a point, with tangents along any input directions: the oracle, predict, the
+ * theorem, the segment walk, the polygon enumeration and the measures of training use it. Training's loss and
+ * gradients (src/train/mlp.ts) have their own pass over a batch, since backpropagation needs every layer's values.
  * A layer computes z = W h + b and, along any number of input directions, the tangents dz_j = W dh_j. It sums the
  * columns of W (stored column-major) over the live inputs only, those where h or some dh_j is nonzero: inactive
  * neurons below give zeros and cost nothing. Four columns at a time, this is about three times faster in V8 than

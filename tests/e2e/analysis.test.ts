@@ -5,6 +5,7 @@ import { enumerateRegions } from '../../src/analysis/polygons.ts';
 import { kInstabilityEpsilons, sawtoothCounts } from '../../src/analysis/sawtooth.ts';
 import { walkSegment } from '../../src/analysis/segment.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import { formatValue } from '../../src/model/format.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { appErrors, openApp, urlHash, waitIdle } from '../support/appPage.ts';
 import { testSeed } from '../support/seed.ts';
@@ -92,7 +93,7 @@ describe('the analysis panel', () => {
     const { page, consoleErrors } = await openApp(harness, '#widths=12,12&sigmaB=0.4&seed=2&span=3&mode=theorem');
     const predicted = (await page.evaluate('window.reluscope.app.lastTheoremIntegral')) as number;
     expect(predicted).toBeGreaterThan(0);
-    // The readout is refreshed four times a second.
+    // The readout shows the integral with the finished picture.
     await page.waitForFunction(
       `/theorem: predicted boundary length in view \\d/.test(document.querySelector('#readout').textContent)`,
       {
@@ -109,6 +110,45 @@ describe('the analysis panel', () => {
     expect(result.theoremLength / result.exact.boundaryLength).toBeLessThan(3);
     expect(await page.evaluate(`document.querySelector('#analysis').textContent`)).toMatch(/theorem: predicted length/);
     expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('a count made in another mode gets the prediction when the theorem picture comes', async () => {
+    const { page, consoleErrors } = await openApp(harness, '#widths=12,12&sigmaB=0.4&seed=2&span=3');
+    const text = (): Promise<string> =>
+      page.evaluate(`document.querySelector('#analysis').textContent`) as Promise<string>;
+    await page.evaluate('window.reluscope.analysis.analyzeView()');
+    expect(await text()).toMatch(/theorem: switch the colour mode to "theorem" for the prediction/);
+    await page.evaluate(`window.reluscope.app.update({ mode: 'theorem' })`);
+    await waitIdle(page);
+    const predicted = (await page.evaluate('window.reluscope.app.lastTheoremIntegral')) as number;
+    const measured = (await page.evaluate('window.reluscope.analysis.lastView.exact.boundaryLength')) as number;
+    const fmt = (x: number): string => formatValue(x, { digits: 4 });
+    expect(await text()).toContain(`theorem: predicted length ${fmt(predicted)} (measured ${fmt(measured)})`);
+    expect(await page.evaluate('window.reluscope.analysis.lastView.theoremLength')).toBe(predicted);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the charts’ value axes have three ticks, labelled apart, where uPlot’s own left one', async () => {
+    const { page } = await openApp(harness, '#widths=4&seed=1');
+    const labels = (await page.evaluate(`(async () => {
+      const { OutputChart } = await import('/src/app/analysis/charts.ts');
+      const root = document.createElement('div');
+      document.body.append(root);
+      const chart = new OutputChart(root);
+      const result = [];
+      for (const [low, high] of [[0.31, 0.39], [1000, 1001], [0.1231, 0.1234]]) {
+        chart.show(2, [0.5], [low, high, low]);
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        result.push(chart.plot.axes[1]._values);
+      }
+      return result;
+    })()`)) as string[][];
+    for (const values of labels) {
+      expect(values.length, values.join(' ')).toBeGreaterThanOrEqual(3);
+      expect(new Set(values).size, values.join(' ')).toBe(values.length);
+    }
     await page.close();
   });
 

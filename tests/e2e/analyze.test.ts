@@ -133,6 +133,7 @@ describe('npm run study', () => {
       rows: { widths: number[]; seed: number; regions: number; crossingsPerLengthPerNeuron: number }[];
       sawtooth: { epsilon: number; meanRegions: number }[];
     };
+    expect(json.rows).toHaveLength(2 * 4);
     for (const row of json.rows) {
       const net = randomNet({ widths: row.widths, sigmaB: 0.5, seed: row.seed });
       expect(row.regions, row.widths.join('x')).toBe(enumerateRegions(net, { x0: -1, y0: -1, x1: 1, y1: 1 }).regions);

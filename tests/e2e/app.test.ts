@@ -336,10 +336,16 @@ describe('the app', () => {
     // A 100 KB value is quoted in part, not echoed in full.
     expect(errors.join('\n')).toMatch(/palette="p{40}"…\(99960 more characters\) is not one of/);
     expect(Math.max(...errors.map((e) => e.length))).toBeLessThan(300);
-    // span=0 was clamped to the smallest span: the app still renders (one region fills such a view).
-    expect(await urlHash(page)).toMatch(/span=1e-12/);
-    expect((await pixelStats(page)).distinctColours).toBeGreaterThan(0);
+    // span=0 was clamped to the smallest span: the app still renders. One region fills such a view, in the colour
+    // it has in a view a thousand times wider (not a blank canvas, nor another region's colour).
+    const hash = await urlHash(page);
+    expect(hash).toMatch(/span=1e-12/);
+    const tiny = await pixelStats(page);
+    expect(tiny.distinctColours).toBe(1);
+    const { page: wider } = await openApp(harness, hash.replace('span=1e-12', 'span=1e-9'));
+    expect((await pixelStats(wider)).digest).toBe(tiny.digest);
     expect(consoleErrors).toEqual([]);
+    await wider.close();
     await page.close();
   });
 

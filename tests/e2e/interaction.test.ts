@@ -7,6 +7,7 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputScale } from '../../src/app/legend.ts';
+import { evaluations, everyNth } from '../../src/app/readout.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { formatValue } from '../../src/model/format.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
@@ -106,7 +107,7 @@ describe('coarse to fine', () => {
     expect(paused.paused).toBe(true);
     expect(paused.gridStride).toBeGreaterThan(1);
     expect(await page.evaluate('window.reluscope.app.scheduler.showingPreview')).toBe(true);
-    expect(await readoutText(page)).toMatch(/PREVIEW, exact at every \d+th pixel · full detail: /);
+    expect(await readoutText(page)).toContain(`PREVIEW, exact at ${everyNth(paused.gridStride)} · full detail: `);
     expect(await page.evaluate(`document.querySelector('#readout .status button').hidden`)).toBe(false);
     // Input while the preview waits: the view changes, the paused computation is given up, a new preview comes.
     const abandoned = (await page.evaluate('window.reluscope.app.abandoned')) as number;
@@ -231,6 +232,88 @@ describe('readout', () => {
     expect(text).toContain(`class ${expected.predicted} (margin ${formatValue(expected.margin)})`);
     const gpu = await page.evaluate(`(async () => (await window.reluscope.app.readFields()).output[77 * 240 + 101])()`);
     expect(gpu).toBe(expected.predicted);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('readout words', () => {
+  it('the canvas’s default size is never shown as the picture’s: the first readout waits for the real one', async () => {
+    const page = await harness.browser.newPage();
+    // Every text the cost line has had, from the page's start.
+    await page.evaluateOnNewDocument(`(() => {
+      window.costTexts = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('#readout .cost')?.textContent;
+        if (text && text !== window.costTexts.at(-1)) window.costTexts.push(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    })()`);
+    await page.setViewport({ width: 240, height: 180, deviceScaleFactor: 1 });
+    await page.goto(`${harness.origin}/${small}`, { waitUntil: 'load' });
+    await waitIdle(page);
+    const texts = (await page.evaluate('window.costTexts')) as string[];
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.filter((t) => /300×150/.test(t))).toEqual([]);
+    expect(texts.at(-1)).toMatch(/^48 neurons · 240×180 px · /);
+    await page.close();
+  });
+
+  it('a preview says which grid it shows, never "every 0th pixel"; the cost line is of the net computed', async () => {
+    const { page, consoleErrors } = await openApp(harness, small);
+    const cost = (): Promise<string> =>
+      page.evaluate(`document.querySelector('#readout .cost').textContent`) as Promise<string>;
+    expect(await cost()).toMatch(/^48 neurons · 240×180 px · [\d.]+ network evaluations a pixel \(fast\)$/);
+    // Every picture stops at its first grid: a preview of another net.
+    await page.evaluate(`(() => {
+      const hooks = window.reluscope.app.testHooks;
+      hooks.firstPictureMs = 1e-6;
+      hooks.confirmMs = 0;
+    })()`);
+    await page.evaluate('window.reluscope.app.update({ widths: [20, 20] })');
+    await waitIdle(page);
+    const progress = (await page.evaluate('window.reluscope.app.scheduler.progress')) as {
+      gridStride: number;
+      evaluations: number;
+      pixelsDone: number;
+      pass: string;
+    };
+    expect(await readoutText(page)).toContain(`PREVIEW, exact at ${everyNth(progress.gridStride)} · `);
+    const perPixel = evaluations(progress.evaluations / progress.pixelsDone);
+    expect(await cost()).toBe(`40 neurons · 240×180 px · ${perPixel} a pixel so far (${progress.pass})`);
+    // A new computation on the preview, held before its first grid is done: the readout names no grid.
+    await page.evaluate(`(() => {
+      window.reluscope.app.testHooks.gate = new Promise((release) => { window.releaseSteps = release; });
+    })()`);
+    await page.evaluate('window.reluscope.app.update({ seed: 11 })');
+    await page.waitForFunction('window.reluscope.app.scheduler.progress?.gridStride === 0');
+    const status = (await page.evaluate(`document.querySelector('#readout .status').textContent`)) as string;
+    expect(status).toMatch(/^computing [\d.]+% · /);
+    expect(status).not.toMatch(/every|0th/);
+    await page.evaluate(`(() => { window.reluscope.app.testHooks.gate = null; window.releaseSteps(); })()`);
+    await waitIdle(page);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('a 1-output net in the decision mode, one class in view: the legend says why the picture is one colour', async () => {
+    // Far from the origin, a small view inside one region, away from the output's zero line.
+    const [cx, cy, span] = [3.1, -2.7, 0.01];
+    const net = randomNet({ widths: [8, 8], sigmaB: 0.5, seed: 5 });
+    const here = evaluatePoint(net, cx, cy);
+    expect(here.distance).toBeGreaterThan(span);
+    expect(here.decision.distance).toBeGreaterThan(span);
+    const { page, consoleErrors } = await openApp(
+      harness,
+      `#widths=8,8&sigmaB=0.5&seed=5&mode=decision&cx=${cx}&cy=${cy}&span=${span}`,
+    );
+    const sign = here.output > 0 ? 'positive' : '≤ 0';
+    const legend = (await page.evaluate(`document.querySelector('#readout .colours').textContent`)) as string;
+    expect(legend).toContain(`one class in view: the output is ${sign} everywhere here`);
+    // A view with both classes says nothing of the kind.
+    await page.evaluate('window.reluscope.app.update({ cx: 0, cy: 0, span: 4 })');
+    await waitIdle(page);
+    const both = (await page.evaluate(`document.querySelector('#readout .colours').textContent`)) as string;
+    expect(both).not.toContain('one class in view');
     expect(consoleErrors).toEqual([]);
     await page.close();
   });

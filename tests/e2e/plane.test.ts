@@ -78,6 +78,13 @@ describe('a net of 784 inputs in the app', () => {
     const [u, vv] = [v.cx + (200.5 - 300) * s, v.cy - (150.5 - 200) * s];
     expect(cursor).toBe(`at the cursor\npredicted ${predicted(planePoint(plane, u, vv))}`);
     expect(await urlHash(page)).toContain(`plane=${text}`);
+    // Reset view (the key 0) frames the images again, not the origin's default view.
+    await page.evaluate('window.reluscope.app.setView({ cx: 0, cy: 0, span: 4 })');
+    await waitIdle(page);
+    await page.keyboard.press('0');
+    await waitIdle(page);
+    const reset = (await page.evaluate('JSON.stringify(window.reluscope.app.view)')) as string;
+    expect(JSON.parse(reset)).toEqual(viewOfMarks(plane, 600 / 400));
     expect(consoleErrors).toEqual([]);
     expect(await appErrors(page)).toEqual([]);
     await page.close();

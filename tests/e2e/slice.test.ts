@@ -24,8 +24,9 @@ const kSafetensors = join(import.meta.dirname, '../../models/mnist-mlp-64x64x64.
 const dir = mkdtempSync(join(tmpdir(), 'reluscope-slice-'));
 const rng = new Random(testSeed('e2e/slice.test.ts#1'));
 const model = netFromSafetensors(readFileSync(kSafetensors));
+type Reference = { digit: number; index: number; logits_f64: number[]; predicted: number };
 const reference = JSON.parse(readFileSync(join(kFixtures, 'mnist-mlp-64x64x64.reference.json'), 'utf8')) as {
-  references: { digit: number; index: number; logits_f64: number[]; predicted: number }[];
+  references: Reference[];
 };
 
 function relativeError(x: readonly number[], y: readonly number[]): number {
@@ -33,13 +34,26 @@ function relativeError(x: readonly number[], y: readonly number[]): number {
   return Math.max(...y.map((v, i) => Math.abs((x[i] ?? Number.NaN) - v) / scale));
 }
 
-const pick = () => reference.references[Math.floor(rng.uniform() * reference.references.length)];
-const testImage = () => `${Math.floor(10 * rng.uniform())}/${800 + Math.floor(60 * rng.uniform())}`;
+/** Two different images of the reference (a line needs two ends). */
+function pickTwo(): [Reference, Reference] {
+  const n = reference.references.length;
+  const i = Math.floor(rng.uniform() * n);
+  const j = (i + 1 + Math.floor(rng.uniform() * (n - 1))) % n;
+  const [a, b] = [reference.references[i], reference.references[j]];
+  if (!a || !b) throw new Error(`no reference images ${i}, ${j} of ${n}`);
+  return [a, b];
+}
+
+/** A plane through three different test images. */
+function testPlane(): string {
+  const images = new Set<string>();
+  while (images.size < 3) images.add(`${Math.floor(10 * rng.uniform())}/${800 + Math.floor(60 * rng.uniform())}`);
+  return `mnist:${[...images].join(',')}`;
+}
 
 describe('analyze on nets of many inputs', () => {
   it('--line mnist:D/I,D/I: both ends give PyTorch float64 logits and predictions; the regions are the walk', async () => {
-    const [a, b] = [pick(), pick()];
-    if (!a || !b || (a.digit === b.digit && a.index === b.index)) return;
+    const [a, b] = pickTwo();
     const line = `mnist:${a.digit}/${a.index},${b.digit}/${b.index}`;
     const run = await runCli('src/cli/analyze.ts', [
       '--net',
@@ -63,7 +77,7 @@ describe('analyze on nets of many inputs', () => {
   });
 
   it('--plane through three images and the bundled model: the exact count of the view', async () => {
-    const text = `mnist:${testImage()},${testImage()},${testImage()}`;
+    const text = testPlane();
     const run = await runCli('src/cli/analyze.ts', [
       ...['--preset', 'mnist-mlp', '--plane', text, '--json'],
       ...['--view', '0.5,-0.3,1.5', '--samples', '0', '--theorem-grid', '0'],
@@ -122,7 +136,7 @@ describe('analyze on nets of many inputs', () => {
 
 describe('shot on nets of many inputs', () => {
   it('--plane: the fields of the 784-input net as the float64 oracle has them, the view framed, the images marked', async () => {
-    const text = `mnist:${testImage()},${testImage()},${testImage()}`;
+    const text = testPlane();
     const [out, fieldsPath] = [join(dir, 'plane.png'), join(dir, 'plane.rlf')];
     const size = { width: 48, height: 32 };
     const run = await runCli('src/cli/shot.ts', [

@@ -40,7 +40,10 @@ describe('npm run train', () => {
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual([...kMetricsColumns].sort());
       expect(row.loss).toBeGreaterThan(0);
-      expect(row.testAccuracy).toBeGreaterThanOrEqual(0);
+      // The share of the 160 training and 40 test points classified right.
+      expect(row.trainAccuracy * 160).toBeCloseTo(Math.round(row.trainAccuracy * 160), 9);
+      expect(row.testAccuracy * 40).toBeCloseTo(Math.round(row.testAccuracy * 40), 9);
+      expect(row.testAccuracy).toBeLessThanOrEqual(1);
       expect(row.lineRegions).toHaveLength(8);
       expect(row.viewRegions).toBeGreaterThan(0);
     }

@@ -4,7 +4,7 @@
  * unchanged), the `unit` setting (parsed, clamped to the net's units), the legend's classes.
  */
 import { describe, expect, it } from 'vitest';
-import { decisionClasses } from '../../src/app/legend.ts';
+import { decisionClasses, oneClassInView } from '../../src/app/legend.ts';
 import { parseCommand, settingsFromFlags } from '../../src/cli/commandLine.ts';
 import { kShotCommand } from '../../src/cli/shotArgs.ts';
 import { classColour } from '../../src/gpu/colourScale.ts';
@@ -153,17 +153,37 @@ describe('the legend of the decision mode', () => {
     expect(decisionClasses(12)[11]?.colour).toEqual(classColour(11));
   });
 
-  it('at least ten clearly distinct colours', () => {
-    const colours = Array.from({ length: 10 }, (_, k) => classColour(k));
-    for (let a = 0; a < 10; a++) {
-      for (let b = a + 1; b < 10; b++) {
-        const ca = colours[a] ?? [0, 0, 0];
-        const cb = colours[b] ?? [0, 0, 0];
-        const apart = Math.hypot(ca[0] - cb[0], ca[1] - cb[1], ca[2] - cb[2]);
-        expect(apart, `classes ${a} and ${b}`).toBeGreaterThan(0.1);
+  it('says why a picture is one flat colour: one class in view (not after a pan reuse, which counts only new pixels)', () => {
+    const summary = { pixels: 100, evaluations: 9, reusedPixels: 0, theoremMax: null };
+    const range = (low: number, high: number) => ({ ...summary, outputRange: [low, high] as const });
+    expect(oneClassInView(range(1, 1), 1)).toBe(
+      'one class in view: the output is positive everywhere here (no decision boundary)',
+    );
+    expect(oneClassInView(range(0, 0), 1)).toBe(
+      'one class in view: the output is ≤ 0 everywhere here (no decision boundary)',
+    );
+    expect(oneClassInView(range(3, 3), 10)).toBe(
+      'one class in view: unit 3 is the largest everywhere here (no decision boundary)',
+    );
+    expect(oneClassInView(range(0, 1), 1)).toBeNull();
+    expect(oneClassInView({ ...range(1, 1), reusedPixels: 40 }, 1)).toBeNull();
+    expect(oneClassInView({ ...summary, outputRange: null }, 1)).toBeNull();
+    expect(oneClassInView(null, 1)).toBeNull();
+  });
+
+  it('ten clearly distinct colours, then neighbouring classes clearly apart and no two of the 64 alike', () => {
+    const colours = Array.from({ length: 64 }, (_, k) => classColour(k));
+    const apart = (a: number, b: number): number => {
+      const [ca, cb] = [colours[a] ?? [0, 0, 0], colours[b] ?? [0, 0, 0]];
+      return Math.hypot(ca[0] - cb[0], ca[1] - cb[1], ca[2] - cb[2]);
+    };
+    for (let a = 0; a < 64; a++) {
+      for (let b = a + 1; b < 64; b++) {
+        expect(apart(a, b), `classes ${a} and ${b}`).toBeGreaterThan(b < 10 ? 0.1 : 0.02);
       }
     }
-    for (let k = 10; k < 64; k++) for (const c of classColour(k)) expect(c).toBeGreaterThanOrEqual(0);
+    // Beyond the ten of Tableau 10, hues a golden angle apart: classes k and k + 1 are far apart.
+    for (let k = 10; k < 63; k++) expect(apart(k, k + 1), `classes ${k} and ${k + 1}`).toBeGreaterThan(0.3);
   });
 });
 

@@ -106,21 +106,21 @@ describe('shader variants and bindings', () => {
     const fields = shader('fields.wgsl');
     const variant = (OUTPUT: boolean, THEOREM: boolean, DECISION = false): string =>
       preprocess(fields, { OUTPUT, THEOREM, DECISION });
-    expect(variant(false, false)).not.toMatch(/counters\[0\]|counters\[2\]|let inverseSigma/);
-    expect(variant(true, false)).toMatch(/atomicMax\(&counters\[0\]/);
+    expect(variant(false, false)).not.toMatch(/recordOutput|recordIntegrand|let inverseSigma/);
+    expect(variant(true, false)).toMatch(/recordOutput\(field.output\)/);
     expect(variant(true, false)).not.toMatch(/let inverseSigma/);
     expect(variant(false, true)).toMatch(/let inverseSigma/);
-    expect(variant(false, true)).not.toMatch(/counters\[0\]/);
+    expect(variant(false, true)).not.toMatch(/recordOutput/);
     expect(variant(false, false, true)).toMatch(/decide\(&maps/);
-    expect(variant(false, false, true)).not.toMatch(/counters\[0\]/);
+    expect(variant(false, false, true)).toMatch(/recordOutput\(field.output\)/);
     expect(variant(true, false)).not.toMatch(/decide\(&maps/);
     const regions = shader('regions.wgsl');
     const none = { OUTPUT: false, THEOREM: false, DECISION: false };
-    expect(preprocess(regions, none)).not.toMatch(/counters\[0\]|counters\[2\]|outputMaps/);
-    expect(preprocess(regions, { ...none, OUTPUT: true })).toMatch(/atomicMax\(&counters\[0\]/);
-    expect(preprocess(regions, { ...none, THEOREM: true })).toMatch(/atomicMax\(&counters\[2\]/);
+    expect(preprocess(regions, none)).not.toMatch(/recordOutput|recordIntegrand|outputMaps/);
+    expect(preprocess(regions, { ...none, OUTPUT: true })).toMatch(/recordOutput\(field.output\)/);
+    expect(preprocess(regions, { ...none, THEOREM: true })).toMatch(/recordIntegrand\(theorem\[pixel\]\)/);
     expect(preprocess(regions, { ...none, DECISION: true })).toMatch(/decide\(&maps/);
-    expect(preprocess(regions, { ...none, DECISION: true })).not.toMatch(/counters\[0\]/);
+    expect(preprocess(regions, { ...none, DECISION: true })).toMatch(/recordOutput\(field.output\)/);
   });
 
   it('bindings are read from the WGSL by variable name, each number once', () => {

@@ -4,28 +4,31 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { type AxisScale, axisScale } from './axis.ts';
 
 const kWidth = 296;
-const kHeight = 110;
+const kHeight = 120;
 const kAxis = { stroke: '#ccc', grid: { stroke: 'rgba(255,255,255,0.12)' }, ticks: { stroke: '#666' } };
-
-/** Axis numbers short enough for the panel: 200k, 1.5M, 0.002. */
-function compact(value: number): string {
-  const size = Math.abs(value);
-  if (size >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
-  if (size >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
-  return String(Number(value.toPrecision(3)));
-}
 
 function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: boolean, logX = false): uPlot {
   const paths = bars ? uPlot.paths.bars?.({ size: [1, Number.POSITIVE_INFINITY], align: 1 }) : undefined;
+  // The value axis: its range widened to whole ticks, then those ticks and their labels (uPlot asks in this order).
+  let y: AxisScale = axisScale(0, 1);
   return new uPlot(
     {
       width: kWidth,
       height: kHeight,
       legend: { show: false },
       cursor: { show: true, points: { show: false } },
-      scales: { x: logX ? { time: false, distr: 3 } : { time: false } },
+      scales: {
+        x: logX ? { time: false, distr: 3 } : { time: false },
+        y: {
+          range: (_plot, min, max) => {
+            y = axisScale(min, max);
+            return [y.lo, y.hi];
+          },
+        },
+      },
       axes: [
         {
           ...kAxis,
@@ -39,7 +42,13 @@ function chart(root: HTMLElement, xLabel: string, series: uPlot.Series, bars: bo
               }
             : {}),
         },
-        { ...kAxis, size: 48, space: 16, values: (_plot, splits) => splits.map(compact) },
+        {
+          ...kAxis,
+          // Wide enough for the longest label (at most 8 pixels a character at uPlot's 12 px font) and the ticks.
+          size: () => 18 + 8 * Math.max(3, ...y.labels.map((label) => label.length)),
+          splits: () => [...y.ticks],
+          values: () => [...y.labels],
+        },
       ],
       series: [{}, paths ? { ...series, paths } : series],
     },

@@ -9,6 +9,7 @@ import { kInstabilityEpsilons, type SawtoothCount } from '../../analysis/sawtoot
 import type { SegmentWalk } from '../../analysis/segment.ts';
 import type { FieldsData } from '../../gpu/renderer.ts';
 import { distinctPatterns } from '../../model/fieldsFile.ts';
+import { formatValue } from '../../model/format.ts';
 import { type Net, neuronCount } from '../../model/net.ts';
 import type { ImageSize, View } from '../../model/view.ts';
 import type { Settings } from '../../settings/settings.ts';
@@ -49,12 +50,7 @@ export const kMaxSweepDepth = 16;
 /** Narrower windows start with the panel folded. */
 const kOpenWidth = 900;
 
-function fmt(value: number, digits = 4): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1e4 || (Math.abs(value) < 1e-3 && value !== 0)
-    ? value.toExponential(digits - 1)
-    : value.toPrecision(digits);
-}
+const fmt = (value: number): string => formatValue(value, { digits: 4 });
 
 function div(parent: HTMLElement, className: string, text = ''): HTMLDivElement {
   const element = document.createElement('div');
@@ -197,6 +193,7 @@ export class AnalysisPanel {
     const stale = this.counted !== null && (this.counted.net !== now.net || this.counted.key !== now.key);
     this.viewBlock.classList.toggle('stale', stale);
     this.staleNote.hidden = !stale;
+    if (!stale) this.showTheorem();
     // A count of another net's regions is of no use any more.
     if (this.regionsWorker.busy && this.countNet !== this.host.net) this.regionsWorker.cancel();
     const segment = this.host.settings.segment;
@@ -269,7 +266,10 @@ export class AnalysisPanel {
       };
       this.lastView = result;
       this.counted = this.measuredKey();
-      this.showView(result, fields);
+      this.showView(result);
+      const { edges, counts } = histogram(fields.distance, kBins);
+      this.distancePlot.hidden = false;
+      this.distanceChart.show(edges, counts);
       this.refresh();
       this.bringIntoView(this.viewBlock);
       return result;
@@ -289,7 +289,19 @@ export class AnalysisPanel {
     this.progress.removeAttribute('value');
   }
 
-  private showView(result: ViewAnalysis, fields: FieldsData): void {
+  /**
+   * A count made outside the theorem mode gets the theorem's prediction when the theorem picture of the same net,
+   * view and layers is computed (the count is not stale): the integral the scheduler has then is of that picture.
+   */
+  private showTheorem(): void {
+    const view = this.lastView;
+    if (!view || view.theoremLength !== null) return;
+    const theoremLength = this.host.settings.mode === 'theorem' ? this.host.lastTheoremIntegral : null;
+    if (theoremLength !== null) this.lastView = { ...view, theoremLength };
+    this.showView(this.lastView ?? view);
+  }
+
+  private showView(result: ViewAnalysis): void {
     const { exact, pixelPatterns, meanDistance, theoremLength } = result;
     const neurons = neuronCount(this.host.net);
     const { cx, cy, span } = result.view;
@@ -304,12 +316,11 @@ export class AnalysisPanel {
     ];
     if (theoremLength !== null) {
       lines.push(`theorem: predicted length ${fmt(theoremLength)} (measured ${fmt(exact.boundaryLength)})`);
+    } else if (this.host.settings.mode === 'theorem') {
+      lines.push('theorem: the prediction comes with the theorem picture');
     } else {
       lines.push('theorem: switch the colour mode to "theorem" for the prediction');
     }
     this.viewText.textContent = lines.join('\n');
-    const { edges, counts } = histogram(fields.distance, kBins);
-    this.distancePlot.hidden = false;
-    this.distanceChart.show(edges, counts);
   }
 }

@@ -5,6 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatValue } from '../../model/format.ts';
 import type { MetricsRow } from '../../train/run.ts';
 
 const kWidth = 296;
@@ -58,10 +59,6 @@ const kCharts: readonly Chart[] = [
   },
 ];
 
-function compact(value: number): string {
-  return Math.abs(value) >= 1e3 ? `${Number((value / 1e3).toPrecision(3))}k` : String(Number(value.toPrecision(3)));
-}
-
 function plot(root: HTMLElement, chart: Chart, marked: () => number | null): uPlot {
   const { lines } = chart;
   const right = lines.some((l) => l.right);
@@ -74,7 +71,7 @@ function plot(root: HTMLElement, chart: Chart, marked: () => number | null): uPl
       scales: { x: { time: false } },
       axes: [
         { ...kAxis, label: chart.xLabel, labelSize: 16, size: 30 },
-        { ...kAxis, size: 44, space: 16, values: (_p, splits) => splits.map(compact) },
+        { ...kAxis, size: 44, space: 16, values: (_p, splits) => splits.map((v) => formatValue(v, { compact: true })) },
         ...(right
           ? [
               {
@@ -84,7 +81,7 @@ function plot(root: HTMLElement, chart: Chart, marked: () => number | null): uPl
                 size: 40,
                 space: 16,
                 grid: { show: false },
-                values: (_p: uPlot, s: number[]) => s.map(compact),
+                values: (_p: uPlot, s: number[]) => s.map((v) => formatValue(v, { compact: true })),
               },
             ]
           : []),
