@@ -93,6 +93,7 @@ export class App {
 
   static async start(canvas: HTMLCanvasElement, messages: Messages): Promise<App> {
     const gpu = await createGpu(canvas);
+    performance.mark('reluscope:gpu');
     const { settings, messages: urlMessages } = settingsFromHash(location.hash);
     for (const message of urlMessages) messages.error(`URL: ${message}`);
     let sliced: SlicedNet;
@@ -106,6 +107,7 @@ export class App {
       sliced = App.netFor(settings);
       gpu.renderer.setNet(sliced.net);
     }
+    performance.mark('reluscope:net');
     if (settings.net !== '') settings.widths = hiddenWidths(sliced.model);
     settings.plane = sliced.spec;
     const given = new URLSearchParams(location.hash.replace(/^#/, ''));

@@ -31,7 +31,12 @@ export interface AppHandle {
   failed: string | null;
 }
 
+/**
+ * Where a first visit's time goes (npm run bench reads them): the modules loaded (this function runs), the GPU ready
+ * (device, renderer), the net made, the app started; then the scheduler's first grid and present (frameScheduler.ts).
+ */
 async function main(): Promise<void> {
+  performance.mark('reluscope:modules');
   const canvas = element<HTMLCanvasElement>('view');
   const messages = new Messages(element('messages'));
   const handle: AppHandle = {

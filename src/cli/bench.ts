@@ -14,7 +14,7 @@ import { resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
 import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
 import { startHarness, WebGpuUnavailableError } from './harness.ts';
-import { type InteractionCase, type InteractionRow, measureInteraction } from './interactionBench.ts';
+import { type InteractionCase, type InteractionRow, measureInteraction, startAppServer } from './interactionBench.ts';
 import { handleSignals } from './lifecycle.ts';
 import { Shooter } from './shooter.ts';
 import { kSmokeTrainingCases, kTrainingCases, measureTraining, type TrainingRow } from './trainingBench.ts';
@@ -60,14 +60,23 @@ const kSmokeCases: BenchCase[] = [
   { widths: [8, 8], width: 48, height: 40, span: 2 },
   { widths: [6, 6, 6], width: 40, height: 32, span: 2, layers: 2 },
 ];
-/** The app at 1280 x 800: the default view (centre 0, span 4) and a deep one (the frame cases' centre, span 0.01). */
+/**
+ * The app at 1280 x 800: its default net and view (3 x 32); 3 x 64 at the default view and a deep one (the frame
+ * cases' centre, span 0.01); 4 x 1024 at both.
+ */
+const kNet64 = 'widths=64,64,64&sigmaB=0.1&seed=1';
+const kNet1024 = 'widths=1024,1024,1024,1024&sigmaB=0.1&seed=1';
+const kDeep = `cx=${kCentre.cx}&cy=${kCentre.cy}&span=0.01`;
 const kInteractionCases: InteractionCase[] = [
-  { widths: [64, 64, 64], width: 1280, height: 800, cx: 0, cy: 0, span: 4 },
-  { widths: [64, 64, 64], width: 1280, height: 800, ...kCentre, span: 0.01 },
-  { widths: [1024, 1024, 1024, 1024], width: 1280, height: 800, cx: 0, cy: 0, span: 4 },
-  { widths: [1024, 1024, 1024, 1024], width: 1280, height: 800, ...kCentre, span: 0.01 },
+  { name: '3x32 (the default)', hash: '', width: 1280, height: 800 },
+  { name: '3x64', hash: `${kNet64}&span=4`, width: 1280, height: 800 },
+  { name: '3x64', hash: `${kNet64}&${kDeep}`, width: 1280, height: 800 },
+  { name: '4x1024', hash: `${kNet1024}&span=4`, width: 1280, height: 800 },
+  { name: '4x1024', hash: `${kNet1024}&${kDeep}`, width: 1280, height: 800 },
 ];
-const kSmokeInteraction: InteractionCase[] = [{ widths: [8, 8], width: 320, height: 240, cx: 0, cy: 0, span: 4 }];
+const kSmokeInteraction: InteractionCase[] = [
+  { name: '8,8', hash: 'widths=8,8&sigmaB=0.5&seed=1&span=4', width: 320, height: 240 },
+];
 /** Zooms timed per interaction case. */
 const kZooms = 3;
 /** Brute force on a machine without a GPU: frames above this many multiply-adds are timed on a crop. */
@@ -194,20 +203,46 @@ function widthsLabel(widths: readonly number[]): string {
 }
 
 function interactionTable(rows: readonly InteractionRow[]): string {
-  const header = ['widths', 'window', 'span', 'first picture', 'finished', 'input->screen', 'input->picture'];
+  const header = [
+    'net',
+    'view',
+    'first visit',
+    'modules',
+    'gpu',
+    'net',
+    'started',
+    'first grid',
+    'second visit',
+    'finished',
+    'estimates',
+    'input->screen',
+    'input->picture',
+  ];
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const rest = (p: NonNullable<InteractionRow['paused']>): string =>
     p.measured ? `~${formatDuration(p.msLeft)}` : `${formatDuration(p.msLeft)} to ${formatDuration(p.msLeftAtMost)}`;
+  const view = (hash: string): string => {
+    const params = new URLSearchParams(hash);
+    return `span ${params.get('span') ?? 4}${params.has('cx') ? ` at (${params.get('cx')}, ${params.get('cy')})` : ''}`;
+  };
   const lines = rows.map((r) => [
-    widthsLabel(r.widths),
-    `${r.width}x${r.height}`,
-    String(r.span),
-    seconds(r.firstPictureMs),
+    r.name,
+    view(r.hash),
+    seconds(r.first.firstPictureMs),
+    seconds(r.first.modulesMs),
+    seconds(r.first.gpuMs),
+    seconds(r.first.netMs),
+    seconds(r.first.startedMs),
+    seconds(r.first.firstGridMs),
+    seconds(r.second.firstPictureMs),
     r.finishedMs !== null
       ? seconds(r.finishedMs)
       : r.paused
         ? `preview 1/${r.paused.stride}, rest ${rest(r.paused)}`
         : 'not within --max-seconds',
+    r.estimate
+      ? `x${r.estimate.first.toFixed(2)} first, x${r.estimate.median.toFixed(2)} median (${r.estimate.count})`
+      : '',
     seconds(r.inputToScreenMs),
     seconds(r.inputToPictureMs),
   ]);
@@ -302,13 +337,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     }
     if (!values['no-interaction']) {
-      const interactionCases = values.smoke ? kSmokeInteraction : kInteractionCases;
-      // A first load of the app (the dev server prepares its modules once, as on a user's first visit).
-      await measureInteraction(harness, kSmokeInteraction[0] as InteractionCase, 0, maxSeconds);
-      for (const c of interactionCases) {
-        const row = await measureInteraction(harness, c, kZooms, maxSeconds);
-        interaction.push(row);
-        process.stderr.write(`${interactionTable([row]).split('\n')[2]}\n`);
+      // As a user meets the app: npm start's server, freshly started; each case in a fresh browser profile.
+      await harness.close();
+      harness = null;
+      const server = await startAppServer();
+      try {
+        for (const c of values.smoke ? kSmokeInteraction : kInteractionCases) {
+          const row = await measureInteraction(server.origin, c, kZooms, maxSeconds, gpu);
+          interaction.push(row);
+          process.stderr.write(`${interactionTable([row]).split('\n')[2]}\n`);
+        }
+      } finally {
+        server.close();
       }
     }
   } catch (error) {
@@ -318,7 +358,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await harness?.close();
   }
   const text =
-    `${table(rows)}\n\nThe app (time since navigation start, and from a wheel zoom):\n${interactionTable(interaction)}\n` +
+    `${table(rows)}\n\nThe app (npm start; time since navigation start on a first visit in a fresh profile, where it goes, a ` +
+    `second visit; the estimates of the time left over the time that was left; from a wheel zoom):\n` +
+    `${interactionTable(interaction)}\n` +
     (training.length > 0 ? `\nTraining (float64 on the CPU, Adam):\n${trainingTable(training)}\n` : '');
   process.stdout.write(values.json ? `${JSON.stringify({ frames: rows, interaction, training }, null, 1)}\n` : text);
   return 0;

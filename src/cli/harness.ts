@@ -6,27 +6,20 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
-import { chromiumFlags } from './chromiumFlags.ts';
+import { type Chromium, kChromium, launchChromium } from './chromium.ts';
 import { onInterrupt } from './lifecycle.ts';
 import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
 
-export { WebGpuUnavailableError };
+export { kChromium, WebGpuUnavailableError };
 
-export const kChromium = process.env.RELUSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const kProfilePrefix = 'reluscope-chromium-';
 /** Where the harness serves bytes published from node (nets too large to pass through the debugging protocol). */
 export const kPublishedPath = '/__reluscope/';
-
-/** More Chromium flags from RELUSCOPE_CHROMIUM_ARGS (space-separated): for debugging, and to test failures. */
-function extraArgs(): string[] {
-  return (process.env.RELUSCOPE_CHROMIUM_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
-}
 
 let version: string | null = null;
 /** `chromium --version`, or why it could not be run. */
@@ -63,7 +56,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-function diagnosis(flags: readonly string[], answer: string, said: readonly string[]): WebGpuUnavailableError {
+export function diagnosis(flags: readonly string[], answer: string, said: readonly string[]): WebGpuUnavailableError {
   const chromium = `${kChromium} (${chromiumVersion()})`;
   const log = said.length > 0 ? ` Chromium said: ${said.slice(-3).join(' | ')}.` : '';
   return new WebGpuUnavailableError(
@@ -111,31 +104,15 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
     server: { middlewareMode: true, hmr: false, ws: { server: http } },
   });
   http.on('request', server.middlewares);
-  const userDataDir = mkdtempSync(join(tmpdir(), `${kProfilePrefix}${process.pid}-`));
-  const flags = [...chromiumFlags(options.gpu ?? false, userDataDir), ...extraArgs()];
-  const said: string[] = [];
-  let browser: Browser | null = null;
+  let chromium: Chromium | null = null;
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       unregister();
-      const child = browser?.process();
-      if (browser && child?.exitCode === null) {
-        const closed = browser.close().catch(() => undefined);
-        await Promise.race([closed, new Promise((done) => setTimeout(done, 5_000).unref())]);
-      }
-      if (child?.pid && child.exitCode === null && child.signalCode === null) {
-        // The whole process group: the GPU and renderer processes too.
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }
+      await chromium?.close();
       http.closeAllConnections();
       await new Promise((done) => http.close(done));
       await server.close().catch(() => undefined);
-      rmSync(userDataDir, { recursive: true, force: true });
     })();
     return closing;
   };
@@ -148,28 +125,9 @@ export async function startHarness(options: { gpu?: boolean; root?: string } = {
     const address = http.address();
     if (!address || typeof address === 'string') throw new Error('the local server did not start');
     const origin = `http://127.0.0.1:${address.port}`;
-    try {
-      browser = await puppeteer.launch({
-        executablePath: kChromium,
-        headless: true,
-        pipe: true,
-        args: [...flags], // a copy: puppeteer takes --enable-features out of the array it is given
-        protocolTimeout: 3_600_000,
-        // lifecycle.ts handles signals: puppeteer's own handlers would exit before the profile is removed.
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-      });
-    } catch (error) {
-      throw diagnosis(flags, `Chromium did not start (${(error as Error).message.split('\n')[0]})`, said);
-    }
-    browser.process()?.stderr?.on('data', (chunk: Buffer) => {
-      for (const line of String(chunk).split('\n')) {
-        if (/vulkan|webgpu|gpu process|swiftshader|adapter/i.test(line)) said.push(line.trim().slice(0, 200));
-      }
-      said.splice(0, Math.max(0, said.length - 10));
-    });
-    const launched = browser;
+    chromium = await launchChromium(options.gpu ?? false, diagnosis);
+    const { flags, said } = chromium;
+    const launched = chromium.browser;
     return {
       origin,
       browser: launched,
