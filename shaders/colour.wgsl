@@ -1,6 +1,7 @@
 // The colour pass: turns the fields into pixels. One fragment per field pixel (the target has the fields' size).
-// A computation in progress (kPartial; params.partial: its coarsest stride) is shown as far as it went: each pixel
-// takes the fields of the nearest pixel done on the finest grid that has one (`labels`), so a coarse picture sharpens.
+// A computation in progress (kPartial) is shown as far as it went: each pixel takes its own fields when done, else those
+// of its block's corner on the grid computed now when that one is done, else on the finest grid completed (`labels`),
+// so a coarse picture sharpens (three reads of the marks at most, whatever the grids).
 // The colour mode and kPartial are pipeline constants, not uniforms: each pipeline compiles only its own mode's code
 // (a switch on a uniform costs every case at every pixel on SwiftShader: 4x slower at 1280 x 800).
 
@@ -19,7 +20,8 @@ struct ColourParams {
   outputLow: f32,    // the output scale's range [outputLow, outputHigh]; both 0: this frame's own (stats[5], [6])
   imageWidth: u32,   // width of the whole image (tiles of a large image share it), for the distance shading
   theoremScale: f32, // integrand at the top of the theorem colour scale; 0: the largest of this frame (stats[2])
-  partial: u32,      // 0: every pixel is done; else the coarsest stride of the computation in progress
+  finestDone: u32,   // a computation in progress: the stride of its finest grid completed (0: none yet)
+  computing: u32,    // a computation in progress: the stride of the grid it computes now
   tilesX: u32,       // 32 x 32 tiles per row, for `labels`
   outputHigh: f32,   // see outputLow (a tile of a large picture gets the whole picture's range)
 }
@@ -38,17 +40,20 @@ fn done(x: u32, y: u32) -> bool {
   return ((labels[tile * kLabelWords + q / 32u] >> (q % 32u)) & 1u) == 1u;
 }
 
-// The pixel whose fields colour pixel (i, j): itself when done, else the nearest done on the finest coarser grid;
-// the width (none is done yet) when nothing is. Only a preview (kPartial) looks for one.
+// The pixel whose fields colour pixel (i, j): itself when done, else its block's corner on the grid computed now, else
+// on the finest grid completed; width * height when none is done. Only a preview (kPartial) looks for one.
 fn source(i: u32, j: u32) -> u32 {
-  if (!kPartial) {
+  if (!kPartial || done(i, j)) {
     return j * params.width + i;
   }
-  for (var s = 1u; s <= params.partial; s *= 2u) {
-    let x = i - i % s;
-    let y = j - j % s;
-    if (done(x, y)) {
-      return y * params.width + x;
+  for (var k = 0u; k < 2u; k++) {
+    let s = select(params.finestDone, params.computing, k == 0u);
+    if (s > 1u) {
+      let x = i - i % s;
+      let y = j - j % s;
+      if (done(x, y)) {
+        return y * params.width + x;
+      }
     }
   }
   return params.width * params.height;

@@ -39,8 +39,11 @@ export interface ColourSource {
   readonly theorem: GPUBuffer;
   readonly stats: GPUBuffer;
   readonly labels: GPUBuffer;
-  /** 0: every pixel is done; else the coarsest stride of the computation in progress. */
-  readonly partial: number;
+  /**
+   * Null: every pixel is done. For a computation in progress: the stride of its finest grid completed (0: none yet)
+   * and of the grid it computes now (a preview shows those two grids' pixels done, each standing for its block).
+   */
+  readonly grids: { readonly finestDone: number; readonly computing: number } | null;
 }
 
 type Binding = 'params' | 'fields' | 'stats' | 'theorem' | 'labels';
@@ -145,7 +148,8 @@ export class ColourPass {
       outputHigh: settings.outputRange?.[1] ?? 0,
       imageWidth,
       theoremScale: settings.theoremScale ?? 0,
-      partial: source.partial,
+      finestDone: source.grids?.finestDone ?? 0,
+      computing: source.grids?.computing ?? 0,
       tilesX: Math.ceil(size.width / kTileSide),
     });
     this.device.queue.writeBuffer(this.params, 0, params);
@@ -153,7 +157,7 @@ export class ColourPass {
       label: 'ColourPass.pass',
       colorAttachments: [{ view: target, loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
     });
-    pass.setPipeline(this.pipeline(settings.mode, source.partial > 0));
+    pass.setPipeline(this.pipeline(settings.mode, source.grids !== null));
     if (this.bindGroup) pass.setBindGroup(0, this.bindGroup);
     pass.draw(3);
     pass.end();

@@ -33,6 +33,9 @@ export interface JobProgress {
   readonly stride: number;
   /** True after the step that completed a stride's grid. */
   readonly strideDone: boolean;
+  /** The stride of the finest grid completed (0: none yet), and of the grid computed now (after this step). */
+  readonly finestDone: number;
+  readonly computing: number;
   readonly done: boolean;
   /**
    * An estimate of the time the rest takes at this device's speed, over the grids still planned (gridPlan.ts).
@@ -166,6 +169,8 @@ export class FieldsJob {
       pixelsTotal: setup.pixelsTotal,
       evaluations: 0,
       stride: setup.strides[0] ?? 1,
+      finestDone: 0,
+      computing: setup.strides[0] ?? 1,
       strideDone: false,
       done: false,
       msLeft: Number.POSITIVE_INFINITY,
@@ -275,6 +280,8 @@ export class FieldsJob {
       evaluations,
       stride: stepStride,
       strideDone,
+      finestDone: strideDone && last ? 1 : this.coarser,
+      computing: this.stride,
       done: strideDone && last,
       msLeft: sum(grids),
       measured,
@@ -332,6 +339,7 @@ export class FieldsJob {
       msPerFastEval: pace.fast.msPerEvaluation(fast?.macsPerEval ?? 0),
       msPerBruteEval: pace.brute.msPerEvaluation(brute?.macsPerEval ?? 0),
       fastAt: (stride) => this.fastAt(stride),
+      coarseFast: fast !== null && this.fastAt(kTileSide),
     };
   }
 

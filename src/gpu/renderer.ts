@@ -295,7 +295,7 @@ export class Renderer {
       ...slot,
       stats: partial ? counters : this.buffers.frontStats,
       labels: counters,
-      partial: partial ? Math.max(...(computation?.strides ?? [1])) : 0,
+      grids: partial && computation?.progress ? computation.progress : null,
     };
     // A given output range is the net's; the fields hold the balanced net's outputs (2^outputExponent times).
     const exponent = this.balanced?.outputExponent ?? 0;

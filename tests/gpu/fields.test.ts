@@ -400,19 +400,14 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
       ],
     },
     // The same net as it is: a small net's coarse grids are the region-seeded pass's (one shader to compile), and
-    // a grid of a pixel a tile measures no regions: every grid down to 16, then the full resolution.
+    // the full resolution comes right after the first grid (gridPlan.ts nextLevel).
     {
       name: "a small net's coarse grids",
       widths: [6],
       span: 0.02,
       strides: [128, 64, 32, 16, 1],
       tuning: {},
-      passes: [
-        [128, 'fast'],
-        [64, 'fast'],
-        [32, 'fast'],
-        [16, 'fast'],
-      ],
+      passes: [[128, 'fast']],
     },
     // Regions larger than the cells of the stride-8 grid (a few a tile): the stride-4 and stride-2 grids would cost
     // about what the full resolution does, and are jumped over.

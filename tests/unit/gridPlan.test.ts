@@ -149,6 +149,7 @@ describe('the grids planned', () => {
     msPerFastEval: 1,
     msPerBruteEval: 1,
     fastAt: (s) => s <= fastFrom,
+    coarseFast: false,
   });
   it('regions larger than the next grid cells: the full resolution comes next', () => {
     const c = costs(16);
@@ -167,6 +168,11 @@ describe('the grids planned', () => {
       expect(ratio).toBeGreaterThan(3.5);
       expect(ratio).toBeLessThan(5);
     }
+  });
+  it("a small net, whose coarse grids are the region-seeded pass's: the full resolution after the first grid", () => {
+    const c = { ...costs(64), coarseFast: true };
+    expect(nextLevel(c, 0, null)).toBe(6);
+    expect(plannedGrids(c, 0, Number.POSITIVE_INFINITY).map((g) => g.level)).toEqual([6]);
   });
   it('without a measure, or when the full resolution is brute force, the next grid', () => {
     expect(nextLevel(costs(16), 3, null)).toBe(4);
