@@ -18,8 +18,6 @@ import { Progress } from './progress.ts';
 import { kTrainCommand, type TrainArgs, trainArgs } from './trainArgs.ts';
 import { RunWriter, runFile } from './trainFiles.ts';
 
-/** As the trainer's rule (src/train/trainer.ts): a loss this many times the initial one is divergence. */
-const kDivergence = 1000;
 /** The synchronous training yields to the event loop this often, so that a signal is answered. */
 const kYieldMs = 50;
 
@@ -98,14 +96,6 @@ export async function main(argv: readonly string[]): Promise<number> {
         progress.step(event.step, event.loss);
       } else {
         if (stopping()) break;
-        // The trainer's rule on the whole training set: a loss that is not finite, or a thousand times the initial
-        // one, is divergence; that checkpoint is not kept.
-        const { loss } = event.row;
-        const initial = writer.rows[0]?.loss ?? loss;
-        if (!Number.isFinite(loss) || loss > kDivergence * Math.max(1, initial)) {
-          const what = Number.isFinite(loss) ? `diverged to ${loss.toPrecision(3)}` : `is ${loss}`;
-          throw new TrainingError(`the loss ${what} at step ${event.step}: the learning rate ${spec.lr} is too large`);
-        }
         writer.checkpoint(event.net, event.row);
         progress.checkpoint(checkpointLine(event.row));
       }

@@ -8,7 +8,7 @@ import { randomNet } from '../model/random.ts';
 import type { Dataset, DatasetSpec } from './datasets.ts';
 import { type Measures, measureNet, type Probes } from './measures.ts';
 import { checkpointSteps } from './schedule.ts';
-import { type Optimizer, Trainer, TrainingError } from './trainer.ts';
+import { divergence, type Optimizer, Trainer, TrainingError } from './trainer.ts';
 
 export interface RunSpec {
   readonly dataset: DatasetSpec;
@@ -67,7 +67,10 @@ export function totalSteps(spec: RunSpec, stepsPerEpoch: number): number {
   return Math.ceil((spec.epochs ?? 0) * stepsPerEpoch);
 }
 
-/** Runs the training; throws TrainingError (bad settings, a non-finite loss) after the last good checkpoint. */
+/**
+ * Runs the training; throws TrainingError (bad settings, a diverged loss) after the last good checkpoint: a
+ * checkpoint is yielded only when its loss on the whole training set passes the divergence rule (trainer.ts).
+ */
 export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Generator<RunEvent> {
   if ((spec.steps === null) === (spec.epochs === null)) throw new TrainingError('give the steps or the epochs');
   const trainer = new Trainer(initialNet(spec, data), data, {
@@ -85,9 +88,13 @@ export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Gene
     throw new TrainingError((error as Error).message);
   }
   const start = performance.now();
+  let firstLoss: number | null = null;
   const checkpoint = (): RunEvent => {
     const net = trainer.snapshot();
     const scores = trainer.evaluate();
+    firstLoss ??= scores.loss;
+    const diverged = divergence(scores.loss, firstLoss, trainer.step, spec.lr, net);
+    if (diverged) throw new TrainingError(diverged);
     const measures = measureNet(net, data, probes);
     const { distances: _distances, ...kept } = measures;
     const row: MetricsRow = {

@@ -12,7 +12,7 @@ import { defaultProbes, measureNet } from '../../src/train/measures.ts';
 import { layersOf, lossAndGradients, Workspace, zeroGradients } from '../../src/train/mlp.ts';
 import { type RunSpec, runTraining } from '../../src/train/run.ts';
 import { checkpointSteps } from '../../src/train/schedule.ts';
-import { kAdam, Trainer, TrainingError } from '../../src/train/trainer.ts';
+import { divergence, kAdam, Trainer, TrainingError } from '../../src/train/trainer.ts';
 import { testSeed } from '../support/seed.ts';
 
 const rng = new Random(testSeed('unit/train.test.ts#1'));
@@ -218,9 +218,42 @@ describe('training', () => {
     expect(() => {
       for (const event of huge) if (event.kind === 'checkpoint') kept.push(event.step);
     }).toThrow(/the loss diverged to [\d.e+]+ at step \d+: the learning rate 1000000 is too large/);
-    const nan = runTraining(spec('circles', { lr: 1e300 }), data, defaultProbes(data, 1));
-    expect(() => [...nan]).toThrow(/the loss is NaN at step 2: the learning rate 1e\+300 is too large/);
     expect(kept[0]).toBe(0);
+  });
+
+  it('one divergence rule: no checkpoint of a diverged loss or weights is yielded; one step number', () => {
+    const data = makeDataset(spec('circles').dataset, nodeDigits);
+    // The first step's update makes the weights about 1e100: the checkpoint at step 1 is the first bad net.
+    for (const lr of [1e100, 1e300]) {
+      const rows: { step: number; loss: number }[] = [];
+      const nets: Net[] = [];
+      const events = runTraining(spec('circles', { lr }), data, defaultProbes(data, 1));
+      expect(() => {
+        for (const event of events) {
+          if (event.kind !== 'checkpoint') continue;
+          rows.push(event.row);
+          nets.push(event.net);
+        }
+      }).toThrow(
+        new RegExp(
+          `the loss (is NaN|is Infinity|diverged to \\S+) at step 1: the learning rate ${String(lr).replace('+', '\\+')} is`,
+        ),
+      );
+      expect(rows.map((r) => r.step)).toEqual([0]);
+      expect(rows.every((r) => Number.isFinite(r.loss))).toBe(true);
+      const weights = nets.flatMap((n) => [...n.hidden, ...(n.output ? [n.output] : [])].flatMap((l) => [...l.weight]));
+      expect(weights.every((w) => Number.isFinite(w) && Math.abs(w) < 100)).toBe(true);
+    }
+    // The rule itself: not finite, a thousand times the first loss, or weights that are not finite.
+    expect(divergence(0.7, 0.69, 3, 0.01)).toBeNull();
+    expect(divergence(Number.NaN, 0.69, 3, 0.01)).toBe(
+      'the loss is NaN at step 3: the learning rate 0.01 is too large',
+    );
+    expect(divergence(1001, 0.69, 4, 1)).toMatch(/diverged to 1\.00e\+3 at step 4/);
+    const net = randomNet({ widths: [2], sigmaB: 0, seed: 1, outputs: 2 });
+    expect(divergence(0.7, 0.69, 3, 0.01, net)).toBeNull();
+    (net.hidden[0] as { weight: Float64Array }).weight[0] = Number.POSITIVE_INFINITY;
+    expect(divergence(0.7, 0.69, 3, 0.01, net)).toMatch(/weights are not/);
   });
 });
 
