@@ -82,7 +82,7 @@ export function runFile(
       view: probes.view ? { ...probes.view } : null,
       lines: data.inputDim === 2 ? probes.lines.map((line) => line.map((p) => Array.from(p))) : null,
       lineCount: probes.lines.length,
-      points: probes.points.length,
+      points: probes.points.length / data.inputDim,
     },
   };
 }

@@ -3,10 +3,12 @@
  * checkpoints and, at each, the loss, the accuracies and the papers' measures. A generator: one event per step, so
  * that the caller paces it (a progress bar, posting to the page) and can stop it at any step.
  */
+
+import { type Measures, measureNet } from '../analysis/measures.ts';
 import type { Net } from '../model/net.ts';
 import { randomNet } from '../model/random.ts';
 import type { Dataset, DatasetSpec } from './datasets.ts';
-import { type Measures, measureNet, type Probes } from './measures.ts';
+import { type Probes, probesFor } from './measures.ts';
 import { checkpointSteps } from './schedule.ts';
 import { divergence, type Optimizer, Trainer, TrainingError } from './trainer.ts';
 
@@ -26,8 +28,19 @@ export interface RunSpec {
   readonly checkpoints: string;
 }
 
-/** A checkpoint's row: the scores, the measures (src/train/measures.ts) less the per-point distances, the time. */
-export interface MetricsRow extends Omit<Measures, 'distances'> {
+/** The measures a checkpoint keeps (src/analysis/measures.ts): the study's Crofton and polygon densities left out. */
+type KeptMeasures = Pick<
+  Measures,
+  | 'regionsPerLengthPerNeuron'
+  | 'lineRegions'
+  | 'viewRegions'
+  | 'regionsOverHalfN2'
+  | 'meanDistanceTimesNeurons'
+  | 'distanceQuantilesTimesNeurons'
+>;
+
+/** A checkpoint's row: the scores, the measures, the time. */
+export interface MetricsRow extends KeptMeasures {
   readonly step: number;
   readonly epoch: number;
   /** Mean cross-entropy on the training set. */
@@ -95,8 +108,15 @@ export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Gene
     firstLoss ??= scores.loss;
     const diverged = divergence(scores.loss, firstLoss, trainer.step, spec.lr, net);
     if (diverged) throw new TrainingError(diverged);
-    const measures = measureNet(net, data, probes);
-    const { distances: _distances, ...kept } = measures;
+    const m = measureNet(net, probesFor(net, probes));
+    const kept: KeptMeasures = {
+      regionsPerLengthPerNeuron: m.regionsPerLengthPerNeuron,
+      lineRegions: m.lineRegions,
+      viewRegions: m.viewRegions,
+      regionsOverHalfN2: m.regionsOverHalfN2,
+      meanDistanceTimesNeurons: m.meanDistanceTimesNeurons,
+      distanceQuantilesTimesNeurons: m.distanceQuantilesTimesNeurons,
+    };
     const row: MetricsRow = {
       step: trainer.step,
       epoch: trainer.epoch,
