@@ -4,7 +4,7 @@
  * that the caller paces it (a progress bar, posting to the page) and can stop it at any step.
  */
 
-import { type Measures, measureNet } from '../analysis/measures.ts';
+import { type Measures, measureNet, type Report } from '../analysis/measures.ts';
 import type { Net } from '../model/net.ts';
 import { randomNet } from '../model/random.ts';
 import type { Dataset, DatasetSpec } from './datasets.ts';
@@ -53,6 +53,8 @@ export interface MetricsRow extends KeptMeasures {
 }
 
 export type RunEvent =
+  /** The run's initial net, before the measures of checkpoint 0 (they take seconds on a wide net). */
+  | { readonly kind: 'start'; readonly total: number; readonly stepsPerEpoch: number; readonly net: Net }
   | {
       readonly kind: 'step';
       readonly step: number;
@@ -83,10 +85,20 @@ export function totalSteps(spec: RunSpec, stepsPerEpoch: number): number {
 /**
  * Runs the training; throws TrainingError (bad settings, a diverged loss) after the last good checkpoint: a
  * checkpoint is yielded only when its loss on the whole training set passes the divergence rule (trainer.ts).
+ * `report` is told what each phase that can take seconds is doing (drawing the initial weights, a checkpoint's
+ * evaluation and measures), as it goes, for a progress display.
  */
-export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Generator<RunEvent> {
+export function* runTraining(
+  spec: RunSpec,
+  data: Dataset,
+  probes: Probes,
+  report: Report = () => {},
+): Generator<RunEvent> {
   if ((spec.steps === null) === (spec.epochs === null)) throw new TrainingError('give the steps or the epochs');
-  const trainer = new Trainer(initialNet(spec, data), data, {
+  report('drawing the initial weights', 0, null);
+  const initial = initialNet(spec, data);
+  report('preparing the optimizer', 0, null);
+  const trainer = new Trainer(initial, data, {
     optimizer: spec.optimizer,
     lr: spec.lr,
     batch: spec.batch,
@@ -100,15 +112,17 @@ export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Gene
   } catch (error) {
     throw new TrainingError((error as Error).message);
   }
+  yield { kind: 'start', total, stepsPerEpoch: trainer.stepsPerEpoch, net: trainer.snapshot() };
   const start = performance.now();
   let firstLoss: number | null = null;
   const checkpoint = (): RunEvent => {
     const net = trainer.snapshot();
-    const scores = trainer.evaluate();
+    const at: Report = (what, done, all) => report(`checkpoint ${trainer.step}: ${what}`, done, all);
+    const scores = trainer.evaluate(at);
     firstLoss ??= scores.loss;
     const diverged = divergence(scores.loss, firstLoss, trainer.step, spec.lr, net);
     if (diverged) throw new TrainingError(diverged);
-    const m = measureNet(net, probesFor(net, probes));
+    const m = measureNet(net, probesFor(net, probes), at);
     const kept: KeptMeasures = {
       regionsPerLengthPerNeuron: m.regionsPerLengthPerNeuron,
       lineRegions: m.lineRegions,

@@ -4,6 +4,7 @@
  * defaults (betas 0.9, 0.999, eps 1e-8, bias-corrected) or plain SGD. The same spec and data give bit-identical
  * weights on every run.
  */
+import type { Report } from '../analysis/measures.ts';
 import { cloneNet, type Net } from '../model/net.ts';
 import { Random } from '../model/random.ts';
 import { type Dataset, permutation } from './datasets.ts';
@@ -160,11 +161,15 @@ export class Trainer {
     });
   }
 
-  /** Mean loss and accuracy on the training and the test set. */
-  evaluate(): { loss: number; trainAccuracy: number; testLoss: number; testAccuracy: number } {
-    const train = evaluate(this.ws, this.data.train);
+  /** Mean loss and accuracy on the training and the test set; `report` is told how far it is (Report's terms). */
+  evaluate(report: Report = () => {}): { loss: number; trainAccuracy: number; testLoss: number; testAccuracy: number } {
+    const { train: trainSet, test: testSet } = this.data;
+    const all = trainSet.count + testSet.count;
+    const train = evaluate(this.ws, trainSet, (done) => report('loss and accuracy', done, all));
     const test =
-      this.data.test.count > 0 ? evaluate(this.ws, this.data.test) : { loss: Number.NaN, accuracy: Number.NaN };
+      testSet.count > 0
+        ? evaluate(this.ws, testSet, (done) => report('loss and accuracy', trainSet.count + done, all))
+        : { loss: Number.NaN, accuracy: Number.NaN };
     return { loss: train.loss, trainAccuracy: train.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
   }
 }

@@ -129,6 +129,11 @@ function slice(): void {
         return;
       }
       const event = next.value;
+      if (event.kind === 'start') {
+        r.total = event.total;
+        reply({ kind: 'live', step: 0, net: event.net }, buffers(event.net));
+        continue;
+      }
       if (event.kind === 'checkpoint') {
         r.measureSeconds = ms / 1000;
         reply({ kind: 'checkpoint', net: event.net, row: event.row }, buffers(event.net));
