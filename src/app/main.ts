@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     failed: null,
   };
   Object.assign(window, { reluscope: handle });
+  // The URL as given: the app writes its own settings into it as it starts, the Training folder reads its keys later.
+  const given = new URLSearchParams(location.hash.replace(/^#/, ''));
   let app: App;
   try {
     app = await App.start(canvas, messages);
@@ -107,6 +109,8 @@ async function main(): Promise<void> {
   });
   const training = new TrainingSession(app, messages);
   handle.training = training;
+  training.read(given);
+  training.urlChanged = app.addHashPart(training);
   const trainingPanel = new TrainingPanel(element('dock'), training);
   const dataOverlay = new DataOverlay(canvas, {
     data: () => training.data,

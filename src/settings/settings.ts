@@ -249,13 +249,17 @@ export function settingsFromParams(
   return { settings, messages };
 }
 
-/** The URL hash of a settings object: every setting, floats in full precision (they round-trip exactly). */
-export function settingsToHash(settings: Settings): string {
+/**
+ * The URL hash of a settings object: every setting, floats in full precision (they round-trip exactly), then the
+ * `more` pairs (the training table's, training.ts).
+ */
+export function settingsToHash(settings: Settings, more: readonly (readonly [string, string])[] = []): string {
   const params = new URLSearchParams();
   for (const key of kSettingKeys) {
     if ((key === 'net' || key === 'segment' || key === 'plane') && settings[key].length === 0) continue;
     params.set(key, (kProperties[key].format as (v: unknown) => string)(settings[key]));
   }
+  for (const [key, value] of more) params.append(key, value);
   // Characters a URL fragment may hold as they are: the hash stays readable (mnist:3/800,5/800,8/800).
   return `#${params.toString().replaceAll('%2C', ',').replaceAll('%3A', ':').replaceAll('%2F', '/').replaceAll('%3B', ';')}`;
 }

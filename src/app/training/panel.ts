@@ -1,6 +1,7 @@
 /**
  * The training panel in the dock: where the run stands (step, epoch, loss, accuracies, steps a second), the timeline
- * of its checkpoints (a slider: choosing one shows its partition) and the measures through training.
+ * of its checkpoints (a slider: choosing one shows its partition) and the measures through training. The label names
+ * the net on the picture (picture.ts), never one still on its way.
  */
 import { formatValue } from '../../model/format.ts';
 import { TrainingCharts } from './charts.ts';
@@ -83,14 +84,16 @@ export class TrainingPanel {
     this.slider.max = String(Math.max(0, count - 1));
     this.slider.disabled = count === 0;
     const chosen = session.chosen;
-    if (chosen !== null) this.slider.value = String(chosen);
-    else this.slider.value = this.slider.max;
-    const shown = chosen === null ? null : session.checkpoints[chosen]?.row;
-    this.sliderLabel.textContent = shown
-      ? ` checkpoint ${chosen ?? 0} of ${count}: step ${shown.step} (epoch ${shown.epoch.toFixed(2)})`
-      : ` ${session.state === 'running' ? 'live' : 'last'}: step ${session.shownStep ?? 0} · ${count} checkpoints`;
+    this.slider.value = chosen !== null ? String(chosen) : this.slider.max;
+    const shown = session.shown;
+    const row = shown?.checkpoint === null || shown === null ? null : session.checkpoints[shown.checkpoint]?.row;
+    this.sliderLabel.textContent = !shown
+      ? ' starting…'
+      : row
+        ? ` checkpoint ${(shown.checkpoint ?? 0) + 1} of ${count}: step ${row.step} (epoch ${row.epoch.toFixed(2)})`
+        : ` live: step ${shown.step} · ${count} checkpoints`;
     this.liveButton.disabled = chosen === null;
-    const mark = session.shownStep;
+    const mark = shown?.step ?? null;
     const key = JSON.stringify([count, mark]);
     if (key !== this.chartsKey) {
       this.chartsKey = key;
