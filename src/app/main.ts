@@ -34,6 +34,7 @@ export interface AppHandle {
 async function main(): Promise<void> {
   const canvas = element<HTMLCanvasElement>('view');
   const messages = new Messages(element('messages'));
+  dockBelow(element('messages'));
   const handle: AppHandle = {
     app: null,
     demo: null,
@@ -159,6 +160,20 @@ async function main(): Promise<void> {
     },
   });
   readout.refresh();
+}
+
+/**
+ * The dock (bottom left) and the messages (top left) share the window's left column: the dock's top stays below the
+ * messages' bottom (style.css reads --dock-top), whatever their number and the window's size.
+ */
+function dockBelow(messages: HTMLElement): void {
+  const place = () => {
+    const { bottom, height } = messages.getBoundingClientRect();
+    document.documentElement.style.setProperty('--dock-top', `${height > 0 ? Math.ceil(bottom) + 6 : 8}px`);
+  };
+  new ResizeObserver(place).observe(messages);
+  window.addEventListener('resize', place);
+  place();
 }
 
 void main();

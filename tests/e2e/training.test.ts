@@ -419,20 +419,21 @@ describe('training in the app', () => {
     [1280, 800],
     [390, 844],
   ] as const) {
-    it(`${width} x ${height}: the training panel covers no other panel nor the picture's centre`, async () => {
-      const { page } = await openApp(harness, kView, { width, height });
+    it(`${width} x ${height}: with the Training folder open, no panel over another, nothing cut, the marks under the panels`, async () => {
+      // Two messages (URL errors), a segment in the analysis panel, the Training folder open (lil-gui is open on a
+      // wide window only), a run's panel.
+      const hash = `${kView}&bogus=1&mode=nope&segment=-1,0,1,0.5`;
+      const { page } = await openApp(harness, hash, { width, height });
+      await page.evaluate(`(() => {
+        const title = [...document.querySelectorAll('.lil-gui .lil-title')].find((t) => t.textContent === 'Training');
+        if (!document.querySelector('.lil-gui.lil-root').classList.contains('lil-closed')) title.click();
+      })()`);
       await train(page, { ...kSmall, steps: 50 });
       await waitState(page, ['done']);
-      const rects = (await page.evaluate(`(() => {
-        const panels = { gui: '.lil-gui.lil-root', analysis: '#analysis', training: '#training', readout: '#readout' };
-        return Object.entries(panels).flatMap(([name, selector]) => {
-          const element = document.querySelector(selector);
-          if (!element || element.hidden) return [];
-          const r = element.getBoundingClientRect();
-          return r.width === 0 ? [] : [{ name, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom }];
-        });
-      })()`)) as { name: string; x0: number; y0: number; x1: number; y1: number }[];
+      await waitIdle(page);
+      const rects = await panelRects(page);
       expect(rects.map((r) => r.name)).toContain('training');
+      expect(rects.map((r) => r.name)).toContain('messages');
       const centre = { x0: 0.4 * width, y0: 0.4 * height, x1: 0.6 * width, y1: 0.6 * height };
       for (const a of [...rects, { name: 'centre', ...centre }]) {
         for (const b of rects) {
@@ -441,7 +442,77 @@ describe('training in the app', () => {
           expect(overlap, `${a.name} ${JSON.stringify(a)} and ${b.name} ${JSON.stringify(b)}`).toBe(false);
         }
       }
+      // What an open panel holds is on screen, not cut: the count button, the train button, the training panel's
+      // chart (the panels need no scrolling at these sizes).
+      const cut = (await page.evaluate(`(() => {
+        const inside = (element, box) => {
+          if (!element || !box) return true;
+          const r = element.getBoundingClientRect();
+          const b = box.getBoundingClientRect();
+          return r.top >= Math.max(0, b.top) - 0.5 && r.bottom <= Math.min(innerHeight, b.bottom) + 0.5;
+        };
+        const shown = (selector) => {
+          const e = document.querySelector(selector);
+          return e && !e.hidden && e.open ? e : null;
+        };
+        const analysis = shown('#analysis');
+        const training = shown('#training');
+        const gui = document.querySelector('.lil-gui.lil-root');
+        const button = (root, text) => root && [...root.querySelectorAll('button')].find((b) => b.textContent === text);
+        const trainButton = gui.classList.contains('lil-closed') ? null : button(gui, 'train');
+        const chart = training && [...training.querySelectorAll('.analysis-plot')].find((p) => !p.hidden);
+        return [
+          ['count exactly', inside(button(analysis, 'count exactly'), analysis)],
+          ['train', inside(trainButton, gui)],
+          ['chart', inside(chart, training)],
+          ['tabs', inside(training && training.querySelector('.training-tabs'), training)],
+        ].filter(([, ok]) => !ok).map(([name]) => name);
+      })()`)) as string[];
+      expect(cut).toEqual([]);
       await page.close();
+      // The MNIST demo's image marks: where one lies under a panel, the panel is drawn over it.
+      const { page: mnist } = await openApp(harness, '#net=mnist-mlp&mode=decision&bogus=1', { width, height });
+      const covered = (await mnist.evaluate(`(() => {
+        const panels = ['.lil-gui.lil-root', '#dock', '#messages'].map((s) => document.querySelector(s));
+        const marks = [...document.querySelectorAll('#marks .mark')];
+        return { count: marks.length, over: marks.flatMap((mark) => {
+          const r = mark.getBoundingClientRect();
+          return [[r.left + 1, r.top + 1], [r.right - 1, r.bottom - 1], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]]
+            .filter(([x, y]) => {
+              const top = document.elementFromPoint(x, y);
+              const under = panels.some((p) => p && [...p.children].some((c) => {
+                const b = c.getBoundingClientRect();
+                return !c.hidden && b.width > 0 && x >= b.left && x <= b.right && y >= b.top && y <= b.bottom;
+              }));
+              return under && mark.contains(top);
+            })
+            .map(() => mark.textContent);
+        }) };
+      })()`)) as { count: number; over: string[] };
+      expect(covered.count).toBe(3);
+      expect(covered.over).toEqual([]);
+      await mnist.close();
     });
   }
 });
+
+/** Page rectangles of the panels on show. */
+async function panelRects(page: Page): Promise<{ name: string; x0: number; y0: number; x1: number; y1: number }[]> {
+  return (await page.evaluate(`(() => {
+    const panels = {
+      gui: '.lil-gui.lil-root',
+      analysis: '#analysis',
+      training: '#training',
+      plane: '#plane-box',
+      readout: '#readout',
+      messages: '#messages',
+    };
+    return Object.entries(panels).flatMap(([name, selector]) => {
+      const element = document.querySelector(selector);
+      if (!element || element.hidden || element.children.length === 0) return [];
+      const r = element.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return [];
+      return [{ name, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom }];
+    });
+  })()`)) as { name: string; x0: number; y0: number; x1: number; y1: number }[];
+}
