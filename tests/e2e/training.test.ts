@@ -472,6 +472,11 @@ describe('training in the app', () => {
       await page.close();
       // The MNIST demo's image marks: where one lies under a panel, the panel is drawn over it.
       const { page: mnist } = await openApp(harness, '#net=mnist-mlp&mode=decision&bogus=1', { width, height });
+      // The marks and the readout let the pointer through (pointer-events: none): hit-testing, which finds what is
+      // drawn on top, sees them only when they take it.
+      await mnist.addStyleTag({
+        content: '#marks, #marks *, #dock, #dock *, #messages * { pointer-events: auto !important; }',
+      });
       const covered = (await mnist.evaluate(`(() => {
         const panels = ['.lil-gui.lil-root', '#dock', '#messages'].map((s) => document.querySelector(s));
         const marks = [...document.querySelectorAll('#marks .mark')];
