@@ -264,6 +264,9 @@ describe('checkpoints and measures', () => {
     expect(steps).toEqual([0, 1, 2, 4, 8, 16, 30, 32, 60, 64, 90, 100]);
     expect(checkpointSteps(10, 4, '3,7')).toEqual([0, 3, 7, 10]);
     expect(() => checkpointSteps(10, 4, '11')).toThrow(/not a step in 0..10/);
+    // A bounded number: each checkpoint rewrites the metrics of all before it.
+    const many = Array.from({ length: 1200 }, (_, i) => i + 1).join(',');
+    expect(() => checkpointSteps(5000, 10, many)).toThrow(/1202 steps listed; at most 1000/);
   });
 
   it('lines, view and distances are the exact analysis (2-D) and the full-space gradient (d inputs)', () => {
