@@ -1,28 +1,12 @@
 /**
- * The papers' measurements of one net at initialization, in a fixed square window: boundary crossings along random
- * lines, the mean distance to the boundary, and the exact regions of the window, each normalized as the theory
- * predicts (per neuron; regions by #neurons^2 / 2).
+ * The study's probes of a net at initialization in a fixed square window: random lines across it, uniform points
+ * in it, and the window itself (its regions counted exactly). The measures are measures.ts's.
  */
-import { type Net, neuronCount } from '../model/net.ts';
-import { Random } from '../model/random.ts';
-import { sampleDistances } from './distance.ts';
-import { enumerateRegions, type Rect } from './polygons.ts';
-import { walkSegment } from './segment.ts';
 
-export interface StudyMeasures {
-  readonly neurons: number;
-  /** Breakpoints per unit length along random lines, per neuron (regions per unit length, less the one to start). */
-  readonly crossingsPerLengthPerNeuron: number;
-  readonly meanDistanceTimesNeurons: number;
-  /** Exact regions in the window. */
-  readonly regions: number;
-  /** regions / (#neurons^2 / 2) */
-  readonly regionsPerHalfNeuronsSquared: number;
-  /** Boundary length / window area / neurons (exact polygons). */
-  readonly boundaryDensityPerNeuron: number;
-  /** (pi / 2) * crossings per unit length / neurons: Crofton's estimate of the same density from the lines. */
-  readonly croftonDensityPerNeuron: number;
-}
+import { Random } from '../model/random.ts';
+import { uniformPoints } from './distance.ts';
+import type { Probes } from './measures.ts';
+import type { Rect } from './polygons.ts';
 
 export interface StudyOptions {
   /** Side of the square window centred at the origin. */
@@ -61,31 +45,15 @@ function randomChord(rng: Random, h: number): [[number, number], [number, number
   ];
 }
 
-export function measureNet(net: Net, options: StudyOptions): StudyMeasures {
-  const neurons = neuronCount(net);
+/** `lines` random chords of the window (isotropic, uniform offset), `samples` uniform points, the window; seeded. */
+export function studyProbes(options: StudyOptions): Probes {
   const h = options.window / 2;
-  const rect: Rect = { x0: -h, y0: -h, x1: h, y1: h };
+  const view: Rect = { x0: -h, y0: -h, x1: h, y1: h };
   const rng = new Random(options.seed);
-  let crossings = 0;
-  let length = 0;
-  for (let made = 0; made < options.lines; ) {
+  const lines: [Float64Array, Float64Array][] = [];
+  while (lines.length < options.lines) {
     const chord = randomChord(rng, h);
-    if (!chord) continue;
-    const walk = walkSegment(net, chord[0], chord[1]);
-    crossings += walk.breakpoints.length;
-    length += walk.length;
-    made++;
+    if (chord) lines.push([Float64Array.from(chord[0]), Float64Array.from(chord[1])]);
   }
-  const crossingsPerLengthPerNeuron = crossings / length / neurons;
-  const distances = sampleDistances(net, rect, options.samples, options.seed);
-  const exact = enumerateRegions(net, rect);
-  return {
-    neurons,
-    crossingsPerLengthPerNeuron,
-    meanDistanceTimesNeurons: distances.meanTimesNeurons,
-    regions: exact.regions,
-    regionsPerHalfNeuronsSquared: exact.regions / ((neurons * neurons) / 2),
-    boundaryDensityPerNeuron: exact.boundaryDensityPerNeuron,
-    croftonDensityPerNeuron: (Math.PI / 2) * crossingsPerLengthPerNeuron,
-  };
+  return { lines, view, points: uniformPoints(view, options.samples, options.seed) };
 }

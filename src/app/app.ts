@@ -25,7 +25,7 @@ import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
 import type { Messages } from './messages.ts';
 import { browserDigits } from './mnistData.ts';
 import { contentId, loadStoredNet, storeNet } from './netStore.ts';
-import { UrlState } from './urlState.ts';
+import { type HashPart, UrlState } from './urlState.ts';
 
 /** Whether two planes mark the same points. */
 function sameMarks(a: Plane | null, b: Plane | null): boolean {
@@ -148,6 +148,14 @@ export class App {
         await error.load();
       }
     }
+  }
+
+  /** Adds a part's keys to the URL hash (urlState.ts); returns what writes the hash again when they change. */
+  addHashPart(part: HashPart): () => void {
+    this.url.addPart(part);
+    const write = () => this.url.write(this.settings);
+    write();
+    return write;
   }
 
   get view(): View {

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   performance.mark('reluscope:modules');
   const canvas = element<HTMLCanvasElement>('view');
   const messages = new Messages(element('messages'));
+  dockBelow(element('messages'));
   const handle: AppHandle = {
     app: null,
     demo: null,
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     failed: null,
   };
   Object.assign(window, { reluscope: handle });
+  // The URL as given: the app writes its own settings into it as it starts, the Training folder reads its keys later.
+  const given = new URLSearchParams(location.hash.replace(/^#/, ''));
   let app: App;
   try {
     app = await App.start(canvas, messages);
@@ -112,6 +115,8 @@ async function main(): Promise<void> {
   });
   const training = new TrainingSession(app, messages);
   handle.training = training;
+  training.read(given);
+  training.urlChanged = app.addHashPart(training);
   const trainingPanel = new TrainingPanel(element('dock'), training);
   const dataOverlay = new DataOverlay(canvas, {
     data: () => training.data,
@@ -160,6 +165,20 @@ async function main(): Promise<void> {
     },
   });
   readout.refresh();
+}
+
+/**
+ * The dock (bottom left) and the messages (top left) share the window's left column: the dock's top stays below the
+ * messages' bottom (style.css reads --dock-top), whatever their number and the window's size.
+ */
+function dockBelow(messages: HTMLElement): void {
+  const place = () => {
+    const { bottom, height } = messages.getBoundingClientRect();
+    document.documentElement.style.setProperty('--dock-top', `${height > 0 ? Math.ceil(bottom) + 6 : 8}px`);
+  };
+  new ResizeObserver(place).observe(messages);
+  window.addEventListener('resize', place);
+  place();
 }
 
 void main();

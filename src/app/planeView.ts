@@ -66,7 +66,8 @@ export class PlaneView {
     this.marks = document.createElement('div');
     this.marks.id = 'marks';
     this.marks.className = 'overlay';
-    document.body.append(this.marks);
+    // Right above the picture: the panels (the dock, the messages, lil-gui) are drawn over the marks.
+    canvas.after(this.marks);
     this.refresh();
   }
 

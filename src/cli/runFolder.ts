@@ -1,8 +1,10 @@
 /**
  * A training run's folder (`npm run train --out DIR`) as `shot --run DIR --sweep checkpoints` reads it: run.json for
  * the view, metrics.json for the checkpoints written (an interrupted run has fewer than planned), step-N.json each.
+ * Every file must be of run.json's run (its id in each file): files of another run are refused.
  */
 import { existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
@@ -77,7 +79,47 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
     label: checkpointLabel(step, run),
     path: join(dir, checkpointName(step)),
   }));
-  return { run, checkpoints, points: run.inputDim === 2 ? await trainingPoints(join(dir, 'data.json')) : [] };
+  // run.json of a run before run ids (none): nothing to check.
+  const id = typeof run.run === 'string' ? run.run : null;
+  if (id !== null) {
+    const ids = (rows as { run?: unknown }[]).map((r) => r?.run);
+    if (!ids.every((r) => r === id))
+      throw otherRun(
+        join(dir, 'metrics.json'),
+        ids.find((r) => r !== id),
+        id,
+      );
+    for (const { path } of checkpoints) {
+      const written = await checkpointRun(path);
+      if (written !== undefined && written !== id) throw otherRun(path, written, id);
+    }
+  }
+  return { run, checkpoints, points: run.inputDim === 2 ? await trainingPoints(join(dir, 'data.json'), id) : [] };
+}
+
+function otherRun(path: string, written: unknown, id: string): NetError {
+  const by = typeof written === 'string' ? `run ${quoted(written, 20)}` : 'no run id';
+  return new NetError(`${quoted(path, 200)} is of ${by}, not of run.json's run ${id}: two runs wrote into the folder`);
+}
+
+/**
+ * The run id in a checkpoint's "metadata" (npm run train writes it first: the first bytes tell), null for none;
+ * undefined when the file cannot be read (reading it to draw it says why).
+ */
+async function checkpointRun(path: string): Promise<string | null | undefined> {
+  try {
+    const file = await open(path, 'r');
+    try {
+      const head = new Uint8Array(256);
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      const text = new TextDecoder().decode(head.subarray(0, bytesRead));
+      return /^\{"format":"relu-mlp","version":1,"metadata":\{"run":"([0-9a-f]{1,32})"/.exec(text)?.[1] ?? null;
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -114,9 +156,10 @@ export function runView(run: RunFile, dir: string, aspect: number): { cx: number
 const kMaxPoints = 400;
 
 /** data.json's training points (at most kMaxPoints of them); none when the file is absent. */
-async function trainingPoints(path: string): Promise<[number, number, number][]> {
+async function trainingPoints(path: string, id: string | null): Promise<[number, number, number][]> {
   if (!existsSync(path)) return [];
-  const data = (await readJson(path)) as { train?: { x?: unknown; y?: unknown } };
+  const data = (await readJson(path)) as { run?: unknown; train?: { x?: unknown; y?: unknown } };
+  if (id !== null && data?.run !== id) throw otherRun(path, data?.run, id);
   const { x, y } = data?.train ?? {};
   if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) {
     throw new NetError(`${quoted(path, 200)}: expected {"train": {"x": [[x, y], ...], "y": [class, ...]}, ...}`);

@@ -5,8 +5,9 @@
  * sawtooth: regions along [0, 1] as a random perturbation grows. Writes study.csv, study.json and SVG plots.
  */
 import { join } from 'node:path';
+import { type Measures, measureNet } from '../analysis/measures.ts';
 import { sawtoothCounts } from '../analysis/sawtooth.ts';
-import { measureNet, type StudyMeasures } from '../analysis/study.ts';
+import { studyProbes } from '../analysis/study.ts';
 import { counted, csvText } from '../model/format.ts';
 import { randomNet } from '../model/random.ts';
 import { runCommand, usage } from './commandLine.ts';
@@ -15,21 +16,23 @@ import { checkOutputPaths, OutputError, Outputs } from './outputs.ts';
 import { kStudyCommand, type StudyArgs, studyArgs } from './studyArgs.ts';
 import { type Panel, panelsSvg, type Series } from './svgPlot.ts';
 
-interface Row extends StudyMeasures {
+interface Row extends Omit<Measures, 'distances' | 'lineRegions'> {
+  /** (pi / 2) x crossings per unit length / neurons: Crofton's estimate of the boundary density from the lines. */
+  readonly croftonDensityPerNeuron: number;
   readonly family: 'depth' | 'size';
   readonly widths: readonly number[];
   readonly seed: number;
   readonly seconds: number;
 }
 
-type Measure = Exclude<keyof StudyMeasures, 'neurons' | 'regions'>;
-const kColumns: readonly Measure[] = [
+const kColumns = [
   'crossingsPerLengthPerNeuron',
   'croftonDensityPerNeuron',
   'boundaryDensityPerNeuron',
   'meanDistanceTimesNeurons',
-  'regionsPerHalfNeuronsSquared',
-];
+  'regionsOverHalfN2',
+] as const;
+type Measure = (typeof kColumns)[number];
 
 function architectures(args: StudyArgs): { family: Row['family']; widths: number[] }[] {
   const byDepth = args.depths.map((d) => ({
@@ -52,7 +55,7 @@ function meanAndSd(values: readonly number[]): [number, number] {
 function series(rows: readonly Row[], family: Row['family'], measure: Measure, x: (r: Row) => number): Series {
   const groups = new Map<number, number[]>();
   for (const row of rows.filter((r) => r.family === family)) {
-    groups.set(x(row), [...(groups.get(x(row)) ?? []), row[measure]]);
+    groups.set(x(row), [...(groups.get(x(row)) ?? []), row[measure] ?? Number.NaN]);
   }
   const points = [...groups].map(([key, values]) => [key, ...meanAndSd(values)] as const);
   return { name: measure, points };
@@ -88,10 +91,7 @@ function plots(rows: readonly Row[], args: StudyArgs): Record<string, string> {
       yLabel: 'ratio',
       fromZero: true,
       series: [
-        {
-          ...series(rows, family, 'regionsPerHalfNeuronsSquared', x),
-          name: `mean ± sd over ${counted(args.seeds, 'seed')}`,
-        },
+        { ...series(rows, family, 'regionsOverHalfN2', x), name: `mean ± sd over ${counted(args.seeds, 'seed')}` },
       ],
     },
   ];
@@ -106,7 +106,7 @@ function plots(rows: readonly Row[], args: StudyArgs): Record<string, string> {
 }
 
 function csv(rows: readonly Row[]): string {
-  const header = ['family', 'widths', 'neurons', 'seed', 'regions', ...kColumns, 'seconds'];
+  const header = ['family', 'widths', 'neurons', 'seed', 'viewRegions', ...kColumns, 'seconds'];
   return csvText(
     header,
     rows.map((r) => [
@@ -114,7 +114,7 @@ function csv(rows: readonly Row[]): string {
       r.widths.join('x'),
       r.neurons,
       r.seed,
-      r.regions,
+      r.viewRegions,
       ...kColumns.map((c) => r[c]),
       r.seconds,
     ]),
@@ -163,15 +163,23 @@ function main(argv: readonly string[]): number {
   }
   const outputs = new Outputs();
   const rows: Row[] = [];
-  process.stdout.write(`${['widths', 'seed', 'regions', ...kColumns, 'seconds'].join('\t')}\n`);
+  process.stdout.write(`${['widths', 'seed', 'viewRegions', ...kColumns, 'seconds'].join('\t')}\n`);
   for (const { family, widths } of architectures(args)) {
     for (let seed = 1; seed <= args.seeds; seed++) {
       const start = performance.now();
       const net = randomNet({ widths, sigmaB: args.sigmaB, seed });
-      const measures = measureNet(net, { window: args.window, lines: args.lines, samples: args.samples, seed });
-      const row: Row = { family, widths, seed, ...measures, seconds: (performance.now() - start) / 1000 };
+      const probes = studyProbes({ window: args.window, lines: args.lines, samples: args.samples, seed });
+      const { distances: _d, lineRegions: _l, ...measures } = measureNet(net, probes);
+      const croftonDensityPerNeuron = (Math.PI / 2) * measures.crossingsPerLengthPerNeuron;
+      const seconds = (performance.now() - start) / 1000;
+      const row: Row = { family, widths, seed, ...measures, croftonDensityPerNeuron, seconds };
       rows.push(row);
-      const cells = [widths.join('x'), seed, row.regions, ...kColumns.map((c) => row[c].toPrecision(4))];
+      const cells = [
+        widths.join('x'),
+        seed,
+        row.viewRegions,
+        ...kColumns.map((c) => (row[c] ?? Number.NaN).toPrecision(4)),
+      ];
       process.stdout.write(`${[...cells, row.seconds.toFixed(1)].join('\t')}\n`);
     }
   }

@@ -1,29 +1,34 @@
 /**
  * `npm run train`: trains a ReLU MLP on a 2-D synthetic set or MNIST (float64 on the CPU, deterministic) and, at each
  * checkpoint, writes the net (relu-mlp) and the papers' measures of its partition (trainFiles.ts), with a progress
- * bar on stderr. Bad settings are refused before anything is written; a loss that is not finite, a signal or a
- * failed write stop the run and keep every checkpoint written before.
+ * bar on stderr. Bad settings are refused before anything is written; one run at a time writes a folder (its lock,
+ * trainLock.ts); the training runs in a thread (trainThread.ts), so that a signal is answered at once. A loss that
+ * diverges, a signal or a failed write stop the run and keep every checkpoint written before.
  */
-
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { counted } from '../model/format.ts';
 import { NeedsDigits } from '../model/mnist.ts';
 import { type Dataset, makeDataset } from '../train/datasets.ts';
 import { defaultProbes } from '../train/measures.ts';
-import { initialNet, type MetricsRow, runTraining, totalSteps } from '../train/run.ts';
+import { initialNet, type MetricsRow, totalSteps } from '../train/run.ts';
 import { checkpointSteps } from '../train/schedule.ts';
 import { TrainingError, trainProblem } from '../train/trainer.ts';
 import { runCommand } from './commandLine.ts';
-import { handleSignals, onInterrupt, stopping } from './lifecycle.ts';
+import { handleSignals, onInterrupt } from './lifecycle.ts';
 import { nodeDigits } from './mnistFiles.ts';
 import { OutputError } from './outputs.ts';
 import { Progress } from './progress.ts';
 import { kTrainCommand, type TrainArgs, trainArgs } from './trainArgs.ts';
 import { RunWriter, runFile } from './trainFiles.ts';
+import { RunLock } from './trainLock.ts';
+import { startTrainThread, type ThreadMessage } from './trainThread.ts';
 
-/** As the trainer's rule (src/train/trainer.ts): a loss this many times the initial one is divergence. */
-const kDivergence = 1000;
-/** The synchronous training yields to the event loop this often, so that a signal is answered. */
-const kYieldMs = 50;
+/**
+ * A checkpoint file holds about 25 characters a weight; the readers (shot --run, the app) stop at maxFileBytes
+ * (512 MiB): a net whose checkpoints no tool could read back is refused before anything is written.
+ */
+const kMaxWeights = Math.floor((512 * 2 ** 20) / 25);
 
 /** Everything checked before a file is written: the data, the trainer's settings, the steps, the checkpoints. */
 function prepare(args: TrainArgs): { data: Dataset; stepsPerEpoch: number; total: number; steps: number[] } {
@@ -35,7 +40,15 @@ function prepare(args: TrainArgs): { data: Dataset; stepsPerEpoch: number; total
     if (error instanceof NeedsDigits) throw new TrainingError(`MNIST: ${error.message}`);
     throw new TrainingError((error as Error).message);
   }
-  const problem = trainProblem(spec, data, initialNet(spec, data));
+  const widths = [data.inputDim, ...spec.widths, data.classes];
+  const weights = widths.slice(1).reduce((sum, w, i) => sum + w * (widths[i] ?? 0), 0);
+  if (weights > kMaxWeights) {
+    throw new TrainingError(
+      `the net ${widths.join('-')} has ${weights} weights: its checkpoints (relu-mlp JSON, about 25 bytes a weight) ` +
+        `would be too large to read back; at most ${kMaxWeights}`,
+    );
+  }
+  const problem = trainProblem(spec, data, initialNetShape(args, data));
   if (problem) throw new TrainingError(problem);
   const stepsPerEpoch = Math.ceil(data.train.count / spec.batch);
   const total = totalSteps(spec, stepsPerEpoch);
@@ -45,6 +58,11 @@ function prepare(args: TrainArgs): { data: Dataset; stepsPerEpoch: number; total
   } catch (error) {
     throw new TrainingError((error as Error).message);
   }
+}
+
+/** The trainer's checks need the net's shape only: a net of one hidden neuron a layer stands for it (no weights). */
+function initialNetShape(args: TrainArgs, data: Dataset) {
+  return initialNet({ ...args.spec, widths: args.spec.widths.map(() => 1) }, data);
 }
 
 function percent(x: number): string {
@@ -76,8 +94,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const { spec, out } = args;
   const { data, total } = plan;
+  const run = randomBytes(6).toString('hex');
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    process.stderr.write(`train: cannot create ${out}: ${(error as Error).message}; nothing was written\n`);
+    return 1;
+  }
+  const taken = RunLock.take(out, run);
+  if (typeof taken === 'string') {
+    process.stderr.write(`train: ${taken}; nothing was written\n`);
+    return 1;
+  }
+  const { lock } = taken;
+  if (taken.note) process.stderr.write(`train: ${out}: ${taken.note}\n`);
   const probes = defaultProbes(data, spec.seed);
-  const writer = new RunWriter(out, runFile(spec, data, probes, plan), data);
+  const writer = new RunWriter(out, runFile(run, spec, data, probes, plan), data);
   const { stepsPerEpoch } = plan;
   // As the trainer counts: whole epochs, then the samples of the current one (the last batch of an epoch is smaller).
   const epochOf = (step: number): number =>
@@ -89,52 +121,59 @@ export async function main(argv: readonly string[]): Promise<number> {
       ? 'nothing was written'
       : `${out} keeps ${writer.rows.length} checkpoint${writer.rows.length === 1 ? '' : 's'} up to step ${last.step} and the metrics`;
   };
+  // Cleanups run last registered first: the message, then the lock.
+  const unlock = onInterrupt(() => lock.release());
   const unregister = onInterrupt(() => {
-    progress.clear();
-    process.stderr.write(`train: ${kept()}\n`);
+    progress.stop();
+    process.stderr.write(`train: ${kept()} (run ${run})\n`);
   });
   const started = performance.now();
-  let yielded = performance.now();
-  try {
-    for (const event of runTraining(spec, data, probes)) {
-      if (event.kind === 'step') {
-        progress.step(event.step, event.loss);
-      } else {
-        if (stopping()) break;
-        // The trainer's rule on the whole training set: a loss that is not finite, or a thousand times the initial
-        // one, is divergence; that checkpoint is not kept.
-        const { loss } = event.row;
-        const initial = writer.rows[0]?.loss ?? loss;
-        if (!Number.isFinite(loss) || loss > kDivergence * Math.max(1, initial)) {
-          const what = Number.isFinite(loss) ? `diverged to ${loss.toPrecision(3)}` : `is ${loss}`;
-          throw new TrainingError(`the loss ${what} at step ${event.step}: the learning rate ${spec.lr} is too large`);
+  const outcome = await new Promise<string | null>((resolve) => {
+    const thread = startTrainThread(
+      { spec, data, probes },
+      (message: ThreadMessage) => {
+        try {
+          switch (message.kind) {
+            case 'phase':
+              progress.phase(message.what, message.done, message.total);
+              return;
+            case 'step':
+              progress.step(message.step, message.loss, message.ms);
+              return;
+            case 'checkpoint':
+              writer.checkpoint(message.net, message.row);
+              progress.checkpoint(checkpointLine(message.row));
+              return;
+            case 'done':
+              resolve(null);
+              return;
+            case 'failed':
+              resolve(message.message);
+              return;
+          }
+        } catch (error) {
+          if (!(error instanceof OutputError)) throw error;
+          void thread.terminate();
+          resolve(error.message);
         }
-        writer.checkpoint(event.net, event.row);
-        progress.checkpoint(checkpointLine(event.row));
-      }
-      if (performance.now() - yielded > kYieldMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (stopping()) break;
-        yielded = performance.now();
-      }
-    }
-  } catch (error) {
-    progress.clear();
-    if (!(error instanceof TrainingError || error instanceof OutputError)) throw error;
-    process.stderr.write(`train: ${error.message}; ${kept()}\n`);
+      },
+      (error) => resolve(`the training thread failed: ${error.message}`),
+    );
+  });
+  unregister();
+  progress.stop();
+  lock.release();
+  unlock();
+  if (outcome !== null) {
+    process.stderr.write(`train: ${outcome}; ${kept()}\n`);
     return 1;
-  } finally {
-    unregister();
   }
-  // A signal arrived: the lifecycle exits once its cleanups ran.
-  if (stopping()) return await new Promise<number>(() => {});
-  progress.clear();
   const last = writer.rows.at(-1);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
     `trained ${counted(total, 'step')} in ${seconds.toFixed(1)} s (${progress.rate().toFixed(1)} steps/s): ` +
       `train ${percent(last?.trainAccuracy ?? Number.NaN)}, test ${percent(last?.testAccuracy ?? Number.NaN)}; ` +
-      `wrote ${counted(writer.rows.length, 'checkpoint')}, metrics and plots to ${out}\n`,
+      `wrote ${counted(writer.rows.length, 'checkpoint')}, metrics and plots to ${out} (run ${run})\n`,
   );
   return 0;
 }

@@ -38,6 +38,11 @@ export const kMetricsColumns: readonly (keyof MetricsRow)[] = [
 export interface RunFile {
   readonly format: 'reluscope-train-run';
   readonly version: 1;
+  /**
+   * The run's id, random: every file of the run carries it (metrics rows and data.json as "run", checkpoints in
+   * their "metadata", final.safetensors in its metadata), so that files of two runs are told apart.
+   */
+  readonly run: string;
   readonly spec: RunSpec;
   readonly inputDim: number;
   readonly classes: number;
@@ -62,6 +67,7 @@ export interface RunFile {
 export const checkpointName = (step: number): string => `step-${step}.json`;
 
 export function runFile(
+  run: string,
   spec: RunSpec,
   data: Dataset,
   probes: Probes,
@@ -70,6 +76,7 @@ export function runFile(
   return {
     format: 'reluscope-train-run',
     version: 1,
+    run,
     spec,
     inputDim: data.inputDim,
     classes: data.classes,
@@ -83,7 +90,7 @@ export function runFile(
       view: probes.view ? { ...probes.view } : null,
       lines: data.inputDim === 2 ? probes.lines.map((line) => line.map((p) => Array.from(p))) : null,
       lineCount: probes.lines.length,
-      points: probes.points.length,
+      points: probes.points.length / data.inputDim,
     },
   };
 }
@@ -95,16 +102,26 @@ function splitJson(split: Split, dim: number): { x: number[][]; y: number[] } {
   };
 }
 
-/** data.json: {"train": {"x": [[x, y], ...], "y": [class, ...]}, "test": {...}}. */
-export function dataJson(data: Dataset): string {
-  return JSON.stringify({ train: splitJson(data.train, data.inputDim), test: splitJson(data.test, data.inputDim) });
+/** data.json: {"run": ID, "train": {"x": [[x, y], ...], "y": [class, ...]}, "test": {...}}. */
+export function dataJson(data: Dataset, run: string): string {
+  return JSON.stringify({
+    run,
+    train: splitJson(data.train, data.inputDim),
+    test: splitJson(data.test, data.inputDim),
+  });
 }
 
-/** metrics.csv: a header of kMetricsColumns, a row per checkpoint; lineRegions as N;N;...; undefined cells empty. */
-export function metricsCsv(rows: readonly MetricsRow[]): string {
+/** A row of metrics.json and metrics.csv: the checkpoint's metrics and the run's id. */
+export type MetricsFileRow = MetricsRow & { readonly run: string };
+
+/** The columns of metrics.csv (metrics.json's keys): kMetricsColumns, then the run's id. */
+export const kMetricsFileColumns: readonly (keyof MetricsFileRow)[] = [...kMetricsColumns, 'run'];
+
+/** metrics.csv: a header of kMetricsFileColumns, a row per checkpoint; lineRegions as N;N;...; undefined cells empty. */
+export function metricsCsv(rows: readonly MetricsFileRow[]): string {
   return csvText(
-    kMetricsColumns,
-    rows.map((row) => kMetricsColumns.map((c) => row[c])),
+    kMetricsFileColumns,
+    rows.map((row) => kMetricsFileColumns.map((c) => row[c])),
   );
 }
 
@@ -204,7 +221,7 @@ export function plots(rows: readonly MetricsRow[]): Record<string, string> {
 function staleFiles(dir: string): string[] {
   try {
     return readdirSync(dir)
-      .filter((name) => /^step-\d+\.json$/.test(name) || name === 'final.safetensors')
+      .filter((name) => /^step-\d+\.json$/.test(name) || name === 'final.safetensors' || name === 'data.json')
       .map((name) => join(dir, name));
   } catch {
     return [];
@@ -213,7 +230,8 @@ function staleFiles(dir: string): string[] {
 
 /** Writes a run's files checkpoint by checkpoint. */
 export class RunWriter {
-  readonly rows: MetricsRow[] = [];
+  /** The rows of the checkpoints written (committed): what metrics.json lists. */
+  readonly rows: MetricsFileRow[] = [];
   private started = false;
 
   constructor(
@@ -222,25 +240,33 @@ export class RunWriter {
     private readonly data: Dataset,
   ) {}
 
-  /** Commits the checkpoint's net, the metrics so far and the plots (and, first, run.json and data.json). */
-  checkpoint(net: Net, row: MetricsRow): string[] {
-    this.rows.push(row);
+  /**
+   * Commits the checkpoint's net, the metrics so far and the plots (and, first, run.json and data.json), all or
+   * nothing: the row counts as written only once they all are.
+   */
+  checkpoint(net: Net, metrics: MetricsRow): string[] {
+    const row: MetricsFileRow = { ...metrics, run: this.run.run };
+    const rows = [...this.rows, row];
     const outputs = new Outputs();
     const text = (path: string, content: string) =>
       outputs.stage(join(this.dir, path), new TextEncoder().encode(content));
     try {
       if (!this.started) {
         text('run.json', `${JSON.stringify(this.run, null, 1)}\n`);
-        if (this.data.inputDim === 2) text('data.json', `${dataJson(this.data)}\n`);
+        if (this.data.inputDim === 2) text('data.json', `${dataJson(this.data, this.run.run)}\n`);
       }
-      text(checkpointName(row.step), serializeNet(net));
-      if (row.step === this.run.totalSteps) outputs.stage(join(this.dir, 'final.safetensors'), netToSafetensors(net));
-      text('metrics.json', `${JSON.stringify(this.rows, null, 1)}\n`);
-      text('metrics.csv', metricsCsv(this.rows));
-      for (const [name, svg] of Object.entries(plots(this.rows))) text(name, svg);
+      text(checkpointName(row.step), serializeNet(net, { run: this.run.run, step: row.step }));
+      if (row.step === this.run.totalSteps) {
+        outputs.stage(join(this.dir, 'final.safetensors'), netToSafetensors(net, 'F64', { run: this.run.run }));
+      }
+      text('metrics.json', `${JSON.stringify(rows, null, 1)}\n`);
+      text('metrics.csv', metricsCsv(rows));
+      for (const [name, svg] of Object.entries(plots(rows))) text(name, svg);
       if (!this.started) for (const path of staleFiles(this.dir)) unlinkQuietly(path);
       this.started = true;
-      return outputs.commit();
+      const written = outputs.commit();
+      this.rows.push(row);
+      return written;
     } finally {
       outputs.abort();
     }

@@ -188,11 +188,15 @@ function layerToJson(layer: Layer): { weight: number[][]; bias: number[] } {
   return { weight, bias: Array.from(layer.bias) };
 }
 
-/** The relu-mlp JSON text of a net (numbers written in full float64 precision). */
-export function serializeNet(net: Net): string {
+/**
+ * The relu-mlp JSON text of a net (numbers written in full float64 precision), with a "metadata" object if given
+ * (written before the layers, so that a reader finds it in the first bytes).
+ */
+export function serializeNet(net: Net, metadata?: Readonly<Record<string, string | number>>): string {
   const file = {
     format: 'relu-mlp',
     version: 1,
+    ...(metadata ? { metadata } : {}),
     inputDim: net.inputDim,
     hidden: net.hidden.map(layerToJson),
     ...(net.output ? { output: layerToJson(net.output) } : {}),

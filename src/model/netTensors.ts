@@ -18,11 +18,15 @@ function tensorsOf(layer: Layer, index: number): [string, { shape: number[]; dat
   ];
 }
 
-/** The net as safetensors bytes, in float64 (exact) or float32 (PyTorch's default). */
-export function netToSafetensors(net: Net, dtype: 'F64' | 'F32' = 'F64'): Uint8Array {
+/** The net as safetensors bytes, in float64 (exact) or float32 (PyTorch's default), with more metadata if given. */
+export function netToSafetensors(
+  net: Net,
+  dtype: 'F64' | 'F32' = 'F64',
+  more: Readonly<Record<string, string>> = {},
+): Uint8Array {
   const layers = [...net.hidden, ...(net.output ? [net.output] : [])];
   const tensors = new Map(layers.flatMap((layer, i) => tensorsOf(layer, 2 * i)));
-  const metadata: Record<string, string> = { format: 'relu-mlp', inputDim: String(net.inputDim) };
+  const metadata: Record<string, string> = { ...more, format: 'relu-mlp', inputDim: String(net.inputDim) };
   if (!net.output) metadata.output = 'none';
   return encodeSafetensors(tensors, dtype, metadata);
 }

@@ -30,6 +30,23 @@ export interface Label {
   readonly sep: string;
 }
 
+/**
+ * One setting of a table (settings.ts, training.ts): how it is read and written, and how the command line and the
+ * panel present it.
+ */
+export interface Property<T> {
+  parse(text: string, label: Label): Parsed<T> | string;
+  format(value: T): string;
+  /** Its command-line flag; settings that share one (cx, cy: --center CX,CY) take comma-separated parts in order. */
+  readonly flag?: string;
+  /** The flag's value, as the usage text names it. */
+  readonly value?: string;
+  /** One line for the usage text and the panel. */
+  readonly help: string;
+  /** Its name in the panel, where it differs from the key. */
+  readonly name?: string;
+}
+
 const said = (label: Label, text: string): string => `${label.name}${label.sep}${quoted(text, 40)}`;
 
 export function parseNumber(text: string, label: Label, min: number, max: number): Parsed<number> | string {

@@ -7,7 +7,7 @@ import { escaped, quoted } from '../model/quote.ts';
 import {
   kLimits,
   type Label,
-  type Parsed,
+  type Property,
   parseChoice,
   parseInteger,
   parseNetName,
@@ -16,6 +16,7 @@ import {
   parseSegment,
   parseWidths,
 } from './parsers.ts';
+import { kTrainingPrefix } from './training.ts';
 
 export { kLimits, type Label, parseSegment, parseWidths };
 
@@ -73,18 +74,6 @@ export const kDefaultSettings: Readonly<Settings> = {
   segment: [],
   plane: '',
 };
-
-/** One setting: how it is read and written, and how the command line and the panel present it. */
-interface Property<T> {
-  parse(text: string, label: Label): Parsed<T> | string;
-  format(value: T): string;
-  /** Its command-line flag; settings that share one (cx, cy: --center CX,CY) take comma-separated parts in order. */
-  readonly flag?: string;
-  /** The flag's value, as the usage text names it. */
-  readonly value?: string;
-  /** One line for the usage text and the panel. */
-  readonly help: string;
-}
 
 /** Every setting: its URL key (the key here), parser, format, flag and help. The one table behind them all. */
 export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings[K]> } = {
@@ -236,7 +225,10 @@ function assign<K extends keyof Settings>(
   if (parsed.clamped) messages.push(`${parsed.clamped}; using ${kProperties[key].format(parsed.value)}`);
 }
 
-/** Reads `key=value&...` pairs over `base`; unknown keys and invalid values are reported, never applied. */
+/**
+ * Reads `key=value&...` pairs over `base`; unknown keys and invalid values are reported, never applied. The training
+ * table's keys (`train.*`, training.ts) are its to read.
+ */
 export function settingsFromParams(
   params: URLSearchParams,
   base: Settings = cloneSettings(kDefaultSettings),
@@ -245,6 +237,7 @@ export function settingsFromParams(
   const settings = cloneSettings(base);
   const messages: string[] = [];
   for (const [key, text] of params) {
+    if (key.startsWith(kTrainingPrefix)) continue;
     if ((kSettingKeys as string[]).includes(key)) {
       const k = key as keyof Settings;
       const label = options.label?.(k) ?? { name: key, sep: '=' };
@@ -256,13 +249,17 @@ export function settingsFromParams(
   return { settings, messages };
 }
 
-/** The URL hash of a settings object: every setting, floats in full precision (they round-trip exactly). */
-export function settingsToHash(settings: Settings): string {
+/**
+ * The URL hash of a settings object: every setting, floats in full precision (they round-trip exactly), then the
+ * `more` pairs (the training table's, training.ts).
+ */
+export function settingsToHash(settings: Settings, more: readonly (readonly [string, string])[] = []): string {
   const params = new URLSearchParams();
   for (const key of kSettingKeys) {
     if ((key === 'net' || key === 'segment' || key === 'plane') && settings[key].length === 0) continue;
     params.set(key, (kProperties[key].format as (v: unknown) => string)(settings[key]));
   }
+  for (const [key, value] of more) params.append(key, value);
   // Characters a URL fragment may hold as they are: the hash stays readable (mnist:3/800,5/800,8/800).
   return `#${params.toString().replaceAll('%2C', ',').replaceAll('%3A', ':').replaceAll('%2F', '/').replaceAll('%3B', ';')}`;
 }

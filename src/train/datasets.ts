@@ -35,8 +35,6 @@ export interface DatasetSpec {
   readonly testFraction: number;
 }
 
-export const kDefaultDataset: DatasetSpec = { name: 'spirals', seed: 1, noise: 0.05, samples: 1000, testFraction: 0.2 };
-
 /** One 2-D point of class `label` (before noise), drawn with `rng`. */
 type Generator = (rng: Random, label: number, t: number) => [number, number];
 

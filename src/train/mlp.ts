@@ -207,12 +207,20 @@ export function lossAndGradients(ws: Workspace, split: Split, indices: ArrayLike
   return loss;
 }
 
-/** Mean loss and accuracy (argmax, first of ties) of the net on a whole split, in batches of `ws.batch`. */
-export function evaluate(ws: Workspace, split: Split): { loss: number; accuracy: number } {
+/**
+ * Mean loss and accuracy (argmax, first of ties) of the net on a whole split, in batches of `ws.batch`; `done` is
+ * told the samples evaluated before each batch (a wide net takes seconds a batch).
+ */
+export function evaluate(
+  ws: Workspace,
+  split: Split,
+  done: (samples: number) => void = () => {},
+): { loss: number; accuracy: number } {
   const classes = ws.net.output?.outDim ?? 1;
   let loss = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += ws.batch) {
+    done(start);
     const rows = Math.min(ws.batch, split.count - start);
     const indices = Int32Array.from({ length: rows }, (_, i) => start + i);
     gather(split, indices, ws.net.inputDim, ws.input);

@@ -3,12 +3,14 @@
  * checkpoints and, at each, the loss, the accuracies and the papers' measures. A generator: one event per step, so
  * that the caller paces it (a progress bar, posting to the page) and can stop it at any step.
  */
+
+import { type Measures, measureNet, type Report } from '../analysis/measures.ts';
 import type { Net } from '../model/net.ts';
 import { randomNet } from '../model/random.ts';
 import type { Dataset, DatasetSpec } from './datasets.ts';
-import { type Measures, measureNet, type Probes } from './measures.ts';
+import { type Probes, probesFor } from './measures.ts';
 import { checkpointSteps } from './schedule.ts';
-import { type Optimizer, Trainer, TrainingError } from './trainer.ts';
+import { divergence, type Optimizer, Trainer, TrainingError } from './trainer.ts';
 
 export interface RunSpec {
   readonly dataset: DatasetSpec;
@@ -26,8 +28,19 @@ export interface RunSpec {
   readonly checkpoints: string;
 }
 
-/** A checkpoint's row: the scores, the measures (src/train/measures.ts) less the per-point distances, the time. */
-export interface MetricsRow extends Omit<Measures, 'distances'> {
+/** The measures a checkpoint keeps (src/analysis/measures.ts): the study's Crofton and polygon densities left out. */
+type KeptMeasures = Pick<
+  Measures,
+  | 'regionsPerLengthPerNeuron'
+  | 'lineRegions'
+  | 'viewRegions'
+  | 'regionsOverHalfN2'
+  | 'meanDistanceTimesNeurons'
+  | 'distanceQuantilesTimesNeurons'
+>;
+
+/** A checkpoint's row: the scores, the measures, the time. */
+export interface MetricsRow extends KeptMeasures {
   readonly step: number;
   readonly epoch: number;
   /** Mean cross-entropy on the training set. */
@@ -40,6 +53,8 @@ export interface MetricsRow extends Omit<Measures, 'distances'> {
 }
 
 export type RunEvent =
+  /** The run's initial net, before the measures of checkpoint 0 (they take seconds on a wide net). */
+  | { readonly kind: 'start'; readonly total: number; readonly stepsPerEpoch: number; readonly net: Net }
   | {
       readonly kind: 'step';
       readonly step: number;
@@ -67,10 +82,23 @@ export function totalSteps(spec: RunSpec, stepsPerEpoch: number): number {
   return Math.ceil((spec.epochs ?? 0) * stepsPerEpoch);
 }
 
-/** Runs the training; throws TrainingError (bad settings, a non-finite loss) after the last good checkpoint. */
-export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Generator<RunEvent> {
+/**
+ * Runs the training; throws TrainingError (bad settings, a diverged loss) after the last good checkpoint: a
+ * checkpoint is yielded only when its loss on the whole training set passes the divergence rule (trainer.ts).
+ * `report` is told what each phase that can take seconds is doing (drawing the initial weights, a checkpoint's
+ * evaluation and measures), as it goes, for a progress display.
+ */
+export function* runTraining(
+  spec: RunSpec,
+  data: Dataset,
+  probes: Probes,
+  report: Report = () => {},
+): Generator<RunEvent> {
   if ((spec.steps === null) === (spec.epochs === null)) throw new TrainingError('give the steps or the epochs');
-  const trainer = new Trainer(initialNet(spec, data), data, {
+  report('drawing the initial weights', 0, null);
+  const initial = initialNet(spec, data);
+  report('preparing the optimizer', 0, null);
+  const trainer = new Trainer(initial, data, {
     optimizer: spec.optimizer,
     lr: spec.lr,
     batch: spec.batch,
@@ -84,12 +112,25 @@ export function* runTraining(spec: RunSpec, data: Dataset, probes: Probes): Gene
   } catch (error) {
     throw new TrainingError((error as Error).message);
   }
+  yield { kind: 'start', total, stepsPerEpoch: trainer.stepsPerEpoch, net: trainer.snapshot() };
   const start = performance.now();
+  let firstLoss: number | null = null;
   const checkpoint = (): RunEvent => {
     const net = trainer.snapshot();
-    const scores = trainer.evaluate();
-    const measures = measureNet(net, data, probes);
-    const { distances: _distances, ...kept } = measures;
+    const at: Report = (what, done, all) => report(`checkpoint ${trainer.step}: ${what}`, done, all);
+    const scores = trainer.evaluate(at);
+    firstLoss ??= scores.loss;
+    const diverged = divergence(scores.loss, firstLoss, trainer.step, spec.lr, net);
+    if (diverged) throw new TrainingError(diverged);
+    const m = measureNet(net, probesFor(net, probes), at);
+    const kept: KeptMeasures = {
+      regionsPerLengthPerNeuron: m.regionsPerLengthPerNeuron,
+      lineRegions: m.lineRegions,
+      viewRegions: m.viewRegions,
+      regionsOverHalfN2: m.regionsOverHalfN2,
+      meanDistanceTimesNeurons: m.meanDistanceTimesNeurons,
+      distanceQuantilesTimesNeurons: m.distanceQuantilesTimesNeurons,
+    };
     const row: MetricsRow = {
       step: trainer.step,
       epoch: trainer.epoch,

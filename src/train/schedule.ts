@@ -1,6 +1,12 @@
 /** The steps at which training keeps a checkpoint. */
 
 /**
+ * Checkpoints a run keeps at most: each rewrites the metrics of all before it (files, charts), so their cost grows as
+ * the square of their number. The default schedule keeps under 100.
+ */
+export const kMaxCheckpoints = 1000;
+
+/**
  * Sorted unique steps in 0..total: `default` = 0, then 1, 2, 4, 8, ... (geometric), the end of every epoch and the
  * last step; or an explicit list `N,N,...` (0 and the last step always added). Throws with a message for a bad spec.
  */
@@ -19,6 +25,12 @@ export function checkpointSteps(total: number, stepsPerEpoch: number, spec = 'de
       }
       steps.add(step);
     }
+  }
+  if (steps.size > kMaxCheckpoints) {
+    throw new Error(
+      `checkpoints: ${steps.size} steps listed; at most ${kMaxCheckpoints} (every checkpoint rewrites the metrics of all ` +
+        'the ones before it)',
+    );
   }
   return [...steps].sort((a, b) => a - b);
 }

@@ -4,6 +4,7 @@
  * defaults (betas 0.9, 0.999, eps 1e-8, bias-corrected) or plain SGD. The same spec and data give bit-identical
  * weights on every run.
  */
+import type { Report } from '../analysis/measures.ts';
 import { cloneNet, type Net } from '../model/net.ts';
 import { Random } from '../model/random.ts';
 import { type Dataset, permutation } from './datasets.ts';
@@ -21,8 +22,30 @@ export interface TrainSpec {
 }
 
 export const kAdam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
-/** A batch loss this many times the first one (at least 1) stops training: the learning rate is too large. */
+/** A loss this many times the first one (at least 1) stops training: the learning rate is too large. */
 const kDivergence = 1000;
+
+/**
+ * The one divergence rule, for the batch losses of the steps and the whole training set's loss at checkpoints (the
+ * command line and the app alike): the loss of the net after `step` steps is not finite, or is kDivergence times the
+ * first loss (cross-entropy starts near log(classes): a thousand times that is divergence, not training). Returns
+ * the message, or null. Nets with weights that are not finite diverged too (their loss can be 0 by overflow).
+ */
+export function divergence(loss: number, first: number, step: number, lr: number, net?: Net): string | null {
+  const bad = !Number.isFinite(loss) || loss > kDivergence * Math.max(1, first);
+  if (!bad && (net === undefined || finiteWeights(net))) return null;
+  const what = !bad
+    ? 'is finite but the weights are not'
+    : Number.isFinite(loss)
+      ? `diverged to ${loss.toPrecision(3)}`
+      : `is ${loss}`;
+  return `the loss ${what} at step ${step}: the learning rate ${lr} is too large`;
+}
+
+function finiteWeights(net: Net): boolean {
+  const layers = net.output ? [...net.hidden, net.output] : net.hidden;
+  return layers.every((l) => l.weight.every(Number.isFinite) && l.bias.every(Number.isFinite));
+}
 
 /** Why a spec cannot train on `data`, or null. */
 export function trainProblem(spec: TrainSpec, data: Dataset, net: Net): string | null {
@@ -84,7 +107,7 @@ export class Trainer {
     return cloneNet(this.net);
   }
 
-  /** One minibatch step; returns the batch's mean loss (before the update). Throws if the loss is not finite. */
+  /** One minibatch step; returns the batch's mean loss (before the update). Throws if it diverged (`divergence`). */
   train(): number {
     const count = this.data.train.count;
     const rows = Math.min(this.spec.batch, count - this.position);
@@ -92,13 +115,9 @@ export class Trainer {
     for (const g of [...this.grads.weight, ...this.grads.bias]) g.fill(0);
     const loss = lossAndGradients(this.ws, this.data.train, indices, this.grads);
     this.firstLoss ??= loss;
-    // Cross-entropy starts near log(classes): a thousand times that is divergence, not training.
-    if (!Number.isFinite(loss) || loss > kDivergence * Math.max(1, this.firstLoss)) {
-      const what = Number.isFinite(loss) ? `diverged to ${loss.toPrecision(3)}` : `is ${loss}`;
-      throw new TrainingError(
-        `the loss ${what} at step ${this.step + 1}: the learning rate ${this.spec.lr} is too large`,
-      );
-    }
+    // The batch loss is that of the net after this.step steps (before this step's update).
+    const diverged = divergence(loss, this.firstLoss, this.step, this.spec.lr);
+    if (diverged) throw new TrainingError(diverged);
     this.update();
     this.step++;
     this.position += rows;
@@ -142,11 +161,15 @@ export class Trainer {
     });
   }
 
-  /** Mean loss and accuracy on the training and the test set. */
-  evaluate(): { loss: number; trainAccuracy: number; testLoss: number; testAccuracy: number } {
-    const train = evaluate(this.ws, this.data.train);
+  /** Mean loss and accuracy on the training and the test set; `report` is told how far it is (Report's terms). */
+  evaluate(report: Report = () => {}): { loss: number; trainAccuracy: number; testLoss: number; testAccuracy: number } {
+    const { train: trainSet, test: testSet } = this.data;
+    const all = trainSet.count + testSet.count;
+    const train = evaluate(this.ws, trainSet, (done) => report('loss and accuracy', done, all));
     const test =
-      this.data.test.count > 0 ? evaluate(this.ws, this.data.test) : { loss: Number.NaN, accuracy: Number.NaN };
+      testSet.count > 0
+        ? evaluate(this.ws, testSet, (done) => report('loss and accuracy', trainSet.count + done, all))
+        : { loss: Number.NaN, accuracy: Number.NaN };
     return { loss: train.loss, trainAccuracy: train.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
   }
 }

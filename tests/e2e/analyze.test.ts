@@ -130,13 +130,15 @@ describe('npm run study', () => {
     const csv = readFileSync(join(out, 'study.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(1 + 2 * 4);
     const json = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8')) as {
-      rows: { widths: number[]; seed: number; regions: number; crossingsPerLengthPerNeuron: number }[];
+      rows: { widths: number[]; seed: number; viewRegions: number; crossingsPerLengthPerNeuron: number }[];
       sawtooth: { epsilon: number; meanRegions: number }[];
     };
     expect(json.rows).toHaveLength(2 * 4);
     for (const row of json.rows) {
       const net = randomNet({ widths: row.widths, sigmaB: 0.5, seed: row.seed });
-      expect(row.regions, row.widths.join('x')).toBe(enumerateRegions(net, { x0: -1, y0: -1, x1: 1, y1: 1 }).regions);
+      expect(row.viewRegions, row.widths.join('x')).toBe(
+        enumerateRegions(net, { x0: -1, y0: -1, x1: 1, y1: 1 }).regions,
+      );
     }
     expect(json.rows.every((r) => r.crossingsPerLengthPerNeuron > 0)).toBe(true);
     expect(json.sawtooth[0]).toMatchObject({ epsilon: 0, meanRegions: 32 });

@@ -2,11 +2,20 @@
  * `npm run train` as a user runs it: the files other tools read (names and formats), determinism, bad settings that
  * stop cleanly keeping what was written, a signal, and `shot --run DIR --sweep checkpoints`.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kMetricsColumns } from '../../src/cli/trainFiles.ts';
+import { kMetricsFileColumns } from '../../src/cli/trainFiles.ts';
 import { parseNetBytes } from '../../src/model/netFile.ts';
 import { netFromSafetensors } from '../../src/model/netTensors.ts';
 import type { MetricsRow } from '../../src/train/run.ts';
@@ -38,7 +47,7 @@ describe('npm run train', () => {
     // default: 0, geometric 1, 2, 4, 8, 16, the epoch ends 3, 6, ..., 18, and the last step.
     expect(rows.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 6, 8, 9, 12, 15, 16, 18, 20]);
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual([...kMetricsColumns].sort());
+      expect(Object.keys(row).sort()).toEqual([...kMetricsFileColumns].sort());
       expect(row.loss).toBeGreaterThan(0);
       // The share of the 160 training and 40 test points classified right.
       expect(row.trainAccuracy * 160).toBeCloseTo(Math.round(row.trainAccuracy * 160), 9);
@@ -67,7 +76,7 @@ describe('npm run train', () => {
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trimEnd().split('\n');
     expect(csv[0]).toBe(
       'step,epoch,loss,trainAccuracy,testLoss,testAccuracy,regionsPerLengthPerNeuron,lineRegions,viewRegions,' +
-        'regionsOverHalfN2,meanDistanceTimesNeurons,distanceQuantilesTimesNeurons,seconds',
+        'regionsOverHalfN2,meanDistanceTimesNeurons,distanceQuantilesTimesNeurons,seconds,run',
     );
     expect(csv).toHaveLength(rows.length + 1);
     expect(csv[1]?.split(',')[7]).toBe(rows[0]?.lineRegions.join(';'));
@@ -80,6 +89,13 @@ describe('npm run train', () => {
     expect(new Set([...data.train.y, ...data.test.y])).toEqual(new Set([0, 1]));
     const run = readJson(join(out, 'run.json')) as Record<string, unknown>;
     expect(run).toMatchObject({ format: 'reluscope-train-run', stepsPerEpoch: 3, totalSteps: 20, inputDim: 2 });
+    // One run id in every file, and no lock left.
+    expect(run.run).toMatch(/^[0-9a-f]{12}$/);
+    expect(result.stdout).toContain(`(run ${run.run})`);
+    expect(rows.every((r) => (r as MetricsRow & { run: string }).run === run.run)).toBe(true);
+    expect((readJson(join(out, 'data.json')) as { run: string }).run).toBe(run.run);
+    expect((readJson(join(out, 'step-20.json')) as { metadata: unknown }).metadata).toEqual({ run: run.run, step: 20 });
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
     expect(run.spec).toMatchObject({ widths: [8, 8], lr: 0.01, batch: 64, seed: 3, steps: 20, optimizer: 'adam' });
     for (const svg of ['loss.svg', 'regions.svg', 'distance.svg']) {
       expect(readFileSync(join(out, svg), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<path d="M/);
@@ -96,10 +112,17 @@ describe('npm run train', () => {
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const files = checkpointFiles(a ?? '');
     expect(files).toEqual(['step-0.json', 'step-7.json', 'step-20.json']);
+    // Byte for byte, but for the run ids (each run has its own).
+    const idOf = (dir: string) => (readJson(join(dir, 'run.json')) as { run: string }).run;
+    const bytes = (dir: string, name: string) =>
+      readFileSync(join(dir, name), 'latin1')
+        .replaceAll(idOf(dir), 'RUN')
+        .replace(/"run":"RUN",?/, '');
+    expect(idOf(a ?? '')).not.toBe(idOf(b ?? ''));
     for (const name of [...files, 'final.safetensors', 'data.json']) {
-      expect(readFileSync(join(b ?? '', name)).equals(readFileSync(join(a ?? '', name))), name).toBe(true);
+      expect(bytes(b ?? '', name) === bytes(a ?? '', name), name).toBe(true);
     }
-    expect(readFileSync(join(c ?? '', 'step-20.json')).equals(readFileSync(join(a ?? '', 'step-20.json')))).toBe(false);
+    expect(bytes(c ?? '', 'step-20.json') === bytes(a ?? '', 'step-20.json')).toBe(false);
   });
 
   it('--epochs E trains E whole epochs', async () => {
@@ -145,14 +168,109 @@ describe('npm run train', () => {
     expect(checkpointFiles(out)).toEqual(rows.map((r) => `step-${r.step}.json`));
     expect(parseNetBytes(readFileSync(join(out, `step-${rows.at(-1)?.step}.json`))).ok).toBe(true);
     expect(existsSync(join(out, 'final.safetensors'))).toBe(false);
+    // The trainer's one rule (src/train): the net after step 1 has weights of about 1e100; one step number.
+    const huge = await train(join(dir, 'huge'), ['--lr', '1e100']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toMatch(
+      /train: the loss (is NaN|is Infinity|diverged to \S+) at step 1: the learning rate 1e\+100 is too large; .*huge keeps 1 checkpoint up to step 0 and the metrics/,
+    );
+  });
+
+  it('a write that fails stops the run; the message counts the checkpoints written, as metrics.json lists them', async () => {
+    const out = join(dir, 'unwritable');
+    // step-8.json cannot be written: a folder holds its name.
+    mkdirSync(join(out, 'step-8.json'), { recursive: true });
+    writeFileSync(join(out, 'step-8.json', 'x'), '');
+    const result = await train(out);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot write .*step-8\.json/);
+    const rows = readJson(join(out, 'metrics.json')) as MetricsRow[];
+    expect(rows.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 6]);
+    expect(result.stderr).toMatch(/keeps 6 checkpoints up to step 6 and the metrics/);
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
+  });
+
+  it('one run at a time in a folder: a second run is refused, a stale lock is taken over, files of another run are refused by shot --run', async () => {
+    const out = join(dir, 'locked');
+    const first = runCli(kTrain, [...kSmall, '--widths', '256,256', '--steps', '100000', '--out', out]);
+    await new Promise<void>((resolve) => {
+      first.child.stderr?.on('data', () => {
+        if (existsSync(join(out, 'step-2.json'))) resolve();
+      });
+    });
+    const id = (readJson(join(out, 'run.json')) as { run: string }).run;
+    const second = await train(out);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `is being written by run ${id} \\(pid ${first.child.pid}, started [^)]+\\): one run at a time.*; nothing was written`,
+      ),
+    );
+    expect((readJson(join(out, 'run.json')) as { run: string }).run).toBe(id);
+    first.child.kill('SIGTERM');
+    expect((await first).code).toBe(143);
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
+    // A lock left by a process that is gone (SIGKILL): taken over, with a message.
+    const gone = runCli(process.execPath, ['-e', ''], {}, true);
+    await gone;
+    const lock = { run: 'dead0', pid: gone.child.pid, host: hostname(), started: '2020-01-01T00:00:00.000Z' };
+    writeFileSync(join(out, 'train.lock'), JSON.stringify(lock));
+    const third = await train(out);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(
+      new RegExp(`took over the lock of run dead0 \\(pid ${gone.child.pid}, .*no longer running`),
+    );
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
+    // A checkpoint of another run copied in: shot --run says so and draws nothing.
+    const other = join(dir, 'other');
+    expect((await train(other, ['--seed', '9'])).code).toBe(0);
+    copyFileSync(join(other, 'step-6.json'), join(out, 'step-6.json'));
+    const shot = await runCli('src/cli/shot.ts', ['--run', out, '--sweep', 'checkpoints', '--size', '64x64']);
+    expect(shot.code).toBe(1);
+    expect(shot.stderr).toMatch(
+      /step-6\.json" is of run "[0-9a-f]+", not of run\.json's run [0-9a-f]+: two runs wrote/,
+    );
+    expect(existsSync(join(out, 'partition-step-0.png'))).toBe(false);
+  });
+
+  it('a wide net: every long phase shows its progress, and SIGTERM is answered within a second', async () => {
+    const out = join(dir, 'wide');
+    const run = runCli(kTrain, ['--widths', '1024,1024,1024,1024', '--steps', '5', '--out', out]);
+    let stderr = '';
+    const phase = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 60_000);
+      run.child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+        if (/checkpoint 0: (loss and accuracy|regions along line)/.test(stderr)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+    });
+    expect(phase, stderr).toBe(true);
+    const sent = performance.now();
+    let answered = Number.POSITIVE_INFINITY;
+    run.child.stderr?.on('data', (chunk) => {
+      if (String(chunk).includes('SIGTERM: stopping')) answered = Math.min(answered, performance.now() - sent);
+    });
+    run.child.kill('SIGTERM');
+    const result = await run;
+    const exited = performance.now() - sent;
+    console.log(`[train] SIGTERM answered in ${answered.toFixed(0)} ms, exited in ${exited.toFixed(0)} ms`);
+    expect(result.code).toBe(143);
+    expect(answered).toBeLessThan(1000);
+    expect(exited).toBeLessThan(3000);
+    expect(existsSync(join(out, 'train.lock'))).toBe(false);
   });
 
   it.each([
     [['--bogus'], /unknown flag --bogus/],
     [['--steps', '5', '--epochs', '1', '--out', 'x'], /--steps or --epochs, not both/],
-    [['--dataset', 'iris', '--out', 'x'], /--dataset "iris": expected spirals, circles/],
-    [['--lr', 'fast', '--out', 'x'], /--lr fast: expected a number/],
+    [['--dataset', 'iris', '--out', 'x'], /--dataset "iris" is not one of spirals, circles/],
+    [['--lr', 'fast', '--out', 'x'], /--lr "fast" is not a finite number/],
     [['--steps', '10'], /--out DIR is required/],
+    [['--steps', '10', '--out', ''], /--out "": give a folder/],
+    [['--steps', '10', '--out', '  '], /--out " {2}": give a folder/],
   ])('bad flags %j: usage, exit code 2', async (args, message) => {
     const result = await runCli(kTrain, args);
     expect(result.code).toBe(2);

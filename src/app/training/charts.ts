@@ -2,6 +2,7 @@
  * The measures through training, drawn with uPlot against the step: the losses and accuracies; regions per unit
  * length per neuron and regions / (N^2 / 2); the distance to the boundary times the neurons (mean, percentiles); and
  * that mean against the test accuracy, a point per checkpoint. The checkpoint shown is marked by a vertical line.
+ * One chart at a time, chosen by a row of tabs: four stacked would take the window's left column.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -21,6 +22,8 @@ interface Line {
 }
 
 interface Chart {
+  /** Its tab. */
+  readonly name: string;
   readonly xLabel: string;
   readonly x: (row: MetricsRow) => number;
   readonly lines: readonly Line[];
@@ -49,9 +52,12 @@ const kLines: readonly (readonly Line[])[] = [
   ],
 ];
 
+const kNames = ['loss', 'regions', 'distance'];
+
 const kCharts: readonly Chart[] = [
-  ...kLines.map((lines) => ({ ...kByStep, lines })),
+  ...kLines.map((lines, i) => ({ ...kByStep, name: kNames[i] ?? '', lines })),
   {
+    name: 'distance/accuracy',
     xLabel: 'test accuracy',
     x: (r) => r.testAccuracy,
     lines: [{ label: 'mean distance × neurons', colour: '#78b4ff', value: (r) => r.meanDistanceTimesNeurons }],
@@ -128,12 +134,36 @@ export class TrainingCharts {
   private marks: (number | null)[] = [];
 
   constructor(root: HTMLElement) {
+    const tabs = document.createElement('div');
+    tabs.className = 'training-tabs';
+    tabs.setAttribute('role', 'tablist');
+    root.append(tabs);
+    const boxes: HTMLDivElement[] = [];
+    const buttons = kCharts.map((chart, i) => {
+      const button = document.createElement('button');
+      button.textContent = chart.name;
+      button.title = `the chart of ${chart.lines.map((l) => l.label).join(', ')} against the ${chart.xLabel}`;
+      button.setAttribute('role', 'tab');
+      button.addEventListener('click', () => select(i));
+      tabs.append(button);
+      return button;
+    });
+    const select = (index: number) => {
+      boxes.forEach((box, i) => {
+        box.hidden = i !== index;
+      });
+      buttons.forEach((button, i) => {
+        button.setAttribute('aria-selected', String(i === index));
+      });
+    };
     this.plots = kCharts.map((chart, i) => {
       const box = document.createElement('div');
       box.className = 'analysis-plot';
       root.append(box);
+      boxes.push(box);
       return plot(box, chart, () => this.marks[i] ?? null);
     });
+    select(0);
   }
 
   /** The rows so far and the step marked (the checkpoint or live net shown). */

@@ -4,11 +4,14 @@ import type { TrainingReply, TrainingRequest } from './protocol.ts';
 
 export class TrainingClient {
   private worker: Worker | null = null;
+  /** The run started last. */
+  private run = 0;
 
   constructor(private readonly receive: (reply: TrainingReply) => void) {}
 
-  start(spec: RunSpec): void {
-    this.send({ kind: 'start', spec });
+  /** Starts run `run` (its replies carry the id). */
+  start(run: number, spec: RunSpec): void {
+    this.send({ kind: 'start', run, spec });
   }
 
   pause(): void {
@@ -24,6 +27,11 @@ export class TrainingClient {
     this.worker?.postMessage({ kind: 'want' } satisfies TrainingRequest);
   }
 
+  /** A net's picture is being computed (or no longer): the worker gives it half its time meanwhile. */
+  drawing(busy: boolean): void {
+    this.worker?.postMessage({ kind: 'drawing', busy } satisfies TrainingRequest);
+  }
+
   /** Ends the run at once (the worker is terminated; a fresh one takes the next run). */
   stop(): void {
     this.worker?.terminate();
@@ -31,6 +39,7 @@ export class TrainingClient {
   }
 
   private send(request: TrainingRequest): void {
+    if (request.kind === 'start') this.run = request.run;
     if (!this.worker) {
       const worker = new Worker(new URL('./worker.ts', import.meta.url), {
         type: 'module',
@@ -42,7 +51,11 @@ export class TrainingClient {
       worker.onerror = (event) => {
         if (this.worker !== worker) return;
         this.stop();
-        this.receive({ kind: 'error', message: `the training worker failed: ${event.message || 'no message'}` });
+        this.receive({
+          kind: 'error',
+          run: this.run,
+          message: `the training worker failed: ${event.message || 'no message'}`,
+        });
       };
       this.worker = worker;
     }

@@ -1,6 +1,8 @@
 /**
  * The training panel in the dock: where the run stands (step, epoch, loss, accuracies, steps a second), the timeline
- * of its checkpoints (a slider: choosing one shows its partition) and the measures through training.
+ * of its checkpoints (a slider: choosing one shows its partition) and the measures through training, one chart at a
+ * time (tabs: the dock shares the window's left column with the analysis panel and the readout). The label names the
+ * net on the picture (picture.ts), never one still on its way.
  */
 import { formatValue } from '../../model/format.ts';
 import { TrainingCharts } from './charts.ts';
@@ -26,6 +28,9 @@ export class TrainingPanel {
   private readonly liveButton: HTMLButtonElement;
   private readonly charts: TrainingCharts;
   private chartsKey = '';
+  private analysis: HTMLDetailsElement | null = null;
+  /** The panel opened last: it keeps its room. */
+  private opened: HTMLDetailsElement;
 
   constructor(
     dock: HTMLElement,
@@ -55,11 +60,31 @@ export class TrainingPanel {
     timeline.append(this.slider, this.liveButton, this.sliderLabel);
     this.charts = new TrainingCharts(div(body, 'training-charts'));
     dock.insertBefore(this.root, document.getElementById('readout'));
+    const analysis = document.getElementById('analysis');
+    if (analysis instanceof HTMLDetailsElement) {
+      this.analysis = analysis;
+      analysis.addEventListener('toggle', () => this.makeRoom(analysis));
+    }
+    this.root.addEventListener('toggle', () => this.makeRoom(this.root));
+    this.opened = this.root;
+  }
+
+  /**
+   * The dock holds the analysis panel, this one and the readout in the window's left column: when the two panels do
+   * not both fit, the one not just opened folds to its title, rather than both showing a part of their content.
+   */
+  private makeRoom(opened: HTMLDetailsElement): void {
+    if (opened.open) this.opened = opened;
+    const other = opened === this.root ? this.analysis : this.root;
+    if (!other?.open || !opened.open || other.hidden || opened.hidden) return;
+    if ([opened, other].some((panel) => panel.scrollHeight > panel.clientHeight + 1)) other.open = false;
   }
 
   refresh(): void {
     const { session } = this;
-    this.root.hidden = session.state === 'none' && session.checkpoints.length === 0;
+    const hidden = session.state === 'none' && session.checkpoints.length === 0;
+    const appearing = this.root.hidden && !hidden;
+    this.root.hidden = hidden;
     if (this.root.hidden) return;
     const p = session.progress;
     const last = session.checkpoints.at(-1)?.row;
@@ -83,14 +108,16 @@ export class TrainingPanel {
     this.slider.max = String(Math.max(0, count - 1));
     this.slider.disabled = count === 0;
     const chosen = session.chosen;
-    if (chosen !== null) this.slider.value = String(chosen);
-    else this.slider.value = this.slider.max;
-    const shown = chosen === null ? null : session.checkpoints[chosen]?.row;
-    this.sliderLabel.textContent = shown
-      ? ` checkpoint ${chosen ?? 0} of ${count}: step ${shown.step} (epoch ${shown.epoch.toFixed(2)})`
-      : ` ${session.state === 'running' ? 'live' : 'last'}: step ${session.shownStep ?? 0} · ${count} checkpoints`;
+    this.slider.value = chosen !== null ? String(chosen) : this.slider.max;
+    const shown = session.shown;
+    const row = shown?.checkpoint === null || shown === null ? null : session.checkpoints[shown.checkpoint]?.row;
+    this.sliderLabel.textContent = !shown
+      ? ' starting…'
+      : row
+        ? ` checkpoint ${(shown.checkpoint ?? 0) + 1} of ${count}: step ${row.step} (epoch ${row.epoch.toFixed(2)})`
+        : ` live: step ${shown.step} · ${count} checkpoints`;
     this.liveButton.disabled = chosen === null;
-    const mark = session.shownStep;
+    const mark = shown?.step ?? null;
     const key = JSON.stringify([count, mark]);
     if (key !== this.chartsKey) {
       this.chartsKey = key;
@@ -99,5 +126,8 @@ export class TrainingPanel {
         mark,
       );
     }
+    // A run's panel appearing takes its room from the analysis panel when both do not fit; later the panel opened
+    // last keeps it, as either grows.
+    this.makeRoom(appearing ? this.root : this.opened);
   }
 }

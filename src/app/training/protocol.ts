@@ -1,14 +1,22 @@
-/** Messages between the app and its training worker (src/app/training/worker.ts). */
+/**
+ * Messages between the app and its training worker (src/app/training/worker.ts). Every reply names its run (the id
+ * the app gave at the start) and every net its step: the app drops what is not of its current run.
+ */
 import type { Net } from '../../model/net.ts';
 import type { MetricsRow, RunSpec } from '../../train/run.ts';
 
 export type TrainingRequest =
   /** A new run (the worker drops any run it had). */
-  | { readonly kind: 'start'; readonly spec: RunSpec }
+  | { readonly kind: 'start'; readonly run: number; readonly spec: RunSpec }
   | { readonly kind: 'pause' }
   | { readonly kind: 'resume' }
-  /** The app has drawn the last live net: the next one may come (the picture paces the live nets). */
-  | { readonly kind: 'want' };
+  /** The picture of the last net is drawn: the next live net may come (the picture paces the live nets). */
+  | { readonly kind: 'want' }
+  /**
+   * Whether a net's picture is being computed: meanwhile the worker trains half the time, leaving the other half of
+   * its core to the picture (on a CPU-only WebGPU, SwiftShader, the picture and training share the cores).
+   */
+  | { readonly kind: 'drawing'; readonly busy: boolean };
 
 /** Where a run stands, posted a few times a second. */
 export interface TrainingProgress {
@@ -23,11 +31,12 @@ export interface TrainingProgress {
   readonly measureSeconds: number;
 }
 
-export type TrainingReply =
+export type TrainingReply = { readonly run: number } & (
   | { readonly kind: 'progress'; readonly progress: TrainingProgress }
-  /** The weights now, between checkpoints: the app shows them live. */
+  /** The weights after `step` steps, between checkpoints (the first: the initial net, at once): shown live. */
   | { readonly kind: 'live'; readonly step: number; readonly net: Net }
-  | { readonly kind: 'checkpoint'; readonly net: Net; readonly row: MetricsRow }
+  | { readonly kind: 'checkpoint'; readonly step: number; readonly net: Net; readonly row: MetricsRow }
   | { readonly kind: 'done'; readonly progress: TrainingProgress }
-  /** Bad settings or a non-finite loss: the run stops (its checkpoints so far were posted). */
-  | { readonly kind: 'error'; readonly message: string };
+  /** Bad settings or a diverged loss: the run stops (its checkpoints so far were posted). */
+  | { readonly kind: 'error'; readonly message: string }
+);

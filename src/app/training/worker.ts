@@ -1,6 +1,6 @@
 /**
  * The training worker: runs src/train/run.ts off the UI thread, in slices of about 30 ms so that pause and the
- * app's requests are answered between them. Posts checkpoints as they come, progress a few times a second, and the
+ * app's requests are answered between them, with a slice's rest after each while the app computes a picture. Posts checkpoints as they come, progress a few times a second, and the
  * weights now (a live net) when the app asks for one (it asks again once the previous one is drawn), at most five a
  * second.
  */
@@ -20,6 +20,8 @@ const kLiveMs = 200;
 const kRateMs = 1000;
 
 interface Run {
+  /** The app's id of the run: on every reply. */
+  readonly id: number;
   readonly events: Generator<RunEvent>;
   readonly stepsPerEpoch: number;
   readonly trainCount: number;
@@ -38,6 +40,8 @@ interface Run {
 
 let run: Run | null = null;
 let wanted = true;
+/** A net's picture is being computed: a slice's time of rest after each slice. */
+let drawing = false;
 let lastLive = 0;
 let lastProgress = 0;
 const wake = new MessageChannel();
@@ -50,8 +54,10 @@ function schedule(): void {
   wake.port2.postMessage(null);
 }
 
-function reply(message: TrainingReply, transfer: Transferable[] = []): void {
-  self.postMessage(message, { transfer });
+type Reply = TrainingReply extends infer R ? (R extends unknown ? Omit<R, 'run'> : never) : never;
+
+function reply(id: number, message: Reply, transfer: Transferable[] = []): void {
+  self.postMessage({ ...message, run: id }, { transfer });
 }
 
 /** The buffers of a fresh copy of a net: moved to the page, not copied again. */
@@ -87,12 +93,13 @@ async function dataFor(spec: RunSpec): Promise<Dataset> {
   }
 }
 
-async function start(spec: RunSpec): Promise<void> {
+async function start(id: number, spec: RunSpec): Promise<void> {
   run = null;
   try {
     const data = await dataFor(spec);
     const stepsPerEpoch = Math.ceil(data.train.count / Math.max(1, spec.batch));
     run = {
+      id,
       events: runTraining(spec, data, defaultProbes(data, spec.seed)),
       stepsPerEpoch,
       trainCount: data.train.count,
@@ -108,7 +115,7 @@ async function start(spec: RunSpec): Promise<void> {
     wanted = true;
     schedule();
   } catch (error) {
-    reply({ kind: 'error', message: (error as Error).message });
+    reply(id, { kind: 'error', message: (error as Error).message });
   }
 }
 
@@ -125,13 +132,19 @@ function slice(): void {
       if (next.done) {
         r.running = false;
         run = null;
-        reply({ kind: 'done', progress: progressOf(r) });
+        reply(r.id, { kind: 'done', progress: progressOf(r) });
         return;
       }
       const event = next.value;
+      if (event.kind === 'start') {
+        // The run's own net at once, before checkpoint 0's measures (seconds on a wide net).
+        r.total = event.total;
+        reply(r.id, { kind: 'live', step: 0, net: event.net }, buffers(event.net));
+        continue;
+      }
       if (event.kind === 'checkpoint') {
         r.measureSeconds = ms / 1000;
-        reply({ kind: 'checkpoint', net: event.net, row: event.row }, buffers(event.net));
+        reply(r.id, { kind: 'checkpoint', step: event.step, net: event.net, row: event.row }, buffers(event.net));
         continue;
       }
       r.trainMs += ms;
@@ -143,13 +156,13 @@ function slice(): void {
         wanted = false;
         lastLive = now;
         const net = event.snapshot();
-        reply({ kind: 'live', step: r.step, net }, buffers(net));
+        reply(r.id, { kind: 'live', step: r.step, net }, buffers(net));
       }
     }
   } catch (error) {
     r.running = false;
     run = null;
-    reply({ kind: 'error', message: (error as Error).message });
+    reply(r.id, { kind: 'error', message: (error as Error).message });
     return;
   }
   r.rate.push({ time: r.trainMs, step: r.step });
@@ -157,9 +170,11 @@ function slice(): void {
   const now = performance.now();
   if (now - lastProgress >= kProgressMs) {
     lastProgress = now;
-    reply({ kind: 'progress', progress: progressOf(r) });
+    reply(r.id, { kind: 'progress', progress: progressOf(r) });
   }
-  if (r.running) schedule();
+  if (!r.running) return;
+  if (drawing) setTimeout(schedule, kSliceMs);
+  else schedule();
 }
 
 wake.port1.onmessage = () => {
@@ -171,7 +186,7 @@ self.onmessage = (event: MessageEvent<TrainingRequest>) => {
   const request = event.data;
   switch (request.kind) {
     case 'start':
-      void start(request.spec);
+      void start(request.run, request.spec);
       return;
     case 'pause':
       if (run) run.running = false;
@@ -185,6 +200,9 @@ self.onmessage = (event: MessageEvent<TrainingRequest>) => {
       return;
     case 'want':
       wanted = true;
+      return;
+    case 'drawing':
+      drawing = request.busy;
       return;
   }
 };
