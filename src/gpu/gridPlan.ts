@@ -10,8 +10,8 @@
  * coarser grid's points meet (regions smaller than the new grid's cells). λ is read back from a region-seeded grid's
  * evaluations (the same formula, inverted), or from a brute-force grid's share p of pixels in another region than
  * their block's corner (at a mean distance of 1.14 stride). Checked against the float64 oracle's patterns
- * (tests/unit/gridPlan.test.ts): a stride-8 grid predicts the full resolution's evaluations within 10% where regions
- * are larger than its cells, and low by up to 2x where they are smaller (there every finer grid is computed anyway).
+ * (tests/unit/gridPlan.test.ts): a stride-8 grid predicts the next grid's evaluations within 25%, the full
+ * resolution's within about 30% where regions are larger than its cells, and low by up to 2x where they are smaller.
  *
  * Where regions are larger than a grid's cells, the grids between it and the full resolution would each cost about as
  * much as the full resolution itself and show little more: the full resolution is computed next.
