@@ -77,11 +77,8 @@ export interface GridCosts {
   readonly msPerBruteEval: number;
   /** Whether the grid of a stride is the region-seeded pass's. */
   fastAt(stride: number): boolean;
-  /**
-   * The coarse grids are the region-seeded pass's too (a small net, fieldsJob.ts): the full resolution comes right
-   * after the first grid.
-   */
-  readonly coarseFast: boolean;
+  /** A small net (fieldsJob.ts): the full resolution comes right after the first grid. */
+  readonly smallNet: boolean;
 }
 
 /** A grid to compute: its level (index into the strides) and the time it should take. */
@@ -104,16 +101,16 @@ export function gridMs(c: GridCosts, level: number, coarser: number, lambda: num
 
 /**
  * The level to compute after the grid of `level` (done): `next` (by default the next one), or the last when it is the
- * region-seeded pass's and costs at most kJumpRatio times `next` (regions larger than its cells), or when a small
- * net's coarse grids are the region-seeded pass's: a tile's work in that pass does not shrink with its grid, so its
- * grids between the first and the full resolution cost about what the full resolution does (on SwiftShader, the
- * stride-16 and stride-8 grids of the default 3 x 32 view at 1280 x 800 took 4.2 s of CPU time, the full resolution
- * in one go 3.1 s), while a grid half done already shows its tiles done exactly. Without λ: `next`.
+ * region-seeded pass's and costs at most kJumpRatio times `next` (regions larger than its cells), or for a small
+ * net: a tile's work in that pass, most of what it costs, does not shrink with the grid, so the grids between the
+ * first and the full resolution cost about what the full resolution does (on SwiftShader, the stride-16 and stride-8
+ * grids of the default 3 x 32 view at 1280 x 800 took 4.2 s of CPU time, the full resolution in one go 3.1 s), while a
+ * grid half done already shows its tiles done exactly. Without λ: `next`.
  */
 export function nextLevel(c: GridCosts, level: number, lambda: number | null, next = level + 1): number {
   const last = c.strides.length - 1;
   if (next >= last || !c.fastAt(c.strides[last] ?? 1)) return next;
-  if (c.coarseFast) return last;
+  if (c.smallNet) return last;
   if (lambda === null) return next;
   const done = c.strides[level] ?? 1;
   const direct = gridMs(c, last, done, lambda);

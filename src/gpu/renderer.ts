@@ -13,7 +13,7 @@ import { ColourPass, type ColourSettings, type ColourSource } from './colourPass
 import { type Computation, evaluationMacs, startComputation } from './computation.ts';
 import { GpuError, withErrorScopes } from './device.ts';
 import { FieldsBuffers } from './fieldsBuffers.ts';
-import { coarseGridsFast, type JobProgress, type JobTuning } from './fieldsJob.ts';
+import type { JobProgress, JobTuning } from './fieldsJob.ts';
 import { FieldsPass } from './fieldsPass.ts';
 import type { FieldsRequest } from './fieldsRequest.ts';
 import { fieldsKeys, type Stored, serves, storedOf } from './fieldsStore.ts';
@@ -144,7 +144,7 @@ export class Renderer {
    */
   gridStrides(size: ImageSize, algorithm: Algorithm, firstMs: number, maxStride: number): number[] {
     const macs = this.macsPerEvaluation;
-    const fast = algorithm === 'fast' && coarseGridsFast(macs, this.tuning.bruteCoarseMacs);
+    const fast = algorithm === 'fast' && this.tuning.coarseBrute !== true;
     const msPerPixel = fast ? this.pace.fast.msPerEvaluation(macs) : this.pace.brute.msPerEvaluation(macs);
     const affordable = firstMs / Math.max(msPerPixel, 1e-9);
     let stride = 1;

@@ -382,9 +382,9 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
   const fileSeed = testSeed('gpu/fields.test.ts: coarse grids');
   const rng = new Random(fileSeed);
   const size = { width: 256, height: 160 };
-  // Coarse grids are brute force's for nets of 10^6 multiply-adds an evaluation and more: `bruteCoarseMacs: 0` makes
-  // these small nets behave as such nets do.
-  const big = { bruteCoarseMacs: 0 };
+  // Brute force's coarse grids (as for images of too few tiles), planned as for a big net (small nets go from their
+  // first grid to the full resolution).
+  const big = { coarseBrute: true, smallNetMacs: 0 };
   const cases = [
     // Large regions: most pixels of the stride-64 grid share their block's region, and a tile holds a region or two:
     // the full resolution costs about what the stride-16 grid would, and comes next.
@@ -399,15 +399,30 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
         [64, 'brute'],
       ],
     },
-    // The same net as it is: a small net's coarse grids are the region-seeded pass's (one shader to compile), and
-    // the full resolution comes right after the first grid (gridPlan.ts nextLevel).
+    // The same net as it is: the coarse grids are the region-seeded pass's, and a small net's full resolution comes
+    // right after its first grid (gridPlan.ts nextLevel).
     {
-      name: "a small net's coarse grids",
+      name: "a small net's grids",
       widths: [6],
       span: 0.02,
       strides: [128, 64, 32, 16, 1],
       tuning: {},
       passes: [[128, 'fast']],
+    },
+    // Planned as a big net: every coarse grid (a pixel a tile or none gives no measure), then the stride-16 grid
+    // measures the regions, a tile or two: the full resolution next.
+    {
+      name: 'large regions, the region-seeded pass',
+      widths: [6],
+      span: 0.02,
+      strides: [128, 64, 32, 16, 8, 4, 1],
+      tuning: { smallNetMacs: 0 },
+      passes: [
+        [128, 'fast'],
+        [64, 'fast'],
+        [32, 'fast'],
+        [16, 'fast'],
+      ],
     },
     // Regions larger than the cells of the stride-8 grid (a few a tile): the stride-4 and stride-2 grids would cost
     // about what the full resolution does, and are jumped over.
@@ -416,7 +431,7 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
       widths: [16, 16],
       span: 2,
       strides: [8, 4, 2, 1],
-      tuning: {},
+      tuning: { smallNetMacs: 0 },
       passes: [[8, 'fast']],
     },
     // Dense regions: brute force goes on while a tile would hold one pixel of the grid.

@@ -150,7 +150,7 @@ describe('the grids planned', () => {
     msPerFastEval: 1,
     msPerBruteEval: 1,
     fastAt: (s) => s <= fastFrom,
-    coarseFast: false,
+    smallNet: false,
   });
   it('regions larger than the next grid cells: the full resolution comes next', () => {
     const c = costs(16);
@@ -170,8 +170,8 @@ describe('the grids planned', () => {
       expect(ratio).toBeLessThan(5);
     }
   });
-  it("a small net, whose coarse grids are the region-seeded pass's: the full resolution after the first grid", () => {
-    const c = { ...costs(64), coarseFast: true };
+  it('a small net: the full resolution after the first grid', () => {
+    const c = { ...costs(64), smallNet: true };
     expect(nextLevel(c, 0, null)).toBe(6);
     expect(plannedGrids(c, 0, Number.POSITIVE_INFINITY).map((g) => g.level)).toEqual([6]);
   });
