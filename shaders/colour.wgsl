@@ -21,7 +21,7 @@ struct ColourParams {
   imageWidth: u32,   // width of the whole image (tiles of a large image share it), for the distance shading
   theoremScale: f32, // integrand at the top of the theorem colour scale; 0: the largest of this frame (stats[2])
   finestDone: u32,   // a computation in progress: the stride of its finest grid completed (0: none yet)
-  computing: u32,    // a computation in progress: the stride of the grid it computes now
+  computing: u32,    // a computation in progress: the stride of the grid it computes now (0: none of it done yet)
   tilesX: u32,       // 32 x 32 tiles per row, for `labels`
   outputHigh: f32,   // see outputLow (a tile of a large picture gets the whole picture's range)
 }
@@ -43,6 +43,10 @@ fn done(x: u32, y: u32) -> bool {
 // The pixel whose fields colour pixel (i, j): itself when done, else its block's corner on the grid computed now, else
 // on the finest grid completed; width * height when none is done. Only a preview (kPartial) looks for one.
 fn source(i: u32, j: u32) -> u32 {
+  if (kPartial && params.computing == 0u && params.finestDone > 0u) {
+    // Only the finest grid done: its block's corner, no mark read (a preview right after a grid: most of them).
+    return (j - j % params.finestDone) * params.width + i - i % params.finestDone;
+  }
   if (!kPartial || done(i, j)) {
     return j * params.width + i;
   }

@@ -96,6 +96,8 @@ export class App {
     performance.mark('reluscope:gpu');
     const { settings, messages: urlMessages } = settingsFromHash(location.hash);
     for (const message of urlMessages) messages.error(`URL: ${message}`);
+    // Shaders compiled while the net is made and the panels are built.
+    gpu.renderer.prepare(settings.mode);
     let sliced: SlicedNet;
     try {
       sliced = await App.netWithData(settings);

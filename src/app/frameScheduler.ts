@@ -219,7 +219,14 @@ export class FrameScheduler {
     const from = this.renderedView;
     const { canvas } = this.source;
     if (!texture || !from || texture.width !== canvas.width || texture.height !== canvas.height) return;
-    const { device, blitPass, context } = this.source.gpu();
+    const gpu = this.source.gpu();
+    const { device, blitPass, context } = gpu;
+    if (!blitPass) {
+      // Still being made (the first second of the app), or it failed: said once.
+      if (gpu.blitFailure) this.source.error(`the preview pass could not be made: ${gpu.blitFailure}`);
+      gpu.blitFailure = null;
+      return;
+    }
     // Its own error scope, pushed and popped synchronously: a frame's scopes may be open (it awaits the GPU).
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder({ label: 'App.preview' });

@@ -10,12 +10,25 @@ import type { Net } from '../model/net.ts';
 export interface Gpu {
   readonly device: GPUDevice;
   readonly renderer: Renderer;
-  readonly blitPass: BlitPass;
+  /** The preview pass, once made (after the renderer, aside: a first picture does not wait for it); why it failed. */
+  blitPass: BlitPass | null;
+  blitFailure: string | null;
   readonly context: GPUCanvasContext;
 }
 
+/**
+ * The adapter index.html asked for before the app's script loaded (starting the GPU process takes most of a second on
+ * a first visit); taken once: a device lost later asks anew.
+ */
+function earlyAdapter(): Promise<GPUAdapter | null> | undefined {
+  const page = window as { reluscopeAdapter?: Promise<GPUAdapter | null> | undefined };
+  const request = page.reluscopeAdapter;
+  page.reluscopeAdapter = undefined;
+  return request;
+}
+
 export async function createGpu(canvas: HTMLCanvasElement): Promise<Gpu> {
-  const device = await requestDevice(navigator.gpu);
+  const device = await requestDevice(navigator.gpu, 'ReLUscope.device', earlyAdapter());
   const context = canvas.getContext('webgpu');
   if (!context) throw new GpuError('the canvas has no WebGPU context');
   const format = navigator.gpu.getPreferredCanvasFormat();
@@ -26,8 +39,16 @@ export async function createGpu(canvas: HTMLCanvasElement): Promise<Gpu> {
     usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_DST,
   });
   const renderer = await Renderer.create(device, format);
-  const blitPass = await BlitPass.create(device, format);
-  return { device, renderer, blitPass, context };
+  const gpu: Gpu = { device, renderer, blitPass: null, blitFailure: null, context };
+  BlitPass.create(device, format).then(
+    (pass) => {
+      gpu.blitPass = pass;
+    },
+    (error: Error) => {
+      gpu.blitFailure = error.message;
+    },
+  );
+  return gpu;
 }
 
 export interface GpuWatcher {

@@ -67,6 +67,10 @@ async function main(): Promise<void> {
   }
   handle.app = app;
   performance.mark('reluscope:started');
+  // The first picture begins now, at the canvas's size as laid out (the resize observer below confirms it in device
+  // pixels), and its GPU work goes on while the panels are built.
+  app.resize(Math.round(canvas.clientWidth * devicePixelRatio), Math.round(canvas.clientHeight * devicePixelRatio));
+  await new Promise((resolve) => setTimeout(resolve, 0));
   const demo = new ZoomDemo({
     view: () => app.view,
     setView: (view) => app.setView(view),

@@ -20,8 +20,9 @@ export class BlitPass {
 
   static async create(device: GPUDevice, format: GPUTextureFormat): Promise<BlitPass> {
     const module = await createCheckedModule(device, 'blit.wgsl', buildShader([fullscreenWgsl, blitWgsl]));
-    return withErrorScopes(device, 'creating the preview pipeline', () => {
-      const pipeline = device.createRenderPipeline({
+    // Made asynchronously: compiled aside, not in the GPU process's queue (the app's first picture does not wait).
+    return withErrorScopes(device, 'creating the preview pipeline', async () => {
+      const pipeline = await device.createRenderPipelineAsync({
         label: 'BlitPass.pipeline',
         layout: 'auto',
         vertex: { module, entryPoint: 'fullscreen' },

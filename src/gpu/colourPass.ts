@@ -89,6 +89,37 @@ export class ColourPass {
   }
 
   /**
+   * Makes the preview pipeline of `mode` and draws a pixel with it: SwiftShader compiles a pipeline's pixel code at its
+   * first draw (0.1 to 0.3 s), here while the region-seeded pass's shader is compiled aside, not after the first grid.
+   */
+  warm(mode: ColourMode): void {
+    const buffer = (name: string): GPUBuffer =>
+      this.device.createBuffer({ label: `ColourPass.warm.${name}`, size: 4096, usage: GPUBufferUsage.STORAGE });
+    const [fields, stats, theorem, labels] = ['fields', 'stats', 'theorem', 'labels'].map(buffer) as [
+      GPUBuffer,
+      GPUBuffer,
+      GPUBuffer,
+      GPUBuffer,
+    ];
+    const target = this.device.createTexture({
+      label: 'ColourPass.warm.target',
+      size: [1, 1],
+      format: this.format,
+      usage: GPUTextureUsage.RENDER_ATTACHMENT,
+    });
+    const encoder = this.device.createCommandEncoder({ label: 'ColourPass.warm' });
+    const source = { fields, stats, theorem, labels, grids: { finestDone: 2, computing: 1 } };
+    const settings = { mode, palette: 'vivid', edgeWidth: 1, layersShown: 1 } as const;
+    this.encode(encoder, target.createView(), source, { width: 1, height: 1 }, settings);
+    this.device.queue.submit([encoder.finish()]);
+    // The next frame's bind group is made anew (its buffers differ from these).
+    this.source = null;
+    this.bindGroup = null;
+    for (const b of [fields, stats, theorem, labels]) b.destroy();
+    target.destroy();
+  }
+
+  /**
    * The pipeline of a colour mode, for a preview or the finished picture. Made on first use (synchronously: its
    * errors reach the error scope of the frame that first draws with it).
    */

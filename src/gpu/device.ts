@@ -23,9 +23,17 @@ export class GpuError extends Error {
 /** Limits raised to what the adapter offers, for big nets and big images. */
 const kRaisedLimits = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension'] as const;
 
-export async function requestDevice(gpu: GPU | undefined, label = 'ReLUscope.device'): Promise<GPUDevice> {
+/** The adapter request of every page: the app's index.html makes it before its script loads (the same options). */
+export const kAdapterOptions: GPURequestAdapterOptions = { powerPreference: 'high-performance' };
+
+/** A device with the raised limits, from `adapter` (a request already made) or a new request. */
+export async function requestDevice(
+  gpu: GPU | undefined,
+  label = 'ReLUscope.device',
+  adapterRequest?: Promise<GPUAdapter | null>,
+): Promise<GPUDevice> {
   if (!gpu) throw new NoWebGPUError('navigator.gpu is missing');
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await (adapterRequest ?? gpu.requestAdapter(kAdapterOptions));
   if (!adapter) throw new NoWebGPUError('no GPU adapter was found');
   const requiredLimits: Record<string, number> = {};
   for (const name of kRaisedLimits) requiredLimits[name] = adapter.limits[name];

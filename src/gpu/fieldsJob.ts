@@ -33,7 +33,10 @@ export interface JobProgress {
   readonly stride: number;
   /** True after the step that completed a stride's grid. */
   readonly strideDone: boolean;
-  /** The stride of the finest grid completed (0: none yet), and of the grid computed now (after this step). */
+  /**
+   * The stride of the finest grid completed (0: none yet), and of the grid computed now (after this step; 0 while it
+   * has no pixel done).
+   */
   readonly finestDone: number;
   readonly computing: number;
   readonly done: boolean;
@@ -110,6 +113,8 @@ export interface JobSetup {
 
 /** Evaluations a tile needs in a step, before the steps say: a guess that keeps the first steps small. */
 const kFirstSeedsPerTile = 16;
+/** The fewest tiles a region-seeded step labels (when there are that many left). */
+const kMinStepTiles = 16;
 /** A grid with fewer tiles than this for the region-seeded pass is computed by brute force (when allowed). */
 export const kMinFastTiles = 16;
 /**
@@ -276,7 +281,8 @@ export class FieldsJob {
       stride: stepStride,
       strideDone,
       finestDone: strideDone && last ? 1 : this.coarser,
-      computing: this.stride,
+      // None of the grid computed now done yet (right after a grid completed): only the finest grid done shows.
+      computing: pixelsDone > this.levelStart.pixels ? this.stride : 0,
       done: strideDone && last,
       msLeft: sum(grids),
       measured,
@@ -420,7 +426,9 @@ export class FieldsJob {
     // return at once).
     if (this.cursor >= frame.tiles) this.cursor = 0;
     const evaluations = this.setup.pace.fast.evaluationsIn(budgetMs, macsPerEval);
-    const stepTiles = Math.max(1, Math.floor(evaluations / this.seedsPerTile));
+    // At least kMinStepTiles tiles a step: its tiles are workgroups the device runs side by side, so fewer leave it idle
+    // (a 4 x 1024 net's first grid of 20 tiles took 20 steps of one evaluation each, one core busy).
+    const stepTiles = Math.max(kMinStepTiles, Math.floor(evaluations / this.seedsPerTile));
     const maxSeeds = Math.max(1, Math.ceil(evaluations / stepTiles));
     pass.writeSteps(frame, this.cursor, stepTiles, maxSeeds, 1);
     pass.encodeStep(encoder, frame, 0);

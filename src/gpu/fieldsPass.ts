@@ -204,6 +204,8 @@ export class FieldsPass {
     const nb = this.netBuffers;
     if (!nb) throw new GpuError('FieldsPass.begin before setNet');
     const pipelines = await this.variants.get(variantOf(request));
+    // A new net while the shader compiled: its buffers replaced these, and this frame's computation was given up.
+    if (this.netBuffers !== nb) throw new GpuError('FieldsPass.begin: the net changed while its shader compiled');
     const sb = this.ensureSize(nb, request.size, target);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));

@@ -45,9 +45,9 @@ const kPaceMeasures = 7;
 
 /**
  * An evaluation of the region-seeded pass before it was measured: at least this long (on SwiftShader, 2 cores: about
- * 0.1 to 0.2 ms for a net of a few thousand multiply-adds, most of it the workgroup's own work, not the net's).
+ * 0.4 ms for a net of a few thousand multiply-adds, most of it the workgroup's own work, not the net's).
  */
-const kFastFloorMs = 0.15;
+const kFastFloorMs = 0.3;
 
 export interface Paces {
   readonly fast: Pace;

@@ -83,7 +83,7 @@ export class ShaderVariants<T> {
     private readonly device: GPUDevice,
     private readonly label: string,
     private readonly parts: readonly string[],
-    private readonly build: (module: GPUShaderModule, defines: Defines) => T,
+    private readonly build: (module: GPUShaderModule, defines: Defines) => T | Promise<T>,
   ) {}
 
   get(defines: Defines): Promise<T> {

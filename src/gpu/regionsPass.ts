@@ -119,13 +119,20 @@ export class RegionsPass {
       bindGroupLayouts: [this.bindings.layout],
     });
     const parts = [commonWgsl, hashWgsl, perturbationWgsl, statisticsWgsl, regionsWgsl];
+    // Made asynchronously: the GPU process compiles it aside, not in its queue (a first picture waits for less).
     this.variants = new ShaderVariants(device, 'regions.wgsl', parts, (module) =>
-      device.createComputePipeline({
+      device.createComputePipelineAsync({
         label: 'RegionsPass.labelTile',
         layout,
         compute: { module, entryPoint: 'labelTile' },
       }),
     );
+  }
+
+  /** Starts compiling the shader variant of `defines` (the first picture's, while the app starts). */
+  prepare(defines: { OUTPUT: boolean; DECISION: boolean; THEOREM: boolean }): void {
+    // A failure is reported where the variant is awaited (begin), and the variant tried again there.
+    this.variants.get(defines).catch(() => undefined);
   }
 
   /**
@@ -182,6 +189,8 @@ export class RegionsPass {
     if (!nb) throw new GpuError('RegionsPass.begin before setNet');
     const theorem = (request.theoremSigmaB ?? 0) > 0;
     const pipeline = await this.variants.get(variantOf(request));
+    // A new net while the shader compiled: its buffers replaced these, and this frame's computation was given up.
+    if (this.netBuffers !== nb) throw new GpuError('RegionsPass.begin: the net changed while its shader compiled');
     const sb = this.ensureSize(nb, request);
     const L = nb.net.hidden.length;
     const shown = Math.max(1, Math.min(L, Math.round(request.layersShown)));

@@ -154,6 +154,16 @@ export class Renderer {
     return strides;
   }
 
+  /**
+   * Gets what a first picture in colour mode `mode` needs ready while the app makes its net and builds its panels:
+   * the region-seeded pass's shader compiled aside, the colour pass's preview pipeline compiled by a draw of a pixel.
+   * Errors show where they are used.
+   */
+  prepare(mode: ColourMode): void {
+    this.regionsPass.prepare({ OUTPUT: mode === 'output', DECISION: mode === 'decision', THEOREM: mode === 'theorem' });
+    this.colourPass.warm(mode);
+  }
+
   /** Bind groups the region-seeded pass keeps (tests check that they do not pile up). */
   get regionsBindGroups(): number {
     return this.regionsPass.bindGroupCount;

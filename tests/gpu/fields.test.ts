@@ -375,6 +375,40 @@ describe('coarse to fine, in bounded steps', () => {
   }
 });
 
+describe('a new net while a shader compiles', () => {
+  it("the computation given up writes nothing into the new net's buffers: no GPU error, the new net's fields", async () => {
+    const rng = new Random(testSeed('gpu/fields.test.ts: new net while compiling'));
+    const seed = rng.nextU32();
+    // The decision variant: not compiled by the tests before this one in this page.
+    const net = randomNet({ widths: [16, 16], sigmaB: 0.5, seed, outputs: 3 });
+    const next = randomNet({ widths: [12, 12], sigmaB: 0.5, seed: seed + 1, outputs: 3 });
+    const view = { cx: 0, cy: 0, span: 3 };
+    const size = { width: 64, height: 48 };
+    const call = {
+      netJson: serializeNet(net),
+      view,
+      ...size,
+      layers: 2,
+      computeOutput: true,
+      algorithm: 'fast' as const,
+    };
+    const reply = (await gpu.page.evaluate(
+      (c, n) =>
+        (
+          window as unknown as {
+            gpuTest: { newNetWhileCompiling(c: unknown, n: string, m: string): Promise<unknown> };
+          }
+        ).gpuTest.newNetWhileCompiling(c, n, 'decision'),
+      call,
+      serializeNet(next),
+    )) as { thrown: string | null; next: FieldsReply };
+    expect(reply.thrown, `seed ${seed}`).toBeNull();
+    const r = await compareWithOracle(next, view, size, 2, false, 'fast', undefined, next, reply.next);
+    expect(r.hashMismatches, `seed ${seed}`).toEqual([]);
+    expect(r.compared).toBeGreaterThan(0.5 * size.width * size.height);
+  });
+});
+
 describe('coarse grids: brute force, then the region-seeded pass', () => {
   // 3 x 64 at 256 px: float32 distances (a region's maps applied across a 32-pixel tile) reach 1.6e-3 relative at
   // 0.1 px (1.6e-4 px), in one go as well.

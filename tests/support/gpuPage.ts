@@ -269,8 +269,58 @@ async function previewPicture(
   return { preview, finished };
 }
 
+/**
+ * A computation of `call` (mode `mode`, whose shader variant this page has not compiled yet) whose first step is taken
+ * while a new net (`nextNetJson`) is set: the step begins the region-seeded pass, which waits for its shader, and the
+ * new net replaces the pass's buffers meanwhile. Returns what the step threw, and the new net's fields after it.
+ */
+async function newNetWhileCompiling(
+  call: FieldsCall,
+  nextNetJson: string,
+  mode: ColourMode,
+): Promise<{ thrown: string | null; next: FieldsReply }> {
+  const first = parseNet(call.netJson);
+  const next = parseNet(nextNetJson);
+  if (!first.ok || !next.ok) throw new Error('bad net');
+  const r = await renderer;
+  r.setNet(first.net);
+  const size = { width: call.width, height: call.height };
+  let thrown: string | null = null;
+  // The pipeline is held back until the new net is set (its compile made slow at will).
+  const device = r.device;
+  const compile = device.createComputePipelineAsync.bind(device);
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let asked = false;
+  device.createComputePipelineAsync = async (descriptor) => {
+    asked = true;
+    await held;
+    return compile(descriptor);
+  };
+  try {
+    const computation = await r.beginFields(size, { ...fieldsSettings(call), mode }, [1]);
+    if (!computation) throw new Error('nothing to compute');
+    const step = computation.step(null);
+    while (!asked) await new Promise((resolve) => setTimeout(resolve, 5));
+    r.setNet(next.net);
+    release();
+    await step.catch((error: Error) => {
+      thrown = error.message;
+    });
+  } finally {
+    device.createComputePipelineAsync = compile;
+  }
+  await r.computeFields(size, { ...fieldsSettings({ ...call, netJson: nextNetJson }), mode });
+  const reply = fieldsReply(await r.readFields(), await r.fieldsSummary());
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+  return { thrown, next: reply };
+}
+
 Object.assign(window, {
   gpuTest: {
+    newNetWhileCompiling,
     previewPicture,
     fields,
     progressive,
