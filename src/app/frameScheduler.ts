@@ -326,6 +326,13 @@ export class FrameScheduler {
    */
   private async compute(gpu: Gpu, active: Active, texture: GPUTexture): Promise<'done' | 'abandoned' | 'paused'> {
     const { computation, fieldsKey } = active;
+    const first = computation.progress;
+    if (first?.strideDone && !active.shown) {
+      // A first grid done before any step (the CPU's, while the shaders compile): on screen at once.
+      active.shown = true;
+      active.gridStride = first.stride;
+      await this.present(gpu, texture, computation);
+    }
     for (;;) {
       const progress = await computation.step(this.testHooks.budgetMs ?? kStepMs);
       this.source.shown();

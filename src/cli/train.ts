@@ -129,9 +129,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   const started = performance.now();
   const outcome = await new Promise<string | null>((resolve) => {
+    // Once the run has an outcome, the messages the thread had queued before it was terminated are dropped: a
+    // checkpoint after a failed write is not written.
+    let ended = false;
+    const end = (result: string | null) => {
+      ended = true;
+      resolve(result);
+    };
     const thread = startTrainThread(
       { spec, data, probes },
       (message: ThreadMessage) => {
+        if (ended) return;
         try {
           switch (message.kind) {
             case 'phase':
@@ -145,19 +153,19 @@ export async function main(argv: readonly string[]): Promise<number> {
               progress.checkpoint(checkpointLine(message.row));
               return;
             case 'done':
-              resolve(null);
+              end(null);
               return;
             case 'failed':
-              resolve(message.message);
+              end(message.message);
               return;
           }
         } catch (error) {
           if (!(error instanceof OutputError)) throw error;
           void thread.terminate();
-          resolve(error.message);
+          end(error.message);
         }
       },
-      (error) => resolve(`the training thread failed: ${error.message}`),
+      (error) => end(`the training thread failed: ${error.message}`),
     );
   });
   unregister();

@@ -3,7 +3,8 @@
  * coarse to fine, seen from outside as steps that can be given up at any time. A pan by whole pixels moves the pixels
  * still in view and computes only the tiles with new ones.
  */
-import type { Layer } from '../model/net.ts';
+import type { Layer, Net } from '../model/net.ts';
+import { cpuGridFits, writeCpuGrid } from './cpuGrid.ts';
 import { GpuError } from './device.ts';
 import type { Slot } from './fieldsBuffers.ts';
 import { FieldsJob, type JobProgress, type JobSetup, type JobTuning } from './fieldsJob.ts';
@@ -44,6 +45,9 @@ export interface ComputationSetup {
   readonly passes: { readonly fast: RegionsPass; readonly brute: FieldsPass };
   /** The hidden layers the passes draw (the balanced net's). */
   readonly layers: readonly Layer[];
+  /** The net as read, and the power of two of the balanced net's outputs: what a first grid on the CPU computes. */
+  readonly net: Net;
+  readonly outputExponent: number;
   readonly pace: Paces;
   readonly tuning: JobTuning;
   /** What the fields will hold, given the pixels the pan moved. */
@@ -65,6 +69,26 @@ function panLabels(tiles: number, list: Uint32Array): Uint32Array<ArrayBuffer> {
 /** Multiply-adds of one evaluation (with tangents) of the first `layers` of `hidden`. */
 export function evaluationMacs(hidden: readonly Layer[], layers = hidden.length): number {
   return hidden.slice(0, layers).reduce((sum, layer) => sum + 3 * layer.inDim * layer.outDim, 0);
+}
+
+/**
+ * The first grid on the CPU (cpuGrid.ts) while the shader of the pass that would compute it is not compiled yet,
+ * when it is cheap enough; written into `target`. Not for a pan's tiles, nor a computation of one grid.
+ */
+function firstGrid(
+  s: ComputationSetup,
+  strides: readonly number[],
+  target: FieldsTarget,
+  pan: boolean,
+): { firstGrid?: Uint32Array } {
+  const stride = strides[0] ?? 1;
+  const choice = s.tuning.cpuFirstGrid;
+  if (pan || strides.length < 2 || choice === 'never') return {};
+  const pass = s.algorithm === 'fast' ? s.passes.fast : s.passes.brute;
+  if (choice !== 'always' && (pass.ready(s.request) || !cpuGridFits(s.request, stride, evaluationMacs(s.layers)))) {
+    return {};
+  }
+  return { firstGrid: writeCpuGrid(s.device, s.net, s.outputExponent, s.request, target, stride) };
 }
 
 /** Starts a computation: clears the counters (moves a pan's pixels) and prepares the job. */
@@ -109,7 +133,7 @@ export function startComputation(s: ComputationSetup): Computation {
     pace: s.pace,
     tuning: s.tuning,
   };
-  const job = new FieldsJob(setup);
+  const job = new FieldsJob({ ...setup, ...firstGrid(s, strides, target, list !== null) });
   const stored = s.stored(pan ? (size.width - Math.abs(pan.dx)) * (size.height - Math.abs(pan.dy)) : 0);
   return steppedComputation(job, strides, stored, s);
 }
@@ -131,7 +155,8 @@ function steppedComputation(
   const computation = {
     strides,
     stored,
-    progress: null as JobProgress | null,
+    // A first grid done before the first step (the CPU's) is where it stands at once.
+    progress: (job.idleProgress().strideDone ? job.idleProgress() : null) as JobProgress | null,
     step: async (budgetMs: number | null): Promise<JobProgress> => {
       // Given up between two steps (a new net while the picture was presented): nothing to do and no error; the
       // caller sees that its fields are no longer asked for.

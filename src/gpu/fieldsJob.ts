@@ -54,8 +54,8 @@ export interface JobProgress {
    * lower bound while not measured; 0 when done).
    */
   readonly gridMs: number;
-  /** The pass that computed the last step (coarse grids with few tiles are brute force's). */
-  readonly pass: Algorithm;
+  /** The pass that computed the last step (a first grid may be the CPU's, cpuGrid.ts). */
+  readonly pass: Algorithm | 'cpu';
   /** The statistics words so far (kStat): what the colour pass scales a picture in progress with. */
   readonly stats: Uint32Array;
 }
@@ -80,6 +80,8 @@ export interface JobTuning {
   readonly coarseBrute?: boolean;
   /** Nets of fewer multiply-adds an evaluation than this are small (kSmallNetMacs). */
   readonly smallNetMacs?: number;
+  /** Whether a first grid is the CPU's: while its shader compiles (the default), always, or never (cpuGrid.ts). */
+  readonly cpuFirstGrid?: 'always' | 'never';
 }
 
 /** What the job needs of the renderer. */
@@ -109,6 +111,8 @@ export interface JobSetup {
   readonly pace: Paces;
   /** Tests: other limits than the defaults. */
   readonly tuning?: JobTuning;
+  /** The first grid, done before the job began (by the CPU, cpuGrid.ts): its statistics words. */
+  readonly firstGrid?: Uint32Array;
 }
 
 /** Evaluations a tile needs in a step, before the steps say: a guess that keeps the first steps small. */
@@ -186,6 +190,12 @@ export class FieldsJob {
       size: (kStatsWords + setup.tiles) * 4,
       usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
     });
+    const first = setup.firstGrid;
+    if (first && setup.strides.length > 1) {
+      const stride = this.stride;
+      this.advance(first);
+      this.progress = this.progressOf(first, { stride, done: true, last: false, pass: 'cpu' });
+    }
   }
 
   get stride(): number {
@@ -270,29 +280,38 @@ export class FieldsJob {
       );
       this.cursor = 0;
     }
+    this.progress = this.progressOf(stats, { stride: stepStride, done: strideDone, last, pass: stepPass });
+    return this.progress;
+  }
+
+  /** Where the computation stands after a step of `step.stride`'s grid (`done`: it completed; `last`: the finest). */
+  private progressOf(
+    stats: Uint32Array,
+    step: { stride: number; done: boolean; last: boolean; pass: JobProgress['pass'] },
+  ): JobProgress {
+    const pixelsDone = stats[kStat.pixelsDone] ?? 0;
+    const finished = step.done && step.last;
     const measured = this.lambda !== null;
     // Before a measure: a region a tile at least (λ = 0), a region a pixel at most.
-    const grids = strideDone && last ? [0] : this.gridsMsLeft(pixelsDone, this.lambda ?? 0);
+    const grids = finished ? [0] : this.gridsMsLeft(pixelsDone, this.lambda ?? 0);
     const sum = (values: number[]): number => values.reduce((a, ms) => a + ms, 0);
-    this.progress = {
+    return {
       pixelsDone,
       pixelsTotal: this.setup.pixelsTotal,
-      evaluations,
-      stride: stepStride,
-      strideDone,
-      finestDone: strideDone && last ? 1 : this.coarser,
+      evaluations: stats[kStat.evaluations] ?? 0,
+      stride: step.stride,
+      strideDone: step.done,
+      finestDone: finished ? 1 : this.coarser,
       // None of the grid computed now done yet (right after a grid completed): only the finest grid done shows.
       computing: pixelsDone > this.levelStart.pixels ? this.stride : 0,
-      done: strideDone && last,
+      done: finished,
       msLeft: sum(grids),
       measured,
-      msLeftAtMost:
-        strideDone && last ? 0 : measured ? sum(grids) : sum(this.gridsMsLeft(pixelsDone, Number.POSITIVE_INFINITY)),
+      msLeftAtMost: finished ? 0 : measured ? sum(grids) : sum(this.gridsMsLeft(pixelsDone, Number.POSITIVE_INFINITY)),
       gridMs: grids[0] ?? 0,
-      pass: stepPass,
+      pass: step.pass,
       stats: stats.slice(),
     };
-    return this.progress;
   }
 
   /**

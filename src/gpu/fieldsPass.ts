@@ -142,6 +142,11 @@ export class FieldsPass {
     });
   }
 
+  /** Whether the shader variant of `request` is compiled (a first grid can wait for it, or be the CPU's). */
+  ready(request: FieldsRequest): boolean {
+    return this.variants.ready(variantOf(request));
+  }
+
   /** Checks that a net fits this device; throws NetTooLargeError naming the limit otherwise. */
   private checkNet(net: Net): void {
     const limit = this.device.limits.maxStorageBufferBindingSize;

@@ -78,6 +78,8 @@ export const kCompute = {
  */
 export class ShaderVariants<T> {
   private readonly made = new Map<string, Promise<T>>();
+  /** The variants compiled (their promises resolved). */
+  private readonly compiled = new Set<string>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -85,6 +87,11 @@ export class ShaderVariants<T> {
     private readonly parts: readonly string[],
     private readonly build: (module: GPUShaderModule, defines: Defines) => T | Promise<T>,
   ) {}
+
+  /** Whether the variant of `defines` is compiled (get would resolve at once). */
+  ready(defines: Defines): boolean {
+    return this.compiled.has(JSON.stringify(Object.entries(defines).sort()));
+  }
 
   get(defines: Defines): Promise<T> {
     const key = JSON.stringify(Object.entries(defines).sort());
@@ -98,7 +105,10 @@ export class ShaderVariants<T> {
         this.build(m, defines),
       );
       // A variant that failed is tried again next time (the failure is reported where it was awaited).
-      variant.catch(() => this.made.delete(key));
+      variant.then(
+        () => this.compiled.add(key),
+        () => this.made.delete(key),
+      );
       this.made.set(key, variant);
     }
     return variant;

@@ -129,6 +129,11 @@ export class RegionsPass {
     );
   }
 
+  /** Whether the shader variant of `request` is compiled (a first grid can wait for it, or be the CPU's). */
+  ready(request: FieldsRequest): boolean {
+    return this.variants.ready(variantOf(request));
+  }
+
   /** Starts compiling the shader variant of `defines` (the first picture's, while the app starts). */
   prepare(defines: { OUTPUT: boolean; DECISION: boolean; THEOREM: boolean }): void {
     // A failure is reported where the variant is awaited (begin), and the variant tried again there.

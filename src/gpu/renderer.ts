@@ -252,6 +252,8 @@ export class Renderer {
       pan: moved && front ? { from: front.fields, ...moved } : null,
       passes: { fast: this.regionsPass, brute: this.fieldsPass },
       layers: this.balanced?.net.hidden ?? [],
+      net: this.net,
+      outputExponent: this.balanced?.outputExponent ?? 0,
       pace: this.pace,
       tuning: this.tuning,
       stored: (reusedPixels) => storedOf(request, keys, reusedPixels),

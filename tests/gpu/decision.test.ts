@@ -172,11 +172,17 @@ describe('decision mode coarse to fine, in bounded steps', () => {
       const { net, view } = classifierView(randomNet({ widths: [16, 16, 16], sigmaB, seed, outputs: 10 }), rng);
       const size = algorithm === 'fast' ? { width: 100, height: 70 } : { width: 48, height: 40 };
       const context = `seed ${seed}, sigma_b ${sigmaB}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
-      const reply = await gpu.progressive(call(net, view, size, algorithm), strides, 1e-6, { everyGrid: true });
+      // Brute force's first grid is the CPU's (as while a shader compiles), the region-seeded pass's the GPU's.
+      const cpuFirstGrid = algorithm === 'brute' ? 'always' : 'never';
+      const reply = await gpu.progressive(call(net, view, size, algorithm), strides, 1e-6, {
+        everyGrid: true,
+        cpuFirstGrid,
+      });
       expect(
         reply.stages.map((st) => st.stride),
         context,
       ).toEqual(strides.slice(0, -1));
+      expect(reply.stages[0]?.pass === 'cpu', context).toBe(algorithm === 'brute');
       const refs = oracle(net, view, size);
       const s = pixelSize(view, size);
       for (const stage of reply.stages) {

@@ -350,6 +350,46 @@ describe('coarse to fine, in bounded steps', () => {
   }
 
   for (const algorithm of kAlgorithms) {
+    it(`a first grid on the CPU (while a shader compiles): exactly its grid, the oracle's; the GPU goes on from it (${algorithm})`, async () => {
+      const seed = rng.nextU32();
+      const net = randomNet({ widths: [16, 16], sigmaB: 0.2 + rng.uniform(), seed });
+      const view = { cx: rng.normal() * 0.5, cy: rng.normal() * 0.5, span: 1 + 2 * rng.uniform() };
+      // Fast: enough tiles for its stride-2 grid to be the region-seeded pass's.
+      const size = algorithm === 'fast' ? { width: 140, height: 100 } : { width: 70, height: 50 };
+      const strides = [8, 2, 1];
+      const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+      const call = { netJson: serializeNet(net), view, ...size, layers: 2, computeOutput: true, algorithm };
+      const reply = await gpu.progressive(call, strides, 20, { everyGrid: true, cpuFirstGrid: 'always' });
+      expect(
+        reply.stages.map((st) => [st.stride, st.pass]),
+        context,
+      ).toEqual([
+        [8, 'cpu'],
+        [2, algorithm],
+      ]);
+      for (const stage of reply.stages) {
+        const onGrid = (i: number, j: number): boolean => i % stage.stride === 0 && j % stage.stride === 0;
+        const expected = Array.from({ length: size.width * size.height }, (_, p) =>
+          onGrid(p % size.width, Math.floor(p / size.width)) ? 1 : 0,
+        );
+        expect(stage.done, `${context}, stride ${stage.stride}: exactly its grid is done`).toEqual(expected);
+        const r = await compareWithOracle(net, view, size, 2, true, algorithm, undefined, net, stage, onGrid);
+        expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
+        expect(r.worstRelative, context).toBeLessThan(1e-3);
+        expect(r.worstOutput, context).toBeLessThan(1e-5);
+      }
+      // The whole picture, its output range included (the CPU's statistics words and the GPU's together).
+      const r = await compareWithOracle(net, view, size, 2, true, algorithm, undefined, net, reply.final);
+      expect(r.hashMismatches, context).toEqual([]);
+      expect(r.worstRelative, context).toBeLessThan(1e-3);
+      expect(r.layerMismatches, context).toBe(0);
+      expect(r.worstOutput, context).toBeLessThan(1e-5);
+      expect(r.worstRange, context).toBeLessThan(1e-5);
+      expect(reply.final.evaluations, context).toBeGreaterThan(0);
+    });
+  }
+
+  for (const algorithm of kAlgorithms) {
     it(`a computation given up between two steps (a new net): the next step does nothing and throws nothing (${algorithm})`, async () => {
       const seed = rng.nextU32();
       const net = randomNet({ widths: [16, 16], sigmaB: 0.5, seed });

@@ -7,7 +7,7 @@ import type { JobTuning } from '../../src/gpu/fieldsJob.ts';
 import type { Algorithm, ColourMode } from '../../src/gpu/layout.ts';
 import { readTexture } from '../../src/gpu/readback.ts';
 import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/renderer.ts';
-import { makeLayer } from '../../src/model/net.ts';
+import { makeLayer, type Net } from '../../src/model/net.ts';
 import { parseNet } from '../../src/model/netFile.ts';
 import type { View } from '../../src/model/view.ts';
 
@@ -55,7 +55,11 @@ const errors: string[] = [];
 const renderer = (async () => {
   const device = await requestDevice(navigator.gpu, 'gpuTest.device');
   device.addEventListener('uncapturederror', (event) => errors.push(event.error.message));
-  return Renderer.create(device);
+  const created = await Renderer.create(device);
+  // The GPU's grids only: a first grid on the CPU depends on the shaders this page compiled before (the tests that
+  // want it ask for it, progressive's tuning).
+  created.tuning = { cpuFirstGrid: 'never' };
+  return created;
 })();
 
 /** The fields of `call`, computed after those of `before` (a view of the same net) when it is given. */
@@ -118,16 +122,35 @@ async function progressive(
   const parsed = parseNet(call.netJson);
   if (!parsed.ok) throw new Error(parsed.error);
   const r = await renderer;
-  r.tuning = tuning;
-  r.setNet(parsed.net);
+  // A first grid on the CPU only where a test asks for it (by default it depends on the shaders compiled before).
+  const tuned = r.tuning;
+  r.tuning = { cpuFirstGrid: 'never', ...tuning };
+  try {
+    return await progressiveStages(r, parsed.net, call, strides, budgetMs);
+  } finally {
+    r.tuning = tuned;
+  }
+}
+
+async function progressiveStages(
+  r: Renderer,
+  net: Net,
+  call: FieldsCall,
+  strides: number[],
+  budgetMs: number,
+): Promise<ProgressiveReply> {
+  r.setNet(net);
   const size = { width: call.width, height: call.height };
   const computation = await r.beginFields(size, fieldsSettings(call), strides);
   if (!computation) throw new Error('nothing to compute');
   const stages: ProgressiveReply['stages'] = [];
   let steps = 0;
+  // A first grid done before any step (the CPU's) is a stage too.
+  let initial = computation.progress;
   for (;;) {
-    const progress = await computation.step(budgetMs);
-    steps++;
+    const progress = initial ?? (await computation.step(budgetMs));
+    if (initial) initial = null;
+    else steps++;
     if (progress.done) break;
     if (progress.strideDone) {
       const { data, done } = await r.readInProgress(computation);

@@ -93,6 +93,12 @@ describe('the regions a tile holds, and what a region-seeded grid evaluates', ()
         }
       }
     }
+    // Grids of a pixel a tile or fewer: their new pixels, whatever λ.
+    for (const lambda of [0, 0.1, Number.POSITIVE_INFINITY]) {
+      expect(gridEvaluations(lambda, 256, 0)).toBe(1 / 64);
+      expect(gridEvaluations(lambda, 128, 256)).toBeCloseTo(1 / 16 - 1 / 64, 12);
+      expect(gridEvaluations(lambda, 32, 64)).toBeCloseTo(3 / 4, 12);
+    }
     expect(lambdaFromShare(1, 32)).toBe(Number.POSITIVE_INFINITY);
     expect(lambdaFromShare(0, 32)).toBe(0);
   });
