@@ -68,7 +68,8 @@ struct TileChunk {
 @group(0) @binding(5) var<storage, read_write> scratch: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> fields: array<PixelField>;
 // The frame's statistics (kStatsWords words from 0, src/gpu/layout.ts), then from kLabelsBase which pixels are done:
-// kTilePixels / 32 words a tile (a bit a pixel), then one word a tile (1: done at this stride).
+// kTilePixels / 32 words a tile (a bit a pixel), then one word a tile: bit 0 done at this stride, the bits above
+// the evaluations it took at this stride.
 @group(0) @binding(7) var<storage, read_write> counters: array<atomic<u32>>;
 @group(0) @binding(8) var<storage, read> tileIds: array<u32>;  // tiles to label (row-major tile indices)
 @group(0) @binding(9) var<storage, read_write> theorem: array<f32>;  // the main formula's integrand per pixel
@@ -135,7 +136,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
   if (t == 0u) {
     doneShared = atomicLoad(&counters[kLabelsBase + frame.tiles * kLabelWords + tile]);
   }
-  if (workgroupUniformLoad(&doneShared) != 0u) {
+  if ((workgroupUniformLoad(&doneShared) & 1u) != 0u) {
     return;
   }
   let slot = wid.x * frame.slotStride;
@@ -326,6 +327,8 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
     workgroupBarrier();
     if (t == 0u) {
       atomicAdd(&counters[1], 1u);
+      // The tile's word: its evaluations at this stride (times 2), and 1 once it is done.
+      atomicAdd(&counters[kLabelsBase + frame.tiles * kLabelWords + tile], 2u);
     }
 
     let crossings = atomicLoad(&crossingCount);
@@ -428,7 +431,7 @@ fn labelTile(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid
   if (t == 0u) {
     atomicAdd(&counters[4], atomicLoad(&labelledCount));
     if (complete) {
-      atomicStore(&counters[kLabelsBase + frame.tiles * kLabelWords + tile], 1u);
+      atomicOr(&counters[kLabelsBase + frame.tiles * kLabelWords + tile], 1u);
       atomicAdd(&counters[3], 1u);
     }
   }

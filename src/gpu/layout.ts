@@ -247,7 +247,10 @@ export function fromOrderedKey(key: number): number {
   return new Float32Array(new Uint32Array([bits]).buffer)[0] ?? Number.NaN;
 }
 
-/** Words of the labels a tile has: a bit a pixel (then one word a tile for "done at this stride", after all tiles). */
+/**
+ * Words of the labels a tile has: a bit a pixel (then, after all tiles, one word a tile: bit 0 "done at this stride",
+ * and the region-seeded pass's evaluations of the tile at this stride times 2).
+ */
 export const kLabelWords = (kTileSide * kTileSide) / 32;
 /**
  * The counters buffer of a computation: the statistics (kStatsWords words) at 0, the labels (which pixels are done)

@@ -557,6 +557,54 @@ describe('coarse grids: brute force, then the region-seeded pass', () => {
   }
 });
 
+describe('the time left of a region-seeded grid', () => {
+  it('the evaluations left, estimated from the tiles not done yet, where the regions crowd in part of the view', async () => {
+    const fileSeed = testSeed('gpu/fields.test.ts: the rest of a grid');
+    const rng = new Random(fileSeed);
+    const seed = rng.nextU32();
+    // sigma_b 0.1 at span 4: the boundaries crowd near the origin, sparse around it (the app's 3 x 64 case).
+    const net = randomNet({ widths: [32, 32, 32], sigmaB: 0.1, seed });
+    const view = { cx: 0.3 + 0.2 * rng.normal(), cy: 0.2 * rng.normal(), span: 4 };
+    const size = { width: 320, height: 256 };
+    const context = `seed ${seed}, view ${JSON.stringify(view)} (file seed ${fileSeed})`;
+    const call = {
+      netJson: serializeNet(net),
+      view,
+      ...size,
+      layers: 3,
+      computeOutput: false,
+      algorithm: 'fast' as const,
+    };
+    const reply = await gpu.progressive(call, [16, 1], 1e-6, { everyGrid: true });
+    const total = reply.final.evaluations;
+    const pixels = size.width * size.height;
+    // Where the full resolution began: the stride-16 grid's pixels and evaluations.
+    const begun = reply.samples.filter((s) => s.stride === 16).at(-1) ?? { pixelsDone: 0, evaluations: 0 };
+    const ratios: number[] = [];
+    const averages: number[] = [];
+    for (const s of reply.samples) {
+      const left = pixels - s.pixelsDone;
+      if (s.stride !== 1 || s.restRate === null || left < 0.02 * pixels || s.pixelsDone < 0.3 * pixels) continue;
+      const evaluationsLeft = Math.max(1, total - s.evaluations);
+      ratios.push((s.restRate * left) / evaluationsLeft);
+      // The grid's average so far, over every tile: what the estimate was before.
+      const average = (s.evaluations - begun.evaluations) / (s.pixelsDone - begun.pixelsDone);
+      averages.push((average * left) / evaluationsLeft);
+    }
+    const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const [rest, average] = [median(ratios), median(averages)];
+    console.log(
+      `[rest] ${context}: ${ratios.length} estimates of the evaluations left over the truth: median ` +
+        `${rest.toFixed(2)} from the tiles not done, ${average.toFixed(2)} from the grid's average`,
+    );
+    expect(ratios.length, context).toBeGreaterThan(5);
+    // Still short of the truth (a tile's largest regions are found first, its smallest are left), but by far less.
+    expect(rest, context).toBeGreaterThan(1.5 * average);
+    expect(rest, context).toBeGreaterThan(0.2);
+    expect(rest, context).toBeLessThan(2);
+  });
+});
+
 describe('steps of a net too big for a region-seeded evaluation in one step', () => {
   it('brute force computes every grid, each exact, the end as in one go', async () => {
     const fileSeed = testSeed('gpu/fields.test.ts: seeds too long');

@@ -106,6 +106,8 @@ export interface ProgressiveReply {
     output: number[];
   }[];
   steps: number;
+  /** After each step: the grid's stride, the pixels done, the evaluations, and the estimate of the rest's cost. */
+  samples: { stride: number; pixelsDone: number; evaluations: number; restRate: number | null }[];
   final: FieldsReply;
 }
 
@@ -144,6 +146,7 @@ async function progressiveStages(
   const computation = await r.beginFields(size, fieldsSettings(call), strides);
   if (!computation) throw new Error('nothing to compute');
   const stages: ProgressiveReply['stages'] = [];
+  const samples: ProgressiveReply['samples'] = [];
   let steps = 0;
   // A first grid done before any step (the CPU's) is a stage too.
   let initial = computation.progress;
@@ -151,6 +154,8 @@ async function progressiveStages(
     const progress = initial ?? (await computation.step(budgetMs));
     if (initial) initial = null;
     else steps++;
+    const { stride, pixelsDone, evaluations, restRate } = progress;
+    samples.push({ stride, pixelsDone, evaluations, restRate });
     if (progress.done) break;
     if (progress.strideDone) {
       const { data, done } = await r.readInProgress(computation);
@@ -168,7 +173,7 @@ async function progressiveStages(
   const f = await r.readFields();
   const cost = await r.fieldsSummary();
   if (errors.length > 0) throw new Error(errors.join('\n'));
-  return { stages, steps, final: fieldsReply(f, cost) };
+  return { stages, steps, samples, final: fieldsReply(f, cost) };
 }
 
 export interface ColoursReply {
