@@ -308,6 +308,18 @@ describe('pan reuse', () => {
   }
 });
 
+/** The pixels of the grid of `stride`. */
+function gridOf(stride: number): (i: number, j: number) => boolean {
+  return (i, j) => i % stride === 0 && j % stride === 0;
+}
+
+/** A mark a pixel: 1 where `on` holds. */
+function marks(size: ImageSize, on: (i: number, j: number) => boolean): number[] {
+  return Array.from({ length: size.width * size.height }, (_, p) =>
+    on(p % size.width, Math.floor(p / size.width)) ? 1 : 0,
+  );
+}
+
 describe('coarse to fine, in bounded steps', () => {
   const fileSeed = testSeed('gpu/fields.test.ts: coarse to fine');
   const rng = new Random(fileSeed);
@@ -330,11 +342,8 @@ describe('coarse to fine, in bounded steps', () => {
       // A budget this small is one seed a tile (a few chunks) a step: far more steps than tiles.
       expect(reply.steps, context).toBeGreaterThan(3 * 2 * 3);
       for (const stage of reply.stages) {
-        const onGrid = (i: number, j: number): boolean => i % stage.stride === 0 && j % stage.stride === 0;
-        const expected = Array.from({ length: size.width * size.height }, (_, p) =>
-          onGrid(p % size.width, Math.floor(p / size.width)) ? 1 : 0,
-        );
-        expect(stage.done, `${context}, stride ${stage.stride}: exactly its grid is done`).toEqual(expected);
+        const onGrid = gridOf(stage.stride);
+        expect(stage.done, `${context}, stride ${stage.stride}: exactly its grid is done`).toEqual(marks(size, onGrid));
         const r = await compareWithOracle(net, view, size, 3, false, algorithm, undefined, net, stage, onGrid);
         expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
         expect(r.worstRelative, context).toBeLessThan(1e-3);
@@ -368,11 +377,8 @@ describe('coarse to fine, in bounded steps', () => {
         [2, algorithm],
       ]);
       for (const stage of reply.stages) {
-        const onGrid = (i: number, j: number): boolean => i % stage.stride === 0 && j % stage.stride === 0;
-        const expected = Array.from({ length: size.width * size.height }, (_, p) =>
-          onGrid(p % size.width, Math.floor(p / size.width)) ? 1 : 0,
-        );
-        expect(stage.done, `${context}, stride ${stage.stride}: exactly its grid is done`).toEqual(expected);
+        const onGrid = gridOf(stage.stride);
+        expect(stage.done, `${context}, stride ${stage.stride}: exactly its grid is done`).toEqual(marks(size, onGrid));
         const r = await compareWithOracle(net, view, size, 2, true, algorithm, undefined, net, stage, onGrid);
         expect(r.hashMismatches, `${context}, stride ${stage.stride}`).toEqual([]);
         expect(r.worstRelative, context).toBeLessThan(1e-3);
