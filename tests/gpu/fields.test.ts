@@ -457,8 +457,9 @@ describe('a new net while a shader compiles', () => {
 
 describe('coarse grids: brute force, then the region-seeded pass', () => {
   // 3 x 64 at 256 px: float32 distances (a region's maps applied across a 32-pixel tile) reach 1.6e-3 relative at
-  // 0.1 px (1.6e-4 px), in one go as well.
-  const kDistanceTolerance = 3e-3;
+  // 0.1 px (1.6e-4 px), in one go as well; 3.1e-3 once on a loaded machine (the seeds of a region, and so the pixel
+  // its maps are taken at, depend on how the steps cut the work).
+  const kDistanceTolerance = 5e-3;
   const fileSeed = testSeed('gpu/fields.test.ts: coarse grids');
   const rng = new Random(fileSeed);
   const size = { width: 256, height: 160 };
