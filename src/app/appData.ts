@@ -3,10 +3,10 @@
  * needs data not loaded yet throws NeedsData; the app loads it and tries again (src/app/app.ts).
  */
 import modelUrl from '../../models/mnist-mlp-64x64x64.safetensors?url';
+import { netFromSafetensors } from '../model/files/netTensors.ts';
 import { NeedsDigits } from '../model/mnist.ts';
 import type { Net } from '../model/net.ts';
 import { kBundledNets, NetError } from '../model/netSource.ts';
-import { netFromSafetensors } from '../model/netTensors.ts';
 import { loadDigits } from './mnistData.ts';
 
 export class NeedsData extends Error {

@@ -3,12 +3,13 @@
  * localStorage as relu-mlp text under an id derived from it, so that the URL (which holds the id) reproduces the
  * picture on reload. Save writes the relu-mlp file, or a safetensors file for PyTorch.
  */
+
+import { binaryNetFormat } from '../model/files/netBinary.ts';
+import { serializeNet } from '../model/files/netFile.ts';
+import { netToSafetensors } from '../model/files/netTensors.ts';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { binaryNetFormat } from '../model/netBinary.ts';
-import { serializeNet } from '../model/netFile.ts';
 import { NetError, resolveNet } from '../model/netSource.ts';
-import { netToSafetensors } from '../model/netTensors.ts';
 import { quoted } from '../model/quote.ts';
 
 const kPrefix = 'reluscope.net.';

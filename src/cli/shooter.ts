@@ -5,8 +5,8 @@
 import type { Page } from 'puppeteer';
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import { distinctPatterns, emptyFields, type FieldsRecords, readFieldsRecords } from '../model/fieldsFile.ts';
+import { netToSafetensors } from '../model/files/netTensors.ts';
 import type { Net } from '../model/net.ts';
-import { netToSafetensors } from '../model/netTensors.ts';
 import type { RandomNetSpec } from '../model/random.ts';
 import type { Harness } from './harness.ts';
 import type { BenchReply, PageNet, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';

@@ -6,9 +6,9 @@ import { NoWebGPUError, requestDevice } from '../gpu/device.ts';
 import type { Algorithm, ColourMode, Palette } from '../gpu/layout.ts';
 import { Renderer } from '../gpu/renderer.ts';
 import { encodeFieldsRecords } from '../model/fieldsFile.ts';
+import { netFromSafetensors } from '../model/files/netTensors.ts';
 import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
 import { resolveNet } from '../model/netSource.ts';
-import { netFromSafetensors } from '../model/netTensors.ts';
 import type { RandomNetSpec } from '../model/random.ts';
 import type { View } from '../model/view.ts';
 

@@ -7,10 +7,10 @@
  */
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { serializeNet } from '../model/files/netFile.ts';
+import { netToSafetensors } from '../model/files/netTensors.ts';
 import { csvText } from '../model/format.ts';
 import type { Net } from '../model/net.ts';
-import { serializeNet } from '../model/netFile.ts';
-import { netToSafetensors } from '../model/netTensors.ts';
 import type { Dataset, Split } from '../train/datasets.ts';
 import type { Probes } from '../train/measures.ts';
 import type { MetricsRow, RunSpec } from '../train/run.ts';

@@ -3,9 +3,10 @@
  * the net it is, checked against the limits every part of ReLUscope shares. The app, the command line and the shot
  * page all go through it; reading the bytes (disk, browser storage) is theirs.
  */
+
+import { parseNetBytes } from './files/netFile.ts';
 import { kNetLimits, netLimitProblem, weightCount } from './limits.ts';
 import type { Net } from './net.ts';
-import { parseNetBytes } from './netFile.ts';
 import { parsePreset, presetNet } from './presetSpec.ts';
 import { quoted } from './quote.ts';
 import { type RandomNetSpec, randomNet } from './random.ts';

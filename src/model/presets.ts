@@ -7,8 +7,9 @@
  * average (300 seeds); a tiny epsilon (1e-4) first adds regions (about 1380), because the neurons that only touch
  * zero in the exact sawtooth then cross it.
  */
+
+import { kInputDim } from './files/netFile.ts';
 import { type Layer, makeLayer, type Net } from './net.ts';
-import { kInputDim } from './netFile.ts';
 import { Random } from './random.ts';
 
 function layerOf(rows: readonly (readonly number[])[], bias: readonly number[]): Layer {

@@ -3,8 +3,8 @@
  * tests: weights are generated here once, in float64, and uploaded.
  */
 
+import { kInputDim } from './files/netFile.ts';
 import { type Layer, makeLayer, type Net } from './net.ts';
-import { kInputDim } from './netFile.ts';
 
 /** sfc32, seeded through splitmix32: small, fast, and the same on every JavaScript engine. */
 export class Random {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
-import { serializeNet } from '../../src/model/netFile.ts';
+import { serializeNet } from '../../src/model/files/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
 import {
   appErrors,

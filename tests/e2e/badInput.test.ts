@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enumerateRegions } from '../../src/analysis/polygons.ts';
 import { kChromium } from '../../src/cli/harness.ts';
-import { serializeNet } from '../../src/model/netFile.ts';
+import { serializeNet } from '../../src/model/files/netFile.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { controlCharacters, runCli } from '../support/cli.ts';
 import { kExtremeFactors, rescaled } from '../support/nets.ts';

@@ -5,8 +5,8 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { nodeDigits } from '../../src/cli/mnistFiles.ts';
+import { netFromSafetensors } from '../../src/model/files/netTensors.ts';
 import { ForwardPass } from '../../src/model/forward.ts';
-import { netFromSafetensors } from '../../src/model/netTensors.ts';
 import { parsePlaneSpec, planePoint, resolvePlane, viewOfMarks } from '../../src/model/plane.ts';
 import { appErrors, openApp, urlHash, waitIdle } from '../support/appPage.ts';
 

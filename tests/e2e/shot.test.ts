@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classColour } from '../../src/gpu/colourScale.ts';
 import { decodeFieldsFile, distinctPatterns } from '../../src/model/fieldsFile.ts';
-import { serializeNet } from '../../src/model/netFile.ts';
+import { serializeNet } from '../../src/model/files/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { pixelCentre, pixelSize } from '../../src/model/view.ts';

@@ -16,8 +16,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kMetricsFileColumns } from '../../src/cli/trainFiles.ts';
-import { parseNetBytes } from '../../src/model/netFile.ts';
-import { netFromSafetensors } from '../../src/model/netTensors.ts';
+import { parseNetBytes } from '../../src/model/files/netFile.ts';
+import { netFromSafetensors } from '../../src/model/files/netTensors.ts';
 import type { MetricsRow } from '../../src/train/run.ts';
 import { readPng, runCli } from '../support/cli.ts';
 

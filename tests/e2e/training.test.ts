@@ -9,8 +9,8 @@ import { pointToCanvas } from '../../src/app/training/dataOverlay.ts';
 import { kFineStride } from '../../src/app/training/picture.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { classColour } from '../../src/gpu/colourScale.ts';
+import { serializeNet } from '../../src/model/files/netFile.ts';
 import type { Net } from '../../src/model/net.ts';
-import { serializeNet } from '../../src/model/netFile.ts';
 import { kDefaultTraining, runSpecOf, type TrainingSettings } from '../../src/settings/training.ts';
 import { makeDataset } from '../../src/train/datasets.ts';
 import { initialNet, type MetricsRow, type RunSpec } from '../../src/train/run.ts';
@@ -191,7 +191,7 @@ describe('training in the app', () => {
       `#widths=8,8&seed=1&cx=${view.cx}&cy=${view.cy}&span=${view.span}&mode=decision`,
     );
     await fresh.evaluate(`(async () => {
-      const { parseNet } = await import('/src/model/netFile.ts');
+      const { parseNet } = await import('/src/model/files/netFile.ts');
       const text = ${JSON.stringify(text)};
       window.reluscope.app.showLoadedNet(parseNet(text).net, text, 'step16.json');
     })()`);

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputScale } from '../../src/app/legend.ts';
 import { distancePosition, outputColour, type Rgb, viridis } from '../../src/gpu/colourScale.ts';
+import { serializeNet } from '../../src/model/files/netFile.ts';
 import type { Net } from '../../src/model/net.ts';
-import { serializeNet } from '../../src/model/netFile.ts';
 import { evaluatePoint } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { pixelCentre, pixelSize } from '../../src/model/view.ts';

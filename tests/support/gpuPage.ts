@@ -7,8 +7,8 @@ import type { JobTuning } from '../../src/gpu/fieldsJob.ts';
 import type { Algorithm, ColourMode } from '../../src/gpu/layout.ts';
 import { readTexture } from '../../src/gpu/readback.ts';
 import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/renderer.ts';
+import { parseNet } from '../../src/model/files/netFile.ts';
 import { makeLayer, type Net } from '../../src/model/net.ts';
-import { parseNet } from '../../src/model/netFile.ts';
 import type { View } from '../../src/model/view.ts';
 
 export interface FieldsCall {

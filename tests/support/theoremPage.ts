@@ -5,7 +5,7 @@
 import { requestDevice } from '../../src/gpu/device.ts';
 import type { Algorithm } from '../../src/gpu/layout.ts';
 import { Renderer } from '../../src/gpu/renderer.ts';
-import { parseNet } from '../../src/model/netFile.ts';
+import { parseNet } from '../../src/model/files/netFile.ts';
 import type { View } from '../../src/model/view.ts';
 
 export interface TheoremCall {

@@ -3,8 +3,9 @@
  * NAME/data.pkl (a protocol-2 pickle of an OrderedDict of _rebuild_tensor_v2 calls), NAME/data/KEY (the storages)
  * and NAME/version. Every piece can be replaced, to make the hostile files the tests need.
  */
+
+import { crc32 } from '../../src/model/files/zip.ts';
 import type { Net } from '../../src/model/net.ts';
-import { crc32 } from '../../src/model/zip.ts';
 
 const encoder = new TextEncoder();
 

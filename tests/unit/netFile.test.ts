@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseNet, parseNetBytes, serializeNet } from '../../src/model/files/netFile.ts';
+import { netToSafetensors } from '../../src/model/files/netTensors.ts';
 import type { Layer, Net } from '../../src/model/net.ts';
-import { parseNet, parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
 import { resolveNet } from '../../src/model/netSource.ts';
-import { netToSafetensors } from '../../src/model/netTensors.ts';
 import { quoted } from '../../src/model/quote.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { torchFileOfNet } from '../support/torchWriter.ts';

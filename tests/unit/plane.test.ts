@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeDigits } from '../../src/cli/mnistFiles.ts';
+import { netFromSafetensors } from '../../src/model/files/netTensors.ts';
 import { ForwardPass } from '../../src/model/forward.ts';
 import { kNetLimits } from '../../src/model/limits.ts';
 import { mnistImage } from '../../src/model/mnist.ts';
 import { type Layer, makeLayer, type Net } from '../../src/model/net.ts';
-import { netFromSafetensors } from '../../src/model/netTensors.ts';
 import {
   formatPlaneSpec,
   type Plane,

@@ -3,9 +3,9 @@
  * byte of data is read. The writer's files round-trip exactly (float64) through it.
  */
 import { describe, expect, it } from 'vitest';
-import { netFromSafetensors, netToSafetensors } from '../../src/model/netTensors.ts';
+import { netFromSafetensors, netToSafetensors } from '../../src/model/files/netTensors.ts';
+import { decodeSafetensors, encodeSafetensors, kMaxHeaderBytes } from '../../src/model/files/safetensors.ts';
 import { randomNet } from '../../src/model/random.ts';
-import { decodeSafetensors, encodeSafetensors, kMaxHeaderBytes } from '../../src/model/safetensors.ts';
 
 /** A file from a header object and raw data bytes. */
 function file(header: unknown, data: Uint8Array = new Uint8Array(0), headerLength?: bigint): Uint8Array {

@@ -7,16 +7,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { binaryNetFormat } from '../../src/model/files/netBinary.ts';
+import { parseNetBytes, serializeNet } from '../../src/model/files/netFile.ts';
+import { netToSafetensors } from '../../src/model/files/netTensors.ts';
+import { kPickleLimits, PickleError, PickleList, unpickle } from '../../src/model/files/pickle.ts';
+import { encodeSafetensors } from '../../src/model/files/safetensors.ts';
+import { kTorchGlobals, kTorchPurpose, netFromTorch } from '../../src/model/files/torchFile.ts';
+import { openZip } from '../../src/model/files/zip.ts';
 import { ForwardPass } from '../../src/model/forward.ts';
 import type { Layer, Net } from '../../src/model/net.ts';
-import { binaryNetFormat } from '../../src/model/netBinary.ts';
-import { parseNetBytes, serializeNet } from '../../src/model/netFile.ts';
-import { netToSafetensors } from '../../src/model/netTensors.ts';
-import { kPickleLimits, PickleError, PickleList, unpickle } from '../../src/model/pickle.ts';
 import { randomNet } from '../../src/model/random.ts';
-import { encodeSafetensors } from '../../src/model/safetensors.ts';
-import { kTorchGlobals, kTorchPurpose, netFromTorch } from '../../src/model/torchFile.ts';
-import { openZip } from '../../src/model/zip.ts';
 import {
   netTensors,
   op,

@@ -4,9 +4,10 @@
  * (picture.ts). Every run has an id; a reply of another run is dropped. The net shown is kept like a loaded net
  * (netStore, `net=ID` in the URL), so the view, the plane, the segment probe and every colour mode stay as they are.
  */
+
+import { serializeNet } from '../../model/files/netFile.ts';
 import { weightCount } from '../../model/limits.ts';
 import { hiddenWidths, type Net } from '../../model/net.ts';
-import { serializeNet } from '../../model/netFile.ts';
 import {
   cloneTraining,
   formatTraining,

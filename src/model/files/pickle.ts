@@ -7,7 +7,7 @@
  * in its size and bounded memory.
  */
 
-import { quoted } from './quote.ts';
+import { quoted } from '../quote.ts';
 
 export class PickleError extends Error {}
 

@@ -4,8 +4,8 @@
  * without one (all its Linears are hidden). This is the layout of the .safetensors files ReLUscope writes, and the
  * exact float64 form in which the command line hands a net to its browser page.
  */
-import type { Layer, Net } from './net.ts';
-import { quoted } from './quote.ts';
+import type { Layer, Net } from '../net.ts';
+import { quoted } from '../quote.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.ts';
 
 /** Tensors that are not a net of Linear layers: the message names the key and the shape expected. */

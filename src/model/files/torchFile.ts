@@ -8,9 +8,10 @@
  * storage, offset and strides, bounds-checked, widened to float64, and the names map to layers as in netTensors.ts.
  */
 
-import { counted } from './format.ts';
-import { kNetLimits } from './limits.ts';
-import type { Net } from './net.ts';
+import { counted } from '../format.ts';
+import { kNetLimits } from '../limits.ts';
+import type { Net } from '../net.ts';
+import { escaped, quoted } from '../quote.ts';
 import { netFromTensors } from './netTensors.ts';
 import {
   describeValue,
@@ -21,7 +22,6 @@ import {
   type PickleValue,
   unpickle,
 } from './pickle.ts';
-import { escaped, quoted } from './quote.ts';
 import { type FloatDtype, kDtypeBytes, readValues } from './safetensors.ts';
 import { openZip, type ZipArchive } from './zip.ts';
 

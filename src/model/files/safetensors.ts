@@ -7,8 +7,8 @@
  * be named twice, and the header is capped. Values are returned in float64 (exact for every float dtype read here).
  */
 
-import { counted } from './format.ts';
-import { escaped, quoted } from './quote.ts';
+import { counted } from '../format.ts';
+import { escaped, quoted } from '../quote.ts';
 
 export class SafetensorsError extends Error {}
 

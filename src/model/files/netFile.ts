@@ -4,10 +4,10 @@
  *   "output": { "weight": [[...]], "bias": [...] } }   ("output" optional, linear).
  * Parsing never throws: it returns a message naming the first problem and where it is.
  */
-import { kNetLimits, netLimitProblem } from './limits.ts';
-import type { Layer, Net } from './net.ts';
+import { kNetLimits, netLimitProblem } from '../limits.ts';
+import type { Layer, Net } from '../net.ts';
+import { escaped, quoted } from '../quote.ts';
 import { type BinaryNetFormat, binaryNetFormat, kBinaryFormatNames, readBinaryNet } from './netBinary.ts';
-import { escaped, quoted } from './quote.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
 

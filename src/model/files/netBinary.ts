@@ -3,7 +3,7 @@
  * (a zip, torch.save since PyTorch 1.6) or a safetensors file (8 bytes of little-endian header length, then the
  * JSON header's "{"). A file that is neither is read as relu-mlp JSON (netFile.ts).
  */
-import type { Net } from './net.ts';
+import type { Net } from '../net.ts';
 import { NetTensorsError, netFromSafetensors } from './netTensors.ts';
 import { PickleError } from './pickle.ts';
 import { SafetensorsError } from './safetensors.ts';

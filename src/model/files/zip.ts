@@ -7,8 +7,8 @@
  * are refused with a message: a net file stays far below zip64's 4 GiB.
  */
 
-import { counted } from './format.ts';
-import { quoted } from './quote.ts';
+import { counted } from '../format.ts';
+import { quoted } from '../quote.ts';
 
 export class ZipError extends Error {}
 
