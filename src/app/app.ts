@@ -8,7 +8,7 @@ import { kPixelField, structSize } from '../gpu/layout.ts';
 import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount, outputCount } from '../model/net.ts';
-import { resolveNet, settingsNetSource } from '../model/netSource.ts';
+import { mlpOnly, resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { type Plane, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import {
@@ -132,7 +132,7 @@ export class App {
   private static modelFor(settings: Settings): Net {
     const source = settingsNetSource(settings);
     if (source.kind === 'stored') return loadStoredNet(source.id);
-    return source.kind === 'bundled' ? bundledNet(source.name) : resolveNet(source);
+    return source.kind === 'bundled' ? bundledNet(source.name) : mlpOnly(resolveNet(source), 'the app');
   }
 
   /** The net the settings name, seen through their plane. */

@@ -9,7 +9,7 @@ import { serializeNet } from '../model/files/netFile.ts';
 import { netToSafetensors } from '../model/files/netTensors.ts';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { NetError, resolveNet } from '../model/netSource.ts';
+import { mlpOnly, NetError, resolveNet } from '../model/netSource.ts';
 import { quoted } from '../model/quote.ts';
 
 const kPrefix = 'reluscope.net.';
@@ -64,7 +64,10 @@ export function loadStoredNet(id: string): Net {
   if (kept) return kept;
   const text = localStorage.getItem(kPrefix + id);
   if (text === null) throw new NetError(`net ${id} is not stored in this browser: load its file again`);
-  return resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) });
+  return mlpOnly(
+    resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) }),
+    'the app',
+  );
 }
 
 /**
@@ -78,7 +81,7 @@ export async function readNetFile(file: File): Promise<{ text: string; net: Net 
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
-    const net = resolveNet({ kind: 'file', name, bytes });
+    const net = mlpOnly(resolveNet({ kind: 'file', name, bytes }), 'the app');
     const text = binaryNetFormat(bytes) === null ? new TextDecoder().decode(bytes) : serializeNet(net);
     return { text, net };
   } catch (error) {

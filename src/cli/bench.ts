@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Algorithm } from '../gpu/layout.ts';
 import { counted, formatDuration } from '../model/format.ts';
-import { resolveNet } from '../model/netSource.ts';
+import { mlpOnly, resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
 import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
 import { startHarness, WebGpuUnavailableError } from './harness.ts';
@@ -287,7 +287,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`WebGPU adapter: ${shooter.info.adapter}\n`);
     for (const c of cases) {
       const source = { kind: 'random', spec: { widths: c.widths, sigmaB: 0.1, seed: 1 } } as const;
-      await shooter.setNet(resolveNet(source), source.spec);
+      await shooter.setNet(mlpOnly(resolveNet(source), 'a random net'), source.spec);
       for (const algorithm of (['brute', 'fast'] as const).filter((a) => only === null || a === only)) {
         let { width, height } = c;
         let measuredPixels: number | undefined;

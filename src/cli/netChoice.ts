@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { kBundledFiles, NetError, type NetSource, resolveNet, settingsNetSource } from '../model/netSource.ts';
+import { kBundledFiles, mlpOnly, NetError, type NetSource, resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { quoted } from '../model/quote.ts';
 import type { Settings } from '../settings/settings.ts';
 
@@ -71,5 +71,5 @@ export async function netSource(netFile: string | null, settings: Settings): Pro
 }
 
 export async function chooseNet(netFile: string | null, settings: Settings): Promise<Net> {
-  return resolveNet(await netSource(netFile, settings));
+  return mlpOnly(resolveNet(await netSource(netFile, settings)), 'this command');
 }

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { NetError, resolveNet } from '../model/netSource.ts';
+import { mlpOnly, NetError, resolveNet } from '../model/netSource.ts';
 import { escaped, quoted } from '../model/quote.ts';
 import { kSettingsTable } from '../settings/settings.ts';
 import { readBounded } from './netChoice.ts';
@@ -174,5 +174,5 @@ async function trainingPoints(path: string, id: string | null): Promise<[number,
 /** The net of a checkpoint file (relu-mlp), checked as every net is; throws NetError. */
 export async function readCheckpoint(path: string): Promise<Net> {
   const bytes = await readBounded(path, kNetLimits.maxFileBytes);
-  return resolveNet({ kind: 'file', name: quoted(path, 200), bytes });
+  return mlpOnly(resolveNet({ kind: 'file', name: quoted(path, 200), bytes }), 'a training run');
 }

@@ -9,7 +9,7 @@ import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import { counted } from '../model/format.ts';
 import { MnistSampleError } from '../model/mnist.ts';
 import { type Net, outputCount } from '../model/net.ts';
-import { NetError, resolveNet } from '../model/netSource.ts';
+import { mlpOnly, NetError, resolveNet } from '../model/netSource.ts';
 import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
 import type { RandomNetSpec } from '../model/random.ts';
@@ -141,7 +141,7 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
     let resolved = nets.get(key);
     if (!resolved) {
       const source = await netSource(options.netFile, options.settings);
-      const sliced = seeThrough(resolveNet(source), plane, nodeDigits);
+      const sliced = seeThrough(mlpOnly(resolveNet(source), 'shot'), plane, nodeDigits);
       // A sliced net goes to the page as its exact float64 bytes.
       const random = source.kind === 'random' && !sliced.plane ? source.spec : null;
       resolved = { random, net: sliced.net, plane: sliced.plane };

@@ -8,7 +8,7 @@ import { Renderer } from '../gpu/renderer.ts';
 import { encodeFieldsRecords } from '../model/fieldsFile.ts';
 import { netFromSafetensors } from '../model/files/netTensors.ts';
 import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
-import { resolveNet } from '../model/netSource.ts';
+import { mlpOnly, resolveNet } from '../model/netSource.ts';
 import type { RandomNetSpec } from '../model/random.ts';
 import type { View } from '../model/view.ts';
 
@@ -98,7 +98,7 @@ async function setNet(source: PageNet): Promise<{ widths: number[]; neurons: num
     if (!response.ok) throw new Error(`the harness did not serve the net (${response.status})`);
     net = netFromSafetensors(new Uint8Array(await response.arrayBuffer()));
   } else {
-    net = resolveNet({ kind: 'random', spec: source.random });
+    net = mlpOnly(resolveNet({ kind: 'random', spec: source.random }), 'a random net');
   }
   renderer().setNet(net);
   return { widths: hiddenWidths(net), neurons: neuronCount(net) };

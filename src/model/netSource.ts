@@ -5,6 +5,7 @@
  */
 
 import { parseNetBytes } from './files/netFile.ts';
+import { isGraph, type Network } from './graph/graph.ts';
 import { kNetLimits, netLimitProblem, weightCount } from './limits.ts';
 import type { Net } from './net.ts';
 import { parsePreset, presetNet } from './presetSpec.ts';
@@ -53,7 +54,7 @@ export function settingsNetSource(
   return parsePreset(net) === null ? { kind: 'stored', id: net } : { kind: 'preset', name: net };
 }
 
-export function resolveNet(source: NetSource): Net {
+export function resolveNet(source: NetSource): Network {
   switch (source.kind) {
     case 'random': {
       const { widths } = source.spec;
@@ -83,4 +84,12 @@ export function resolveNet(source: NetSource): Net {
       return parsed.net;
     }
   }
+}
+
+/** The network as an MLP, for what takes MLPs only (`what` names it in the message); a graph throws NetError. */
+export function mlpOnly(network: Network, what: string): Net {
+  if (!isGraph(network)) return network;
+  throw new NetError(
+    `${what} takes MLPs only (Linear and ReLU layers); this network is a graph of ${network.ops.length} operations`,
+  );
 }

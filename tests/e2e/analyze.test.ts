@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enumerateRegions } from '../../src/analysis/polygons.ts';
 import { walkSegment } from '../../src/analysis/segment.ts';
-import { parseNetBytes, serializeNet } from '../../src/model/files/netFile.ts';
+import { parseMlpBytes, serializeNet } from '../../src/model/files/netFile.ts';
 import { netToSafetensors } from '../../src/model/files/netTensors.ts';
 import { randomNet } from '../../src/model/random.ts';
 import { runCli } from '../support/cli.ts';
@@ -55,7 +55,7 @@ describe('npm run analyze', () => {
   it('reads a PyTorch .pt and a .safetensors file of a net as its relu-mlp file', async () => {
     // PyTorch's float32: the relu-mlp file holds the same float32 values, exactly.
     const pt = torchFileOfNet(randomNet({ widths: [9, 7], sigmaB: 0.4, seed: 5 }));
-    const read = parseNetBytes(pt);
+    const read = parseMlpBytes(pt);
     if (!read.ok) throw new Error(read.error);
     const files = { 'net.pt': pt, 'net.pth': pt, 'net.safetensors': netToSafetensors(read.net, 'F32') };
     const runs = [];

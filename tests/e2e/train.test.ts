@@ -16,7 +16,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kMetricsFileColumns } from '../../src/cli/trainFiles.ts';
-import { parseNetBytes } from '../../src/model/files/netFile.ts';
+import { parseMlpBytes } from '../../src/model/files/netFile.ts';
 import { netFromSafetensors } from '../../src/model/files/netTensors.ts';
 import type { MetricsRow } from '../../src/train/run.ts';
 import { readPng, runCli } from '../support/cli.ts';
@@ -62,7 +62,7 @@ describe('npm run train', () => {
     // Every checkpoint is a relu-mlp file; the last is the final model, also as safetensors.
     expect(checkpointFiles(out)).toEqual(rows.map((r) => `step-${r.step}.json`));
     const nets = rows.map((r) => {
-      const parsed = parseNetBytes(readFileSync(join(out, `step-${r.step}.json`)));
+      const parsed = parseMlpBytes(readFileSync(join(out, `step-${r.step}.json`)));
       if (!parsed.ok) throw new Error(parsed.error);
       return parsed.net;
     });
@@ -166,7 +166,7 @@ describe('npm run train', () => {
     expect(rows[0]?.step).toBe(0);
     expect(rows.every((r) => Number.isFinite(r.loss))).toBe(true);
     expect(checkpointFiles(out)).toEqual(rows.map((r) => `step-${r.step}.json`));
-    expect(parseNetBytes(readFileSync(join(out, `step-${rows.at(-1)?.step}.json`))).ok).toBe(true);
+    expect(parseMlpBytes(readFileSync(join(out, `step-${rows.at(-1)?.step}.json`))).ok).toBe(true);
     expect(existsSync(join(out, 'final.safetensors'))).toBe(false);
     // The trainer's one rule (src/train): the net after step 1 has weights of about 1e100; one step number.
     const huge = await train(join(dir, 'huge'), ['--lr', '1e100']);

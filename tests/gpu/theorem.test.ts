@@ -11,7 +11,7 @@ import { type Harness, startHarness } from '../../src/cli/harness.ts';
 import { Shooter, type ShotRequest } from '../../src/cli/shooter.ts';
 import { serializeNet } from '../../src/model/files/netFile.ts';
 import type { Net } from '../../src/model/net.ts';
-import { resolveNet } from '../../src/model/netSource.ts';
+import { mlpOnly, resolveNet } from '../../src/model/netSource.ts';
 import { evaluatePoint, preActivations } from '../../src/model/oracle.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
@@ -192,7 +192,7 @@ describe('theorem mode in the CLI', () => {
     const shooter = await Shooter.open(harness);
     const seed = new Random(testSeed('gpu/theorem.test.ts#2')).nextU32();
     const source = { kind: 'random', spec: { widths: [16, 16], sigmaB: 0.5, seed } } as const;
-    await shooter.setNet(resolveNet(source), source.spec);
+    await shooter.setNet(mlpOnly(resolveNet(source), 'a random net'), source.spec);
     const request: ShotRequest = {
       view: { cx: 0.1, cy: -0.2, span: 3 },
       width: 45,

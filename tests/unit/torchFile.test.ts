@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { binaryNetFormat } from '../../src/model/files/netBinary.ts';
-import { parseNetBytes, serializeNet } from '../../src/model/files/netFile.ts';
+import { parseMlpBytes, serializeNet } from '../../src/model/files/netFile.ts';
 import { netToSafetensors } from '../../src/model/files/netTensors.ts';
 import { kPickleLimits, PickleError, PickleList, unpickle } from '../../src/model/files/pickle.ts';
 import { encodeSafetensors } from '../../src/model/files/safetensors.ts';
@@ -44,13 +44,13 @@ interface Reference {
 }
 
 function parsed(bytes: Uint8Array): Net {
-  const result = parseNetBytes(bytes);
+  const result = parseMlpBytes(bytes);
   if (!result.ok) throw new Error(result.error);
   return result.net;
 }
 
 function error(bytes: Uint8Array): string {
-  const result = parseNetBytes(bytes);
+  const result = parseMlpBytes(bytes);
   return result.ok ? 'accepted' : result.error;
 }
 

@@ -3,19 +3,22 @@
  * (a zip, torch.save since PyTorch 1.6) or a safetensors file (8 bytes of little-endian header length, then the
  * JSON header's "{"). A file that is neither is read as relu-mlp JSON (netFile.ts).
  */
-import type { Net } from '../net.ts';
+import type { Network } from '../graph/graph.ts';
+import { mlpOfGraph } from '../graph/graph.ts';
 import { NetTensorsError, netFromSafetensors } from './netTensors.ts';
+import { graphFromOnnx, OnnxError } from './onnx.ts';
 import { PickleError } from './pickle.ts';
 import { SafetensorsError } from './safetensors.ts';
 import { netFromTorch, TorchFileError } from './torchFile.ts';
 import { ZipError } from './zip.ts';
 
-export type BinaryNetFormat = 'pytorch' | 'pytorch-legacy' | 'safetensors';
+export type BinaryNetFormat = 'pytorch' | 'pytorch-legacy' | 'safetensors' | 'onnx';
 
 export const kBinaryFormatNames: Readonly<Record<BinaryNetFormat, string>> = {
   pytorch: 'PyTorch file',
   'pytorch-legacy': 'PyTorch file',
   safetensors: 'safetensors file',
+  onnx: 'ONNX file',
 };
 
 /** The binary format of a net file, or null for text (relu-mlp JSON). */
@@ -29,6 +32,8 @@ export function binaryNetFormat(bytes: Uint8Array): BinaryNetFormat | null {
     const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
     if (length <= BigInt(bytes.byteLength - 8)) return 'safetensors';
   }
+  // An ONNX ModelProto starts with its ir_version (field 1, a varint: tag 0x08) as torch.onnx.export writes it.
+  if (b0 === 0x08 && b1 !== undefined && b1 < 0x80) return 'onnx';
   return null;
 }
 
@@ -36,7 +41,7 @@ export function binaryNetFormat(bytes: Uint8Array): BinaryNetFormat | null {
 export function readBinaryNet(
   bytes: Uint8Array,
   format: BinaryNetFormat,
-): { ok: true; net: Net } | { ok: false; error: string } {
+): { ok: true; net: Network } | { ok: false; error: string } {
   const name = kBinaryFormatNames[format];
   try {
     if (format === 'pytorch-legacy') {
@@ -45,9 +50,13 @@ export function readBinaryNet(
         error: `${name} in the format of PyTorch before 1.6: save it again with a current PyTorch (torch.save)`,
       };
     }
+    if (format === 'onnx') {
+      const graph = graphFromOnnx(bytes);
+      return { ok: true, net: mlpOfGraph(graph) ?? graph };
+    }
     return { ok: true, net: format === 'pytorch' ? netFromTorch(bytes) : netFromSafetensors(bytes) };
   } catch (error) {
-    const known = [ZipError, PickleError, TorchFileError, SafetensorsError, NetTensorsError];
+    const known = [ZipError, PickleError, TorchFileError, SafetensorsError, NetTensorsError, OnnxError];
     if (known.some((kind) => error instanceof kind))
       return { ok: false, error: `${name}: ${(error as Error).message}` };
     throw error;

@@ -4,12 +4,16 @@
  *   "output": { "weight": [[...]], "bias": [...] } }   ("output" optional, linear).
  * Parsing never throws: it returns a message naming the first problem and where it is.
  */
+
+import { isGraph, type Network } from '../graph/graph.ts';
 import { kNetLimits, netLimitProblem } from '../limits.ts';
 import type { Layer, Net } from '../net.ts';
 import { escaped, quoted } from '../quote.ts';
 import { type BinaryNetFormat, binaryNetFormat, kBinaryFormatNames, readBinaryNet } from './netBinary.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
+/** A file's network: an MLP, or (ONNX) any graph of the operations src/model/graph/graph.ts lists. */
+export type NetworkParseResult = { ok: true; net: Network } | { ok: false; error: string };
 
 /** The input dimension of the nets ReLUscope makes (random, presets): the plane itself. */
 export const kInputDim = 2;
@@ -122,6 +126,7 @@ const kNamedFormats: Readonly<Record<string, string>> = {
   pt: 'PyTorch file',
   pth: 'PyTorch file',
   safetensors: 'safetensors file',
+  onnx: 'ONNX file',
 };
 
 /**
@@ -130,7 +135,7 @@ const kNamedFormats: Readonly<Record<string, string>> = {
  * decides how a file is read; the name only explains the failure.
  */
 function misnamed(name: string, bytes: Uint8Array, format: BinaryNetFormat | null, error: string): string | null {
-  const extension = /\.(pth?|safetensors)"?$/i.exec(name)?.[1]?.toLowerCase() ?? '';
+  const extension = /\.(pth?|safetensors|onnx)"?$/i.exec(name)?.[1]?.toLowerCase() ?? '';
   const expected = kNamedFormats[extension];
   const found = format === null ? null : kBinaryFormatNames[format];
   if (!expected || found === expected) return null;
@@ -146,23 +151,23 @@ function misnamed(name: string, bytes: Uint8Array, format: BinaryNetFormat | nul
  * (netBinary.ts), else relu-mlp UTF-8 JSON. A binary file of no known format gets a message, not its bytes echoed.
  * `name`, the file's name as messages quote it, only explains a failure (a .pt that holds text).
  */
-export function parseNetBytes(bytes: Uint8Array, name = ''): ParseResult {
+export function parseNetBytes(bytes: Uint8Array, name = ''): NetworkParseResult {
   const format = binaryNetFormat(bytes);
   const result = parseAs(bytes, format);
   if (result.ok) return result;
   return { ok: false, error: misnamed(name, bytes, format, result.error) ?? result.error };
 }
 
-function parseAs(bytes: Uint8Array, format: BinaryNetFormat | null): ParseResult {
+function parseAs(bytes: Uint8Array, format: BinaryNetFormat | null): NetworkParseResult {
   if (format !== null) {
     const read = readBinaryNet(bytes, format);
     if (!read.ok) return read;
-    const problem = netLimitProblem(read.net);
+    const problem = isGraph(read.net) ? null : netLimitProblem(read.net);
     return problem ? { ok: false, error: `${kBinaryFormatNames[format]}: ${problem}` } : read;
   }
   const nul = bytes.subarray(0, 4096).indexOf(0);
   if (nul >= 0) {
-    const expected = 'expected relu-mlp JSON, a PyTorch state_dict or safetensors';
+    const expected = 'expected relu-mlp JSON, a PyTorch state_dict, safetensors or ONNX';
     return { ok: false, error: `not a text file (a zero byte at offset ${nul}): ${expected}` };
   }
   if (bytes.byteLength > kNetLimits.maxJsonChars) {
@@ -202,4 +207,11 @@ export function serializeNet(net: Net, metadata?: Readonly<Record<string, string
     ...(net.output ? { output: layerToJson(net.output) } : {}),
   };
   return JSON.stringify(file);
+}
+
+/** parseNetBytes for the places that take MLPs only (training, its checkpoints): a graph gets a message. */
+export function parseMlpBytes(bytes: Uint8Array, name = ''): ParseResult {
+  const result = parseNetBytes(bytes, name);
+  if (!result.ok || !isGraph(result.net)) return result as ParseResult;
+  return { ok: false, error: 'the network is not an MLP (Linear and ReLU layers only); this takes MLPs only' };
 }

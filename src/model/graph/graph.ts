@@ -243,3 +243,24 @@ export function opMacs(graph: Graph, op: Op): number {
       return op.inputs.reduce((s, t) => s + tensorSize(graph, t), 0);
   }
 }
+
+/**
+ * The MLP a graph is, when it is one: dense, relu, dense, relu, ..., dense (the output), each reading the one before.
+ * An MLP read from ONNX (Gemm, or MatMul + Add) is then exactly the net of its state_dict, and everything made for
+ * MLPs (training, the theorem mode) takes it.
+ */
+export function mlpOfGraph(graph: Graph): Net | null {
+  const { ops } = graph;
+  if (ops.length < 3 || ops.length % 2 === 0 || graph.output !== ops.length || graph.inputShape.length !== 1)
+    return null;
+  const hidden: Layer[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (!op || op.inputs.length !== 1 || op.inputs[0] !== i) return null;
+    if (i % 2 === 1 && op.kind !== 'relu') return null;
+    if (i % 2 === 0 && op.kind !== 'dense') return null;
+    if (op.kind === 'dense' && i < ops.length - 1) hidden.push(op.layer);
+  }
+  const last = ops.at(-1);
+  return last?.kind === 'dense' ? { inputDim: graph.inputDim, hidden, output: last.layer } : null;
+}
