@@ -40,5 +40,7 @@ export default defineConfig({
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   build: { target: 'es2022' },
+  // protobufjs (the ONNX reader) is CommonJS: pre-bundled for the dev server, as the build converts it.
+  optimizeDeps: { include: ['protobufjs/light.js'] },
   plugins: [browserBanner()],
 });

@@ -8,7 +8,7 @@ import { cpuGridFits, writeCpuGrid } from './cpuGrid.ts';
 import { GpuError } from './device.ts';
 import type { Slot } from './fieldsBuffers.ts';
 import { FieldsJob, type JobProgress, type JobSetup, type JobTuning } from './fieldsJob.ts';
-import type { FieldsPass } from './fieldsPass.ts';
+import type { BrutePass } from './fieldsPass.ts';
 import type { FieldsRequest, FieldsTarget } from './fieldsRequest.ts';
 import type { Stored } from './fieldsStore.ts';
 import { type Algorithm, kLabelsBase, kLabelWords, kTileSide } from './layout.ts';
@@ -42,11 +42,16 @@ export interface ComputationSetup {
   readonly counters: GPUBuffer;
   /** A whole-pixel pan of the front fields `from`, or null. */
   readonly pan: { readonly from: GPUBuffer; readonly dx: number; readonly dy: number } | null;
-  readonly passes: { readonly fast: RegionsPass; readonly brute: FieldsPass };
+  readonly passes: { readonly fast: RegionsPass; readonly brute: BrutePass };
   /** The hidden layers the passes draw (the balanced net's). */
   readonly layers: readonly Layer[];
   /** The net as read, and the power of two of the balanced net's outputs: what a first grid on the CPU computes. */
   readonly net: Net;
+  /**
+   * A network that is not an MLP: computed by the graph's brute-force pass (`passes.brute`), with its multiply-adds an
+   * evaluation; `layers` and `net` are then unused.
+   */
+  readonly graph?: { readonly macsPerEval: number } | null;
   readonly outputExponent: number;
   readonly pace: Paces;
   readonly tuning: JobTuning;
@@ -83,7 +88,7 @@ function firstGrid(
 ): { firstGrid?: Uint32Array } {
   const stride = strides[0] ?? 1;
   const choice = s.tuning.cpuFirstGrid;
-  if (pan || strides.length < 2 || choice === 'never') return {};
+  if (pan || strides.length < 2 || choice === 'never' || s.graph) return {};
   const pass = s.algorithm === 'fast' ? s.passes.fast : s.passes.brute;
   if (choice !== 'always' && (pass.ready(s.request) || !cpuGridFits(s.request, stride, evaluationMacs(s.layers)))) {
     return {};
@@ -112,7 +117,7 @@ export function startComputation(s: ComputationSetup): Computation {
   const setup: JobSetup = {
     device,
     fast:
-      s.algorithm === 'fast'
+      s.algorithm === 'fast' && !s.graph
         ? {
             begin: async () => ({ pass: s.passes.fast, frame: await s.passes.fast.begin(request, target, list) }),
             tiles: list ? list.length : tiles,
@@ -120,10 +125,10 @@ export function startComputation(s: ComputationSetup): Computation {
           }
         : null,
     brute:
-      s.algorithm === 'brute' || !list
+      s.algorithm === 'brute' || !list || s.graph
         ? {
             begin: async () => ({ pass: s.passes.brute, frame: await s.passes.brute.begin(request, target) }),
-            macsPerEval: evaluationMacs(s.layers, layersRun),
+            macsPerEval: s.graph?.macsPerEval ?? evaluationMacs(s.layers, layersRun),
           }
         : null,
     target,

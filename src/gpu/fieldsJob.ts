@@ -9,7 +9,7 @@
  * pixels and neurons): seeding gains nothing there, and a few workgroups evaluating a big net leave most of the device
  * idle. Both passes write the same fields and mark the same pixels done, so the finer grids go on where they stopped.
  */
-import type { BruteFrame, FieldsPass } from './fieldsPass.ts';
+import type { BruteFrame, BrutePass } from './fieldsPass.ts';
 import type { FieldsTarget } from './fieldsRequest.ts';
 import {
   type GridCosts,
@@ -66,7 +66,7 @@ export interface JobProgress {
 }
 
 interface BruteKind {
-  readonly pass: FieldsPass;
+  readonly pass: BrutePass;
   readonly frame: BruteFrame;
 }
 

@@ -54,9 +54,25 @@ type Binding =
   | 'counters'
   | 'theorem';
 
-interface Pipelines {
-  readonly hiddenLayer: GPUComputePipeline;
+/** A brute-force pass's two kernels: a step of the network (a layer, an operation) and the finish step. */
+export interface Pipelines {
+  readonly step: GPUComputePipeline;
   readonly finish: GPUComputePipeline;
+}
+
+/**
+ * A brute-force pass as fieldsJob.ts drives it: begin a frame, then per stride setLevel, and the dispatches of every
+ * (chunk, step, part) in order, the finish step last (step = layersRun). FieldsPass (an MLP's dense layers) and
+ * GraphPass (a graph's operations) are its two kinds.
+ */
+export interface BrutePass {
+  ready(request: FieldsRequest): boolean;
+  begin(request: FieldsRequest, target: FieldsTarget): Promise<BruteFrame>;
+  setLevel(frame: BruteFrame, stride: number, coarse: number, chunkPixels: number, partNeurons: number): number;
+  parts(frame: BruteFrame, l: number): number;
+  dispatchMacs(frame: BruteFrame, c: number, l: number, p: number): number;
+  writeDispatches(frame: BruteFrame, pairs: readonly (readonly [number, number])[]): void;
+  encodeDispatch(encoder: GPUCommandEncoder, frame: BruteFrame, slot: number, c: number, l: number): void;
 }
 
 interface NetBuffers {
@@ -106,7 +122,7 @@ export interface BruteFrame {
   partNeurons: number;
 }
 
-export class FieldsPass {
+export class FieldsPass implements BrutePass {
   private readonly frame: GPUBuffer;
   /** Dynamic offsets must be multiples of this. */
   private readonly slot: number;
@@ -138,7 +154,7 @@ export class FieldsPass {
     this.variants = new ShaderVariants(device, 'fields.wgsl', kParts, (module) => {
       const make = (entryPoint: string): GPUComputePipeline =>
         device.createComputePipeline({ label: `FieldsPass.${entryPoint}`, layout, compute: { module, entryPoint } });
-      return { hiddenLayer: make('hiddenLayer'), finish: make('finish') };
+      return { step: make('hiddenLayer'), finish: make('finish') };
     });
   }
 
@@ -318,7 +334,7 @@ export class FieldsPass {
     const groups = Math.ceil(Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels) / kWorkgroupSize);
     const finish = l === frame.layersRun;
     const pass = encoder.beginComputePass({ label: 'FieldsPass.pass' });
-    pass.setPipeline(finish ? frame.pipelines.finish : frame.pipelines.hiddenLayer);
+    pass.setPipeline(finish ? frame.pipelines.finish : frame.pipelines.step);
     // Layer l reads scratch l % 2; the finish step reads the last layer's output, from the output's step slot.
     const bindGroup = l % 2 === 0 ? sb.bindGroups.even : sb.bindGroups.odd;
     const stepSlot = finish ? (this.netBuffers?.net.hidden.length ?? 0) : l;

@@ -142,6 +142,65 @@ export const kChunk: StructLayout = {
   ],
 };
 
+/** Per-frame uniform of the graph fields pass (shaders/graph.wgsl). */
+export const kGraphFrame: StructLayout = {
+  name: 'GraphFrame',
+  fields: [
+    ['width', 'u32'],
+    ['height', 'u32'],
+    ['stagesShown', 'u32'],
+    ['scratchStride', 'u32'],
+    ['u0', 'f32'],
+    ['v0', 'f32'],
+    ['pixelSize', 'f32'],
+    ['stride', 'u32'],
+    ['gridWidth', 'u32'],
+    ['coarse', 'u32'],
+    ['tilesX', 'u32'],
+    ['outputUnit', 'u32'],
+    ['outputSlot', 'u32'],
+    ['outputCentre', 'u32'],
+    ['outputUnits', 'u32'],
+    ['accumWords', 'u32'],
+  ],
+};
+
+/** One operation of the graph fields pass, at a dynamic offset (shaders/graph.wgsl). */
+export const kGraphOp: StructLayout = {
+  name: 'GraphOp',
+  fields: [
+    ['kind', 'u32'],
+    ['size', 'u32'],
+    ['in0', 'u32'],
+    ['in1', 'u32'],
+    ['out', 'u32'],
+    ['weights', 'u32'],
+    ['inDim', 'u32'],
+    ['centreIn', 'u32'],
+    ['centreOut', 'u32'],
+    ['stage', 'u32'],
+    ['unitBase', 'u32'],
+    ['c', 'u32'],
+    ['h', 'u32'],
+    ['w', 'u32'],
+    ['oc', 'u32'],
+    ['oh', 'u32'],
+    ['ow', 'u32'],
+    ['kh', 'u32'],
+    ['kw', 'u32'],
+    ['sh', 'u32'],
+    ['sw', 'u32'],
+    ['pt', 'u32'],
+    ['pl', 'u32'],
+    ['dh', 'u32'],
+    ['dw', 'u32'],
+    ['groups', 'u32'],
+    ['countPad', 'u32'],
+    ['channelSize', 'u32'],
+    ['alpha', 'f32'],
+  ],
+};
+
 /** Per-frame uniform of the region-seeded pass (shaders/regions.wgsl). */
 export const kRegionsFrame: StructLayout = {
   name: 'RegionsFrame',

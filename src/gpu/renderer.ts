@@ -6,6 +6,7 @@
  * spoils the last complete fields, and a half-done one can be shown (its coarsest pixels stand in for the rest).
  */
 import { type BalancedNet, balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
+import { type Graph, graphOutputCount, isGraph, type Network, neuronTotal, opMacs } from '../model/graph/graph.ts';
 import type { Net } from '../model/net.ts';
 import { neuronCount, outputCount } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
@@ -17,6 +18,7 @@ import type { JobProgress, JobTuning } from './fieldsJob.ts';
 import { FieldsPass } from './fieldsPass.ts';
 import type { FieldsRequest } from './fieldsRequest.ts';
 import { fieldsKeys, type Stored, serves, storedOf } from './fieldsStore.ts';
+import { GraphPass } from './graphPass.ts';
 import {
   type Algorithm,
   type ColourMode,
@@ -34,6 +36,14 @@ import { decodeFields, type FieldsData, readBuffer, readTexture } from './readba
 import { RegionsPass } from './regionsPass.ts';
 
 export type { Computation, FieldsData, JobProgress };
+
+/** Stands for the MLP of a computation that draws a graph (never read then). */
+const kNoNet: Net = { inputDim: 2, hidden: [], output: null };
+
+/** Multiply-adds of one evaluation of a graph with tangents: the unit of the cost estimates. */
+export function graphEvaluationMacs(graph: Graph): number {
+  return graph.ops.reduce((sum, op) => sum + 3 * opMacs(graph, op), 0);
+}
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
 export interface FieldsSettings {
@@ -81,6 +91,8 @@ export interface FieldsSummary {
 
 export class Renderer {
   private net: Net | null = null;
+  /** A network that is not an MLP (drawn by the graph pass), or null. */
+  private graph: Graph | null = null;
   /** Counts the nets set: part of the fields' key. */
   private netVersion = 0;
   /** What the passes draw: the net balanced (exactly the same partition and distances, numbers near 1). */
@@ -100,29 +112,42 @@ export class Renderer {
     readonly format: GPUTextureFormat,
     private readonly fieldsPass: FieldsPass,
     private readonly regionsPass: RegionsPass,
+    private readonly graphPass: GraphPass,
     private readonly colourPass: ColourPass,
   ) {
     this.buffers = new FieldsBuffers(device, () => this.running?.abandon());
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
-    const [fieldsPass, regionsPass] = await withErrorScopes(device, 'creating the fields passes', () => [
+    const [fieldsPass, regionsPass, graphPass] = await withErrorScopes(device, 'creating the fields passes', () => [
       new FieldsPass(device),
       new RegionsPass(device),
+      new GraphPass(device),
     ]);
     const colourPass = await ColourPass.create(device, format);
-    return new Renderer(device, format, fieldsPass, regionsPass, colourPass);
+    return new Renderer(device, format, fieldsPass, regionsPass, graphPass, colourPass);
   }
 
   /**
    * Throws NetTooLargeError (and keeps the previous net) if the net does not fit this device. The passes get the
    * net balanced (src/model/balance.ts), so weights anywhere in float64's range draw the exact partition.
    */
-  setNet(net: Net): void {
+  setNet(network: Network): void {
+    if (isGraph(network)) {
+      this.graphPass.setGraph(network); // checks first: it throws before anything changed
+      this.graph = network;
+      this.net = null;
+      this.balanced = null;
+      this.netVersion++;
+      this.invalidateFields();
+      return;
+    }
+    const net = network;
     const balanced = balanceNet(net);
     this.fieldsPass.setNet(balanced.net); // checks first: it throws before any pass changed
     this.regionsPass.setNet(balanced.net);
     this.net = net;
+    this.graph = null;
     this.balanced = balanced;
     this.netVersion++;
     this.invalidateFields();
@@ -132,8 +157,14 @@ export class Renderer {
     return this.net;
   }
 
+  /** The network drawn: the MLP or the graph. */
+  get currentNetwork(): Network | null {
+    return this.graph ?? this.net;
+  }
+
   /** Multiply-adds of one full evaluation (with tangents) of the current net: the unit of the cost estimates. */
   get macsPerEvaluation(): number {
+    if (this.graph) return graphEvaluationMacs(this.graph);
     return this.balanced ? evaluationMacs(this.balanced.net.hidden) : 0;
   }
 
@@ -188,7 +219,7 @@ export class Renderer {
       throw new Error(`the theorem mode needs the bias standard deviation sigmaB > 0 (got ${settings.sigmaB})`);
     }
     const decision = settings.mode === 'decision';
-    const units = this.net ? outputCount(this.net) : 1;
+    const units = this.graph ? graphOutputCount(this.graph) : this.net ? outputCount(this.net) : 1;
     if (decision && units > kMaxOutputs) {
       throw new Error(
         `the decision mode takes the argmax of at most ${kMaxOutputs} output units; this net has ${units}`,
@@ -227,9 +258,11 @@ export class Renderer {
     settings: FieldsSettings & { mode: ColourMode },
     strides: readonly number[] = [1],
   ): Promise<Computation | null> {
-    if (!this.net) throw new GpuError('no net to render');
+    if (!this.net && !this.graph) throw new GpuError('no net to render');
+    if (this.graph && settings.mode === 'theorem') throw new Error('the theorem mode applies to MLPs only');
     const request = this.request(size, settings);
-    const algorithm = settings.algorithm ?? 'fast';
+    // A graph has the brute-force pass only (yet).
+    const algorithm = this.graph ? 'brute' : (settings.algorithm ?? 'fast');
     const keys = fieldsKeys(request, algorithm, this.netVersion);
     if (serves(this.stored, request, keys)) return null;
     this.running?.abandon();
@@ -250,9 +283,10 @@ export class Renderer {
       slot,
       counters,
       pan: moved && front ? { from: front.fields, ...moved } : null,
-      passes: { fast: this.regionsPass, brute: this.fieldsPass },
+      passes: { fast: this.regionsPass, brute: this.graph ? this.graphPass : this.fieldsPass },
       layers: this.balanced?.net.hidden ?? [],
-      net: this.net,
+      net: this.net ?? kNoNet,
+      graph: this.graph ? { macsPerEval: graphEvaluationMacs(this.graph) } : null,
       outputExponent: this.balanced?.outputExponent ?? 0,
       pace: this.pace,
       tuning: this.tuning,
@@ -440,7 +474,7 @@ export class Renderer {
 
   /** Neurons of the current net (cost estimates). */
   get neurons(): number {
-    return this.net ? neuronCount(this.net) : 0;
+    return this.graph ? neuronTotal(this.graph) : this.net ? neuronCount(this.net) : 0;
   }
 
   destroy(): void {
@@ -448,6 +482,7 @@ export class Renderer {
     this.buffers.destroy();
     this.regionsPass.destroy();
     this.fieldsPass.destroy();
+    this.graphPass.destroy();
     this.colourPass.destroy();
   }
 }

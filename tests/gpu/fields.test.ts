@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeDigits } from '../../src/cli/mnistFiles.ts';
 import { type Algorithm, kAlgorithms, kTileSide } from '../../src/gpu/layout.ts';
+import { serializeGraph } from '../../src/model/files/graphFile.ts';
 import { serializeNet } from '../../src/model/files/netFile.ts';
 import { netFromSafetensors } from '../../src/model/files/netTensors.ts';
+import { isGraph, type Network, stagesOf } from '../../src/model/graph/graph.ts';
+import { randomGraph } from '../../src/model/graph/randomGraph.ts';
 import { makeLayer, type Net } from '../../src/model/net.ts';
 import { evaluatePoint, pointOracle } from '../../src/model/oracle.ts';
 import { type Plane, parsePlaneSpec, resolvePlane, slicedNet, viewOfMarks } from '../../src/model/plane.ts';
@@ -51,7 +54,7 @@ interface Comparison {
 }
 
 async function compareWithOracle(
-  net: Net,
+  net: Network,
   view: View,
   size: ImageSize,
   layers: number,
@@ -62,12 +65,13 @@ async function compareWithOracle(
    * The net the oracle evaluates: `net` itself, a net with the same partition and output, or a net of d inputs and
    * the plane `net` is its slice through.
    */
-  reference: Net | { readonly model: Net; readonly plane: Plane } = net,
+  reference: Network | { readonly model: Net; readonly plane: Plane } = net,
   /** Fields already computed (else computed here), and the pixels to compare (else all). */
   given?: Pick<FieldsReply, 'hashLo' | 'hashHi' | 'distance'> & Partial<FieldsReply>,
   only?: (i: number, j: number) => boolean,
 ): Promise<Comparison> {
-  const call = { netJson: serializeNet(net), view, ...size, layers, computeOutput, algorithm };
+  const netJson = isGraph(net) ? serializeGraph(net) : serializeNet(net);
+  const call = { netJson, view, ...size, layers, computeOutput, algorithm };
   const computed = given ?? (await gpu.fields(call, before));
   const fields = { layer: [], output: [], evaluations: 0, reusedPixels: 0, outputRange: null, ...computed };
   const s = pixelSize(view, size);
@@ -666,5 +670,112 @@ describe('device limits', () => {
   it('a net larger than the device allows is refused with a message naming the limit', async () => {
     const message = await gpu.page.evaluate('window.gpuTestLimits.tooLargeMessage()');
     expect(message).toMatch(/^NetTooLargeError: the net has 137 MiB of weights; this GPU binds at most 128 MiB/);
+  });
+});
+
+describe('network graphs (convolutions, pools, residual connections) against the float64 oracle', () => {
+  const seed = testSeed('gpu/fields.test.ts#graphs');
+  const cases = [
+    { name: 'conv, max pool, residual', blocks: ['conv', 'maxPool', 'residual'] as const, image: [2, 6, 6] as const },
+    {
+      name: 'leaky, pad, batch norm, avg pool',
+      blocks: ['leaky', 'pad', 'batchNorm', 'avgPool', 'conv'] as const,
+      image: [1, 6, 6] as const,
+    },
+    {
+      name: 'concat, residual, max pool',
+      blocks: ['conv', 'concat', 'residual', 'maxPool'] as const,
+      image: [2, 4, 4] as const,
+    },
+  ];
+  cases.forEach((c, k) => {
+    const graph = randomGraph({ seed: seed + k, blocks: c.blocks, image: c.image, outputs: 3 });
+    const stages = stagesOf(graph).length;
+    const rng = new Random(seed + 100 + k);
+    const view = { cx: rng.uniform() - 0.5, cy: rng.uniform() - 0.5, span: 2 + 2 * rng.uniform() };
+    for (const layers of [1, stages]) {
+      it(`${c.name}, ${layers} of ${stages} stages: the oracle's pattern, distances and output at every pixel`, async () => {
+        const r = await compareWithOracle(graph, view, { width: 40, height: 28 }, layers, true, 'brute');
+        expect(r.hashMismatches).toEqual([]);
+        expect(r.compared).toBeGreaterThan(1000);
+        expect(r.layerMismatches).toBe(0);
+        expect(r.worstRelative).toBeLessThan(2e-3);
+        expect(r.worstAbsolutePixels).toBeLessThan(kAbsolutePixels);
+        expect(r.worstOutput).toBeLessThan(1e-4);
+      });
+    }
+  });
+
+  it('many regions in view: the comparison tells two seeds apart (it can fail)', async () => {
+    const a = randomGraph({ seed: seed + 7, blocks: ['conv', 'maxPool', 'residual'], image: [2, 6, 6] });
+    const b = randomGraph({ seed: seed + 8, blocks: ['conv', 'maxPool', 'residual'], image: [2, 6, 6] });
+    const view = { cx: 0, cy: 0, span: 3 };
+    const call = {
+      netJson: serializeGraph(a),
+      view,
+      width: 24,
+      height: 16,
+      layers: 3,
+      computeOutput: false,
+      algorithm: 'brute' as const,
+    };
+    const fieldsA = await gpu.fields(call);
+    const r = await compareWithOracle(b, view, { width: 24, height: 16 }, 3, false, 'brute', undefined, b, fieldsA);
+    expect(r.hashMismatches.length).toBeGreaterThan(r.compared / 2);
+  });
+
+  it('a max pool whose windows tie and a leaky relu: their boundaries are among the distances (nearest stage named)', async () => {
+    const graph = randomGraph({ seed: seed + 11, blocks: ['leaky', 'maxPool'], image: [1, 4, 4], channels: 2 });
+    const view = { cx: 0.1, cy: -0.2, span: 3 };
+    const size = { width: 32, height: 24 };
+    const call = {
+      netJson: serializeGraph(graph),
+      view,
+      ...size,
+      layers: 2,
+      computeOutput: false,
+      algorithm: 'brute' as const,
+    };
+    const fields = await gpu.fields(call);
+    const r = await compareWithOracle(graph, view, size, 2, false, 'brute', undefined, graph, fields);
+    expect(r.hashMismatches).toEqual([]);
+    // Both stages are the nearest somewhere: the leaky relu (1) and the max pool's ties (2).
+    expect(new Set(fields.layer)).toEqual(new Set([1, 2]));
+  });
+
+  it('coarse to fine in the smallest steps: each stride exact at its pixels, the end as in one go', async () => {
+    const graph = randomGraph({ seed: seed + 13, blocks: ['conv', 'maxPool', 'residual'], image: [2, 6, 6] });
+    const view = { cx: 0.2, cy: 0.1, span: 3 };
+    const size = { width: 40, height: 24 };
+    const call = {
+      netJson: serializeGraph(graph),
+      view,
+      ...size,
+      layers: 3,
+      computeOutput: true,
+      algorithm: 'fast' as const,
+    };
+    const reply = await gpu.progressive(call, [4, 2, 1], 0.05);
+    expect(reply.steps).toBeGreaterThan(10);
+    expect(reply.stages.map((s) => s.stride)).toEqual([4, 2]);
+    for (const stage of reply.stages) {
+      const r = await compareWithOracle(
+        graph,
+        view,
+        size,
+        3,
+        false,
+        'brute',
+        undefined,
+        graph,
+        stage,
+        (i, j) => i % stage.stride === 0 && j % stage.stride === 0,
+      );
+      expect(r.compared).toBeGreaterThan(20);
+      expect(r.hashMismatches).toEqual([]);
+    }
+    const oneGo = await gpu.fields(call);
+    expect(reply.final.hashLo).toEqual(oneGo.hashLo);
+    expect(reply.final.distance).toEqual(oneGo.distance);
   });
 });

@@ -7,9 +7,16 @@ import type { JobTuning } from '../../src/gpu/fieldsJob.ts';
 import type { Algorithm, ColourMode } from '../../src/gpu/layout.ts';
 import { readTexture } from '../../src/gpu/readback.ts';
 import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/renderer.ts';
-import { parseNet } from '../../src/model/files/netFile.ts';
+import { parseGraph } from '../../src/model/files/graphFile.ts';
+import { parseNet as parseMlp } from '../../src/model/files/netFile.ts';
+import type { Network } from '../../src/model/graph/graph.ts';
 import { makeLayer, type Net } from '../../src/model/net.ts';
 import type { View } from '../../src/model/view.ts';
+
+/** relu-mlp JSON, or relu-graph JSON (src/model/files/graphFile.ts) for a network graph. */
+function parseNet(text: string): { ok: true; net: Network } | { ok: false; error: string } {
+  return text.includes('"format":"relu-graph"') ? { ok: true, net: parseGraph(text) } : parseMlp(text);
+}
 
 export interface FieldsCall {
   netJson: string;
@@ -136,7 +143,7 @@ async function progressive(
 
 async function progressiveStages(
   r: Renderer,
-  net: Net,
+  net: Network,
   call: FieldsCall,
   strides: number[],
   budgetMs: number,
