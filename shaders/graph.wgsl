@@ -132,73 +132,86 @@ fn recordUnit(p: u32, unit: u32) {
   atomicXor(&accum[p * frame.accumWords + 1u], key.y);
 }
 
-fn linear(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+fn opDense(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
   var acc = vec3<f32>(0.0);
-  switch (op.kind) {
-    case kOpDense: {
-      let row = op.weights + n * op.inDim;
-      for (var k = 0u; k < op.inDim; k++) {
-        acc += weights[row + k] * element(op.in0, k, p, uv);
-      }
-    }
-    case kOpConv: {
-      let plane = op.oh * op.ow;
-      let o = n / plane;
-      let oy = (n % plane) / op.ow;
-      let ox = n % op.ow;
-      let cig = op.c / op.groups;
-      let g = o / (op.oc / op.groups);
-      for (var ci = 0u; ci < cig; ci++) {
-        let inBase = (g * cig + ci) * op.h * op.w;
-        let kBase = op.weights + (o * cig + ci) * op.kh * op.kw;
-        for (var i = 0u; i < op.kh; i++) {
-          for (var j = 0u; j < op.kw; j++) {
-            let k = windowIndex(oy, ox, i, j);
-            if (k >= 0) {
-              acc += weights[kBase + i * op.kw + j] * element(op.in0, inBase + u32(k), p, uv);
-            }
-          }
+  let row = op.weights + n * op.inDim;
+  for (var k = 0u; k < op.inDim; k++) {
+    acc += weights[row + k] * element(op.in0, k, p, uv);
+  }
+  return acc;
+}
+
+fn opConv(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  let plane = op.oh * op.ow;
+  let o = n / plane;
+  let oy = (n % plane) / op.ow;
+  let ox = n % op.ow;
+  let cig = op.c / op.groups;
+  let g = o / (op.oc / op.groups);
+  for (var ci = 0u; ci < cig; ci++) {
+    let inBase = (g * cig + ci) * op.h * op.w;
+    let kBase = op.weights + (o * cig + ci) * op.kh * op.kw;
+    for (var i = 0u; i < op.kh; i++) {
+      for (var j = 0u; j < op.kw; j++) {
+        let k = windowIndex(oy, ox, i, j);
+        if (k >= 0) {
+          acc += weights[kBase + i * op.kw + j] * element(op.in0, inBase + u32(k), p, uv);
         }
       }
     }
-    case kOpScale: {
-      acc = weights[op.weights + n / op.channelSize] * element(op.in0, n, p, uv);
-    }
-    case kOpCopy: {
-      acc = element(op.in0, n, p, uv);
-    }
-    case kOpAdd: {
-      acc = element(op.in0, n, p, uv) + element(op.in1, n, p, uv);
-    }
-    case kOpAvgPool: {
-      let plane = op.oh * op.ow;
-      let inBase = (n / plane) * op.h * op.w;
-      let oy = (n % plane) / op.ow;
-      let ox = n % op.ow;
-      var count = 0u;
-      for (var i = 0u; i < op.kh; i++) {
-        for (var j = 0u; j < op.kw; j++) {
-          let k = windowIndex(oy, ox, i, j);
-          if (k >= 0) {
-            acc += element(op.in0, inBase + u32(k), p, uv);
-            count++;
-          } else if (op.countPad != 0u) {
-            count++;
-          }
-        }
+  }
+  return acc;
+}
+
+fn opScale(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  acc = weights[op.weights + n / op.channelSize] * element(op.in0, n, p, uv);
+  return acc;
+}
+
+fn opCopy(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  acc = element(op.in0, n, p, uv);
+  return acc;
+}
+
+fn opAdd(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  acc = element(op.in0, n, p, uv) + element(op.in1, n, p, uv);
+  return acc;
+}
+
+fn opAvgPool(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  let plane = op.oh * op.ow;
+  let inBase = (n / plane) * op.h * op.w;
+  let oy = (n % plane) / op.ow;
+  let ox = n % op.ow;
+  var count = 0u;
+  for (var i = 0u; i < op.kh; i++) {
+    for (var j = 0u; j < op.kw; j++) {
+      let k = windowIndex(oy, ox, i, j);
+      if (k >= 0) {
+        acc += element(op.in0, inBase + u32(k), p, uv);
+        count++;
+      } else if (op.countPad != 0u) {
+        count++;
       }
-      acc /= f32(max(count, 1u));
     }
-    case kOpPad: {
-      let plane = op.oh * op.ow;
-      let ch = i32(n / plane) - i32(op.groups);
-      let y = i32((n % plane) / op.ow) - i32(op.pt);
-      let x = i32(n % op.ow) - i32(op.pl);
-      if (ch >= 0 && ch < i32(op.c) && y >= 0 && y < i32(op.h) && x >= 0 && x < i32(op.w)) {
-        acc = element(op.in0, (u32(ch) * op.h + u32(y)) * op.w + u32(x), p, uv);
-      }
-    }
-    default: {}
+  }
+  acc /= f32(max(count, 1u));
+  return acc;
+}
+
+fn opPad(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
+  var acc = vec3<f32>(0.0);
+  let plane = op.oh * op.ow;
+  let ch = i32(n / plane) - i32(op.groups);
+  let y = i32((n % plane) / op.ow) - i32(op.pt);
+  let x = i32(n % op.ow) - i32(op.pl);
+  if (ch >= 0 && ch < i32(op.c) && y >= 0 && y < i32(op.h) && x >= 0 && x < i32(op.w)) {
+    acc = element(op.in0, (u32(ch) * op.h + u32(y)) * op.w + u32(x), p, uv);
   }
   return acc;
 }
@@ -269,28 +282,114 @@ fn maxPool(n: u32, p: u32, uv: vec2<f32>, shown: bool) -> vec3<f32> {
   return vec3<f32>(top.x - centre[op.centreOut + n], top.yz);
 }
 
-@compute @workgroup_size(kWorkgroupSize)
-fn graphOp(@builtin(global_invocation_id) gid: vec3<u32>) {
+// The units of this dispatch that invocation gid computes, and its pixel: (first, end, p), or end = first for none.
+// The part's units are split evenly over the dispatch's rows: an invocation computes a run of them (few long
+// invocations: on SwiftShader an invocation's start costs more than a unit of a convolution).
+fn unitsOf(gid: vec3<u32>, rows: u32) -> vec3<u32> {
   let p = gid.x;
-  let n = chunk.neuronBegin + gid.y;
-  if (p >= chunk.pixelCount || n >= min(chunk.neuronEnd, op.size)) {
-    return;
+  let end = min(chunk.neuronEnd, op.size);
+  let per = (end - chunk.neuronBegin + rows - 1u) / rows;
+  let first = chunk.neuronBegin + gid.y * per;
+  if (p >= chunk.pixelCount) {
+    return vec3<u32>(first, first, p);
   }
   let xy = gridPixel(chunk.pixelBase + p);
   if (xy.x >= frame.width || xy.y >= frame.height || coarseDone(xy)) {
-    return;
+    return vec3<u32>(first, first, p);
   }
-  let uv = vec2<f32>(frame.u0 + f32(xy.x), frame.v0 + f32(xy.y));
+  return vec3<u32>(first, min(end, first + per), p);
+}
+
+fn pixelUv(p: u32) -> vec2<f32> {
+  let xy = gridPixel(chunk.pixelBase + p);
+  return vec2<f32>(frame.u0 + f32(xy.x), frame.v0 + f32(xy.y));
+}
+
+fn store(n: u32, p: u32, value: vec3<f32>) {
+  scratch[(op.out + n) * frame.scratchStride + p] = vec4<f32>(value, 0.0);
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opDenseStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opDense(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opConvStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opConv(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opScaleStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opScale(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opCopyStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opCopy(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opAddStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opAdd(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opAvgPoolStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opAvgPool(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opPadStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, opPad(n, r.z, uv));
+  }
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opReluStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
   let shown = op.stage < frame.stagesShown;
-  var result: vec3<f32>;
-  if (op.kind == kOpRelu) {
-    result = relu(n, p, uv, shown);
-  } else if (op.kind == kOpMaxPool) {
-    result = maxPool(n, p, uv, shown);
-  } else {
-    result = linear(n, p, uv);
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, relu(n, r.z, uv, shown));
   }
-  scratch[(op.out + n) * frame.scratchStride + p] = vec4<f32>(result, 0.0);
+}
+
+@compute @workgroup_size(kWorkgroupSize)
+fn opMaxPoolStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = unitsOf(gid, groups.y);
+  let uv = pixelUv(r.z);
+  let shown = op.stage < frame.stagesShown;
+  for (var n = r.x; n < r.y; n++) {
+    store(n, r.z, maxPool(n, r.z, uv, shown));
+  }
 }
 
 // Output unit u at chunk pixel p: (value, d/du, d/dv).

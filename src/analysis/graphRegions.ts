@@ -18,6 +18,7 @@
 import {
   type Graph,
   isGraph,
+  mlpOfGraph,
   type Network,
   type Stage,
   stagesOf,
@@ -45,9 +46,14 @@ import {
   type ViewRegions,
 } from './polygons.ts';
 
-/** The regions of any network: polygons.ts's enumeration (local maps, no forward pass per piece) for an MLP. */
+/**
+ * The regions of any network: polygons.ts's enumeration (local maps, no forward pass per piece) for an MLP, and for
+ * a graph that is one (mlpOfGraph: the same units, so the same hashes); the walk of this file for other graphs.
+ */
 export function enumerateNetworkRegions(network: Network, rect: Rect, options: EnumerateOptions = {}): ViewRegions {
-  return isGraph(network) ? enumerateGraphRegions(network, rect, options) : enumerateRegions(network, rect, options);
+  if (!isGraph(network)) return enumerateRegions(network, rect, options);
+  const mlp = mlpOfGraph(network);
+  return mlp ? enumerateRegions(mlp, rect, options) : enumerateGraphRegions(network, rect, options);
 }
 
 /**
@@ -76,6 +82,39 @@ interface PoolCut {
   readonly cy: number;
 }
 
+/**
+ * The forward pass of ops [0, end) (a prefix of a topological order is a graph; its stages are the first ones; the
+ * ops after the last stage shown are left out) at a point with the x and y tangents, run again only when the point
+ * changes.
+ */
+class PrefixPass {
+  private readonly pass: GraphForward;
+  private readonly point = new Float64Array(2);
+  private lastX = Number.NaN;
+  private lastY = Number.NaN;
+
+  constructor(graph: Graph, end: number) {
+    this.pass = new GraphForward({ ...graph, ops: graph.ops.slice(0, end), output: end }, 2);
+  }
+
+  get tensors(): GraphForward['tensors'] {
+    return this.pass.tensors;
+  }
+
+  get patterns(): GraphForward['patterns'] {
+    return this.pass.patterns;
+  }
+
+  runAt(x: number, y: number): void {
+    if (x === this.lastX && y === this.lastY) return;
+    this.point[0] = x;
+    this.point[1] = y;
+    this.pass.run(this.point, kAxes);
+    this.lastX = x;
+    this.lastY = y;
+  }
+}
+
 /** A line a x + b y + c = 0, scratch. */
 interface Line {
   a: number;
@@ -88,11 +127,11 @@ class GraphRegionWalk {
   private readonly neurons: number;
   /** (lo, hi) Zobrist key of every hash unit of the shown stages. */
   private readonly keys: Uint32Array;
-  private readonly pass: GraphForward;
-  private readonly point = new Float64Array(2);
-  /** Where the pass last ran (its tensors and patterns are those of this point). */
-  private lastX = Number.NaN;
-  private lastY = Number.NaN;
+  /**
+   * The forward pass through the last stage shown: one pass for every stage (a piece that a stage leaves whole goes
+   * on to the next at the same point, and the pass is not run again).
+   */
+  private readonly pass: PrefixPass;
   private readonly window: Int32Array;
   private readonly splitter = new LineSplitter();
   private readonly line: Line = { a: 0, b: 0, c: 0 };
@@ -119,7 +158,7 @@ class GraphRegionWalk {
     const units = last ? last.unitBase + stageUnits(last.op) : 0;
     this.keys = new Uint32Array(2 * units);
     for (let n = 0; n < units; n++) this.keys.set(neuronKey(n), 2 * n);
-    this.pass = new GraphForward(graph, 2);
+    this.pass = new PrefixPass(graph, last ? last.opIndex + 1 : 0);
     const largest = this.stages.reduce((m, s) => (s.op.kind === 'maxPool' ? Math.max(m, windowPositions(s.op)) : m), 1);
     this.window = new Int32Array(largest);
     this.polygons = options.keepPolygons ? [] : null;
@@ -133,16 +172,6 @@ class GraphRegionWalk {
     return this.summary();
   }
 
-  /** Runs the forward pass at (x, y) with the x and y tangents, unless it was the last point run. */
-  private runAt(x: number, y: number): void {
-    if (x === this.lastX && y === this.lastY) return;
-    this.point[0] = x;
-    this.point[1] = y;
-    this.pass.run(this.point, kAxes);
-    this.lastX = x;
-    this.lastY = y;
-  }
-
   /** Cuts `piece`, a region of the partition made by stages < s, by stage s, and carries the pieces on. */
   private visit(s: number, piece: Float64Array): void {
     const stage = this.stages[s];
@@ -151,7 +180,7 @@ class GraphRegionWalk {
       return;
     }
     const [cx, cy] = polygonCentroid(piece);
-    this.runAt(cx, cy);
+    this.pass.runAt(cx, cy);
     const z = this.pass.tensors[stage.op.inputs[0] ?? 0];
     const [tx, ty] = z?.tangents ?? [];
     if (!z || !tx || !ty) throw new Error('the forward pass has no tangents');
@@ -168,8 +197,6 @@ class GraphRegionWalk {
       return;
     }
     const op = stage.op;
-    const argmax = this.pass.patterns[s]?.argmax;
-    if (!argmax) throw new Error('a max-pool stage without its argmax');
     const positions = windowPositions(op);
     const win = this.window;
     const cuts: PoolCut[] = [];
@@ -178,6 +205,11 @@ class GraphRegionWalk {
       const candidates: number[] = [];
       for (let p = 0; p < positions; p++) if ((win[p] ?? -1) >= 0) candidates.push(p);
       if (candidates.length < 2) continue;
+      // The maximum at the centroid: the first largest, as the forward pass takes it.
+      let top = 0;
+      for (let k = 1; k < candidates.length; k++) {
+        if ((z.value[win[candidates[k] ?? 0] ?? 0] ?? 0) > (z.value[win[candidates[top] ?? 0] ?? 0] ?? 0)) top = k;
+      }
       const cut: PoolCut = {
         positions: Int32Array.from(candidates),
         v: Float64Array.from(candidates, (p) => z.value[win[p] ?? 0] ?? 0),
@@ -186,8 +218,7 @@ class GraphRegionWalk {
         cx,
         cy,
       };
-      const top = candidates.indexOf(argmax[o] ?? -1);
-      if (top < 0 || !this.dominates(cut, top, piece)) cuts.push(cut);
+      if (!this.dominates(cut, top, piece)) cuts.push(cut);
     }
     this.cutWindows(s, cuts, 0, piece);
   }
@@ -278,7 +309,7 @@ class GraphRegionWalk {
   /** Records `polygon` as a region, with pointOracle's hash at its centroid. */
   private finish(polygon: Float64Array): void {
     const [px, py] = polygonCentroid(polygon);
-    this.runAt(px, py);
+    this.pass.runAt(px, py);
     let lo = 0;
     let hi = 0;
     const keys = this.keys;

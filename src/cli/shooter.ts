@@ -5,8 +5,9 @@
 import type { Page } from 'puppeteer';
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import { distinctPatterns, emptyFields, type FieldsRecords, readFieldsRecords } from '../model/fieldsFile.ts';
+import { serializeGraph } from '../model/files/graphFile.ts';
 import { netToSafetensors } from '../model/files/netTensors.ts';
-import type { Net } from '../model/net.ts';
+import { isGraph, type Network } from '../model/graph/graph.ts';
 import type { RandomNetSpec } from '../model/random.ts';
 import type { Harness } from './harness.ts';
 import type { BenchReply, PageNet, ShotPageInfo, TileReply, TileRequest } from './shotPage.ts';
@@ -68,8 +69,12 @@ export class Shooter {
    * Uploads a net resolved in node: by its spec when it is that random net (the page makes the same weights), else as
    * exact float64 bytes served by the harness. Throws with the message of what refused it (the device's limits).
    */
-  async setNet(net: Net, random: RandomNetSpec | null = null): Promise<{ widths: number[]; neurons: number }> {
-    const page: PageNet = random ? { random } : { url: this.harness.publish('net', netToSafetensors(net)) };
+  async setNet(net: Network, random: RandomNetSpec | null = null): Promise<{ widths: number[]; neurons: number }> {
+    const page: PageNet = random
+      ? { random }
+      : isGraph(net)
+        ? { graphUrl: this.harness.publish('net', new TextEncoder().encode(serializeGraph(net))) }
+        : { url: this.harness.publish('net', netToSafetensors(net)) };
     return this.call('setNet', page) as Promise<{ widths: number[]; neurons: number }>;
   }
 

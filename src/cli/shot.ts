@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { kMaxOutputs } from '../gpu/layout.ts';
 import { encodeFieldsFile } from '../model/fieldsFile.ts';
 import { counted } from '../model/format.ts';
+import { depthOf, isGraph, type Network, outputsOf } from '../model/graph/graph.ts';
 import { MnistSampleError } from '../model/mnist.ts';
 import { type Net, outputCount } from '../model/net.ts';
 import { mlpOnly, NetError, resolveNet } from '../model/netSource.ts';
-import { type Plane, PlaneError, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
+import { type Plane, PlaneError, type SlicedNet, seeNetworkThrough, seeThrough, viewOfMarks } from '../model/plane.ts';
 import { escaped } from '../model/quote.ts';
 import type { RandomNetSpec } from '../model/random.ts';
 import { layersShown } from '../settings/settings.ts';
@@ -29,7 +30,7 @@ import { WebGpuUnavailableError } from './webGpuUnavailable.ts';
 /** A shot with its net resolved in node and the files it will write. */
 interface Job {
   readonly options: ShotOptions;
-  readonly net: Net;
+  readonly net: Network;
   /** The spec `net` is made from when it is a random net as drawn (the page makes it), else null (sent as bytes). */
   readonly random: RandomNetSpec | null;
   /** The slice the net is seen through; its data points are marked on the pictures. */
@@ -84,12 +85,15 @@ async function optionsOf(argv: readonly string[]): Promise<ShotOptions[] | null>
 }
 
 /** What the flags ask of the net: the layers shown, the output unit, the decision mode's outputs. */
-function checkAgainstNet(options: ShotOptions, net: Net): void {
-  const depth = net.hidden.length;
+function checkAgainstNet(options: ShotOptions, net: Network): void {
+  const depth = depthOf(net);
   if (options.settings.layers > depth) {
     throw new UsageError(`--layers ${options.settings.layers}: the net has ${counted(depth, 'hidden layer')}`);
   }
-  const units = outputCount(net);
+  if (isGraph(net) && options.settings.mode === 'theorem') {
+    throw new UsageError('--mode theorem: the theorem mode applies to MLPs only (this network is a graph)');
+  }
+  const units = outputsOf(net);
   if (options.settings.unit >= units) {
     throw new UsageError(`--unit ${options.settings.unit}: the net has ${counted(units, 'output unit')}`);
   }
@@ -123,7 +127,7 @@ async function runJob(options: ShotOptions, dir: string): Promise<Job> {
 
 /** Resolves every job's net (each source once) and checks what depends on it: the layers asked for, the files. */
 async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
-  const nets = new Map<string, { random: RandomNetSpec | null; net: Net; plane: Plane | null }>();
+  const nets = new Map<string, { random: RandomNetSpec | null; net: Network; plane: Plane | null }>();
   const jobs: Job[] = [];
   for (const options of all) {
     if (options.run !== null) {
@@ -141,7 +145,7 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
     let resolved = nets.get(key);
     if (!resolved) {
       const source = await netSource(options.netFile, options.settings);
-      const sliced = seeThrough(mlpOnly(resolveNet(source), 'shot'), plane, nodeDigits);
+      const sliced = seeNetworkThrough(resolveNet(source), plane, nodeDigits);
       // A sliced net goes to the page as its exact float64 bytes.
       const random = source.kind === 'random' && !sliced.plane ? source.spec : null;
       resolved = { random, net: sliced.net, plane: sliced.plane };
@@ -150,7 +154,7 @@ async function prepare(all: readonly ShotOptions[]): Promise<Job[]> {
     const framed = options.viewGiven ? null : viewOfMarks(resolved.plane, options.width / options.height);
     if (framed) options.settings = { ...options.settings, ...framed };
     checkAgainstNet(options, resolved.net);
-    jobs.push({ options, ...resolved, key, files: filesOf(options, resolved.net.hidden.length) });
+    jobs.push({ options, ...resolved, key, files: filesOf(options, depthOf(resolved.net)) });
   }
   const problem = checkOutputPaths(jobs.flatMap((job) => job.files));
   if (problem) throw new UsageError(problem);
@@ -202,7 +206,7 @@ class Run {
       this.lastKey = job.key;
     }
     const { options } = job;
-    const depth = job.net.hidden.length;
+    const depth = depthOf(job.net);
     const request = requestOf(options, depth);
     const out = options.out ?? 'out.png';
     const fields = options.fieldsOut;

@@ -6,7 +6,9 @@ import { NoWebGPUError, requestDevice } from '../gpu/device.ts';
 import type { Algorithm, ColourMode, Palette } from '../gpu/layout.ts';
 import { Renderer } from '../gpu/renderer.ts';
 import { encodeFieldsRecords } from '../model/fieldsFile.ts';
+import { parseGraph } from '../model/files/graphFile.ts';
 import { netFromSafetensors } from '../model/files/netTensors.ts';
+import { neuronTotal, stageWidths } from '../model/graph/graph.ts';
 import { hiddenWidths, type Net, neuronCount } from '../model/net.ts';
 import { mlpOnly, resolveNet } from '../model/netSource.ts';
 import type { RandomNetSpec } from '../model/random.ts';
@@ -16,7 +18,7 @@ import type { View } from '../model/view.ts';
  * How node hands the page a net: the random net's spec (made here, bit-identical), or the path where the harness
  * serves the net checked in node as float64 safetensors (any size, exact).
  */
-export type PageNet = { random: RandomNetSpec } | { url: string };
+export type PageNet = { random: RandomNetSpec } | { url: string } | { graphUrl: string };
 
 export interface TileRequest {
   view: View;
@@ -93,6 +95,13 @@ function renderer(): Renderer {
 /** Uploads a net; throws with the message of what refused it (the limits, the device). */
 async function setNet(source: PageNet): Promise<{ widths: number[]; neurons: number }> {
   let net: Net;
+  if ('graphUrl' in source) {
+    const response = await fetch(source.graphUrl);
+    if (!response.ok) throw new Error(`the harness did not serve the net (${response.status})`);
+    const graph = parseGraph(await response.text());
+    renderer().setNet(graph);
+    return { widths: stageWidths(graph), neurons: neuronTotal(graph) };
+  }
   if ('url' in source) {
     const response = await fetch(source.url);
     if (!response.ok) throw new Error(`the harness did not serve the net (${response.status})`);

@@ -33,7 +33,25 @@ const kScratchBudgetBytes = 256 * 2 ** 20;
 /** Multiply-adds one dispatch may do. */
 const kMaxMacsPerDispatch = 2 ** 32;
 const kInputSlot = 0xffffffff;
+/** Units of an operation one invocation computes, about (the dispatch's rows split them evenly). */
+const kUnitsPerInvocation = 32;
 const kKinds = { dense: 0, conv: 1, scale: 2, copy: 3, add: 4, avgPool: 5, pad: 6, relu: 7, maxPool: 8 } as const;
+/** The kernel of each kind, in kKinds' order. */
+const kEntryPoints = [
+  'opDenseStep',
+  'opConvStep',
+  'opScaleStep',
+  'opCopyStep',
+  'opAddStep',
+  'opAvgPoolStep',
+  'opPadStep',
+  'opReluStep',
+  'opMaxPoolStep',
+];
+
+interface GraphPipelines extends Pipelines {
+  readonly kinds: readonly GPUComputePipeline[];
+}
 
 type Binding = 'frame' | 'op' | 'chunk' | 'weights' | 'centre' | 'scratch' | 'accum' | 'fields' | 'counters';
 
@@ -257,7 +275,7 @@ export class GraphPass implements BrutePass {
   private readonly frame: GPUBuffer;
   private readonly slot: number;
   private readonly bindings: NamedBindings<Binding>;
-  private readonly variants: ShaderVariants<Pipelines>;
+  private readonly variants: ShaderVariants<GraphPipelines>;
   private graphBuffers: GraphBuffers | null = null;
   private sizeBuffers: SizeBuffers | null = null;
 
@@ -284,10 +302,13 @@ export class GraphPass implements BrutePass {
       device,
       'graph.wgsl',
       [commonWgsl, hashWgsl, statisticsWgsl, graphWgsl],
-      (module) => {
+      // Synchronous creation, as FieldsPass (Dawn for Node aborts on the asynchronous one on SwiftShader). A kernel per
+      // kind of operation: one kernel for every kind (a switch) ran about 20 times slower on SwiftShader.
+      (module): GraphPipelines => {
         const make = (entryPoint: string): GPUComputePipeline =>
           device.createComputePipeline({ label: `GraphPass.${entryPoint}`, layout, compute: { module, entryPoint } });
-        return { step: make('graphOp'), finish: make('finish') };
+        const kinds = kEntryPoints.map(make);
+        return { step: kinds[0] as GPUComputePipeline, finish: make('finish'), kinds };
       },
     );
   }
@@ -448,10 +469,13 @@ export class GraphPass implements BrutePass {
     const pixels = Math.min(frame.chunkPixels, frame.gridPixels - c * frame.chunkPixels);
     const finish = l === frame.layersRun;
     const pass = encoder.beginComputePass({ label: 'GraphPass.pass' });
-    pass.setPipeline(finish ? frame.pipelines.finish : frame.pipelines.step);
+    const kind = this.graphBuffers?.gpuOps[l]?.values.kind ?? 0;
+    const kernel = (frame.pipelines as GraphPipelines).kinds[kind] ?? frame.pipelines.step;
+    pass.setPipeline(finish ? frame.pipelines.finish : kernel);
     pass.setBindGroup(0, sb.bindGroup, [(finish ? 0 : l) * this.slot, slot * this.slot]);
+    // Rows of the dispatch: each invocation computes about kUnitsPerInvocation of the part's units.
     const units = finish ? 1 : Math.min(frame.partNeurons, frame.layerWidths[l] ?? 1);
-    pass.dispatchWorkgroups(Math.ceil(pixels / kWorkgroupSize), Math.max(1, units));
+    pass.dispatchWorkgroups(Math.ceil(pixels / kWorkgroupSize), Math.max(1, Math.ceil(units / kUnitsPerInvocation)));
     pass.end();
   }
 
@@ -467,7 +491,7 @@ export class GraphPass implements BrutePass {
     const limit = this.device.limits.maxStorageBufferBindingSize;
     const roundDown = (n: number): number => Math.floor(n / kWorkgroupSize) * kWorkgroupSize;
     const byScratch = roundDown(Math.min(limit, kScratchBudgetBytes) / (Math.max(1, gb.arena) * 16));
-    const macs = Math.max(1, ...gb.gpuOps.map((op) => op.macs * op.units));
+    const macs = Math.max(1, ...gb.gpuOps.map((op) => op.macs));
     const byCost = roundDown(kMaxMacsPerDispatch / macs);
     const byGroups = roundDown(this.device.limits.maxComputeWorkgroupsPerDimension * kWorkgroupSize);
     const all = Math.ceil(pixels / kWorkgroupSize) * kWorkgroupSize;

@@ -13,6 +13,7 @@
  */
 
 import { counted } from './format.ts';
+import { isGraph, type Network, sliceGraph } from './graph/graph.ts';
 import { kNetLimits } from './limits.ts';
 import { type DigitData, formatImageRef, type ImageRef, kMnistPixels, mnistImage, parseImageRef } from './mnist.ts';
 import type { Layer, Net } from './net.ts';
@@ -298,6 +299,24 @@ export function seeThrough(model: Net, specText: string, digits: DigitData): Sli
   if (typeof spec === 'string') throw new PlaneError(spec);
   const plane = resolvePlane(spec, model.inputDim, digits);
   return { model, plane, spec: text, net: slicedNet(model, plane) };
+}
+
+/** A network and the 2-D network every pass and analysis draws (a graph gets a first op from the plane). */
+export interface SlicedNetwork {
+  readonly model: Network;
+  readonly plane: Plane | null;
+  readonly spec: string;
+  readonly net: Network;
+}
+
+/** seeThrough for any network: an MLP as seeThrough, a graph sliced by sliceGraph. */
+export function seeNetworkThrough(model: Network, specText: string, digits: DigitData): SlicedNetwork {
+  if (!isGraph(model)) return seeThrough(model, specText, digits);
+  const text = specText === '' ? defaultPlaneSpec(model.inputDim) : specText;
+  const spec = parsePlaneSpec(text);
+  if (typeof spec === 'string') throw new PlaneError(spec);
+  const plane = resolvePlane(spec, model.inputDim, digits);
+  return { model, plane, spec: text, net: plane ? sliceGraph(model, plane) : model };
 }
 
 /** A view that shows every mark with a margin (null when there are fewer than two marks). */

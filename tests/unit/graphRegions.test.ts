@@ -94,7 +94,7 @@ describe('graph region polygons', () => {
   });
 
   it('fresh random graphs: polygons tile the rectangle, with the oracle hash at every grid sample', () => {
-    const mixes: RandomGraphSpec['blocks'][] = [
+    const mixes: NonNullable<RandomGraphSpec['blocks']>[] = [
       ['conv', 'maxPool', 'residual'],
       ['leaky', 'avgPool', 'conv'],
       ['pad', 'conv', 'batchNorm', 'maxPool', 'leaky'],
@@ -148,10 +148,11 @@ describe('graph region polygons', () => {
     }
   });
 
-  it('enumerateNetworkRegions: polygons.ts for an MLP, the graph walk for a graph; progress up to the total', () => {
+  it('enumerateNetworkRegions: polygons.ts for an MLP (or a graph that is one), the graph walk for others; progress', () => {
     const net = randomNet({ widths: [8, 8], sigmaB: 0.4, seed: rng.nextU32() });
     const rect = { x0: -1, y0: -1, x1: 1, y1: 1 };
     expect(enumerateNetworkRegions(net, rect)).toEqual(enumerateRegions(net, rect));
+    expect(enumerateNetworkRegions(graphOfNet(net), rect)).toEqual(enumerateRegions(net, rect));
     const graph = randomGraph({ seed: rng.nextU32(), blocks: ['leaky', 'maxPool'], image: [1, 4, 4], channels: 2 });
     const calls: [number, number][] = [];
     const result = enumerateNetworkRegions(graph, rect, { onProgress: (done, total) => calls.push([done, total]) });

@@ -264,3 +264,44 @@ export function mlpOfGraph(graph: Graph): Net | null {
   const last = ops.at(-1);
   return last?.kind === 'dense' ? { inputDim: graph.inputDim, hidden, output: last.layer } : null;
 }
+
+/**
+ * The graph seen through a plane: a first dense op maps (u, v) to the input point o + u a + v b (its weights the
+ * plane's directions, its bias the origin), and every op reads from it where it read the input. The sliced graph has
+ * 2 inputs; its ops are the graph's, one tensor later.
+ */
+export function sliceGraph(
+  graph: Graph,
+  plane: { readonly o: Float64Array; readonly a: Float64Array; readonly b: Float64Array },
+): Graph {
+  const d = graph.inputDim;
+  const weight = new Float64Array(2 * d);
+  for (let i = 0; i < d; i++) {
+    weight[2 * i] = plane.a[i] ?? 0;
+    weight[2 * i + 1] = plane.b[i] ?? 0;
+  }
+  const first: DenseOp = {
+    kind: 'dense',
+    inputs: [0],
+    size: d,
+    name: 'plane',
+    layer: { inDim: 2, outDim: d, weight, bias: plane.o.slice() },
+  };
+  const ops = graph.ops.map((op) => ({ ...op, inputs: op.inputs.map((t) => t + 1) }) as Op);
+  return { kind: 'graph', inputShape: [2], inputDim: 2, ops: [first, ...ops], output: graph.output + 1 };
+}
+
+/** Stages of any network (an MLP's hidden layers): what "layers shown" counts. */
+export function depthOf(network: Network): number {
+  return isGraph(network) ? stagesOf(network).length : network.hidden.length;
+}
+
+/** Output units of any network (a net without an output layer shows one). */
+export function outputsOf(network: Network): number {
+  return isGraph(network) ? graphOutputCount(network) : (network.output?.outDim ?? 1);
+}
+
+/** Units of each stage (an MLP's widths) and their total: what a network is said to have. */
+export function stageWidths(network: Network): number[] {
+  return isGraph(network) ? stagesOf(network).map((s) => s.op.size) : network.hidden.map((l) => l.outDim);
+}
