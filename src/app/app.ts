@@ -6,10 +6,11 @@
  */
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
+import { depthOf, graphOf, isGraph, type Network, neuronTotal, outputsOf, stageWidths } from '../model/graph/graph.ts';
 import type { Net } from '../model/net.ts';
 import { hiddenWidths, neuronCount, outputCount } from '../model/net.ts';
 import { mlpOnly, resolveNet, settingsNetSource } from '../model/netSource.ts';
-import { type Plane, type SlicedNet, seeThrough, viewOfMarks } from '../model/plane.ts';
+import { type Plane, type SlicedNetwork, seeNetworkThrough, viewOfMarks } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import {
   clampUnit,
@@ -24,7 +25,7 @@ import { FrameScheduler } from './frameScheduler.ts';
 import { createGpu, type Gpu, watchGpu } from './gpuContext.ts';
 import type { Messages } from './messages.ts';
 import { browserDigits } from './mnistData.ts';
-import { contentId, loadStoredNet, storeNet } from './netStore.ts';
+import { contentId, keepNet, loadStoredNet, storeNet } from './netStore.ts';
 import { type HashPart, UrlState } from './urlState.ts';
 
 /** Whether two planes mark the same points. */
@@ -44,9 +45,9 @@ export interface AppListener {
 export class App {
   settings: Settings;
   /** The net every pass and analysis draws: the net as read, folded with its plane (2 inputs). */
-  net: Net;
+  net: Network;
   /** The net as read (any input dimension) and the plane it is seen through (null: its own input plane). */
-  sliced: SlicedNet;
+  sliced: SlicedNetwork;
   readonly listeners: AppListener[] = [];
   readonly scheduler: FrameScheduler;
   private readonly url: UrlState;
@@ -59,7 +60,7 @@ export class App {
     private readonly messages: Messages,
     private gpu: Gpu,
     settings: Settings,
-    sliced: SlicedNet,
+    sliced: SlicedNetwork,
   ) {
     this.settings = settings;
     this.sliced = sliced;
@@ -98,7 +99,7 @@ export class App {
     for (const message of urlMessages) messages.error(`URL: ${message}`);
     // Shaders compiled while the net is made and the panels are built.
     gpu.renderer.prepare(settings.mode);
-    let sliced: SlicedNet;
+    let sliced: SlicedNetwork;
     try {
       sliced = await App.netWithData(settings);
       gpu.renderer.setNet(sliced.net);
@@ -110,7 +111,7 @@ export class App {
       gpu.renderer.setNet(sliced.net);
     }
     performance.mark('reluscope:net');
-    if (settings.net !== '') settings.widths = hiddenWidths(sliced.model);
+    if (settings.net !== '') settings.widths = stageWidths(sliced.model);
     settings.plane = sliced.spec;
     const given = new URLSearchParams(location.hash.replace(/^#/, ''));
     const framed =
@@ -129,19 +130,19 @@ export class App {
    * The net a settings object names: a built-in preset, a net stored in this browser, or the seeded random net,
    * through the one net resolver. Throws with a message.
    */
-  private static modelFor(settings: Settings): Net {
+  private static modelFor(settings: Settings): Network {
     const source = settingsNetSource(settings);
     if (source.kind === 'stored') return loadStoredNet(source.id);
-    return source.kind === 'bundled' ? bundledNet(source.name) : mlpOnly(resolveNet(source), 'the app');
+    return source.kind === 'bundled' ? bundledNet(source.name) : resolveNet(source);
   }
 
   /** The net the settings name, seen through their plane. */
-  private static netFor(settings: Settings, model = App.modelFor(settings)): SlicedNet {
-    return withDigits(() => seeThrough(model, settings.plane, browserDigits));
+  private static netFor(settings: Settings, model = App.modelFor(settings)): SlicedNetwork {
+    return withDigits(() => seeNetworkThrough(model, settings.plane, browserDigits));
   }
 
   /** netFor, after loading the data it needs (MNIST digits, a bundled model). */
-  private static async netWithData(settings: Settings): Promise<SlicedNet> {
+  private static async netWithData(settings: Settings): Promise<SlicedNetwork> {
     for (;;) {
       try {
         return App.netFor(settings);
@@ -194,7 +195,7 @@ export class App {
         const planeMoved = next.plane !== this.settings.plane || !sameMarks(sliced.plane, this.sliced.plane);
         this.sliced = sliced;
         this.net = sliced.net;
-        if (next.net !== '') next.widths = hiddenWidths(sliced.model);
+        if (next.net !== '') next.widths = stageWidths(sliced.model);
         next.plane = sliced.spec;
         // A new plane through data points is framed to show them, unless the change names the view.
         const framed = planeMoved && patch.cx === undefined && patch.span === undefined;
@@ -224,7 +225,7 @@ export class App {
 
   /** Layers shown, at most the net's depth: a clamp says so. */
   private clampLayers(layers: number): number {
-    const depth = this.net.hidden.length;
+    const depth = depthOf(this.net);
     if (layers <= depth) return layers;
     this.messages.note(`layers=${layers}: the net has ${depth} hidden layers; showing all ${depth}`);
     return depth;
@@ -232,18 +233,18 @@ export class App {
 
   /** The output unit, at most the net's last: a clamp says so. */
   private clampUnit(unit: number): number {
-    const { value, message } = clampUnit(unit, outputCount(this.net));
+    const { value, message } = clampUnit(unit, outputsOf(this.net));
     if (message) this.messages.note(message);
     return value;
   }
 
   private notify(): void {
-    for (const listener of this.listeners) listener.settingsChanged?.(this.settings, this.net.hidden.length);
+    for (const listener of this.listeners) listener.settingsChanged?.(this.settings, depthOf(this.net));
   }
 
   /** Hidden layers that make the partition shown. */
   get layers(): number {
-    return layersShown(this.settings, this.net.hidden.length);
+    return layersShown(this.settings, depthOf(this.net));
   }
 
   /**
@@ -266,14 +267,17 @@ export class App {
   }
 
   /** Shows a net read from a file; keeps it in this browser so that the URL reproduces it. */
-  showLoadedNet(net: Net, text: string, name: string): boolean {
+  showLoadedNet(net: Network, text: string, name: string): boolean {
     const id = contentId(text);
     if (!storeNet(id, text))
       this.messages.note(`${name} is too large to keep in this browser: a reload will not find it`);
     const previous = this.settings.net;
-    const shown = this.update({ net: id, widths: hiddenWidths(net), layers: 0 });
-    if (shown && previous !== id)
-      this.messages.note(`loaded ${name}: ${hiddenWidths(net).join(',')} (${neuronCount(net)} neurons)`);
+    keepNet(id, net);
+    const shown = this.update({ net: id, widths: stageWidths(net), layers: 0 });
+    const what = isGraph(net)
+      ? `a graph of ${net.ops.length} operations, stages ${stageWidths(net).join(',')}`
+      : hiddenWidths(net).join(',');
+    if (shown && previous !== id) this.messages.note(`loaded ${name}: ${what} (${neuronTotal(graphOf(net))} neurons)`);
     return shown;
   }
 

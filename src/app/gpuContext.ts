@@ -2,9 +2,11 @@
  * The app's GPU: device, canvas context, renderer and preview pass, made together; errors outside every error scope
  * shown as messages; a lost device (driver reset, GPU process crash) replaced by a new one with the same net.
  */
+
 import { BlitPass } from '../gpu/blitPass.ts';
 import { GpuError, requestDevice } from '../gpu/device.ts';
 import { Renderer } from '../gpu/renderer.ts';
+import type { Network } from '../model/graph/graph.ts';
 import type { Net } from '../model/net.ts';
 
 export interface Gpu {
@@ -55,7 +57,7 @@ export interface GpuWatcher {
   /** A message for the user. */
   error(text: string): void;
   /** The net to upload to a new device. */
-  net(): Net;
+  net(): Network;
   /** A new device replaced a lost one: everything made on the old one is gone. */
   replaced(gpu: Gpu): void;
   /** True once the app ended on purpose (its own destroy is not a loss to recover from). */

@@ -1,12 +1,13 @@
 /** The lil-gui panel: a view of the settings object; every edit goes through App.update. */
 import GUI, { type Controller } from 'lil-gui';
 import { kAlgorithms, kColourModes, kPalettes } from '../gpu/layout.ts';
+import { depthOf, isGraph, outputsOf, stageWidths } from '../model/graph/graph.ts';
 import { hiddenWidths, outputCount } from '../model/net.ts';
 import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from '../settings/settings.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';
 import type { Messages } from './messages.ts';
-import { downloadNet, downloadSafetensors, readNetFile } from './netStore.ts';
+import { downloadGraph, downloadNet, downloadSafetensors, readNetFile } from './netStore.ts';
 import { addPlaneFolder } from './planeGui.ts';
 
 /** Windows narrower than this start with the panel folded. */
@@ -45,8 +46,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
       app.settings,
     );
     for (const problem of problems) messages.error(problem);
-    if (!app.update({ [key]: settings[key], ...extra }) || problems.length > 0)
-      refresh(app.settings, app.net.hidden.length);
+    if (!app.update({ [key]: settings[key], ...extra }) || problems.length > 0) refresh(app.settings, depthOf(app.net));
   };
 
   // The panel edits this proxy; onFinishChange hands the values to `apply`.
@@ -64,9 +64,16 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     resample: () => app.update({ seed: (app.settings.seed + 1) >>> 0 }),
     load: () => fileInput.click(),
     // The net as read (all its inputs), not its slice.
-    save: () => downloadNet(app.sliced.model, `relu-mlp-${hiddenWidths(app.net).join('x')}.json`),
-    saveSafetensors: () =>
-      downloadSafetensors(app.sliced.model, `relu-mlp-${hiddenWidths(app.net).join('x')}.safetensors`),
+    save: () => {
+      const model = app.sliced.model;
+      if (isGraph(model)) downloadGraph(model, `relu-graph-${stageWidths(model).length}-stages.json`);
+      else downloadNet(model, `relu-mlp-${hiddenWidths(model).join('x')}.json`);
+    },
+    saveSafetensors: () => {
+      const model = app.sliced.model;
+      if (isGraph(model)) messages.error('safetensors holds MLPs only: save a graph as JSON (relu-graph)');
+      else downloadSafetensors(model, `relu-mlp-${hiddenWidths(model).join('x')}.safetensors`);
+    },
     resetView: () => app.resetView(),
     demo: () => {
       if (demo.active) demo.stop();
@@ -121,7 +128,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     .add(proxy, 'layers', 1, 1, 1)
     .name('layers shown')
     .onChange((k: number) => {
-      app.update({ layers: k >= app.net.hidden.length ? 0 : k });
+      app.update({ layers: k >= depthOf(app.net) ? 0 : k });
     });
   help(layers, kSettingsTable.layers.help);
   // The slider's range is the net's units (at least 0..1: lil-gui divides by its width); disabled for one unit.
@@ -165,7 +172,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     proxy.widths = settings.widths.join(',');
     proxy.sigmaB = settings.sigmaB;
     proxy.seed = settings.seed;
-    proxy.outputs = outputCount(app.net);
+    proxy.outputs = outputsOf(app.net);
     proxy.layers = layersShown(settings, depth);
     proxy.unit = settings.unit;
     proxy.mode = settings.mode;
@@ -173,7 +180,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
     proxy.palette = settings.palette;
     proxy.algorithm = settings.algorithm;
     layers.max(depth);
-    const units = outputCount(app.net);
+    const units = outputsOf(app.net);
     unit.max(Math.max(1, units - 1));
     unit.enable(units > 1 && settings.mode === 'output');
     // A loaded file or a built-in net has its own widths and weights: those controls do not apply. sigma_b still
@@ -190,7 +197,7 @@ export function buildGui(app: App, messages: Messages, demo: ZoomDemo): GUI {
   refreshPlane();
   // On a narrow window the panel starts folded to its title: open, it would cover a third of the picture.
   if (window.innerWidth < kOpenWidth) gui.close();
-  refresh(app.settings, app.net.hidden.length);
+  refresh(app.settings, depthOf(app.net));
   return gui;
 }
 

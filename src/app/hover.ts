@@ -4,6 +4,7 @@
  * output (of the unit shown) and the predicted class. Evaluations are spaced by three times their own cost, so a net of thousands of neurons never takes the
  * main thread from the input.
  */
+import type { Network } from '../model/graph/graph.ts';
 import type { Net } from '../model/net.ts';
 import { type PointFields, pointOracle } from '../model/oracle.ts';
 import { type ImageSize, pixelCentre, type View } from '../model/view.ts';
@@ -11,7 +12,7 @@ import { type ImageSize, pixelCentre, type View } from '../model/view.ts';
 export interface HoverSource {
   view(): View;
   size(): ImageSize;
-  net(): Net;
+  net(): Network;
   /** Hidden layers that make the partition shown. */
   layers(): number;
   /** The output unit shown. */
@@ -28,7 +29,8 @@ export interface HoverReading {
 export class Hover {
   reading: HoverReading | null = null;
   private position: { x: number; y: number } | null = null;
-  private oracle: { net: Net; layers: number; unit: number; at: (x: number, y: number) => PointFields } | null = null;
+  private oracle: { net: Network; layers: number; unit: number; at: (x: number, y: number) => PointFields } | null =
+    null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private nextAllowed = 0;
 

@@ -4,21 +4,23 @@
  * picture on reload. Save writes the relu-mlp file, or a safetensors file for PyTorch.
  */
 
+import { serializeGraph } from '../model/files/graphFile.ts';
 import { binaryNetFormat } from '../model/files/netBinary.ts';
 import { serializeNet } from '../model/files/netFile.ts';
 import { netToSafetensors } from '../model/files/netTensors.ts';
+import { type Graph, isGraph, type Network } from '../model/graph/graph.ts';
 import { kNetLimits } from '../model/limits.ts';
 import type { Net } from '../model/net.ts';
-import { mlpOnly, NetError, resolveNet } from '../model/netSource.ts';
+import { NetError, resolveNet } from '../model/netSource.ts';
 import { quoted } from '../model/quote.ts';
 
 const kPrefix = 'reluscope.net.';
 /** Nets made in this page (training) are kept in memory under their id: the newest few, enough for the one shown. */
 const kKeptInMemory = 8;
-const inMemory = new Map<string, Net>();
+const inMemory = new Map<string, Network>();
 
 /** Keeps a net made in this page under `id` (the app resolves `net=id` to it), the oldest of many forgotten. */
-export function keepNet(id: string, net: Net): void {
+export function keepNet(id: string, net: Network): void {
   inMemory.delete(id);
   inMemory.set(id, net);
   for (const old of inMemory.keys()) {
@@ -59,35 +61,42 @@ export function storeNet(id: string, text: string): boolean {
 }
 
 /** The net kept under `id` in this page or stored in this browser; throws NetError when it is not there or not valid. */
-export function loadStoredNet(id: string): Net {
+export function loadStoredNet(id: string): Network {
   const kept = inMemory.get(id);
   if (kept) return kept;
   const text = localStorage.getItem(kPrefix + id);
   if (text === null) throw new NetError(`net ${id} is not stored in this browser: load its file again`);
-  return mlpOnly(
-    resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) }),
-    'the app',
-  );
+  return resolveNet({ kind: 'file', name: `stored net ${id}`, bytes: new TextEncoder().encode(text) });
 }
 
 /**
  * A net file chosen or dropped by the user, read with the same size bound and checks as on the command line. The
  * text to store is the file's own for relu-mlp JSON, the net's relu-mlp text for a binary file (exact: float64).
  */
-export async function readNetFile(file: File): Promise<{ text: string; net: Net } | { error: string }> {
+export async function readNetFile(file: File): Promise<{ text: string; net: Network } | { error: string }> {
   const name = quoted(file.name, 80);
   if (file.size > kNetLimits.maxFileBytes) {
     return { error: `${name}: larger than ${kNetLimits.maxFileBytes / 2 ** 20} MiB` };
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
-    const net = mlpOnly(resolveNet({ kind: 'file', name, bytes }), 'the app');
-    const text = binaryNetFormat(bytes) === null ? new TextDecoder().decode(bytes) : serializeNet(net);
+    const net = resolveNet({ kind: 'file', name, bytes });
+    const text =
+      binaryNetFormat(bytes) === null
+        ? new TextDecoder().decode(bytes)
+        : isGraph(net)
+          ? serializeGraph(net)
+          : serializeNet(net);
     return { text, net };
   } catch (error) {
     if (error instanceof NetError) return { error: error.message };
     throw error;
   }
+}
+
+/** Downloads a graph as relu-graph JSON (float64, exact; src/model/files/graphFile.ts). */
+export function downloadGraph(graph: Graph, name: string): void {
+  download(new Blob([serializeGraph(graph)], { type: 'application/json' }), name);
 }
 
 /** Downloads the net as a relu-mlp JSON file (float64, exact). */

@@ -2,16 +2,18 @@
  * What the app shows of the plane a net is seen through: its data points marked on the picture, the MNIST images
  * they are (thumbnails with the net's prediction), and the input image x(u, v) at the cursor.
  */
-import { predict } from '../model/forward.ts';
+
+import type { Network } from '../model/graph/graph.ts';
+import { graphOf } from '../model/graph/graph.ts';
+import { predictGraph } from '../model/graph/graphForward.ts';
 import { kMnistSide } from '../model/mnist.ts';
-import type { Net } from '../model/net.ts';
 import { type Plane, planePoint } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
 
 export interface PlaneSource {
   plane(): Plane | null;
   /** The net as read (all its inputs). */
-  model(): Net;
+  model(): Network;
   view(): View;
   size(): ImageSize;
   /** The input point (u, v) under the cursor, if any. */
@@ -48,7 +50,7 @@ export class PlaneView {
   private readonly images: HTMLDivElement;
   private readonly cursorBox: HTMLDivElement;
   private shownPlane: Plane | null = null;
-  private shownModel: Net | null = null;
+  private shownModel: Network | null = null;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -86,7 +88,7 @@ export class PlaneView {
     this.showCursor(plane, model);
   }
 
-  private showImages(plane: Plane, model: Net): void {
+  private showImages(plane: Plane, model: Network): void {
     if (!plane.mnist) {
       const text = document.createElement('div');
       text.textContent = `plane through ${plane.marks.map((m) => m.label).join(', ') || 'the origin'}`;
@@ -95,19 +97,19 @@ export class PlaneView {
     }
     for (const [i, mark] of plane.marks.entries()) {
       const point = planePoint(plane, mark.u, mark.v);
-      const { predicted } = predict(model, point);
+      const { predicted } = predictGraph(graphOf(model), point);
       this.images.append(figure(`${i + 1}: ${mark.label.replace('mnist:', '')}`, point, `predicted ${predicted}`));
     }
   }
 
-  private showCursor(plane: Plane | null, model: Net): void {
+  private showCursor(plane: Plane | null, model: Network): void {
     const cursor = this.source.cursor();
     if (!plane?.mnist || !cursor) {
       this.cursorBox.replaceChildren();
       return;
     }
     const point = planePoint(plane, cursor[0], cursor[1]);
-    const { predicted } = predict(model, point);
+    const { predicted } = predictGraph(graphOf(model), point);
     this.cursorBox.replaceChildren(figure('at the cursor', point, `predicted ${predicted}`));
   }
 

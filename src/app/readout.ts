@@ -3,7 +3,9 @@
  * mark and its "compute full detail" button, what the last picture cost, where the view is (centre, zoom, a scale
  * bar), the colour scale, and the pixel under the cursor. It follows frames and settings (no polling).
  */
+
 import { formatDuration, formatValue, ordinal } from '../model/format.ts';
+import { graphOf, neuronTotal, outputsOf } from '../model/graph/graph.ts';
 import { neuronCount, outputCount } from '../model/net.ts';
 import { pixelSize } from '../model/view.ts';
 import { kDefaultSettings } from '../settings/settings.ts';
@@ -124,7 +126,7 @@ export class Readout {
     const { scheduler } = app;
     const { width, height } = app.size;
     const size = app.sizeKnown ? ` · ${width}×${height} px` : '';
-    const neurons = `${neuronCount(app.net).toLocaleString('en')} neurons${size}`;
+    const neurons = `${neuronTotal(graphOf(app.net)).toLocaleString('en')} neurons${size}`;
     const progress = scheduler.progress;
     const summary = scheduler.currentSummary;
     if (progress && progress.pixelsDone > 0) {
@@ -168,7 +170,7 @@ export class Readout {
       layers: app.layers,
       imageWidth: app.size.width,
       pixelSize: pixelSize(app.view, app.size),
-      units: outputCount(app.net),
+      units: outputsOf(app.net),
       unit: app.settings.unit,
     };
     const key = JSON.stringify([

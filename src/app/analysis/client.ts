@@ -5,7 +5,7 @@
 import type { Rect, ViewRegions } from '../../analysis/polygons.ts';
 import type { SawtoothCount } from '../../analysis/sawtooth.ts';
 import type { SegmentWalk } from '../../analysis/segment.ts';
-import type { Net } from '../../model/net.ts';
+import type { Network } from '../../model/graph/graph.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisResult } from './protocol.ts';
 
 export class CancelledError extends Error {
@@ -23,7 +23,7 @@ interface Job {
 
 export class AnalysisClient {
   private worker: Worker | null = null;
-  private sentNet: Net | null = null;
+  private sentNet: Network | null = null;
   private job: Job | null = null;
   private nextId = 1;
 
@@ -34,7 +34,7 @@ export class AnalysisClient {
   }
 
   async regions(
-    net: Net,
+    net: Network,
     rect: Rect,
     layers: number,
     onProgress?: (done: number, total: number) => void,
@@ -45,7 +45,7 @@ export class AnalysisClient {
   }
 
   async segment(
-    net: Net,
+    net: Network,
     p0: readonly [number, number],
     p1: readonly [number, number],
     layers: number,
@@ -74,7 +74,7 @@ export class AnalysisClient {
 
   /** Runs one job; a job still running is cancelled first (the newest question is the one that matters). */
   private submit(
-    net: Net | null,
+    net: Network | null,
     request: (id: number) => Exclude<AnalysisRequest, { kind: 'net' }>,
     onProgress?: (done: number, total: number) => void,
   ): Promise<{ result: AnalysisResult; seconds: number }> {

@@ -3,6 +3,7 @@
  * polygons, in a worker, with progress and cancel) next to the distinct pixel patterns; the distance histogram of
  * the view's pixels; the theorem's predicted boundary length next to the measured one.
  */
+
 import { histogram } from '../../analysis/distance.ts';
 import type { ViewRegions } from '../../analysis/polygons.ts';
 import { kInstabilityEpsilons, type SawtoothCount } from '../../analysis/sawtooth.ts';
@@ -10,7 +11,7 @@ import type { SegmentWalk } from '../../analysis/segment.ts';
 import type { FieldsData } from '../../gpu/renderer.ts';
 import { distinctPatterns } from '../../model/fieldsFile.ts';
 import { formatValue } from '../../model/format.ts';
-import { type Net, neuronCount } from '../../model/net.ts';
+import { graphOf, type Network, neuronTotal } from '../../model/graph/graph.ts';
 import type { ImageSize, View } from '../../model/view.ts';
 import type { Settings } from '../../settings/settings.ts';
 import type { Messages } from '../messages.ts';
@@ -20,7 +21,7 @@ import { SegmentProbe } from './probe.ts';
 
 /** What the panel needs from the app. */
 export interface AnalysisHost {
-  readonly net: Net;
+  readonly net: Network;
   readonly settings: Settings;
   readonly view: View;
   readonly size: ImageSize;
@@ -79,7 +80,7 @@ export class AnalysisPanel {
   private readonly staleNote: HTMLDivElement;
   private readonly details: HTMLDetailsElement;
   /** What the count on show measured. */
-  private counted: { net: Net; key: string } | null = null;
+  private counted: { net: Network; key: string } | null = null;
   private readonly sweepText: HTMLDivElement;
   private readonly sweepChart: PerturbationChart;
   private readonly probe: SegmentProbe;
@@ -93,8 +94,8 @@ export class AnalysisPanel {
   private readonly distancePlot: HTMLDivElement;
   private readonly distanceChart: HistogramChart;
   private walkKey = '';
-  private walkNet: Net | null = null;
-  private countNet: Net | null = null;
+  private walkNet: Network | null = null;
+  private countNet: Network | null = null;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -173,7 +174,7 @@ export class AnalysisPanel {
   }
 
   /** What a count of the view measures: the net (each net setting makes a new one), view, image size, layers. */
-  private measuredKey(): { net: Net; key: string } {
+  private measuredKey(): { net: Network; key: string } {
     return { net: this.host.net, key: JSON.stringify([this.host.view, this.host.size, this.host.layers]) };
   }
 
@@ -303,7 +304,7 @@ export class AnalysisPanel {
 
   private showView(result: ViewAnalysis): void {
     const { exact, pixelPatterns, meanDistance, theoremLength } = result;
-    const neurons = neuronCount(this.host.net);
+    const neurons = neuronTotal(graphOf(this.host.net));
     const { cx, cy, span } = result.view;
     const lines = [
       `view centred (${fmt(cx)}, ${fmt(cy)}), span ${fmt(span)}, ${result.size.width}×${result.size.height} px:`,

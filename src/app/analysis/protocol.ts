@@ -2,11 +2,11 @@
 import type { Rect, ViewRegions } from '../../analysis/polygons.ts';
 import type { SawtoothCount } from '../../analysis/sawtooth.ts';
 import type { SegmentWalk } from '../../analysis/segment.ts';
-import type { Net } from '../../model/net.ts';
+import type { Network } from '../../model/graph/graph.ts';
 
 export type AnalysisRequest =
   /** The net the next jobs run on (sent once per net, not with every job). */
-  | { readonly kind: 'net'; readonly net: Net }
+  | { readonly kind: 'net'; readonly net: Network }
   | { readonly kind: 'regions'; readonly id: number; readonly rect: Rect; readonly layers: number }
   | {
       readonly kind: 'segment';

@@ -2,13 +2,13 @@
  * The analysis worker: exact float64 region enumeration and segment walks off the UI thread, so that the app
  * stays responsive while a view of 10^5 regions is counted. Cancelling terminates the worker (the client's job).
  */
-import { enumerateRegions } from '../../analysis/polygons.ts';
+import { enumerateNetworkRegions } from '../../analysis/graphRegions.ts';
 import { sawtoothCounts } from '../../analysis/sawtooth.ts';
 import { walkSegment } from '../../analysis/segment.ts';
-import type { Net } from '../../model/net.ts';
+import type { Network } from '../../model/graph/graph.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisResult } from './protocol.ts';
 
-let net: Net | null = null;
+let net: Network | null = null;
 /** Progress replies are spaced by at least this much, so they never flood the UI thread. */
 const kProgressMs = 50;
 
@@ -16,7 +16,7 @@ function reply(message: AnalysisReply): void {
   self.postMessage(message);
 }
 
-function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Net | null): AnalysisResult {
+function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Network | null): AnalysisResult {
   if (request.kind === 'sawtooth') {
     return { kind: 'sawtooth', counts: sawtoothCounts(request.depth, request.epsilons, request.seeds) };
   }
@@ -32,7 +32,10 @@ function run(request: Exclude<AnalysisRequest, { kind: 'net' }>, shown: Net | nu
     last = now;
     reply({ kind: 'progress', id: request.id, done, total });
   };
-  return { kind: 'regions', regions: enumerateRegions(shown, request.rect, { layers: request.layers, onProgress }) };
+  return {
+    kind: 'regions',
+    regions: enumerateNetworkRegions(shown, request.rect, { layers: request.layers, onProgress }),
+  };
 }
 
 self.onmessage = (event: MessageEvent<AnalysisRequest>) => {

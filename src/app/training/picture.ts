@@ -9,7 +9,7 @@
  * always matches the net drawn.
  */
 import type { Net } from '../../model/net.ts';
-import { type SlicedNet, viewOfMarks } from '../../model/plane.ts';
+import { type SlicedNetwork, viewOfMarks } from '../../model/plane.ts';
 import type { ImageSize } from '../../model/view.ts';
 import type { Settings } from '../../settings/settings.ts';
 import { kTrainingView } from '../../train/measures.ts';
@@ -33,7 +33,7 @@ export interface RunNet {
 /** What the picture needs from the app. */
 export interface PictureHost {
   readonly settings: Settings;
-  readonly sliced: SlicedNet;
+  readonly sliced: SlicedNetwork;
   readonly size: ImageSize;
   readonly scheduler: Pick<FrameScheduler, 'idle' | 'presentLog' | 'computeFullDetail'>;
   update(patch: Partial<Settings>): boolean;

@@ -9,6 +9,7 @@ import { isGraph, type Network } from '../graph/graph.ts';
 import { kNetLimits, netLimitProblem } from '../limits.ts';
 import type { Layer, Net } from '../net.ts';
 import { escaped, quoted } from '../quote.ts';
+import { parseGraph } from './graphFile.ts';
 import { type BinaryNetFormat, binaryNetFormat, kBinaryFormatNames, readBinaryNet } from './netBinary.ts';
 
 export type ParseResult = { ok: true; net: Net } | { ok: false; error: string };
@@ -181,6 +182,14 @@ function parseAs(bytes: Uint8Array, format: BinaryNetFormat | null): NetworkPars
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return { ok: false, error: 'not UTF-8 text (a binary file?): expected relu-mlp JSON' };
+  }
+  // A graph as exact JSON (what the app stores for a loaded ONNX file).
+  if (/^\s*\{\s*"format"\s*:\s*"relu-graph"/.test(text)) {
+    try {
+      return { ok: true, net: parseGraph(text) };
+    } catch (error) {
+      return { ok: false, error: `relu-graph JSON: ${escaped((error as Error).message, 160)}` };
+    }
   }
   return parseNet(text);
 }
