@@ -13,11 +13,19 @@ import { type Algorithm, kAlgorithms, kTileSide } from '../../src/gpu/layout.ts'
 import { serializeGraph } from '../../src/model/files/graphFile.ts';
 import { serializeNet } from '../../src/model/files/netFile.ts';
 import { netFromSafetensors } from '../../src/model/files/netTensors.ts';
+import { graphFromOnnx } from '../../src/model/files/onnx.ts';
 import { isGraph, type Network, stagesOf } from '../../src/model/graph/graph.ts';
 import { randomGraph } from '../../src/model/graph/randomGraph.ts';
 import { makeLayer, type Net } from '../../src/model/net.ts';
 import { evaluatePoint, pointOracle } from '../../src/model/oracle.ts';
-import { type Plane, parsePlaneSpec, resolvePlane, slicedNet, viewOfMarks } from '../../src/model/plane.ts';
+import {
+  type Plane,
+  parsePlaneSpec,
+  resolvePlane,
+  seeNetworkThrough,
+  slicedNet,
+  viewOfMarks,
+} from '../../src/model/plane.ts';
 import { Random, randomNet } from '../../src/model/random.ts';
 import { type ImageSize, panBy, pixelCentre, pixelSize, type View } from '../../src/model/view.ts';
 import { type GpuTestPage, openGpuTestPage } from '../support/browser.ts';
@@ -704,6 +712,64 @@ describe('network graphs (convolutions, pools, residual connections) against the
         expect(r.worstOutput).toBeLessThan(1e-4);
       });
     }
+  });
+
+  it("a CNN of 4,704 units read from ONNX, through an MNIST plane, on a tiny grid: every pixel the oracle's", async () => {
+    const model = graphFromOnnx(readFileSync(join('tests', 'fixtures', 'onnx', 'cnn.onnx')));
+    const sliced = seeNetworkThrough(model, 'mnist:3/800,5/800,8/800', nodeDigits);
+    const view = viewOfMarks(sliced.plane, 4 / 3) ?? { cx: 0, cy: 0, span: 10 };
+    const r = await compareWithOracle(sliced.net, view, { width: 12, height: 9 }, 2, true, 'brute');
+    expect(r.compared).toBeGreaterThan(90);
+    expect(r.hashMismatches).toEqual([]);
+    expect(r.layerMismatches).toBe(0);
+    expect(r.worstRelative).toBeLessThan(2e-3);
+    expect(r.worstOutput).toBeLessThan(1e-4);
+  });
+
+  it('decision mode: the class (argmax of 3 units) and the distance to the decision boundary at every pixel', async () => {
+    const size = { width: 32, height: 24 };
+    // The first of these graphs and views where the oracle finds more than one class in view.
+    const classesIn = (g: ReturnType<typeof randomGraph>, span: number): number => {
+      const probe = pointOracle(g, 2);
+      const found = new Set<number>();
+      for (let k = 0; k < 64; k++)
+        found.add(probe(span * ((k % 8) / 7 - 0.5), span * (Math.floor(k / 8) / 7 - 0.5)).decision.predicted);
+      return found.size;
+    };
+    const choices = Array.from({ length: 40 }, (_, k) => [seed + 17 + k, [2, 4, 8][k % 3] ?? 4] as const);
+    const [graphSeed, span] = choices.find(
+      ([g, sp]) => classesIn(randomGraph({ seed: g, blocks: ['conv', 'maxPool'], image: [2, 6, 6] }), sp) > 1,
+    ) ?? [seed, 4];
+    const graph = randomGraph({ seed: graphSeed, blocks: ['conv', 'maxPool'], image: [2, 6, 6] });
+    const view = { cx: 0, cy: 0, span };
+    const call = {
+      netJson: serializeGraph(graph),
+      view,
+      ...size,
+      layers: 2,
+      computeOutput: true,
+      algorithm: 'brute' as const,
+      mode: 'decision' as const,
+    };
+    const fields = await gpu.fields(call);
+    const oracle = pointOracle(graph, 2);
+    let compared = 0;
+    const classes = new Set<number>();
+    for (let j = 0; j < size.height; j++) {
+      for (let i = 0; i < size.width; i++) {
+        const ref = oracle(...pixelCentre(view, size, i, j));
+        const p = j * size.width + i;
+        classes.add(ref.decision.predicted);
+        if (ref.decision.margin < 1e-4 * Math.max(1, ...ref.outputs.map(Math.abs))) continue;
+        compared++;
+        expect(fields.output[p]).toBe(ref.decision.predicted);
+        const d = fields.decisionDistance?.[p] ?? -1;
+        const expected = Number.isFinite(ref.decision.distance) ? ref.decision.distance : -1;
+        expect(Math.abs(d - expected)).toBeLessThanOrEqual(2e-3 * Math.abs(expected) + 1e-4 * pixelSize(view, size));
+      }
+    }
+    expect(compared).toBeGreaterThan(700);
+    expect(classes.size).toBeGreaterThan(1);
   });
 
   it('many regions in view: the comparison tells two seeds apart (it can fail)', async () => {
