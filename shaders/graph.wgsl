@@ -31,39 +31,6 @@ struct GraphFrame {
   accumWords: u32,     // words of a pixel's accumulator: 2 + stages
 }
 
-// One operation (dynamic offset). Layout mirrored by kGraphOp.
-struct GraphOp {
-  kind: u32,           // kOp* below
-  size: u32,           // units of the output
-  in0: u32,            // scratch slot of the input (kInputSlot: the plane's coordinates)
-  in1: u32,            // scratch slot of the second input (add)
-  out: u32,            // scratch slot of the output
-  weights: u32,        // first weight in `weights`
-  inDim: u32,          // dense: fan-in
-  centreIn: u32,       // stages: index in `centre` of the input tensor
-  centreOut: u32,      // max pool: index in `centre` of the output tensor
-  stage: u32,          // stages: the stage's index
-  unitBase: u32,       // stages: the first hash unit
-  c: u32,              // input image C, H, W
-  h: u32,
-  w: u32,
-  oc: u32,             // output image C, H, W
-  oh: u32,
-  ow: u32,
-  kh: u32,             // window: kernel, strides, pads (top, left), dilations
-  kw: u32,
-  sh: u32,
-  sw: u32,
-  pt: u32,
-  pl: u32,
-  dh: u32,
-  dw: u32,
-  groups: u32,         // conv: groups; pad: channels added before
-  countPad: u32,       // average pool: pads counted
-  channelSize: u32,    // scale: elements of a channel
-  alpha: f32,          // leaky relu: the negative slope
-}
-
 // The pixels of this dispatch and its units of the operation (dynamic offset). Layout mirrored by kChunk.
 struct Chunk {
   pixelBase: u32,
@@ -71,17 +38,6 @@ struct Chunk {
   neuronBegin: u32,
   neuronEnd: u32,
 }
-
-const kInputSlot: u32 = 0xffffffffu;
-const kOpDense: u32 = 0u;
-const kOpConv: u32 = 1u;
-const kOpScale: u32 = 2u;
-const kOpCopy: u32 = 3u;
-const kOpAdd: u32 = 4u;
-const kOpAvgPool: u32 = 5u;
-const kOpPad: u32 = 6u;
-const kOpRelu: u32 = 7u;
-const kOpMaxPool: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> frame: GraphFrame;
 @group(0) @binding(1) var<uniform> op: GraphOp;
@@ -111,16 +67,6 @@ fn element(slot: u32, k: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
   return scratch[(slot + k) * frame.scratchStride + p].xyz;
 }
 
-// Input element of window position (i, j) of output (oy, ox), or -1 in the padding.
-fn windowIndex(oy: u32, ox: u32, i: u32, j: u32) -> i32 {
-  let y = i32(oy * op.sh + i * op.dh) - i32(op.pt);
-  let x = i32(ox * op.sw + j * op.dw) - i32(op.pl);
-  if (y < 0 || y >= i32(op.h) || x < 0 || x >= i32(op.w)) {
-    return -1;
-  }
-  return y * i32(op.w) + x;
-}
-
 // Folds a boundary at distance d (pixels) of the current stage into the pixel's accumulator.
 fn recordDistance(p: u32, d: f32) {
   atomicMax(&accum[p * frame.accumWords + 2u + op.stage], ~bitcast<u32>(d));
@@ -130,90 +76,6 @@ fn recordUnit(p: u32, unit: u32) {
   let key = neuronKey(unit);
   atomicXor(&accum[p * frame.accumWords], key.x);
   atomicXor(&accum[p * frame.accumWords + 1u], key.y);
-}
-
-fn opDense(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  let row = op.weights + n * op.inDim;
-  for (var k = 0u; k < op.inDim; k++) {
-    acc += weights[row + k] * element(op.in0, k, p, uv);
-  }
-  return acc;
-}
-
-fn opConv(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  let plane = op.oh * op.ow;
-  let o = n / plane;
-  let oy = (n % plane) / op.ow;
-  let ox = n % op.ow;
-  let cig = op.c / op.groups;
-  let g = o / (op.oc / op.groups);
-  for (var ci = 0u; ci < cig; ci++) {
-    let inBase = (g * cig + ci) * op.h * op.w;
-    let kBase = op.weights + (o * cig + ci) * op.kh * op.kw;
-    for (var i = 0u; i < op.kh; i++) {
-      for (var j = 0u; j < op.kw; j++) {
-        let k = windowIndex(oy, ox, i, j);
-        if (k >= 0) {
-          acc += weights[kBase + i * op.kw + j] * element(op.in0, inBase + u32(k), p, uv);
-        }
-      }
-    }
-  }
-  return acc;
-}
-
-fn opScale(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  acc = weights[op.weights + n / op.channelSize] * element(op.in0, n, p, uv);
-  return acc;
-}
-
-fn opCopy(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  acc = element(op.in0, n, p, uv);
-  return acc;
-}
-
-fn opAdd(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  acc = element(op.in0, n, p, uv) + element(op.in1, n, p, uv);
-  return acc;
-}
-
-fn opAvgPool(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  let plane = op.oh * op.ow;
-  let inBase = (n / plane) * op.h * op.w;
-  let oy = (n % plane) / op.ow;
-  let ox = n % op.ow;
-  var count = 0u;
-  for (var i = 0u; i < op.kh; i++) {
-    for (var j = 0u; j < op.kw; j++) {
-      let k = windowIndex(oy, ox, i, j);
-      if (k >= 0) {
-        acc += element(op.in0, inBase + u32(k), p, uv);
-        count++;
-      } else if (op.countPad != 0u) {
-        count++;
-      }
-    }
-  }
-  acc /= f32(max(count, 1u));
-  return acc;
-}
-
-fn opPad(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
-  var acc = vec3<f32>(0.0);
-  let plane = op.oh * op.ow;
-  let ch = i32(n / plane) - i32(op.groups);
-  let y = i32((n % plane) / op.ow) - i32(op.pt);
-  let x = i32(n % op.ow) - i32(op.pl);
-  if (ch >= 0 && ch < i32(op.c) && y >= 0 && y < i32(op.h) && x >= 0 && x < i32(op.w)) {
-    acc = element(op.in0, (u32(ch) * op.h + u32(y)) * op.w + u32(x), p, uv);
-  }
-  return acc;
 }
 
 // A relu / leaky relu unit: its pattern bit, its boundary, and the difference of its output from the centre's.

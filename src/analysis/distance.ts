@@ -5,7 +5,9 @@
  */
 import { balanceNet } from '../model/balance.ts';
 import { ForwardPass } from '../model/forward.ts';
+import { depthOf, type Graph, isGraph, type Network, stageWidths } from '../model/graph/graph.ts';
 import type { Net } from '../model/net.ts';
+import { pointOracle } from '../model/oracle.ts';
 import { Random } from '../model/random.ts';
 import type { Rect } from './polygons.ts';
 
@@ -15,8 +17,28 @@ export interface DistanceSample {
   /** Mean of the finite distances (NaN when there is none). */
   readonly mean: number;
   readonly meanTimesNeurons: number;
-  /** Hidden neurons of the first `layers` layers. */
+  /** Hidden neurons of the first `layers` layers (a graph: the units of its first `layers` stages). */
   readonly neurons: number;
+}
+
+/**
+ * d(x) of any network, the first `layers` layers (a graph: stages) only. An MLP as below; a graph of 2 inputs (a graph
+ * seen through its plane) by pointOracle's distance (relu / leaky relu units |z| / ||grad z||, max-pool windows the
+ * gap to each other candidate over the gradient of the gap).
+ */
+export function distanceOracle(network: Network, layers = depthOf(network)): (x: ArrayLike<number>) => number {
+  return isGraph(network) ? graphDistanceOracle(network, layers) : mlpDistanceOracle(network, layers);
+}
+
+/** pointOracle's distance of a graph of 2 inputs (its tangents are x and y). */
+function graphDistanceOracle(graph: Graph, layers: number): (x: ArrayLike<number>) => number {
+  if (graph.inputDim !== 2) {
+    throw new Error(
+      `distances to the boundary of a graph are measured in a plane (a graph of 2 inputs); this one has ${graph.inputDim}`,
+    );
+  }
+  const oracle = pointOracle(graph, layers);
+  return (x) => oracle(x[0] ?? 0, x[1] ?? 0).distance;
 }
 
 /**
@@ -27,7 +49,7 @@ export interface DistanceSample {
  * along an orthonormal basis Q of that space instead (u = Q x folded into the first layer): the same norms with r
  * tangents, not d (MNIST, 784 inputs, 64 neurons: 12 times fewer). Made once per net, called per point.
  */
-export function distanceOracle(net: Net, layers = net.hidden.length): (x: ArrayLike<number>) => number {
+function mlpDistanceOracle(net: Net, layers: number): (x: ArrayLike<number>) => number {
   const d = net.inputDim;
   const balanced = balanceNet(net).net;
   const first = balanced.hidden[0];
@@ -118,15 +140,18 @@ function foldBasis(net: Net, basis: Float64Array): Net {
   };
 }
 
-/** d(x) at `samples` points uniform in `rect` (seeded: x then y from Random(seed)), the first `layers` layers only. */
+/**
+ * d(x) at `samples` points uniform in `rect` (seeded: x then y from Random(seed)), the first `layers` layers (a graph:
+ * stages) only, of any network of 2 inputs.
+ */
 export function sampleDistances(
-  net: Net,
+  network: Network,
   rect: Rect,
   samples: number,
   seed: number,
-  layers = net.hidden.length,
+  layers = depthOf(network),
 ): DistanceSample {
-  const distance = distanceOracle(net, layers);
+  const distance = distanceOracle(network, layers);
   const points = uniformPoints(rect, samples, seed);
   const distances = Float64Array.from({ length: samples }, (_, i) => distance(points.subarray(2 * i, 2 * i + 2)));
   let sum = 0;
@@ -136,8 +161,9 @@ export function sampleDistances(
     sum += d;
     finite++;
   }
-  const shown = Math.max(0, Math.min(layers, net.hidden.length));
-  const neurons = net.hidden.slice(0, shown).reduce((sum, layer) => sum + layer.outDim, 0);
+  const neurons = stageWidths(network)
+    .slice(0, Math.max(0, layers))
+    .reduce((sum, width) => sum + width, 0);
   const mean = finite > 0 ? sum / finite : Number.NaN;
   return { distances, mean, meanTimesNeurons: mean * neurons, neurons };
 }

@@ -25,10 +25,14 @@ export interface AnalyzeOptions {
   lineImages: [ImageRef, ImageRef] | null;
   /** cx, cy, span: a square view */
   view: [number, number, number] | null;
+  /** u, v: the float64 oracle at one point of the plane. */
+  point: [number, number] | null;
   /** Points for the distance statistics (0: none). */
   samples: number;
   /** Cells per side of the theorem's integral (0: none). */
   theoremGrid: number;
+  /** --theorem-grid was given (a graph refuses it; by default a graph skips the theorem, which is for MLPs). */
+  theoremGridGiven: boolean;
   /** Pixels per side of the distinct-pattern count (0: none). */
   pixels: number;
   /** SVG file for the plot of the output along --line. */
@@ -37,7 +41,7 @@ export interface AnalyzeOptions {
 }
 
 const kNet = 'net (one of --net, --preset, --widths/--seed)';
-const kMeasures = 'measures (at least one of --line, --view)';
+const kMeasures = 'measures (at least one of --line, --view, --point)';
 
 export const kAnalyzeCommand: Command = {
   name: 'analyze',
@@ -46,7 +50,9 @@ export const kAnalyzeCommand: Command = {
     {
       name: 'net',
       value: 'FILE',
-      help: 'a net file: relu-mlp JSON, PyTorch state_dict (.pt/.pth) or .safetensors',
+      help:
+        'a net file: relu-mlp JSON, PyTorch state_dict (.pt/.pth), .safetensors or ONNX (.onnx: an MLP, or a graph ' +
+        'of convolutions, pools, residual adds ...; --layers then counts its relu / leaky relu / max-pool stages)',
       group: kNet,
     },
     ...settingFlags(['net', 'widths', 'sigmaB', 'seed', 'layers', 'plane'], kNet),
@@ -65,6 +71,14 @@ export const kAnalyzeCommand: Command = {
       group: kMeasures,
     },
     {
+      name: 'point',
+      value: 'U,V',
+      help:
+        'the float64 oracle at one point of the plane: pattern hash, distance to the nearest boundary and its ' +
+        'layer (stage), every output, the predicted class and its distance to the decision boundary',
+      group: kMeasures,
+    },
+    {
       name: 'samples',
       value: 'N',
       help: 'distance to the boundary at N uniform points of the view (0: off)',
@@ -74,7 +88,9 @@ export const kAnalyzeCommand: Command = {
     {
       name: 'theorem-grid',
       value: 'G',
-      help: "the theorem's predicted boundary length, midpoint rule on G x G cells, bias density N(0, sigma_b^2) (0: off)",
+      help:
+        "the theorem's predicted boundary length, midpoint rule on G x G cells, bias density N(0, sigma_b^2) " +
+        '(0: off; MLPs only: a graph skips it)',
       group: kMeasures,
       default: '64',
     },
@@ -91,7 +107,11 @@ export const kAnalyzeCommand: Command = {
       help: 'the network output along --line (exact: affine between breakpoints)',
       group: 'output',
     },
-    { name: 'json', help: 'one JSON object: {"line": {...}, "view": {...}}', group: 'output' },
+    {
+      name: 'json',
+      help: 'one JSON object: {"line": {...}, "view": {...}, "point": {...}, "network": {...}}',
+      group: 'output',
+    },
   ],
   epilogue: 'Exit codes: 0 done, 1 bad net file or a result beyond float64 (named), 2 bad arguments.',
 };
@@ -128,6 +148,7 @@ export function analyzeOptions(values: Values): AnalyzeOptions {
       `--view ${quoted(String(values.view), 60)}: the span must be in [${kLimits.minSpan}, ${kLimits.maxSpan}]`,
     );
   }
+  const point = coordinates(values, 'point', 2) as AnalyzeOptions['point'];
   const plot = textFlag(values, 'plot');
   if (plot !== null) {
     if (!plot.endsWith('.svg')) throw new UsageError(`--plot ${quoted(plot, 200)}: the file name must end in .svg`);
@@ -135,8 +156,8 @@ export function analyzeOptions(values: Values): AnalyzeOptions {
     if (problem) throw new UsageError(`--plot: ${problem}`);
     if (line === null && lineImages === null) throw new UsageError('--plot needs --line');
   }
-  if (line === null && lineImages === null && view === null) {
-    throw new UsageError('give --line X0,Y0,X1,Y1 (or mnist:D/I,D/I) and/or --view CX,CY,SPAN');
+  if (line === null && lineImages === null && view === null && point === null) {
+    throw new UsageError('give --line X0,Y0,X1,Y1 (or mnist:D/I,D/I), --view CX,CY,SPAN and/or --point U,V');
   }
   return {
     lineImages,
@@ -144,8 +165,10 @@ export function analyzeOptions(values: Values): AnalyzeOptions {
     netFile: textFlag(values, 'net'),
     line,
     view,
+    point,
     samples: integerFlag(values, 'samples', 0, 10_000_000, 1000),
     theoremGrid: integerFlag(values, 'theorem-grid', 0, 8192, 64),
+    theoremGridGiven: values['theorem-grid'] !== undefined,
     pixels: integerFlag(values, 'pixels', 0, 8192, 0),
     plot,
     json: values.json === true,

@@ -14,7 +14,7 @@ import type { Stored } from './fieldsStore.ts';
 import { type Algorithm, kLabelsBase, kLabelWords, kTileSide } from './layout.ts';
 import type { Paces } from './pace.ts';
 import { encodeShift, exposedTiles } from './panReuse.ts';
-import type { RegionsPass } from './regionsPass.ts';
+import type { TilePass } from './regionsPass.ts';
 
 export type { JobProgress };
 
@@ -42,7 +42,7 @@ export interface ComputationSetup {
   readonly counters: GPUBuffer;
   /** A whole-pixel pan of the front fields `from`, or null. */
   readonly pan: { readonly from: GPUBuffer; readonly dx: number; readonly dy: number } | null;
-  readonly passes: { readonly fast: RegionsPass; readonly brute: BrutePass };
+  readonly passes: { readonly fast: TilePass; readonly brute: BrutePass };
   /** The hidden layers the passes draw (the balanced net's). */
   readonly layers: readonly Layer[];
   /** The net as read, and the power of two of the balanced net's outputs: what a first grid on the CPU computes. */
@@ -117,15 +117,15 @@ export function startComputation(s: ComputationSetup): Computation {
   const setup: JobSetup = {
     device,
     fast:
-      s.algorithm === 'fast' && !s.graph
+      s.algorithm === 'fast'
         ? {
             begin: async () => ({ pass: s.passes.fast, frame: await s.passes.fast.begin(request, target, list) }),
             tiles: list ? list.length : tiles,
-            macsPerEval: evaluationMacs(s.layers),
+            macsPerEval: s.graph?.macsPerEval ?? evaluationMacs(s.layers),
           }
         : null,
     brute:
-      s.algorithm === 'brute' || !list || s.graph
+      s.algorithm === 'brute' || !list
         ? {
             begin: async () => ({ pass: s.passes.brute, frame: await s.passes.brute.begin(request, target) }),
             macsPerEval: s.graph?.macsPerEval ?? evaluationMacs(s.layers, layersRun),

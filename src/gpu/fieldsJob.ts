@@ -21,7 +21,7 @@ import {
 } from './gridPlan.ts';
 import { type Algorithm, kLabelsBase, kLabelWords, kStat, kStatsWords, kTileSide, kWorkgroupSize } from './layout.ts';
 import type { Paces } from './pace.ts';
-import type { RegionsFrame, RegionsPass } from './regionsPass.ts';
+import type { RegionsFrame, TilePass } from './regionsPass.ts';
 
 /** Where a computation stands. */
 export interface JobProgress {
@@ -71,7 +71,7 @@ interface BruteKind {
 }
 
 interface FastKind {
-  readonly pass: RegionsPass;
+  readonly pass: TilePass;
   readonly frame: RegionsFrame;
 }
 

@@ -7,6 +7,7 @@
  */
 import commonWgsl from '../../shaders/common.wgsl?raw';
 import graphWgsl from '../../shaders/graph.wgsl?raw';
+import graphOpsWgsl from '../../shaders/graphOps.wgsl?raw';
 import hashWgsl from '../../shaders/hash.wgsl?raw';
 import statisticsWgsl from '../../shaders/statistics.wgsl?raw';
 import { type Graph, lastUses, opMacs, stagesOf, stageUnits, tensorSize } from '../model/graph/graph.ts';
@@ -56,7 +57,7 @@ interface GraphPipelines extends Pipelines {
 type Binding = 'frame' | 'op' | 'chunk' | 'weights' | 'centre' | 'scratch' | 'accum' | 'fields' | 'counters';
 
 /** One GPU operation: its uniform's values, its units and its multiply-adds a pixel (with tangents). */
-interface GpuOp {
+export interface GpuOp {
   readonly values: Record<string, number>;
   readonly units: number;
   readonly macs: number;
@@ -124,8 +125,8 @@ class SlotAllocator {
 
 const kZeroOp: Record<string, number> = Object.fromEntries(kGraphOp.fields.map(([name]) => [name, 0]));
 
-/** The graph's GPU operations, their weights, slots and centre offsets. */
-function lowerGraph(graph: Graph): {
+/** The graph's GPU operations, their weights, slots and centre offsets (both passes of a graph). */
+export function lowerGraph(graph: Graph): {
   gpuOps: GpuOp[];
   weights: Float32Array;
   arena: number;
@@ -301,7 +302,7 @@ export class GraphPass implements BrutePass {
     this.variants = new ShaderVariants(
       device,
       'graph.wgsl',
-      [commonWgsl, hashWgsl, statisticsWgsl, graphWgsl],
+      [commonWgsl, hashWgsl, statisticsWgsl, graphOpsWgsl, graphWgsl],
       // Synchronous creation, as FieldsPass (Dawn for Node aborts on the asynchronous one on SwiftShader). A kernel per
       // kind of operation: one kernel for every kind (a switch) ran about 20 times slower on SwiftShader.
       (module): GraphPipelines => {

@@ -201,6 +201,31 @@ export const kGraphOp: StructLayout = {
   ],
 };
 
+/** Per-frame uniform of the region-seeded pass of a graph (shaders/graphRegions.wgsl). */
+export const kGraphRegionsFrame: StructLayout = {
+  name: 'GraphRegionsFrame',
+  fields: [
+    ['width', 'u32'],
+    ['height', 'u32'],
+    ['stagesShown', 'u32'],
+    ['opsRun', 'u32'],
+    ['tilesX', 'u32'],
+    ['slotStride', 'u32'],
+    ['arena', 'u32'],
+    ['lines', 'u32'],
+    ['u0', 'f32'],
+    ['v0', 'f32'],
+    ['pixelSize', 'f32'],
+    ['stride', 'u32'],
+    ['tiles', 'u32'],
+    ['labelsSet', 'u32'],
+    ['outputUnit', 'u32'],
+    ['outputSlot', 'u32'],
+    ['outputCentre', 'u32'],
+    ['outputUnits', 'u32'],
+  ],
+};
+
 /** Per-frame uniform of the region-seeded pass (shaders/regions.wgsl). */
 export const kRegionsFrame: StructLayout = {
   name: 'RegionsFrame',

@@ -91,7 +91,26 @@ export interface RegionsFrame {
   first: number;
 }
 
-export class RegionsPass {
+/**
+ * A region-seeded pass as fieldsJob.ts drives it: begin a frame, then per stride setStride, and steps of tiles
+ * (writeSteps, encodeStep). RegionsPass (an MLP) and GraphRegionsPass (a graph) are its two kinds.
+ */
+export interface TilePass {
+  ready(request: FieldsRequest): boolean;
+  begin(request: FieldsRequest, target: FieldsTarget, tiles: Uint32Array | null): Promise<RegionsFrame>;
+  setStride(frame: RegionsFrame, stride: number, labelsSet: boolean, spread: boolean): number;
+  setTiles(frame: RegionsFrame, list: Uint32Array): void;
+  writeSteps(
+    frame: RegionsFrame,
+    first: number,
+    stepTiles: number,
+    maxSeeds: number,
+    maxSteps?: number,
+  ): { steps: number; tiles: number };
+  encodeStep(encoder: GPUCommandEncoder, frame: RegionsFrame, s: number): void;
+}
+
+export class RegionsPass implements TilePass {
   private readonly frame: GPUBuffer;
   private readonly slot: number;
   private readonly bindings: NamedBindings<Binding>;

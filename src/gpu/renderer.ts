@@ -19,6 +19,7 @@ import { FieldsPass } from './fieldsPass.ts';
 import type { FieldsRequest } from './fieldsRequest.ts';
 import { fieldsKeys, type Stored, serves, storedOf } from './fieldsStore.ts';
 import { GraphPass } from './graphPass.ts';
+import { GraphRegionsPass } from './graphRegionsPass.ts';
 import {
   type Algorithm,
   type ColourMode,
@@ -113,19 +114,21 @@ export class Renderer {
     private readonly fieldsPass: FieldsPass,
     private readonly regionsPass: RegionsPass,
     private readonly graphPass: GraphPass,
+    private readonly graphRegionsPass: GraphRegionsPass,
     private readonly colourPass: ColourPass,
   ) {
     this.buffers = new FieldsBuffers(device, () => this.running?.abandon());
   }
 
   static async create(device: GPUDevice, format: GPUTextureFormat = 'rgba8unorm'): Promise<Renderer> {
-    const [fieldsPass, regionsPass, graphPass] = await withErrorScopes(device, 'creating the fields passes', () => [
-      new FieldsPass(device),
-      new RegionsPass(device),
-      new GraphPass(device),
-    ]);
+    const [fieldsPass, regionsPass, graphPass, graphRegionsPass] = await withErrorScopes(
+      device,
+      'creating the fields passes',
+      () =>
+        [new FieldsPass(device), new RegionsPass(device), new GraphPass(device), new GraphRegionsPass(device)] as const,
+    );
     const colourPass = await ColourPass.create(device, format);
-    return new Renderer(device, format, fieldsPass, regionsPass, graphPass, colourPass);
+    return new Renderer(device, format, fieldsPass, regionsPass, graphPass, graphRegionsPass, colourPass);
   }
 
   /**
@@ -135,6 +138,7 @@ export class Renderer {
   setNet(network: Network): void {
     if (isGraph(network)) {
       this.graphPass.setGraph(network); // checks first: it throws before anything changed
+      this.graphRegionsPass.setGraph(network);
       this.graph = network;
       this.net = null;
       this.balanced = null;
@@ -261,8 +265,7 @@ export class Renderer {
     if (!this.net && !this.graph) throw new GpuError('no net to render');
     if (this.graph && settings.mode === 'theorem') throw new Error('the theorem mode applies to MLPs only');
     const request = this.request(size, settings);
-    // A graph has the brute-force pass only (yet).
-    const algorithm = this.graph ? 'brute' : (settings.algorithm ?? 'fast');
+    const algorithm = settings.algorithm ?? 'fast';
     const keys = fieldsKeys(request, algorithm, this.netVersion);
     if (serves(this.stored, request, keys)) return null;
     this.running?.abandon();
@@ -283,7 +286,9 @@ export class Renderer {
       slot,
       counters,
       pan: moved && front ? { from: front.fields, ...moved } : null,
-      passes: { fast: this.regionsPass, brute: this.graph ? this.graphPass : this.fieldsPass },
+      passes: this.graph
+        ? { fast: this.graphRegionsPass, brute: this.graphPass }
+        : { fast: this.regionsPass, brute: this.fieldsPass },
       layers: this.balanced?.net.hidden ?? [],
       net: this.net ?? kNoNet,
       graph: this.graph ? { macsPerEval: graphEvaluationMacs(this.graph) } : null,
@@ -483,6 +488,7 @@ export class Renderer {
     this.regionsPass.destroy();
     this.fieldsPass.destroy();
     this.graphPass.destroy();
+    this.graphRegionsPass.destroy();
     this.colourPass.destroy();
   }
 }

@@ -701,9 +701,14 @@ describe('network graphs (convolutions, pools, residual connections) against the
     const stages = stagesOf(graph).length;
     const rng = new Random(seed + 100 + k);
     const view = { cx: rng.uniform() - 0.5, cy: rng.uniform() - 0.5, span: 2 + 2 * rng.uniform() };
-    for (const layers of [1, stages]) {
-      it(`${c.name}, ${layers} of ${stages} stages: the oracle's pattern, distances and output at every pixel`, async () => {
-        const r = await compareWithOracle(graph, view, { width: 40, height: 28 }, layers, true, 'brute');
+    for (const [layers, algorithm] of [
+      [1, 'brute'],
+      [stages, 'brute'],
+      [1, 'fast'],
+      [stages, 'fast'],
+    ] as const) {
+      it(`${c.name}, ${layers} of ${stages} stages: the oracle's pattern, distances and output at every pixel (${algorithm})`, async () => {
+        const r = await compareWithOracle(graph, view, { width: 40, height: 28 }, layers, true, algorithm);
         expect(r.hashMismatches).toEqual([]);
         expect(r.compared).toBeGreaterThan(1000);
         expect(r.layerMismatches).toBe(0);
@@ -714,63 +719,67 @@ describe('network graphs (convolutions, pools, residual connections) against the
     }
   });
 
-  it("a CNN of 4,704 units read from ONNX, through an MNIST plane, on a tiny grid: every pixel the oracle's", async () => {
-    const model = graphFromOnnx(readFileSync(join('tests', 'fixtures', 'onnx', 'cnn.onnx')));
-    const sliced = seeNetworkThrough(model, 'mnist:3/800,5/800,8/800', nodeDigits);
-    const view = viewOfMarks(sliced.plane, 4 / 3) ?? { cx: 0, cy: 0, span: 10 };
-    const r = await compareWithOracle(sliced.net, view, { width: 12, height: 9 }, 2, true, 'brute');
-    expect(r.compared).toBeGreaterThan(90);
-    expect(r.hashMismatches).toEqual([]);
-    expect(r.layerMismatches).toBe(0);
-    expect(r.worstRelative).toBeLessThan(2e-3);
-    expect(r.worstOutput).toBeLessThan(1e-4);
-  });
+  for (const algorithm of kAlgorithms) {
+    it(`a CNN of 4,704 units read from ONNX, through an MNIST plane, on a tiny grid: every pixel the oracle's (${algorithm})`, async () => {
+      const model = graphFromOnnx(readFileSync(join('tests', 'fixtures', 'onnx', 'cnn.onnx')));
+      const sliced = seeNetworkThrough(model, 'mnist:3/800,5/800,8/800', nodeDigits);
+      const view = viewOfMarks(sliced.plane, 4 / 3) ?? { cx: 0, cy: 0, span: 10 };
+      const r = await compareWithOracle(sliced.net, view, { width: 12, height: 9 }, 2, true, algorithm);
+      expect(r.compared).toBeGreaterThan(90);
+      expect(r.hashMismatches).toEqual([]);
+      expect(r.layerMismatches).toBe(0);
+      expect(r.worstRelative).toBeLessThan(2e-3);
+      expect(r.worstOutput).toBeLessThan(1e-4);
+    });
+  }
 
-  it('decision mode: the class (argmax of 3 units) and the distance to the decision boundary at every pixel', async () => {
-    const size = { width: 32, height: 24 };
-    // The first of these graphs and views where the oracle finds more than one class in view.
-    const classesIn = (g: ReturnType<typeof randomGraph>, span: number): number => {
-      const probe = pointOracle(g, 2);
-      const found = new Set<number>();
-      for (let k = 0; k < 64; k++)
-        found.add(probe(span * ((k % 8) / 7 - 0.5), span * (Math.floor(k / 8) / 7 - 0.5)).decision.predicted);
-      return found.size;
-    };
-    const choices = Array.from({ length: 40 }, (_, k) => [seed + 17 + k, [2, 4, 8][k % 3] ?? 4] as const);
-    const [graphSeed, span] = choices.find(
-      ([g, sp]) => classesIn(randomGraph({ seed: g, blocks: ['conv', 'maxPool'], image: [2, 6, 6] }), sp) > 1,
-    ) ?? [seed, 4];
-    const graph = randomGraph({ seed: graphSeed, blocks: ['conv', 'maxPool'], image: [2, 6, 6] });
-    const view = { cx: 0, cy: 0, span };
-    const call = {
-      netJson: serializeGraph(graph),
-      view,
-      ...size,
-      layers: 2,
-      computeOutput: true,
-      algorithm: 'brute' as const,
-      mode: 'decision' as const,
-    };
-    const fields = await gpu.fields(call);
-    const oracle = pointOracle(graph, 2);
-    let compared = 0;
-    const classes = new Set<number>();
-    for (let j = 0; j < size.height; j++) {
-      for (let i = 0; i < size.width; i++) {
-        const ref = oracle(...pixelCentre(view, size, i, j));
-        const p = j * size.width + i;
-        classes.add(ref.decision.predicted);
-        if (ref.decision.margin < 1e-4 * Math.max(1, ...ref.outputs.map(Math.abs))) continue;
-        compared++;
-        expect(fields.output[p]).toBe(ref.decision.predicted);
-        const d = fields.decisionDistance?.[p] ?? -1;
-        const expected = Number.isFinite(ref.decision.distance) ? ref.decision.distance : -1;
-        expect(Math.abs(d - expected)).toBeLessThanOrEqual(2e-3 * Math.abs(expected) + 1e-4 * pixelSize(view, size));
+  for (const algorithm of kAlgorithms) {
+    it(`decision mode: the class (argmax of 3 units) and the distance to the decision boundary at every pixel (${algorithm})`, async () => {
+      const size = { width: 32, height: 24 };
+      // The first of these graphs and views where the oracle finds more than one class in view.
+      const classesIn = (g: ReturnType<typeof randomGraph>, span: number): number => {
+        const probe = pointOracle(g, 2);
+        const found = new Set<number>();
+        for (let k = 0; k < 64; k++)
+          found.add(probe(span * ((k % 8) / 7 - 0.5), span * (Math.floor(k / 8) / 7 - 0.5)).decision.predicted);
+        return found.size;
+      };
+      const choices = Array.from({ length: 40 }, (_, k) => [seed + 17 + k, [2, 4, 8][k % 3] ?? 4] as const);
+      const [graphSeed, span] = choices.find(
+        ([g, sp]) => classesIn(randomGraph({ seed: g, blocks: ['conv', 'maxPool'], image: [2, 6, 6] }), sp) > 1,
+      ) ?? [seed, 4];
+      const graph = randomGraph({ seed: graphSeed, blocks: ['conv', 'maxPool'], image: [2, 6, 6] });
+      const view = { cx: 0, cy: 0, span };
+      const call = {
+        netJson: serializeGraph(graph),
+        view,
+        ...size,
+        layers: 2,
+        computeOutput: true,
+        algorithm: 'brute' as const,
+        mode: 'decision' as const,
+      };
+      const fields = await gpu.fields(call);
+      const oracle = pointOracle(graph, 2);
+      let compared = 0;
+      const classes = new Set<number>();
+      for (let j = 0; j < size.height; j++) {
+        for (let i = 0; i < size.width; i++) {
+          const ref = oracle(...pixelCentre(view, size, i, j));
+          const p = j * size.width + i;
+          classes.add(ref.decision.predicted);
+          if (ref.decision.margin < 1e-4 * Math.max(1, ...ref.outputs.map(Math.abs))) continue;
+          compared++;
+          expect(fields.output[p]).toBe(ref.decision.predicted);
+          const d = fields.decisionDistance?.[p] ?? -1;
+          const expected = Number.isFinite(ref.decision.distance) ? ref.decision.distance : -1;
+          expect(Math.abs(d - expected)).toBeLessThanOrEqual(2e-3 * Math.abs(expected) + 1e-4 * pixelSize(view, size));
+        }
       }
-    }
-    expect(compared).toBeGreaterThan(700);
-    expect(classes.size).toBeGreaterThan(1);
-  });
+      expect(compared).toBeGreaterThan(700);
+      expect(classes.size).toBeGreaterThan(1);
+    });
+  }
 
   it('many regions in view: the comparison tells two seeds apart (it can fail)', async () => {
     const a = randomGraph({ seed: seed + 7, blocks: ['conv', 'maxPool', 'residual'], image: [2, 6, 6] });
@@ -809,39 +818,46 @@ describe('network graphs (convolutions, pools, residual connections) against the
     expect(new Set(fields.layer)).toEqual(new Set([1, 2]));
   });
 
-  it('coarse to fine in the smallest steps: each stride exact at its pixels, the end as in one go', async () => {
-    const graph = randomGraph({ seed: seed + 13, blocks: ['conv', 'maxPool', 'residual'], image: [2, 6, 6] });
-    const view = { cx: 0.2, cy: 0.1, span: 3 };
-    const size = { width: 40, height: 24 };
-    const call = {
-      netJson: serializeGraph(graph),
-      view,
-      ...size,
-      layers: 3,
-      computeOutput: true,
-      algorithm: 'fast' as const,
-    };
-    const reply = await gpu.progressive(call, [4, 2, 1], 0.05);
-    expect(reply.steps).toBeGreaterThan(10);
-    expect(reply.stages.map((s) => s.stride)).toEqual([4, 2]);
-    for (const stage of reply.stages) {
-      const r = await compareWithOracle(
-        graph,
+  for (const algorithm of kAlgorithms) {
+    it(`coarse to fine in the smallest steps: each stride exact at its pixels, the end as in one go (${algorithm})`, async () => {
+      const graph = randomGraph({ seed: seed + 13, blocks: ['conv', 'maxPool', 'residual'], image: [2, 6, 6] });
+      const view = { cx: 0.2, cy: 0.1, span: 3 };
+      const size = { width: 40, height: 24 };
+      const call = {
+        netJson: serializeGraph(graph),
         view,
-        size,
-        3,
-        false,
-        'brute',
-        undefined,
-        graph,
-        stage,
-        (i, j) => i % stage.stride === 0 && j % stage.stride === 0,
-      );
-      expect(r.compared).toBeGreaterThan(20);
+        ...size,
+        layers: 3,
+        computeOutput: true,
+        algorithm,
+      };
+      const reply = await gpu.progressive(call, [4, 2, 1], 0.05, { everyGrid: true });
+      expect(reply.steps).toBeGreaterThan(10);
+      expect(reply.stages.map((s) => s.stride)).toEqual([4, 2]);
+      for (const stage of reply.stages) {
+        const r = await compareWithOracle(
+          graph,
+          view,
+          size,
+          3,
+          false,
+          'brute',
+          undefined,
+          graph,
+          stage,
+          (i, j) => i % stage.stride === 0 && j % stage.stride === 0,
+        );
+        expect(r.compared).toBeGreaterThan(20);
+        expect(r.hashMismatches).toEqual([]);
+      }
+      // The end: the oracle's at every pixel, as in one go.
+      const r = await compareWithOracle(graph, view, size, 3, false, algorithm, undefined, graph, reply.final);
       expect(r.hashMismatches).toEqual([]);
-    }
-    const oneGo = await gpu.fields(call);
-    expect(reply.final.hashLo).toEqual(oneGo.hashLo);
-    expect(reply.final.distance).toEqual(oneGo.distance);
-  });
+      expect(r.worstRelative).toBeLessThan(1e-3);
+      expect(r.worstAbsolutePixels).toBeLessThan(kAbsolutePixels);
+      expect(r.compared).toBeGreaterThan(0.5 * size.width * size.height);
+      const oneGo = await gpu.fields(call);
+      expect(reply.final.hashLo).toEqual(oneGo.hashLo);
+    });
+  }
 });

@@ -338,3 +338,525 @@ describe('ONNX files written here', () => {
     expectSameNet(readMlp(tiny({ opset: 21 })), readMlp(tiny()));
   });
 });
+
+describe('hostile ONNX files get a one-line message, never a throw', () => {
+  const cnn = fixture('cnn.onnx');
+
+  it('cnn.onnx truncated at any of 40 cuts', () => {
+    const cuts = [2, 3, 4, 8, 16, 30, 64, 100, 200, 500, 1000, 4000, 20_000, 40_000, 60_000, 66_000];
+    for (let k = 1; k <= 24; k++) cuts.push(cnn.length - k * 17);
+    for (const cut of cuts) {
+      // A cut between two fields leaves a valid protobuf: then the opset (the last field torch writes) is missing.
+      expect(refusal(cnn.subarray(0, cut), 'cnn.onnx')).toMatch(
+        /^ONNX file: (not a valid ONNX protobuf \(.*\): the file is truncated or not ONNX|the file's opset is missing; ReLUscope reads opsets 9 to 21)$/,
+      );
+    }
+  });
+
+  it('random bytes that start like an ONNX file (0x08), and random changes to the fixtures', () => {
+    const seed = testSeed('onnx fuzz');
+    let state = seed;
+    const random = (): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+    for (let n = 0; n < 200; n++) {
+      const bytes = Uint8Array.from({ length: 2 + Math.floor(random() * 2000) }, () => Math.floor(random() * 256));
+      bytes[0] = 0x08;
+      bytes[1] = Math.floor(random() * 128);
+      expect(refusal(bytes)).toMatch(/^ONNX file: /);
+    }
+    // Byte changes in the small fixtures: read or refused (never thrown), and what is read computes finite logits.
+    const sources = [fixture('pool.onnx'), fixture('resnet.onnx'), tiny(), image()];
+    for (let n = 0; n < 400; n++) {
+      const bytes = (sources[n % sources.length] ?? cnn).slice();
+      for (let k = 1 + Math.floor(random() * 4); k > 0; k--)
+        bytes[Math.floor(random() * bytes.length)] = random() * 256;
+      const result = parseNetBytes(bytes, 'x.onnx');
+      if (!result.ok) expect(result.error).not.toMatch(/[\n\r]/);
+      else if (isGraph(result.net) && result.net.ops.reduce((sum, op) => sum + op.size, 0) < 2e6) {
+        const x = Array.from({ length: result.net.inputDim }, () => random());
+        expect(predictGraph(result.net, x).outputs.every(Number.isFinite)).toBe(true);
+      }
+    }
+  });
+
+  /** The tiny MLP with initializer `name` replaced. */
+  const withInitializer = (name: string, t: Partial<TensorSpec>, spec = tinySpec()): Uint8Array =>
+    encodeOnnx(
+      onnxModel({
+        ...spec,
+        initializers: (spec.initializers ?? []).map((i) => (i.name === name ? { ...i, ...t } : i)),
+      }),
+    );
+  /** The tiny MLP with its nodes replaced. */
+  const withNodes = (nodes: ModelSpec['nodes']): Uint8Array => tiny({ nodes });
+  const gemm = (x: string, w: string, b: string | null, out: string) =>
+    node('Gemm', b ? [x, w, b] : [x, w], [out], [attribute.int('transB', 1)], out);
+  /** The model, its initializer `name` edited as an object. */
+  const editTensor = (bytes: Uint8Array, name: string, edit: (t: NonNullable<TensorOf>) => void): Uint8Array => {
+    const model = decodeOnnx(bytes);
+    const t = model.graph?.initializer?.find((i) => i.name === name);
+    if (!t) throw new Error(`no ${name}`);
+    edit(t);
+    return encodeOnnx(model);
+  };
+  type TensorOf = NonNullable<NonNullable<ModelObject['graph']>['initializer']>[number];
+
+  const cases: [string, () => Uint8Array, RegExp][] = [
+    [
+      'raw_data shorter than its dims say',
+      () => editTensor(tiny(), 'w1', (t) => (t.rawData = (t.rawData ?? new Uint8Array()).subarray(4))),
+      /^ONNX file: initializer "w1" has 44 bytes of data, its shape 3 x 4 needs 48$/,
+    ],
+    [
+      'raw_data longer than its dims say',
+      () => editTensor(tiny(), 'b1', (t) => (t.rawData = new Uint8Array(16))),
+      /^ONNX file: initializer "b1" has 16 bytes of data, its shape 3 needs 12$/,
+    ],
+    [
+      'float_data of fewer values than its dims say',
+      () => withInitializer('w1', { values: w1.slice(1), encoding: 'typed' }),
+      /^ONNX file: initializer "w1" has 11 values, its shape 3 x 4 needs 12$/,
+    ],
+    [
+      'dims of 2^40 elements (refused before anything is allocated)',
+      () => editTensor(tiny(), 'w1', (t) => (t.dims = [2 ** 20, 2 ** 20])),
+      /^ONNX file: initializer "w1" has more than 16777216 elements \(1048576 x 1048576\)$/,
+    ],
+    [
+      'a dimension of 2^40',
+      () => editTensor(tiny(), 'b1', (t) => (t.dims = [2 ** 40])),
+      /^ONNX file: initializer "b1" has more than 16777216 elements \(1099511627776\)$/,
+    ],
+    [
+      'a dimension of 2^60 (past float64 integers)',
+      () => editTensor(tiny(), 'b1', (t) => (t.dims = [2 ** 60])),
+      /^ONNX file: initializer "b1"'s dims: 1152921504606846976 is not an integer ReLUscope can use$/,
+    ],
+    [
+      'a negative dimension',
+      () => editTensor(tiny(), 'b1', (t) => (t.dims = [-3])),
+      /^ONNX file: initializer "b1" has a negative dimension \(-3\)$/,
+    ],
+    [
+      'a Sigmoid',
+      () =>
+        withNodes([
+          gemm('input', 'w1', 'b1', 'h'),
+          node('Sigmoid', ['h'], ['r'], [], 'act'),
+          gemm('r', 'w2', 'b2', 'logits'),
+        ]),
+      new RegExp(`^ONNX file: node "act" \\("Sigmoid"\\) is not read; ReLUscope reads ${kOnnxOperators.join(', ')}$`),
+    ],
+    [
+      'a Softmax at the end',
+      () =>
+        withNodes([
+          gemm('input', 'w1', 'b1', 'h'),
+          node('Relu', ['h'], ['r']),
+          gemm('r', 'w2', 'b2', 'z'),
+          node('Softmax', ['z'], ['logits'], [attribute.int('axis', 1)], '/Softmax'),
+        ]),
+      /^ONNX file: node "\/Softmax" \("Softmax"\) is not read; ReLUscope reads Conv, Gemm, MatMul, Add, Relu, .*, Div$/,
+    ],
+    [
+      'an operator of another domain',
+      () =>
+        withNodes([
+          gemm('input', 'w1', 'b1', 'h'),
+          { ...node('Relu', ['h'], ['r'], [], 'act'), domain: 'com.microsoft' },
+          gemm('r', 'w2', 'b2', 'logits'),
+        ]),
+      /^ONNX file: node "act" \("Relu"\) is from the domain "com\.microsoft"; ReLUscope reads ONNX's own operators$/,
+    ],
+    [
+      'nodes out of topological order',
+      () => withNodes([gemm('input', 'w1', 'b1', 'h'), gemm('r', 'w2', 'b2', 'logits'), node('Relu', ['h'], ['r'])]),
+      /^ONNX file: node "logits" \("Gemm"\) reads "r" before any node writes it: the graph is not a DAG in topological order$/,
+    ],
+    [
+      'a cycle',
+      () =>
+        withNodes([
+          node('Add', ['h', 'logits'], ['s'], [], 'loop'),
+          gemm('input', 'w1', 'b1', 'h'),
+          node('Relu', ['s'], ['r']),
+          gemm('r', 'w2', 'b2', 'logits'),
+        ]),
+      /^ONNX file: node "loop" \("Add"\) reads "h" before any node writes it: the graph is not a DAG/,
+    ],
+    [
+      'a node that writes a weight',
+      () => withNodes([gemm('input', 'w1', 'b1', 'h'), node('Relu', ['h'], ['w2']), gemm('w2', 'w2', 'b2', 'logits')]),
+      /^ONNX file: node "w2" \("Relu"\) writes "w2", which another node or weight already is$/,
+    ],
+    [
+      'a dynamic batch dimension (dim_param)',
+      () => tiny({ inputShape: ['batch_size', 4] }),
+      /^ONNX file: the input "input" has a dynamic dimension 0 \("batch_size"\): export with a fixed input shape \(no dynamic_axes\)$/,
+    ],
+    [
+      'a batch of 2',
+      () => tiny({ inputShape: [2, 4] }),
+      /^ONNX file: the input's shape is \[2, 4\]; ReLUscope reads a batch of one: \[1, d\] or \[1, C, H, W\]$/,
+    ],
+    [
+      'two inputs',
+      () => {
+        const model = onnxModel(tinySpec());
+        model.graph?.input?.push({ name: 'mask' });
+        return encodeOnnx(model);
+      },
+      /^ONNX file: the graph has 2 inputs besides its weights; ReLUscope reads networks of one input$/,
+    ],
+    [
+      'NaN in float_data',
+      () => withInitializer('w2', { values: [1, 2, 3, 4, Number.NaN, 6], encoding: 'typed' }),
+      /^ONNX file: initializer "w2"\[4\] is NaN, not a finite number$/,
+    ],
+    [
+      'infinity in raw_data',
+      () => withInitializer('b1', { values: [0, Number.POSITIVE_INFINITY, 0] }),
+      /^ONNX file: initializer "b1"\[1\] is Infinity, not a finite number$/,
+    ],
+    [
+      'DOUBLE weights whose sum is infinite (an Add of a bias to a Gemm with a bias)',
+      () =>
+        tiny({
+          initializers: [
+            ...(tinySpec().initializers ?? []).map((i) =>
+              i.name === 'b1' ? { ...i, values: [0, 1e308, 0], type: 'double' as const } : i,
+            ),
+            { name: 'more', dims: [3], values: [0, 1e308, 0], type: 'double' },
+          ],
+          nodes: [
+            gemm('input', 'w1', 'b1', 'fc1'),
+            node('Add', ['fc1', 'more'], ['h'], [], 'add'),
+            node('Relu', ['h'], ['r']),
+            gemm('r', 'w2', 'b2', 'logits'),
+          ],
+        }),
+      /^ONNX file: node "fc1" has a weight that is Infinity, not a finite number$/,
+    ],
+    [
+      'a Gemm whose alpha is NaN',
+      () =>
+        withNodes([
+          node(
+            'Gemm',
+            ['input', 'w1', 'b1'],
+            ['h'],
+            [attribute.int('transB', 1), attribute.float('alpha', Number.NaN)],
+            'fc1',
+          ),
+          node('Relu', ['h'], ['r']),
+          gemm('r', 'w2', 'b2', 'logits'),
+        ]),
+      /^ONNX file: node "fc1" has a weight that is NaN, not a finite number$/,
+    ],
+    [
+      'an infinite value_float added as a bias',
+      () =>
+        withNodes([
+          node('Constant', [], ['c'], [attribute.float('value_float', Number.POSITIVE_INFINITY)]),
+          gemm('input', 'w1', 'b1', 'h'),
+          node('Relu', ['h'], ['r']),
+          gemm('r', 'w2', 'b2', 'z'),
+          node('Relu', ['z'], ['z2']),
+          node('Add', ['z2', 'c'], ['logits'], [], 'shift'),
+        ]),
+      /^ONNX file: node "shift" has a weight that is Infinity, not a finite number$/,
+    ],
+    [
+      'external data (data_location 1)',
+      () =>
+        editTensor(tiny(), 'w1', (t) => {
+          t.dataLocation = 1;
+          delete t.rawData;
+        }),
+      /^ONNX file: initializer "w1" keeps its data in an external file: save the model with its weights inside \(one \.onnx file\)$/,
+    ],
+    ['opset 8', () => tiny({ opset: 8 }), /^ONNX file: the file's opset is 8; ReLUscope reads opsets 9 to 21$/],
+    ['opset 22', () => tiny({ opset: 22 }), /^ONNX file: the file's opset is 22; ReLUscope reads opsets 9 to 21$/],
+    [
+      'no opset',
+      () => {
+        const model = onnxModel(tinySpec());
+        delete model.opsetImport;
+        return encodeOnnx(model);
+      },
+      /^ONNX file: the file's opset is missing; ReLUscope reads opsets 9 to 21$/,
+    ],
+    [
+      'no ReLU (an affine map)',
+      () => withNodes([gemm('input', 'w1', 'b1', 'h'), gemm('h', 'w2', 'b2', 'logits')]),
+      /^ONNX file: the network has no ReLU, LeakyReLU or MaxPool: it is affine, with one region$/,
+    ],
+    [
+      'an output not computed from the input',
+      () => tiny({ outputName: 'w2' }),
+      /^ONNX file: the graph's output "w2" is not computed from its input$/,
+    ],
+    [
+      'a Conv kernel of 3 input channels on an image of 1',
+      () =>
+        encodeOnnx(
+          onnxModel({
+            ...imageSpec(),
+            initializers: (imageSpec().initializers ?? []).map((i) =>
+              i.name === 'k' ? { ...i, dims: [2, 3, 3, 3], values: new Float32Array(54).fill(0.5) } : i,
+            ),
+          }),
+        ),
+      /^ONNX file: node "c" \("Conv"\): a kernel \[2, 3, 3, 3\] in 1 groups does not fit 1 input channels$/,
+    ],
+    [
+      'a Conv of 3 output channels in 2 groups',
+      () =>
+        image([node('Conv', ['r', 'k3'], ['c2'], [attribute.int('group', 2)])], 'c2', [
+          { name: 'k3', dims: [3, 1, 1, 1], values: [1, 1, 1] },
+        ]),
+      /^ONNX file: node "c2" \("Conv"\): a kernel \[3, 1, 1, 1\] in 2 groups does not fit 2 input channels$/,
+    ],
+    [
+      'a Conv on a row, not an image',
+      () =>
+        withNodes([node('Conv', ['input', 'w1'], ['h']), node('Relu', ['h'], ['r']), gemm('r', 'w2', 'b2', 'logits')]),
+      /^ONNX file: node "h" \("Conv"\) needs an image \[1, C, H, W\], its input is \[1, 4\]$/,
+    ],
+    [
+      'a Gemm whose weight does not take the inputs',
+      () => withInitializer('w1', { dims: [3, 5], values: new Float32Array(15) }),
+      /^ONNX file: node "fc1" \("Gemm"\): the weight \[3, 5\] does not take the 4 inputs$/,
+    ],
+    [
+      'a Gemm on an image (not flattened)',
+      () => image([node('Gemm', ['r', 'w'], ['g'], [attribute.int('transB', 1)])], 'g'),
+      /^ONNX file: node "g" \("Gemm"\): its input \[1, 2, 4, 4\] must be a row \[1, 32\] \(flatten it first\)$/,
+    ],
+    [
+      'a Reshape to an impossible shape',
+      () =>
+        image([node('Reshape', ['r', 'shape'], ['bad'])], 'bad', [
+          { name: 'shape', dims: [2], values: [1, 31], type: 'int64' },
+        ]),
+      /^ONNX file: node "bad" \("Reshape"\): cannot reshape \[1, 2, 4, 4\] to \[1, 31\]$/,
+    ],
+    [
+      'a Reshape that changes the batch',
+      () =>
+        image([node('Reshape', ['r', 'shape'], ['bad'])], 'bad', [
+          { name: 'shape', dims: [2], values: [2, -1], type: 'int64' },
+        ]),
+      /^ONNX file: node "bad" \("Reshape"\): the reshape changes the batch dimension \(\[2, 16\]\)$/,
+    ],
+    [
+      'a MaxPool with ceil_mode 1',
+      () =>
+        image(
+          [
+            node(
+              'MaxPool',
+              ['r'],
+              ['p'],
+              [
+                attribute.ints('kernel_shape', [3, 3]),
+                attribute.ints('strides', [2, 2]),
+                attribute.int('ceil_mode', 1),
+              ],
+            ),
+          ],
+          'p',
+        ),
+      /^ONNX file: node "p" \("MaxPool"\): ceil_mode is not read \(use ceil_mode=False\)$/,
+    ],
+    [
+      'a MaxPool with auto_pad SAME_UPPER',
+      () =>
+        image(
+          [
+            node(
+              'MaxPool',
+              ['r'],
+              ['p'],
+              [attribute.ints('kernel_shape', [2, 2]), attribute.string('auto_pad', 'SAME_UPPER')],
+            ),
+          ],
+          'p',
+        ),
+      /^ONNX file: node "p" \("MaxPool"\): auto_pad SAME_UPPER is not read; export with explicit pads$/,
+    ],
+    [
+      'a MaxPool whose indices are read',
+      () => image([node('MaxPool', ['r'], ['p', 'i'], [attribute.ints('kernel_shape', [2, 2])])], 'p'),
+      /^ONNX file: node "p" \("MaxPool"\): its indices output is not read$/,
+    ],
+    [
+      'a BatchNormalization in training mode',
+      () =>
+        image(
+          [node('BatchNormalization', ['r', 'g', 'beta', 'mean', 'var'], ['bn'], [attribute.int('training_mode', 1)])],
+          'bn',
+          ['g', 'beta', 'mean', 'var'].map((name) => ({ name, dims: [2], values: [1, 1] })),
+        ),
+      /^ONNX file: node "bn" \("BatchNormalization"\) is in training mode: export the model after model\.eval\(\)$/,
+    ],
+    [
+      'a BatchNormalization of a negative variance',
+      () =>
+        image([node('BatchNormalization', ['r', 'g', 'beta', 'mean', 'var'], ['bn'])], 'bn', [
+          ...['g', 'beta', 'mean'].map((name) => ({ name, dims: [2], values: [1, 1] })),
+          { name: 'var', dims: [2], values: [1, -1] },
+        ]),
+      /^ONNX file: node "bn" \("BatchNormalization"\): channel 1's variance \+ epsilon is not positive$/,
+    ],
+    [
+      'an Add of tensors of two shapes',
+      () =>
+        image([node('Conv', ['r', 'k3'], ['c3']), node('Add', ['r', 'c3'], ['sum'], [], 'residual')], 'sum', [
+          { name: 'k3', dims: [3, 2, 1, 1], values: [1, 0, 0, 1, 1, 1] },
+        ]),
+      /^ONNX file: node "residual" \("Add"\): adds tensors of shapes \[1, 2, 4, 4\] and \[1, 3, 4, 4\]; only equal shapes are added$/,
+    ],
+    [
+      'a Pad that is not constant',
+      () =>
+        image([node('Pad', ['r', 'pads'], ['p'], [attribute.string('mode', 'reflect')])], 'p', [
+          { name: 'pads', dims: [8], values: [0, 0, 1, 1, 0, 0, 1, 1], type: 'int64' },
+        ]),
+      /^ONNX file: node "p" \("Pad"\): only constant padding is read \(mode "reflect"\)$/,
+    ],
+    [
+      'a LeakyRelu of alpha 2',
+      () =>
+        withNodes([
+          gemm('input', 'w1', 'b1', 'h'),
+          node('LeakyRelu', ['h'], ['r'], [attribute.float('alpha', 2)], 'act'),
+          gemm('r', 'w2', 'b2', 'logits'),
+        ]),
+      /^ONNX file: node "act" \("LeakyRelu"\): alpha 2 is not in \[0, 1\): the function is not a leaky ReLU ReLUscope draws$/,
+    ],
+    [
+      'constants folded at load beyond the limit (a small file of ConstantOfShape nodes)',
+      () =>
+        withNodes([
+          node('Constant', [], ['n'], [attribute.tensor('value', { dims: [1], values: [2 ** 24], type: 'int64' })]),
+          ...Array.from({ length: 12 }, (_, k) => node('ConstantOfShape', ['n'], [`zeros${k}`])),
+          ...tinySpec().nodes,
+        ]),
+      new RegExp(
+        `^ONNX file: node "zeros7" \\("ConstantOfShape"\\): the constants made at load exceed ${kOnnxLimits.foldedElements} elements$`,
+      ),
+    ],
+  ];
+
+  it.each(cases)('%s', (_, make, message) => {
+    expect(refusal(make())).toMatch(message);
+  });
+
+  it('a list of the file quoted in a message (a Reshape to the 62,720 values of a weight) is cut', () => {
+    const model = decodeOnnx(cnn);
+    const reshape = model.graph?.node?.find((n) => n.opType === 'Reshape' && n.input.length === 2);
+    if (!reshape) throw new Error('no Reshape');
+    reshape.input[1] = 'fc.weight';
+    const message = refusal(encodeOnnx(model));
+    expect(message).toMatch(/^ONNX file: node ".*" \("Reshape"\): cannot reshape \[.*…\(\d+ more characters\)….*\]$/);
+    expect(message.length).toBeLessThan(700);
+  });
+
+  it('a file named .onnx that holds JSON: the message says so', () => {
+    const json = new TextEncoder().encode('{"format": "relu-mlp", "version": 1, "inputDim": 2, "hidden": []}');
+    expect(refusal(json, 'x.onnx')).toMatch(
+      /^the name \(\.onnx\) says an? ONNX file, but the content is text, read as relu-mlp JSON: "hidden" must be a non-empty array of layers$/,
+    );
+    expect(refusal(json, 'x.json')).toBe('"hidden" must be a non-empty array of layers');
+  });
+
+  it('a graph of more nodes than kOnnxLimits.nodes is refused before it is lowered', () => {
+    expect(kOnnxLimits.nodes).toBeGreaterThan(1000);
+    const nodes = Array.from({ length: kOnnxLimits.nodes + 1 }, (_, k) => node('Identity', ['input'], [`i${k}`]));
+    expect(refusal(withNodes(nodes))).toBe(
+      `ONNX file: the graph has ${kOnnxLimits.nodes + 1} nodes; at most ${kOnnxLimits.nodes} are read`,
+    );
+  });
+});
+
+describe('what the reader folds and lowers, checked by hand', () => {
+  it('AveragePool with count_include_pad 1 divides by the whole window, 0 by the pixels inside', () => {
+    // [1, 1, 2, 2] -> Relu -> AveragePool(2, stride 1, pads 1) -> 3 x 3; the corners hold one pixel of four.
+    const pool = (count: number) =>
+      encodeOnnx(
+        onnxModel({
+          inputShape: [1, 1, 2, 2],
+          nodes: [
+            node('Relu', ['input'], ['r']),
+            node(
+              'AveragePool',
+              ['r'],
+              ['p'],
+              [
+                attribute.ints('kernel_shape', [2, 2]),
+                attribute.ints('pads', [1, 1, 1, 1]),
+                attribute.int('count_include_pad', count),
+              ],
+            ),
+            node('Flatten', ['p'], ['logits']),
+          ],
+        }),
+      );
+    const x = [1, 2, 3, 4];
+    expect(predictGraph(readGraph(pool(1)), x).outputs).toEqual([0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1]);
+    expect(predictGraph(readGraph(pool(0)), x).outputs).toEqual([1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]);
+  });
+
+  it("MatMul + Add where the dense output is read twice keeps the Add a separate 'bias'", () => {
+    const bytes = tiny({
+      initializers: [
+        { name: 'w', dims: [4, 2], values: [1, 0, 0, 1, 1, 0, 0, 1] },
+        { name: 'b', dims: [2], values: [0.5, -0.5] },
+      ],
+      nodes: [
+        node('MatMul', ['input', 'w'], ['m']),
+        node('Add', ['m', 'b'], ['mb']),
+        node('Add', ['mb', 'm'], ['s']),
+        node('Relu', ['s'], ['logits']),
+      ],
+    });
+    const graph = readGraph(bytes);
+    expect(graph.ops.map((op) => op.kind)).toEqual(['dense', 'bias', 'add', 'relu']);
+    // relu(2 (x W) + b): x W = [1 + 3, 2 + 4]
+    expect(predictGraph(graph, [1, 2, 3, 4]).outputs).toEqual([8.5, 11.5]);
+  });
+
+  it('a Transpose of rank 11 (shape arithmetic) is folded', () => {
+    const bytes = withRank11();
+    expect(readMlp(bytes).hidden).toHaveLength(1);
+  });
+});
+
+function withRank11(): Uint8Array {
+  const dims = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2];
+  return tiny({
+    nodes: [
+      node('Constant', [], ['c'], [attribute.tensor('value', { dims, values: [1, 2] })]),
+      node('Transpose', ['c'], ['t'], [attribute.ints('perm', [10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0])]),
+      ...tinySpec().nodes,
+    ],
+  });
+}
+
+describe('a PyTorch state_dict of a convolution', () => {
+  it('is refused with a message that says to export the model to ONNX', () => {
+    const tensors = new Map([
+      ['conv.weight', { shape: [4, 1, 3, 3], data: new Float64Array(36).fill(0.5) }],
+      ['conv.bias', { shape: [4], data: new Float64Array(4) }],
+      ['fc.weight', { shape: [10, 2704], data: new Float64Array(27_040) }],
+      ['fc.bias', { shape: [10], data: new Float64Array(10) }],
+    ]);
+    const message = refusal(torchFileOf(tensors), 'cnn.pt');
+    expect(message).toBe(
+      'PyTorch file: "conv.weight" has shape [4, 1, 3, 3]; expected [out, in] (a convolution: only Linear layers are read from a state_dict; export the model to ONNX instead, with the shape of its input: torch.onnx.export(model.eval(), torch.zeros(1, 1, 28, 28), "model.onnx"))',
+    );
+  });
+});

@@ -59,7 +59,10 @@ export function netFromTensors(
     const bias = tensors.get(`${prefix}.bias`);
     if (!weight) throw new NetTensorsError(`${quoted(`${prefix}.bias`, 80)} has no ${quoted(`${prefix}.weight`, 80)}`);
     if (weight.shape.length !== 2) {
-      const kind = weight.shape.length === 4 ? ' (a convolution: only Linear layers are read)' : '';
+      const kind =
+        weight.shape.length === 4
+          ? ' (a convolution: only Linear layers are read from a state_dict; export the model to ONNX instead, with the shape of its input: torch.onnx.export(model.eval(), torch.zeros(1, 1, 28, 28), "model.onnx"))'
+          : '';
       throw new NetTensorsError(
         `${quoted(`${prefix}.weight`, 80)} has shape [${weight.shape.join(', ')}]; expected [out, in]${kind}`,
       );

@@ -16,7 +16,9 @@ import { kDataType, modelProto } from './onnxSchema.ts';
 export class OnnxError extends Error {}
 
 function fail(message: string): never {
-  throw new OnnxError(message);
+  // Lists from the file (dims, pads, a Reshape's shape) may be long: a long message keeps its start and its end.
+  const cut = message.length > 600 ? `${message.slice(0, 360)}…(${message.length - 600} more characters)…` : null;
+  throw new OnnxError(cut ? `${cut}${message.slice(-240)}` : message);
 }
 
 /** What an ONNX file may hold, besides the limits of every net (kNetLimits). */
@@ -26,6 +28,8 @@ export const kOnnxLimits = {
   tensorElements: 2 ** 24,
   /** Piecewise-linear units (relu elements and pooling windows) of the whole graph. */
   units: 2 ** 22,
+  /** Elements allocated at load besides the initializers (folded constants, dense weights, biases) together. */
+  foldedElements: 2 ** 27,
   opsetMin: 9,
   opsetMax: 21,
 } as const;
@@ -237,6 +241,7 @@ class Lowering {
   /** How many node inputs (and graph outputs) name each value. */
   private readonly readers = new Map<string, number>();
   private weights = 0;
+  private folded = 0;
   private node: NodeMessage = {};
 
   constructor(
@@ -294,11 +299,37 @@ class Lowering {
     if (!this.ops.some((op) => op.kind === 'relu' || op.kind === 'leakyRelu' || op.kind === 'maxPool')) {
       fail('the network has no ReLU, LeakyReLU or MaxPool: it is affine, with one region');
     }
+    // Attributes (Gemm's alpha, value_float, a Pad's value) and sums of float64 weights can still be infinite or NaN.
+    for (const op of this.ops) {
+      const numbers =
+        op.kind === 'dense'
+          ? [op.layer.weight, op.layer.bias]
+          : op.kind === 'conv'
+            ? [op.kernel, op.bias]
+            : op.kind === 'scale'
+              ? [op.scale, op.shift]
+              : op.kind === 'bias'
+                ? [op.constant]
+                : op.kind === 'pad'
+                  ? [Float64Array.of(op.value)]
+                  : [];
+      for (const a of numbers) {
+        const bad = a.find((v) => !Number.isFinite(v));
+        if (bad !== undefined) fail(`node ${quoted(op.name, 60)} has a weight that is ${bad}, not a finite number`);
+      }
+    }
     return graph;
   }
 
   private where(): string {
     return describeNode(this.node);
+  }
+
+  /** Counts `elements` about to be allocated: a small file must not make the reader allocate without bound. */
+  private charge(elements: number): void {
+    this.folded += elements;
+    if (this.folded > kOnnxLimits.foldedElements)
+      fail(`${this.where()}: the constants made at load exceed ${kOnnxLimits.foldedElements} elements`);
   }
 
   private input(k: number): Value {
@@ -492,7 +523,9 @@ class Lowering {
     const a = this.node.attribute?.[0];
     if (!a) fail(`${this.where()} has no value`);
     if (a.name === 'value' && a.t) {
-      this.define({ const: true, ...readTensor(a.t, this.where()) });
+      const tensor = readTensor(a.t, this.where());
+      this.charge(tensor.data.length);
+      this.define({ const: true, ...tensor });
       return;
     }
     if (a.name === 'value_float') {
@@ -505,6 +538,7 @@ class Lowering {
     }
     if (a.name === 'value_ints' || a.name === 'value_floats') {
       const list = (a.name === 'value_ints' ? a.ints : a.floats) ?? [];
+      this.charge(list.length);
       this.define({ const: true, dims: [list.length], data: Float64Array.from(list, (v) => Number(String(v))) });
       return;
     }
@@ -517,7 +551,10 @@ class Lowering {
     const count = elementCount(dims, this.where());
     const t = attr(this.node, 'value')?.t;
     const value = t ? (readTensor(t, this.where()).data[0] ?? 0) : 0;
-    this.define({ const: true, dims, data: new Float64Array(count).fill(value) });
+    this.charge(count);
+    const data = new Float64Array(count);
+    if (value !== 0) data.fill(value);
+    this.define({ const: true, dims, data });
   }
 
   /** Slice of a constant (shape arithmetic only): starts, ends, axes, steps as inputs (opset >= 10) or attributes. */
@@ -551,7 +588,9 @@ class Lowering {
     });
     const inStrides = stridesOf(v.dims);
     const outStrides = stridesOf(count);
-    const data = new Float64Array(elementCount(count, this.where()));
+    const elements = elementCount(count, this.where());
+    this.charge(elements);
+    const data = new Float64Array(elements);
     for (let k = 0; k < data.length; k++) {
       let index = 0;
       count.forEach((_, d) => {
@@ -567,11 +606,12 @@ class Lowering {
     const v = this.constInput(0, 'data of a Transpose (only shape arithmetic is folded)');
     const rank = v.dims.length;
     const perm = intsAttr(this.node, 'perm') ?? v.dims.map((_, i) => rank - 1 - i);
-    if (perm.length !== rank || [...perm].sort().some((p, i) => p !== i))
+    if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
       fail(`${this.where()}: perm [${perm.join(', ')}] is not a permutation`);
     const dims = perm.map((p) => v.dims[p] ?? 1);
     const inStrides = stridesOf(v.dims);
     const outStrides = stridesOf(dims);
+    this.charge(v.data.length);
     const data = new Float64Array(v.data.length);
     for (let k = 0; k < data.length; k++) {
       let index = 0;
@@ -591,6 +631,7 @@ class Lowering {
     if (small.data.length !== 1 && small.data.length !== big.data.length)
       fail(`${this.where()}: constants of shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] are not folded`);
     const at = (c: Extract<Value, { const: true }>, k: number): number => c.data[c.data.length === 1 ? 0 : k] ?? 0;
+    this.charge(big.data.length);
     const data = big.data.map((_, k) => {
       const [x, y] = [at(a, k), at(b, k)];
       return op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : y === 0 ? Number.NaN : x / y;
@@ -611,6 +652,7 @@ class Lowering {
     if (intAttr(this.node, 'axis', 0) !== 0 || data.dims.length !== 1)
       fail(`${this.where()}: only gathers from a 1-D constant are read`);
     const n = data.data.length;
+    this.charge(indices.data.length);
     const out = indices.data.map((i) => {
       const k = i < 0 ? i + n : i;
       if (!(k >= 0 && k < n)) fail(`${this.where()}: index ${i} is out of range`);
@@ -646,6 +688,7 @@ class Lowering {
     if (inputs.every((v) => v.const)) {
       const consts = inputs as Extract<Value, { const: true }>[];
       if (consts.some((c) => c.dims.length !== 1)) fail(`${this.where()}: only 1-D constants are concatenated at load`);
+      this.charge(consts.reduce((s, c) => s + c.data.length, 0));
       const data = Float64Array.from(consts.flatMap((c) => Array.from(c.data)));
       this.define({ const: true, dims: [data.length], data });
       return;
@@ -712,6 +755,7 @@ class Lowering {
     if (inDim !== k) fail(`${this.where()}: the weight [${b.dims.join(', ')}] does not take the ${k} inputs`);
     const alpha = gemm ? (attr(this.node, 'alpha')?.f ?? 1) : 1;
     const beta = gemm ? (attr(this.node, 'beta')?.f ?? 1) : 1;
+    this.charge(outDim * inDim + outDim);
     const weight = new Float64Array(outDim * inDim);
     for (let n = 0; n < outDim; n++) {
       for (let i = 0; i < inDim; i++)
@@ -781,6 +825,7 @@ class Lowering {
       fail(`${this.where()}: a constant of shape [${c.dims.join(', ')}] does not broadcast to [${shape.join(', ')}]`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
+    this.charge(size);
     const out = new Float64Array(size);
     for (let k = 0; k < size; k++) {
       let rest = k;
@@ -815,6 +860,7 @@ class Lowering {
     const outShape = this.outShape(co, inShape, window);
     const b = this.optionalInput(2);
     if (b && (!b.const || b.data.length !== co)) fail(`${this.where()}: the bias must be a constant of ${co} values`);
+    if (!b) this.charge(co);
     const bias = b?.const ? b.data : new Float64Array(co);
     const size = outShape[0] * outShape[1] * outShape[2];
     const op: Op = {
@@ -844,6 +890,7 @@ class Lowering {
     if ([scale, shift, mean, variance].some((p) => p?.data.length !== c))
       fail(`${this.where()}: its parameters do not have ${c} channels`);
     const eps = attr(this.node, 'epsilon')?.f ?? 1e-5;
+    this.charge(2 * c);
     const s = new Float64Array(c);
     const t = new Float64Array(c);
     for (let k = 0; k < c; k++) {
