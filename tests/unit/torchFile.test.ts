@@ -195,7 +195,9 @@ describe('PyTorch files written here', () => {
 
   it('a tensor name with terminal escapes is escaped in the message', () => {
     const bytes = encodeSafetensors(new Map([['x\u001b[2J', { shape: [1], data: Float64Array.of(1) }]]), 'F64');
-    expect(error(bytes)).toMatch(/^safetensors file: tensor "x\\x1b\[2J" is not a Linear layer's weight or bias$/);
+    expect(error(bytes)).toMatch(
+      /^safetensors file: tensor "x\\x1b\[2J" is not a Linear layer's weight or bias \(a net of other layers: export it to ONNX, torch\.onnx\.export\)$/,
+    );
   });
 
   it('formats are told apart by their first bytes, JSON text whatever its leading spaces', () => {

@@ -140,8 +140,9 @@ function misnamed(name: string, bytes: Uint8Array, format: BinaryNetFormat | nul
   const expected = kNamedFormats[extension];
   const found = format === null ? null : kBinaryFormatNames[format];
   if (!expected || found === expected) return null;
-  const said = `the name (.${extension}) says a ${expected}, but the content is`;
-  if (found !== null) return `${said} a ${found}: ${error.replace(`${found}: `, '')}`;
+  const article = (format: string): string => (/^[aeiouAEIOU]/.test(format) ? 'an' : 'a');
+  const said = `the name (.${extension}) says ${article(expected)} ${expected}, but the content is`;
+  if (found !== null) return `${said} ${article(found)} ${found}: ${error.replace(`${found}: `, '')}`;
   if (!bytes.subarray(0, 4096).includes(0)) return `${said} text, read as relu-mlp JSON: ${error}`;
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `${said} binary data of no format read here (its first bytes: ${head})`;

@@ -47,7 +47,11 @@ export function netFromTensors(
   const named = new Set<string>();
   for (const key of tensors.keys()) {
     const match = /^(.*)\.(weight|bias)$/.exec(key);
-    if (!match) throw new NetTensorsError(`tensor ${quoted(key, 80)} is not a Linear layer's weight or bias`);
+    if (!match) {
+      throw new NetTensorsError(
+        `tensor ${quoted(key, 80)} is not a Linear layer's weight or bias (a net of other layers: export it to ONNX, torch.onnx.export)`,
+      );
+    }
     named.add(match[1] ?? '');
   }
   const prefixes = [...named];

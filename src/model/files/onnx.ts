@@ -392,7 +392,7 @@ class Lowering {
   /** kernel_shape, strides, pads, dilations of a 2-D window; auto_pad NOTSET or VALID. */
   private window(kernel: [number, number] | null): Window2d {
     const k = intsAttr(this.node, 'kernel_shape') ?? kernel;
-    if (!k || k.length !== 2) fail(`${this.where()}: only 2-D windows are read (kernel_shape of 2 numbers)`);
+    if (k?.length !== 2) fail(`${this.where()}: only 2-D windows are read (kernel_shape of 2 numbers)`);
     const autoPad = new TextDecoder().decode(attr(this.node, 'auto_pad')?.s ?? new Uint8Array());
     if (autoPad !== '' && autoPad !== 'NOTSET' && autoPad !== 'VALID') {
       fail(`${this.where()}: auto_pad ${autoPad} is not read; export with explicit pads`);
