@@ -2,11 +2,13 @@
  * Data the app fetches when a net first needs it: the MNIST digits of a plane, the bundled MNIST model. Code that
  * needs data not loaded yet throws NeedsData; the app loads it and tries again (src/app/app.ts).
  */
+import cnnUrl from '../../models/mnist-cnn.onnx?url';
 import modelUrl from '../../models/mnist-mlp-64x64x64.safetensors?url';
-import { netFromSafetensors } from '../model/files/netTensors.ts';
+import resnetUrl from '../../models/mnist-resnet.onnx?url';
+import { parseNetBytes } from '../model/files/netFile.ts';
+import type { Network } from '../model/graph/graph.ts';
 import { NeedsDigits } from '../model/mnist.ts';
-import type { Net } from '../model/net.ts';
-import { kBundledNets, NetError } from '../model/netSource.ts';
+import { type kBundledNets, NetError } from '../model/netSource.ts';
 import { loadDigits } from './mnistData.ts';
 
 export class NeedsData extends Error {
@@ -19,17 +21,23 @@ export class NeedsData extends Error {
   }
 }
 
-const kModelUrls: Record<string, string> = { [kBundledNets[0]]: modelUrl };
-const models = new Map<string, Net>();
+const kModelUrls: Record<(typeof kBundledNets)[number], string> = {
+  'mnist-mlp': modelUrl,
+  'mnist-cnn': cnnUrl,
+  'mnist-resnet': resnetUrl,
+};
+const models = new Map<string, Network>();
 
 async function loadModel(name: string): Promise<void> {
-  const response = await fetch(kModelUrls[name] ?? '');
+  const response = await fetch(kModelUrls[name as (typeof kBundledNets)[number]] ?? '');
   if (!response.ok) throw new NetError(`${name}: ${response.status} ${response.statusText}`);
-  models.set(name, netFromSafetensors(new Uint8Array(await response.arrayBuffer())));
+  const parsed = parseNetBytes(new Uint8Array(await response.arrayBuffer()), name);
+  if (!parsed.ok) throw new NetError(`${name}: ${parsed.error}`);
+  models.set(name, parsed.net);
 }
 
 /** A model shipped with ReLUscope (models/), fetched on first use. */
-export function bundledNet(name: string): Net {
+export function bundledNet(name: string): Network {
   const net = models.get(name);
   if (!net) throw new NeedsData(`loading the model ${name}`, () => loadModel(name));
   return net;

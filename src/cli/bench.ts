@@ -13,6 +13,7 @@ import { counted, formatDuration } from '../model/format.ts';
 import { mlpOnly, resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
 import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
+import { kGraphCases, measureGraphCases } from './graphBench.ts';
 import { startHarness, WebGpuUnavailableError } from './harness.ts';
 import { type InteractionCase, type InteractionRow, measureInteraction, startAppServer } from './interactionBench.ts';
 import { handleSignals } from './lifecycle.ts';
@@ -31,6 +32,10 @@ interface BenchCase {
 
 export interface BenchRow {
   widths: number[];
+  /** A bundled graph net (graphBench.ts) instead of a random MLP of `widths`. */
+  net?: string;
+  /** One evaluation per region that holds a pixel centre (graphBench.ts). */
+  floorEvalsPerPixel?: number;
   width: number;
   height: number;
   mode: Algorithm | 'numpy';
@@ -100,6 +105,7 @@ the fields and waiting for the GPU; a numpy baseline of the same per-pixel compu
     { name: 'smoke', help: 'tiny cases, to check that the benchmark runs', group: 'cases' },
     { name: 'gpu', help: "use the machine's GPU (default: SwiftShader)", group: 'cases' },
     { name: 'no-baseline', help: 'skip the numpy baseline', group: 'cases' },
+    { name: 'no-graphs', help: 'skip the network graphs (the bundled MNIST CNN and residual net)', group: 'cases' },
     { name: 'no-interaction', help: 'skip the interaction rows (the app at 1280x800)', group: 'cases' },
     { name: 'no-training', help: 'skip the training rows (steps/s of the CPU trainer)', group: 'cases' },
     { name: 'json', help: 'an array of rows instead of the table', group: 'output' },
@@ -168,11 +174,12 @@ function table(rows: readonly BenchRow[]): string {
     'ms/frame',
     'frames',
     'evals/px',
+    'floor',
     'colour only ms',
     'note',
   ];
   const lines = rows.map((r) => [
-    widthsLabel(r.widths),
+    r.net ?? widthsLabel(r.widths),
     `${r.width}x${r.height}`,
     String(r.span),
     String(r.layers),
@@ -180,6 +187,7 @@ function table(rows: readonly BenchRow[]): string {
     r.msPerFrame.toFixed(1),
     String(r.frames),
     r.fullEvalsPerPixel.toFixed(4),
+    r.floorEvalsPerPixel === undefined ? '' : r.floorEvalsPerPixel.toFixed(4),
     r.colourMs === undefined ? '' : r.colourMs.toFixed(1),
     r.measuredPixels ? `timed on ${r.measuredPixels} px, scaled` : '',
   ]);
@@ -335,6 +343,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stderr.write(`${table([baseline]).split('\n')[2]}\n`);
         }
       }
+    }
+    if (!values.smoke && !values['no-graphs']) {
+      const report = (row: BenchRow): void => {
+        process.stderr.write(`${table([row]).split('\n')[2]}\n`);
+      };
+      rows.push(...(await measureGraphCases(shooter, kGraphCases, { frames, maxSeconds, gpu, only }, report)));
     }
     if (!values['no-interaction']) {
       // As a user meets the app: npm start's server, freshly started; each case in a fresh browser profile.

@@ -6,7 +6,14 @@
  * spoils the last complete fields, and a half-done one can be shown (its coarsest pixels stand in for the rest).
  */
 import { type BalancedNet, balanceNet, scaleByPowerOfTwo } from '../model/balance.ts';
-import { type Graph, graphOutputCount, isGraph, type Network, neuronTotal, opMacs } from '../model/graph/graph.ts';
+import {
+  type Graph,
+  graphEvaluationMacs,
+  graphOutputCount,
+  isGraph,
+  type Network,
+  neuronTotal,
+} from '../model/graph/graph.ts';
 import type { Net } from '../model/net.ts';
 import { neuronCount, outputCount } from '../model/net.ts';
 import { type ImageSize, pixelSize, type View } from '../model/view.ts';
@@ -40,11 +47,6 @@ export type { Computation, FieldsData, JobProgress };
 
 /** Stands for the MLP of a computation that draws a graph (never read then). */
 const kNoNet: Net = { inputDim: 2, hidden: [], output: null };
-
-/** Multiply-adds of one evaluation of a graph with tangents: the unit of the cost estimates. */
-export function graphEvaluationMacs(graph: Graph): number {
-  return graph.ops.reduce((sum, op) => sum + 3 * opMacs(graph, op), 0);
-}
 
 /** Where the fields come from: the view, and where the rendered pixels sit in the image the view spans. */
 export interface FieldsSettings {

@@ -27,9 +27,16 @@ export type NetSource =
   | { readonly kind: 'file'; readonly name: string; readonly bytes: Uint8Array };
 
 /** Nets shipped with ReLUscope (models/): `net=mnist-mlp`, `--preset mnist-mlp`. */
-export const kBundledNets = ['mnist-mlp'] as const;
-/** The file of a bundled net, relative to the repository's root. */
-export const kBundledFiles: Record<string, string> = { 'mnist-mlp': 'models/mnist-mlp-64x64x64.safetensors' };
+export const kBundledNets = ['mnist-mlp', 'mnist-cnn', 'mnist-resnet'] as const;
+/**
+ * The file of a bundled net, relative to the repository's root: an MLP (safetensors), and a CNN and a small residual
+ * net (ONNX, written by torch.onnx.export; tests/fixtures/onnx/make_fixtures.py trained them on the mnist digits).
+ */
+export const kBundledFiles: Record<string, string> = {
+  'mnist-mlp': 'models/mnist-mlp-64x64x64.safetensors',
+  'mnist-cnn': 'models/mnist-cnn.onnx',
+  'mnist-resnet': 'models/mnist-resnet.onnx',
+};
 
 /** What names a net in the settings (src/settings/settings.ts): a built-in's name or a stored net's id, else widths etc. */
 export interface NetSettings {

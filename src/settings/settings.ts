@@ -174,10 +174,12 @@ export const kSettingsTable: { readonly [K in keyof Settings]: Property<Settings
     parse: parseNetName,
     format: String,
     flag: 'preset',
-    value: 'sawtooth:K[:EPS[:SEED]]|mnist-mlp',
+    value: 'sawtooth:K[:EPS[:SEED]]|mnist-mlp|mnist-cnn|mnist-resnet',
     help:
       "a built-in net: Telgarsky's sawtooth of depth K, optionally perturbed by EPS * N(0, 1) with SEED; or " +
-      'mnist-mlp, a PyTorch 784-64-64-64-10 MLP trained on MNIST (seen through a plane)',
+      'mnist-mlp, a PyTorch 784-64-64-64-10 MLP trained on MNIST; mnist-cnn, a CNN (conv, pad, grouped dilated ' +
+      'conv; ONNX); mnist-resnet, a small residual net (leaky ReLU, batch norm, global average pool; ONNX); all ' +
+      'seen through a plane of MNIST images',
   },
   segment: {
     parse: parseSegment,

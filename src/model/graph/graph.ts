@@ -305,3 +305,8 @@ export function outputsOf(network: Network): number {
 export function stageWidths(network: Network): number[] {
   return isGraph(network) ? stagesOf(network).map((s) => s.op.size) : network.hidden.map((l) => l.outDim);
 }
+
+/** Multiply-adds of one evaluation of a graph with two tangents: the unit of the GPU's cost estimates. */
+export function graphEvaluationMacs(graph: Graph): number {
+  return graph.ops.reduce((sum, op) => sum + 3 * opMacs(graph, op), 0);
+}
