@@ -78,6 +78,7 @@ const kInteractionCases: InteractionCase[] = [
   { name: '3x64', hash: `${kNet64}&${kDeep}`, width: 1280, height: 800 },
   { name: '4x1024', hash: `${kNet1024}&span=4`, width: 1280, height: 800 },
   { name: '4x1024', hash: `${kNet1024}&${kDeep}`, width: 1280, height: 800 },
+  { name: 'MNIST CNN (ONNX)', hash: 'net=mnist-cnn', width: 1280, height: 800 },
 ];
 const kSmokeInteraction: InteractionCase[] = [
   { name: '8,8', hash: 'widths=8,8&sigmaB=0.5&seed=1&span=4', width: 320, height: 240 },
