@@ -12,6 +12,7 @@ import type { Algorithm } from '../gpu/layout.ts';
 import { counted, formatDuration } from '../model/format.ts';
 import { mlpOnly, resolveNet } from '../model/netSource.ts';
 import { escaped } from '../model/quote.ts';
+import type { BenchRow } from './benchRow.ts';
 import { type Command, integerFlag, numberFlag, runCommand, textFlag, UsageError, type Values } from './commandLine.ts';
 import { kGraphCases, measureGraphCases } from './graphBench.ts';
 import { startHarness, WebGpuUnavailableError } from './harness.ts';
@@ -28,26 +29,6 @@ interface BenchCase {
   readonly layers?: number;
   /** Only with --all (long on a machine without a GPU). */
   readonly extra?: boolean;
-}
-
-export interface BenchRow {
-  widths: number[];
-  /** A bundled graph net (graphBench.ts) instead of a random MLP of `widths`. */
-  net?: string;
-  /** One evaluation per region that holds a pixel centre (graphBench.ts). */
-  floorEvalsPerPixel?: number;
-  width: number;
-  height: number;
-  mode: Algorithm | 'numpy';
-  msPerFrame: number;
-  fullEvalsPerPixel: number;
-  span: number;
-  layers: number;
-  frames: number;
-  /** Milliseconds of a frame that only recolours (the fields unchanged). */
-  colourMs?: number;
-  /** Set when the frame was timed on a centre crop of this many pixels and scaled (brute force is linear in pixels). */
-  measuredPixels?: number;
 }
 
 const kCentre = { cx: 0.3, cy: 0.2 };

@@ -10,7 +10,7 @@ import { type NetSource, resolveNet } from '../model/netSource.ts';
 import { seeNetworkThrough, viewOfMarks } from '../model/plane.ts';
 import type { View } from '../model/view.ts';
 import { kDefaultSettings } from '../settings/settings.ts';
-import type { BenchRow } from './bench.ts';
+import type { BenchRow } from './benchRow.ts';
 import { nodeDigits } from './mnistFiles.ts';
 import { netSource } from './netChoice.ts';
 import type { Shooter } from './shooter.ts';

@@ -1,6 +1,6 @@
 /** `npm run bench` runs and prints rows of the documented shape (its numbers are not asserted: no timed tests). */
 import { describe, expect, it } from 'vitest';
-import type { BenchRow } from '../../src/cli/bench.ts';
+import type { BenchRow } from '../../src/cli/benchRow.ts';
 import type { InteractionRow } from '../../src/cli/interactionBench.ts';
 import type { TrainingRow } from '../../src/cli/trainingBench.ts';
 import { runCli } from '../support/cli.ts';
