@@ -7,7 +7,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enumerateNetworkRegions } from '../../src/analysis/graphRegions.ts';
 import { type Harness, startHarness } from '../../src/cli/harness.ts';
+import { nodeDigits } from '../../src/cli/mnistFiles.ts';
+import { graphFromOnnx } from '../../src/model/files/onnx.ts';
+import { seeNetworkThrough } from '../../src/model/plane.ts';
 import { appErrors, openApp, pixelStats, urlHash, waitIdle } from '../support/appPage.ts';
 import { controlCharacters } from '../support/cli.ts';
 
@@ -52,6 +56,24 @@ describe('an ONNX network in the app', () => {
     await waitIdle(page);
     expect(await urlHash(page)).toBe(hash);
     expect((await pixelStats(page)).digest).toBe(stats.digest);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the bundled CNN zoomed on an image: the worker counts its regions as the Node enumeration does', async () => {
+    const { page, consoleErrors } = await openApp(harness, '#net=mnist-cnn&cx=0&cy=0&span=0.06');
+    expect(await appErrors(page)).toEqual([]);
+    const result = (await page.evaluate('window.reluscope.analysis.analyzeView()')) as {
+      exact: { regions: number; boundaryLength: number };
+      pixelPatterns: number;
+    };
+    const sliced = seeNetworkThrough(graphFromOnnx(readFileSync('models/mnist-cnn.onnx')), '', nodeDigits);
+    // The canvas is 240 x 180: the view spans 0.06 x 0.045.
+    const exact = enumerateNetworkRegions(sliced.net, { x0: -0.03, y0: -0.0225, x1: 0.03, y1: 0.0225 });
+    expect(result.exact.regions).toBe(exact.regions);
+    expect(result.exact.boundaryLength).toBeCloseTo(exact.boundaryLength, 9);
+    expect(result.pixelPatterns).toBeLessThanOrEqual(result.exact.regions);
+    expect(result.pixelPatterns).toBeGreaterThan(result.exact.regions / 2);
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
