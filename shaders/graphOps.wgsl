@@ -74,15 +74,20 @@ fn opConv(n: u32, p: u32, uv: vec2<f32>) -> vec3<f32> {
   let ox = n % op.ow;
   let cig = op.c / op.groups;
   let g = o / (op.oc / op.groups);
+  // The window's rows and columns inside the image, once for all channels (the rest is padding: zero).
+  let y0 = i32(oy * op.sh) - i32(op.pt);
+  let x0 = i32(ox * op.sw) - i32(op.pl);
+  let iFirst = u32(clamp((-y0 + i32(op.dh) - 1) / i32(op.dh), 0, i32(op.kh)));
+  let iEnd = u32(clamp((i32(op.h) - y0 + i32(op.dh) - 1) / i32(op.dh), 0, i32(op.kh)));
+  let jFirst = u32(clamp((-x0 + i32(op.dw) - 1) / i32(op.dw), 0, i32(op.kw)));
+  let jEnd = u32(clamp((i32(op.w) - x0 + i32(op.dw) - 1) / i32(op.dw), 0, i32(op.kw)));
   for (var ci = 0u; ci < cig; ci++) {
     let inBase = (g * cig + ci) * op.h * op.w;
     let kBase = op.weights + (o * cig + ci) * op.kh * op.kw;
-    for (var i = 0u; i < op.kh; i++) {
-      for (var j = 0u; j < op.kw; j++) {
-        let k = windowIndex(oy, ox, i, j);
-        if (k >= 0) {
-          acc += weights[kBase + i * op.kw + j] * element(op.in0, inBase + u32(k), p, uv);
-        }
+    for (var i = iFirst; i < iEnd; i++) {
+      let row = inBase + u32(y0 + i32(i * op.dh)) * op.w;
+      for (var j = jFirst; j < jEnd; j++) {
+        acc += weights[kBase + i * op.kw + j] * element(op.in0, row + u32(x0 + i32(j * op.dw)), p, uv);
       }
     }
   }

@@ -11,7 +11,17 @@ export interface RandomGraphSpec {
   /** The image the plane is mapped to: [C, H, W]. */
   readonly image?: ImageShape;
   /** Blocks, in order: conv, maxPool, avgPool, residual, leaky, pad, batchNorm, concat. */
-  readonly blocks?: readonly ('conv' | 'maxPool' | 'avgPool' | 'residual' | 'leaky' | 'pad' | 'batchNorm' | 'concat')[];
+  readonly blocks?: readonly (
+    | 'conv'
+    | 'odd'
+    | 'maxPool'
+    | 'avgPool'
+    | 'residual'
+    | 'leaky'
+    | 'pad'
+    | 'batchNorm'
+    | 'concat'
+  )[];
   /** Output units (default 3). */
   readonly outputs?: number;
   /** Channels of every convolution (default 3). */
@@ -19,6 +29,8 @@ export interface RandomGraphSpec {
 }
 
 const kWindow3: Window2d = { kh: 3, kw: 3, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] };
+/** A convolution window of every kind of asymmetry: 3 x 2, strides (2, 1), pads (1, 0, 2, 1), dilations (2, 1). */
+const kWindowOdd: Window2d = { kh: 3, kw: 2, strides: [2, 1], pads: [1, 0, 2, 1], dilations: [2, 1] };
 const kWindow2: Window2d = { kh: 2, kw: 2, strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1] };
 
 function gaussians(rng: Random, n: number, sigma: number): Float64Array {
@@ -73,8 +85,9 @@ export function randomGraph(spec: RandomGraphSpec): Graph {
     const name = `${block}${b}`;
     switch (block) {
       case 'conv':
+      case 'odd':
       case 'leaky': {
-        [x, shape] = conv(x, shape, channels, kWindow3, name);
+        [x, shape] = conv(x, shape, channels, block === 'odd' ? kWindowOdd : kWindow3, name);
         x = add(
           block === 'conv'
             ? { kind: 'relu', inputs: [x], size: size(shape), name: `${name}.relu` }
