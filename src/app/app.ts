@@ -7,9 +7,8 @@
 import { kPixelField, structSize } from '../gpu/layout.ts';
 import type { FieldsData, RenderSettings } from '../gpu/renderer.ts';
 import { depthOf, graphOf, isGraph, type Network, neuronTotal, outputsOf, stageWidths } from '../model/graph/graph.ts';
-import type { Net } from '../model/net.ts';
-import { hiddenWidths, neuronCount, outputCount } from '../model/net.ts';
-import { mlpOnly, resolveNet, settingsNetSource } from '../model/netSource.ts';
+import { hiddenWidths } from '../model/net.ts';
+import { resolveNet, settingsNetSource } from '../model/netSource.ts';
 import { type Plane, type SlicedNetwork, seeNetworkThrough, viewOfMarks } from '../model/plane.ts';
 import type { ImageSize, View } from '../model/view.ts';
 import {

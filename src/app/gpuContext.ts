@@ -7,7 +7,6 @@ import { BlitPass } from '../gpu/blitPass.ts';
 import { GpuError, requestDevice } from '../gpu/device.ts';
 import { Renderer } from '../gpu/renderer.ts';
 import type { Network } from '../model/graph/graph.ts';
-import type { Net } from '../model/net.ts';
 
 export interface Gpu {
   readonly device: GPUDevice;

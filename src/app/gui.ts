@@ -2,7 +2,7 @@
 import GUI, { type Controller } from 'lil-gui';
 import { kAlgorithms, kColourModes, kPalettes } from '../gpu/layout.ts';
 import { depthOf, isGraph, outputsOf, stageWidths } from '../model/graph/graph.ts';
-import { hiddenWidths, outputCount } from '../model/net.ts';
+import { hiddenWidths } from '../model/net.ts';
 import { kLimits, kSettingsTable, layersShown, type Settings, settingsFromParams } from '../settings/settings.ts';
 import type { App } from './app.ts';
 import type { ZoomDemo } from './demo.ts';

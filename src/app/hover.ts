@@ -5,7 +5,6 @@
  * main thread from the input.
  */
 import type { Network } from '../model/graph/graph.ts';
-import type { Net } from '../model/net.ts';
 import { type PointFields, pointOracle } from '../model/oracle.ts';
 import { type ImageSize, pixelCentre, type View } from '../model/view.ts';
 

@@ -6,7 +6,6 @@
 
 import { formatDuration, formatValue, ordinal } from '../model/format.ts';
 import { graphOf, neuronTotal, outputsOf } from '../model/graph/graph.ts';
-import { neuronCount, outputCount } from '../model/net.ts';
 import { pixelSize } from '../model/view.ts';
 import { kDefaultSettings } from '../settings/settings.ts';
 import type { App } from './app.ts';

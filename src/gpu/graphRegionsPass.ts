@@ -13,7 +13,7 @@ import { GraphForward } from '../model/graph/graphForward.ts';
 import { pixelSize } from '../model/view.ts';
 import { GpuError } from './device.ts';
 import { type FieldsRequest, type FieldsTarget, requestUnit, variantOf } from './fieldsRequest.ts';
-import { type GpuOp, lowerGraph } from './graphPass.ts';
+import { type GpuOp, lowerGraph } from './graphLowering.ts';
 import {
   createUniform,
   kGraphOp,

@@ -10,7 +10,7 @@ import { type FieldsData, type FieldsSummary, Renderer } from '../../src/gpu/ren
 import { parseGraph } from '../../src/model/files/graphFile.ts';
 import { parseNet as parseMlp } from '../../src/model/files/netFile.ts';
 import type { Network } from '../../src/model/graph/graph.ts';
-import { makeLayer, type Net } from '../../src/model/net.ts';
+import { makeLayer } from '../../src/model/net.ts';
 import type { View } from '../../src/model/view.ts';
 
 /** relu-mlp JSON, or relu-graph JSON (src/model/files/graphFile.ts) for a network graph. */

@@ -1,193 +1,33 @@
 /**
  * ONNX files (as torch.onnx.export writes them, opsets 9 to 21, tested 11 to 17) read into a network graph
  * (src/model/graph/graph.ts). Decoded with protobufjs (onnxSchema.ts), then lowered node by node in the file's
- * order: each node's inputs must be defined before it (ONNX requires a topological order; a cycle cannot be). The
- * shape arithmetic torch emits around `view` / `flatten` (Shape, Gather, Unsqueeze, Concat of constants ...) is
- * folded at load, as are BatchNormalization (into a per-channel scale), Flatten, Reshape, Identity and Dropout.
- * Anything else is refused with the node, its operator and what is read. Hostile input: the file's size is bounded
- * before decoding, every tensor's element count before it is allocated, and every weight must be finite.
+ * order: each node's inputs must be defined before it (ONNX requires a topological order; a cycle cannot be).
+ * Constants and the shape arithmetic are folded at load (onnxFolding.ts), as are BatchNormalization (into a
+ * per-channel scale), Flatten, Reshape, Identity and Dropout; the rest become the graph's operations here. Anything
+ * else is refused with the node, its operator and what is read. Hostile input: the file's size is bounded before
+ * decoding, every tensor's element count before it is allocated (onnxTensors.ts), and every weight must be finite.
  */
-
 import type { Graph, ImageShape, Op, Window2d } from '../graph/graph.ts';
 import { kNetLimits } from '../limits.ts';
 import { quoted } from '../quote.ts';
-import { kDataType, modelProto } from './onnxSchema.ts';
+import { NodeReader } from './onnxFolding.ts';
+import { modelProto } from './onnxSchema.ts';
+import {
+  attr,
+  elementCount,
+  fail,
+  intAttr,
+  integer,
+  intsAttr,
+  kOnnxLimits,
+  kOnnxOperators,
+  type ModelMessage,
+  type NodeMessage,
+  readTensor,
+  type Value,
+} from './onnxTensors.ts';
 
-export class OnnxError extends Error {}
-
-function fail(message: string): never {
-  // Lists from the file (dims, pads, a Reshape's shape) may be long: a long message keeps its start and its end.
-  const cut = message.length > 600 ? `${message.slice(0, 360)}…(${message.length - 600} more characters)…` : null;
-  throw new OnnxError(cut ? `${cut}${message.slice(-240)}` : message);
-}
-
-/** What an ONNX file may hold, besides the limits of every net (kNetLimits). */
-export const kOnnxLimits = {
-  nodes: 20_000,
-  /** Elements of one tensor (a weight, or an activation). */
-  tensorElements: 2 ** 24,
-  /** Piecewise-linear units (relu elements and pooling windows) of the whole graph. */
-  units: 2 ** 22,
-  /** Elements allocated at load besides the initializers (folded constants, dense weights, biases) together. */
-  foldedElements: 2 ** 27,
-  opsetMin: 9,
-  opsetMax: 21,
-} as const;
-
-export const kOnnxOperators = [
-  'Conv',
-  'Gemm',
-  'MatMul',
-  'Add',
-  'Relu',
-  'LeakyRelu',
-  'MaxPool',
-  'AveragePool',
-  'GlobalAveragePool',
-  'Pad',
-  'BatchNormalization',
-  'Flatten',
-  'Reshape',
-  'Concat',
-  'Identity',
-  'Dropout',
-  'Constant',
-  'Shape',
-  'Gather',
-  'Unsqueeze',
-  'Squeeze',
-  'Cast',
-  'ConstantOfShape',
-  'Slice',
-  'Transpose',
-  'Sub',
-  'Mul',
-  'Div',
-] as const;
-
-/** Row-major strides of `dims`. */
-function stridesOf(dims: readonly number[]): number[] {
-  const strides = dims.map(() => 1);
-  for (let i = dims.length - 2; i >= 0; i--) strides[i] = (strides[i + 1] ?? 1) * (dims[i + 1] ?? 1);
-  return strides;
-}
-
-/** A value of the graph: a constant (folded at load) or a tensor of the network with its full shape (batch first). */
-type Value = { const: true; dims: number[]; data: Float64Array } | { const: false; id: number; shape: number[] };
-
-interface Attribute {
-  name?: string;
-  f?: number;
-  i?: unknown;
-  s?: Uint8Array;
-  t?: TensorMessage;
-  floats?: number[];
-  ints?: unknown[];
-}
-
-interface TensorMessage {
-  dims?: unknown[];
-  dataType?: number;
-  floatData?: number[];
-  int32Data?: number[];
-  int64Data?: unknown[];
-  doubleData?: number[];
-  rawData?: Uint8Array;
-  name?: string;
-  externalData?: unknown[];
-  dataLocation?: number;
-}
-
-interface NodeMessage {
-  input?: string[];
-  output?: string[];
-  name?: string;
-  opType?: string;
-  domain?: string;
-  attribute?: Attribute[];
-}
-
-interface ModelMessage {
-  opsetImport?: { domain?: string; version?: unknown }[];
-  graph?: {
-    node?: NodeMessage[];
-    initializer?: TensorMessage[];
-    sparseInitializer?: unknown[];
-    input?: {
-      name?: string;
-      type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string }[] } } };
-    }[];
-    output?: { name?: string }[];
-  };
-}
-
-/** An int64 as protobufjs gives it (a Long object, a number or a string) as a safe integer. */
-function integer(value: unknown, where: string): number {
-  const n = Number(typeof value === 'object' && value !== null ? String(value) : value);
-  if (!Number.isSafeInteger(n)) fail(`${where}: ${String(value)} is not an integer ReLUscope can use`);
-  return n;
-}
-
-function elementCount(dims: number[], where: string): number {
-  let count = 1;
-  for (const d of dims) {
-    if (d < 0) fail(`${where} has a negative dimension (${dims.join(' x ')})`);
-    count *= d;
-    if (count > kOnnxLimits.tensorElements) {
-      fail(`${where} has more than ${kOnnxLimits.tensorElements} elements (${dims.join(' x ')})`);
-    }
-  }
-  return count;
-}
-
-/** A TensorProto's values in float64, its size checked before anything is allocated. */
-function readTensor(t: TensorMessage, where: string): { dims: number[]; data: Float64Array } {
-  if ((t.externalData?.length ?? 0) > 0 || t.dataLocation === 1) {
-    fail(`${where} keeps its data in an external file: save the model with its weights inside (one .onnx file)`);
-  }
-  const dims = (t.dims ?? []).map((d) => integer(d, `${where}'s dims`));
-  const count = elementCount(dims, where);
-  const type = t.dataType ?? 0;
-  const bytesPer = type === kDataType.double || type === kDataType.int64 ? 8 : 4;
-  if (![kDataType.float, kDataType.double, kDataType.int64, kDataType.int32].includes(type as 1)) {
-    fail(`${where} has data type ${type}; ReLUscope reads float32, float64, int64 and int32 tensors`);
-  }
-  const raw = t.rawData;
-  const data = new Float64Array(count);
-  if (raw && raw.byteLength > 0) {
-    if (raw.byteLength !== count * bytesPer) {
-      fail(`${where} has ${raw.byteLength} bytes of data, its shape ${dims.join(' x ')} needs ${count * bytesPer}`);
-    }
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let k = 0; k < count; k++) {
-      data[k] =
-        type === kDataType.float
-          ? view.getFloat32(4 * k, true)
-          : type === kDataType.double
-            ? view.getFloat64(8 * k, true)
-            : type === kDataType.int32
-              ? view.getInt32(4 * k, true)
-              : Number(view.getBigInt64(8 * k, true));
-    }
-  } else {
-    const typed: unknown[] =
-      type === kDataType.float
-        ? (t.floatData ?? [])
-        : type === kDataType.double
-          ? (t.doubleData ?? [])
-          : type === kDataType.int32
-            ? (t.int32Data ?? [])
-            : (t.int64Data ?? []);
-    if (typed.length !== count)
-      fail(`${where} has ${typed.length} values, its shape ${dims.join(' x ')} needs ${count}`);
-    typed.forEach((v, k) => {
-      data[k] = type === kDataType.int64 ? integer(v, where) : Number(v);
-    });
-  }
-  const bad = data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) fail(`${where}[${bad}] is ${data[bad]}, not a finite number`);
-  return { dims, data };
-}
+export { kOnnxLimits, kOnnxOperators, OnnxError } from './onnxTensors.ts';
 
 /** Reads an ONNX file into a network graph; throws OnnxError with a one-line message. */
 export function graphFromOnnx(bytes: Uint8Array): Graph {
@@ -215,39 +55,17 @@ export function graphFromOnnx(bytes: Uint8Array): Graph {
   return new Lowering(graph, version).run(nodes);
 }
 
-function attr(node: NodeMessage, name: string): Attribute | undefined {
-  return node.attribute?.find((a) => a.name === name);
-}
-
-function intAttr(node: NodeMessage, name: string, fallback: number): number {
-  const a = attr(node, name);
-  return a?.i === undefined ? fallback : integer(a.i, `attribute ${name}`);
-}
-
-function intsAttr(node: NodeMessage, name: string): number[] | null {
-  const a = attr(node, name);
-  return a?.ints ? a.ints.map((v) => integer(v, `attribute ${name}`)) : null;
-}
-
-function describeNode(node: NodeMessage): string {
-  return `node ${quoted(node.name || (node.output?.[0] ?? '?'), 60)} (${quoted(node.opType ?? '?', 40)})`;
-}
-
-class Lowering {
-  private readonly values = new Map<string, Value>();
+class Lowering extends NodeReader {
   private readonly ops: Op[] = [];
   private readonly inputShape: number[];
   private units = 0;
-  /** How many node inputs (and graph outputs) name each value. */
-  private readonly readers = new Map<string, number>();
   private weights = 0;
-  private folded = 0;
-  private node: NodeMessage = {};
 
   constructor(
     private readonly graph: NonNullable<ModelMessage['graph']>,
-    private readonly opset: number,
+    opset: number,
   ) {
+    super(opset);
     for (const t of graph.initializer ?? []) {
       const name = t.name ?? '';
       const { dims, data } = readTensor(t, `initializer ${quoted(name, 60)}`);
@@ -321,54 +139,6 @@ class Lowering {
     return graph;
   }
 
-  private where(): string {
-    return describeNode(this.node);
-  }
-
-  /** Counts `elements` about to be allocated: a small file must not make the reader allocate without bound. */
-  private charge(elements: number): void {
-    this.folded += elements;
-    if (this.folded > kOnnxLimits.foldedElements)
-      fail(`${this.where()}: the constants made at load exceed ${kOnnxLimits.foldedElements} elements`);
-  }
-
-  private input(k: number): Value {
-    const name = this.node.input?.[k] ?? '';
-    const value = this.values.get(name);
-    if (!value) {
-      fail(
-        `${this.where()} reads ${quoted(name, 60)} before any node writes it: the graph is not a DAG in topological order`,
-      );
-    }
-    return value;
-  }
-
-  private optionalInput(k: number): Value | null {
-    const name = this.node.input?.[k] ?? '';
-    return name === '' ? null : this.input(k);
-  }
-
-  private tensorInput(k: number): Extract<Value, { const: false }> {
-    const v = this.input(k);
-    if (v.const) fail(`${this.where()}: input ${k} must be computed from the network's input, it is a constant`);
-    return v;
-  }
-
-  private constInput(k: number, what: string): Extract<Value, { const: true }> {
-    const v = this.input(k);
-    if (!v.const) fail(`${this.where()}: the ${what} must be a constant (an initializer), not computed`);
-    return v;
-  }
-
-  private define(value: Value, k = 0): void {
-    const name = this.node.output?.[k];
-    if (name === undefined) fail(`${this.where()} has no output`);
-    if (this.values.has(name))
-      fail(`${this.where()} writes ${quoted(name, 60)}, which another node or weight already is`);
-    this.values.set(name, value);
-  }
-
-  /** Appends a network op; its output tensor gets `shape` (batch first). */
   private emit(op: Op, shape: number[]): void {
     if (op.size > kOnnxLimits.tensorElements)
       fail(`${this.where()} makes a tensor of ${op.size} elements; at most ${kOnnxLimits.tensorElements}`);
@@ -517,169 +287,6 @@ class Lowering {
 
   private sizeOf(v: Extract<Value, { const: false }>): number {
     return v.shape.reduce((a, b) => a * b, 1);
-  }
-
-  private constant(): void {
-    const a = this.node.attribute?.[0];
-    if (!a) fail(`${this.where()} has no value`);
-    if (a.name === 'value' && a.t) {
-      const tensor = readTensor(a.t, this.where());
-      this.charge(tensor.data.length);
-      this.define({ const: true, ...tensor });
-      return;
-    }
-    if (a.name === 'value_float') {
-      this.define({ const: true, dims: [], data: Float64Array.of(a.f ?? 0) });
-      return;
-    }
-    if (a.name === 'value_int') {
-      this.define({ const: true, dims: [], data: Float64Array.of(integer(a.i ?? 0, 'value_int')) });
-      return;
-    }
-    if (a.name === 'value_ints' || a.name === 'value_floats') {
-      const list = (a.name === 'value_ints' ? a.ints : a.floats) ?? [];
-      this.charge(list.length);
-      this.define({ const: true, dims: [list.length], data: Float64Array.from(list, (v) => Number(String(v))) });
-      return;
-    }
-    fail(`${this.where()}: a constant of attribute ${quoted(a.name ?? '', 30)} is not read`);
-  }
-
-  private constantOfShape(): void {
-    const shape = this.constInput(0, 'shape of a ConstantOfShape');
-    const dims = Array.from(shape.data);
-    const count = elementCount(dims, this.where());
-    const t = attr(this.node, 'value')?.t;
-    const value = t ? (readTensor(t, this.where()).data[0] ?? 0) : 0;
-    this.charge(count);
-    const data = new Float64Array(count);
-    if (value !== 0) data.fill(value);
-    this.define({ const: true, dims, data });
-  }
-
-  /** Slice of a constant (shape arithmetic only): starts, ends, axes, steps as inputs (opset >= 10) or attributes. */
-  private slice(): void {
-    const v = this.constInput(0, 'data of a Slice (only shape arithmetic is folded)');
-    const list = (k: number, name: string): number[] | null => {
-      if (this.opset < 10) return intsAttr(this.node, name);
-      const c = this.optionalInput(k);
-      if (c && !c.const) fail(`${this.where()}: ${name} must be constants`);
-      return c ? Array.from(c.data) : null;
-    };
-    const starts = list(1, 'starts') ?? [];
-    const ends = list(2, 'ends') ?? [];
-    const axes = list(3, 'axes') ?? starts.map((_, i) => i);
-    const steps = list(4, 'steps') ?? starts.map(() => 1);
-    const rank = v.dims.length;
-    const begin = v.dims.map(() => 0);
-    const step = v.dims.map(() => 1);
-    const count = [...v.dims];
-    axes.forEach((axis, i) => {
-      const a = axis < 0 ? axis + rank : axis;
-      const n = v.dims[a] ?? 0;
-      const st = steps[i] ?? 1;
-      if (st === 0 || a < 0 || a >= rank) fail(`${this.where()}: axis ${axis} or step ${st} is out of range`);
-      const clamp = (x: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, x < 0 ? x + n : x));
-      const s0 = st > 0 ? clamp(starts[i] ?? 0, 0, n) : clamp(starts[i] ?? 0, -1, n - 1);
-      const e0 = st > 0 ? clamp(ends[i] ?? n, 0, n) : clamp(ends[i] ?? -n - 1, -1, n - 1);
-      begin[a] = s0;
-      step[a] = st;
-      count[a] = Math.max(0, Math.ceil((e0 - s0) / st));
-    });
-    const inStrides = stridesOf(v.dims);
-    const outStrides = stridesOf(count);
-    const elements = elementCount(count, this.where());
-    this.charge(elements);
-    const data = new Float64Array(elements);
-    for (let k = 0; k < data.length; k++) {
-      let index = 0;
-      count.forEach((_, d) => {
-        const coord = Math.floor(k / (outStrides[d] ?? 1)) % (count[d] ?? 1);
-        index += ((begin[d] ?? 0) + coord * (step[d] ?? 1)) * (inStrides[d] ?? 1);
-      });
-      data[k] = v.data[index] ?? 0;
-    }
-    this.define({ const: true, dims: count, data });
-  }
-
-  private transpose(): void {
-    const v = this.constInput(0, 'data of a Transpose (only shape arithmetic is folded)');
-    const rank = v.dims.length;
-    const perm = intsAttr(this.node, 'perm') ?? v.dims.map((_, i) => rank - 1 - i);
-    if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
-      fail(`${this.where()}: perm [${perm.join(', ')}] is not a permutation`);
-    const dims = perm.map((p) => v.dims[p] ?? 1);
-    const inStrides = stridesOf(v.dims);
-    const outStrides = stridesOf(dims);
-    this.charge(v.data.length);
-    const data = new Float64Array(v.data.length);
-    for (let k = 0; k < data.length; k++) {
-      let index = 0;
-      dims.forEach((n, d) => {
-        index += (Math.floor(k / (outStrides[d] ?? 1)) % n) * (inStrides[perm[d] ?? 0] ?? 1);
-      });
-      data[k] = v.data[index] ?? 0;
-    }
-    this.define({ const: true, dims, data });
-  }
-
-  /** Elementwise arithmetic of constants of one shape or with a scalar (shape arithmetic only). */
-  private arithmetic(op: 'Add' | 'Sub' | 'Mul' | 'Div'): void {
-    const a = this.constInput(0, `operands of ${op} (ReLUscope folds ${op} of constants only)`);
-    const b = this.constInput(1, `operands of ${op} (ReLUscope folds ${op} of constants only)`);
-    const [big, small] = a.data.length >= b.data.length ? [a, b] : [b, a];
-    if (small.data.length !== 1 && small.data.length !== big.data.length)
-      fail(`${this.where()}: constants of shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] are not folded`);
-    const at = (c: Extract<Value, { const: true }>, k: number): number => c.data[c.data.length === 1 ? 0 : k] ?? 0;
-    this.charge(big.data.length);
-    const data = big.data.map((_, k) => {
-      const [x, y] = [at(a, k), at(b, k)];
-      return op === 'Add' ? x + y : op === 'Sub' ? x - y : op === 'Mul' ? x * y : y === 0 ? Number.NaN : x / y;
-    });
-    if (data.some((x) => !Number.isFinite(x))) fail(`${this.where()}: the folded ${op} is not finite`);
-    this.define({ const: true, dims: big.dims, data });
-  }
-
-  private shapeOf(): void {
-    const v = this.input(0);
-    const dims = v.const ? v.dims : v.shape;
-    this.define({ const: true, dims: [dims.length], data: Float64Array.from(dims) });
-  }
-
-  private gather(): void {
-    const data = this.constInput(0, 'data of a Gather');
-    const indices = this.constInput(1, 'indices of a Gather');
-    if (intAttr(this.node, 'axis', 0) !== 0 || data.dims.length !== 1)
-      fail(`${this.where()}: only gathers from a 1-D constant are read`);
-    const n = data.data.length;
-    this.charge(indices.data.length);
-    const out = indices.data.map((i) => {
-      const k = i < 0 ? i + n : i;
-      if (!(k >= 0 && k < n)) fail(`${this.where()}: index ${i} is out of range`);
-      return data.data[k] ?? 0;
-    });
-    this.define({ const: true, dims: indices.dims, data: out });
-  }
-
-  private squeeze(unsqueeze: boolean): void {
-    const v = this.constInput(
-      0,
-      `input of ${unsqueeze ? 'an Unsqueeze' : 'a Squeeze'} (only shape arithmetic is folded)`,
-    );
-    const axes = intsAttr(this.node, 'axes') ?? (this.optionalInput(1) as Extract<Value, { const: true }> | null)?.data;
-    const dims = [...v.dims];
-    if (unsqueeze) {
-      const rank = dims.length + (axes?.length ?? 0);
-      const sorted = [...(axes ?? [])].map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
-      for (const a of sorted) dims.splice(a, 0, 1);
-    } else {
-      const drop = new Set(
-        [...(axes ?? dims.map((_, i) => i).filter((i) => dims[i] === 1))].map((a) => (a < 0 ? a + dims.length : a)),
-      );
-      this.define({ const: true, dims: dims.filter((_, i) => !drop.has(i)), data: v.data });
-      return;
-    }
-    this.define({ const: true, dims, data: v.data });
   }
 
   private concat(): void {

@@ -256,7 +256,7 @@ export function mlpOfGraph(graph: Graph): Net | null {
   const hidden: Layer[] = [];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (!op || op.inputs.length !== 1 || op.inputs[0] !== i) return null;
+    if (op?.inputs.length !== 1 || op.inputs[0] !== i) return null;
     if (i % 2 === 1 && op.kind !== 'relu') return null;
     if (i % 2 === 0 && op.kind !== 'dense') return null;
     if (op.kind === 'dense' && i < ops.length - 1) hidden.push(op.layer);
