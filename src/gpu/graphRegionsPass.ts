@@ -25,7 +25,7 @@ import {
   structSize,
 } from './layout.ts';
 import { BufferSet, kCompute, NamedBindings, ShaderVariants } from './passKit.ts';
-import { type RegionsFrame, spreadKey, type TilePass } from './regionsPass.ts';
+import { type RegionsFrame, strideTiles, type TilePass } from './regionsPass.ts';
 
 /** Scratch the tiles of one step may use: it bounds the tiles per step, not the image. */
 const kScratchBudgetBytes = 128 * 2 ** 20;
@@ -194,12 +194,8 @@ export class GraphRegionsPass implements TilePass {
     frame.values.stride = stride;
     frame.values.labelsSet = labelsSet ? 1 : 0;
     this.device.queue.writeBuffer(this.frame, 0, packStruct(kGraphRegionsFrame, frame.values));
-    const tilesX = frame.values.tilesX ?? 1;
-    const holds = (tile: number): boolean =>
-      ((tile % tilesX) * kTileSide) % stride === 0 && (Math.floor(tile / tilesX) * kTileSide) % stride === 0;
-    const list = stride <= kTileSide ? frame.list : frame.list.filter(holds);
-    const key = (tile: number): number => spreadKey(tile % tilesX, Math.floor(tile / tilesX));
-    this.setTiles(frame, spread ? Uint32Array.from([...list].sort((a, b) => key(a) - key(b))) : list);
+    const list = strideTiles(frame, stride, spread);
+    this.setTiles(frame, list);
     return list.length;
   }
 

@@ -71,6 +71,21 @@ export function spreadKey(x: number, y: number): number {
   return reversed >>> 0;
 }
 
+/**
+ * The tiles of `frame`'s list that hold pixels of the grid of `stride` (both region-seeded passes). Strides are powers
+ * of two: up to the tile side every tile holds grid pixels; above, those at multiples of it. With `spread` (a picture
+ * in steps), in an order spread over the picture, so that a step's tiles refine the whole picture a little, not one
+ * band of it; in one go, row by row (a spread order makes a whole picture a quarter slower on SwiftShader).
+ */
+export function strideTiles(frame: RegionsFrame, stride: number, spread: boolean): Uint32Array {
+  const tilesX = frame.values.tilesX ?? 1;
+  const holds = (tile: number): boolean =>
+    ((tile % tilesX) * kTileSide) % stride === 0 && (Math.floor(tile / tilesX) * kTileSide) % stride === 0;
+  const list = stride <= kTileSide ? frame.list : frame.list.filter(holds);
+  const key = (tile: number): number => spreadKey(tile % tilesX, Math.floor(tile / tilesX));
+  return spread ? Uint32Array.from([...list].sort((a, b) => key(a) - key(b))) : list;
+}
+
 /** A frame being labelled: its shader variant, its tiles, and the steps last written. */
 export interface RegionsFrame {
   readonly pipeline: GPUComputePipeline;
@@ -286,16 +301,8 @@ export class RegionsPass implements TilePass {
     frame.values.stride = stride;
     frame.values.labelsSet = labelsSet ? 1 : 0;
     this.device.queue.writeBuffer(this.frame, 0, packStruct(kRegionsFrame, frame.values));
-    const tilesX = frame.values.tilesX ?? 1;
-    // Strides are powers of two: up to the tile side every tile holds grid pixels; above, those at multiples of it.
-    const holds = (tile: number): boolean =>
-      ((tile % tilesX) * kTileSide) % stride === 0 && (Math.floor(tile / tilesX) * kTileSide) % stride === 0;
-    const list = stride <= kTileSide ? frame.list : frame.list.filter(holds);
-    // With `spread` (a picture in steps), in an order spread over the picture, so that a step's tiles refine the
-    // whole picture a little, not one band of it; in one go, row by row (a spread order makes a whole picture a
-    // quarter slower on SwiftShader).
-    const key = (tile: number): number => spreadKey(tile % tilesX, Math.floor(tile / tilesX));
-    this.setTiles(frame, spread ? Uint32Array.from([...list].sort((a, b) => key(a) - key(b))) : list);
+    const list = strideTiles(frame, stride, spread);
+    this.setTiles(frame, list);
     return list.length;
   }
 
